@@ -1,0 +1,92 @@
+package dev.coroner.cli;
+
+import dev.coroner.cli.demo.DemoCommand;
+import dev.coroner.cli.install.InstallCommand;
+import dev.coroner.cli.install.UninstallCommand;
+import java.io.PrintWriter;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** The {@code coroner} command. */
+@Command(
+    name = "coroner",
+    mixinStandardHelpOptions = true,
+    versionProvider = Main.Version.class,
+    description = {
+      "Catch crashing processes at the moment of death and take you to a debugger.",
+      "",
+      "On one host: 'coroner install' sets the kernel's core handler; crashes become dumps",
+      "in /var/lib/coroner/dumps. 'coroner demo' shows the whole flow with a crashing",
+      "Node.js app."
+    },
+    subcommands = {
+      InstallCommand.class,
+      UninstallCommand.class,
+      DemoCommand.class,
+      CommandLine.HelpCommand.class
+    },
+    exitCodeListHeading = "%nExit codes:%n",
+    exitCodeList = {
+      "0:ok",
+      "1:failure",
+      "2:usage error",
+      "3:not found (dump, pod)",
+      "4:storage or cluster unreachable, or auth failed",
+      "5:internal error (a bug; rerun with --stacktrace and report it)"
+    })
+public final class Main {
+  @Option(
+      names = "--stacktrace",
+      scope = CommandLine.ScopeType.INHERIT,
+      description = "Print the stack trace of a failure.")
+  boolean stacktrace;
+
+  public static void main(String[] args) {
+    System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+  }
+
+  /** Runs the CLI with the given streams; returns the exit code. */
+  public static int run(String[] args, PrintWriter out, PrintWriter err) {
+    CommandLine cl = commandLine();
+    cl.setOut(out);
+    cl.setErr(err);
+    return cl.execute(args);
+  }
+
+  /** The configured command line, for tests that parse without running. */
+  public static CommandLine commandLine() {
+    Main main = new Main();
+    CommandLine cl = new CommandLine(main);
+    cl.setExecutionExceptionHandler(
+        (e, commandLine, parseResult) -> {
+          PrintWriter err = commandLine.getErr();
+          boolean trace = main.stacktrace || parseResult.hasMatchedOption("--stacktrace");
+          if (e instanceof CliException ce) {
+            err.println("coroner: " + ce.getMessage());
+            if (trace) {
+              e.printStackTrace(err);
+            }
+            return ce.exitCode();
+          }
+          err.println(
+              "coroner: internal error: "
+                  + e
+                  + (trace ? "" : "\nRerun with --stacktrace and report it."));
+          if (trace) {
+            e.printStackTrace(err);
+          }
+          return CliException.INTERNAL;
+        });
+    return cl;
+  }
+
+  /** The version from the jar manifest. */
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      String v = Main.class.getPackage().getImplementationVersion();
+      return new String[] {"coroner " + (v == null ? "dev" : v)};
+    }
+  }
+}

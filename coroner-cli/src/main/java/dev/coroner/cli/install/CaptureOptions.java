@@ -1,0 +1,134 @@
+package dev.coroner.cli.install;
+
+import dev.coroner.core.capture.CaptureSettings;
+import dev.coroner.core.capture.Compression;
+import dev.coroner.core.capture.EnvironMode;
+import dev.coroner.core.dump.NameTemplate;
+import dev.coroner.core.units.ByteSizes;
+import dev.coroner.core.units.Durations;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import picocli.CommandLine.Option;
+
+/** How crashes are captured: the options that become the composer's settings. */
+public final class CaptureOptions {
+  @Option(
+      names = "--dumps",
+      paramLabel = "DIR",
+      description = "Where dumps are written (0700; default: ${DEFAULT-VALUE}).",
+      defaultValue = "/var/lib/coroner/dumps")
+  Path dumps;
+
+  @Option(
+      names = "--compression",
+      paramLabel = "zstd|deflate|none",
+      description = "How the core is stored in the zip (default: ${DEFAULT-VALUE}).",
+      defaultValue = "zstd",
+      converter = CompressionConverter.class)
+  Compression compression;
+
+  @Option(
+      names = "--level",
+      paramLabel = "N",
+      description = "Compression level: zstd 1-19, deflate 1-9 (default: ${DEFAULT-VALUE}).",
+      defaultValue = "3")
+  int level;
+
+  @Option(
+      names = "--max-core-size",
+      paramLabel = "SIZE",
+      description = "Stop storing a core past this size, e.g. 16G; 0 = no limit (default).",
+      defaultValue = "0",
+      converter = SizeConverter.class)
+  long maxCoreSize;
+
+  @Option(
+      names = "--keep-free",
+      paramLabel = "SIZE",
+      description =
+          "Stop storing when less is free in the dump directory (default: ${DEFAULT-VALUE}).",
+      defaultValue = "1G",
+      converter = SizeConverter.class)
+  long keepFree;
+
+  @Option(
+      names = "--timeout",
+      paramLabel = "DURATION",
+      description = "Finish a capture as truncated after this long (default: ${DEFAULT-VALUE}).",
+      defaultValue = "600s",
+      converter = DurationConverter.class)
+  Duration timeout;
+
+  @Option(
+      names = "--exclude-exe",
+      paramLabel = "GLOB",
+      description =
+          "Skip crashes of matching executables; a glob with '/' matches the path, else the"
+              + " name. Repeatable.")
+  List<String> excludeExe = new ArrayList<>();
+
+  @Option(
+      names = "--environ",
+      paramLabel = "off|redacted|full",
+      description =
+          "Keep the crashed process's environment: off (default), redacted (names only) or full.",
+      defaultValue = "off",
+      converter = EnvironConverter.class)
+  EnvironMode environ;
+
+  @Option(
+      names = "--name-template",
+      paramLabel = "TEMPLATE",
+      description =
+          "Dump name; fields: {uuid} {timestamp} {hostname} {exe} {pid} {signal}"
+              + " {namespace} {pod} {container} (default: ${DEFAULT-VALUE}).",
+      defaultValue = NameTemplate.DEFAULT,
+      converter = TemplateConverter.class)
+  NameTemplate nameTemplate;
+
+  public CaptureSettings settings() {
+    return new CaptureSettings(
+        dumps.toAbsolutePath().normalize(),
+        nameTemplate,
+        compression,
+        level,
+        2,
+        maxCoreSize,
+        keepFree,
+        timeout,
+        excludeExe,
+        environ);
+  }
+
+  static final class CompressionConverter extends Converters.Of<Compression> {
+    CompressionConverter() {
+      super(Compression::parse);
+    }
+  }
+
+  static final class SizeConverter extends Converters.Of<Long> {
+    SizeConverter() {
+      super(ByteSizes::parse);
+    }
+  }
+
+  static final class DurationConverter extends Converters.Of<Duration> {
+    DurationConverter() {
+      super(Durations::parse);
+    }
+  }
+
+  static final class EnvironConverter extends Converters.Of<EnvironMode> {
+    EnvironConverter() {
+      super(EnvironMode::parse);
+    }
+  }
+
+  static final class TemplateConverter extends Converters.Of<NameTemplate> {
+    TemplateConverter() {
+      super(NameTemplate::parse);
+    }
+  }
+}

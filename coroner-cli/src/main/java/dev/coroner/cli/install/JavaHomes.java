@@ -1,0 +1,73 @@
+package dev.coroner.cli.install;
+
+import dev.coroner.cli.CliException;
+import java.io.IOException;
+import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Properties;
+
+/** Finds what {@code coroner install} lays on the host: the composer jars and a JDK. */
+public final class JavaHomes {
+  private static final Path JVM_DIR = Path.of("/usr/lib/jvm");
+
+  private JavaHomes() {}
+
+  /** The jars of the composer, coroner-core and zstd-jni, from this CLI's own class path. */
+  public static List<Path> composerJars() {
+    List<Path> jars = new ArrayList<>();
+    for (String cls :
+        List.of(
+            "dev.coroner.composer.Main",
+            "dev.coroner.core.dump.DumpInfo",
+            "com.github.luben.zstd.Zstd")) {
+      jars.add(jarOf(cls));
+    }
+    return jars;
+  }
+
+  private static Path jarOf(String className) {
+    try {
+      Class<?> c = Class.forName(className, false, JavaHomes.class.getClassLoader());
+      Path p = Path.of(c.getProtectionDomain().getCodeSource().getLocation().toURI());
+      if (!Files.isRegularFile(p)) {
+        throw new CliException(
+            CliException.FAILURE,
+            className + " comes from " + p + ", not a jar; build with './mvnw package' first");
+      }
+      return p;
+    } catch (ClassNotFoundException | URISyntaxException e) {
+      throw new CliException(
+          CliException.INTERNAL, "the composer payload is missing from this build: " + e, e);
+    }
+  }
+
+  /**
+   * The JDK for the composer's runtime: the newest JDK 25+ under /usr/lib/jvm (its AOT cache starts
+   * the composer fastest), else the JDK running this command.
+   */
+  public static Path forComposer() {
+    try (var dirs = Files.list(JVM_DIR)) {
+      return dirs.filter(d -> Files.isExecutable(d.resolve("bin/jlink")))
+          .filter(d -> feature(d) >= 25)
+          .max(Comparator.comparingInt(JavaHomes::feature))
+          .orElse(Path.of(System.getProperty("java.home")));
+    } catch (IOException e) {
+      return Path.of(System.getProperty("java.home"));
+    }
+  }
+
+  private static int feature(Path javaHome) {
+    Properties p = new Properties();
+    try (var in = Files.newInputStream(javaHome.resolve("release"))) {
+      p.load(in);
+      return Integer.parseInt(
+          p.getProperty("JAVA_VERSION", "0").replace("\"", "").split("[.+-]")[0]);
+    } catch (IOException | RuntimeException e) {
+      return 0;
+    }
+  }
+}

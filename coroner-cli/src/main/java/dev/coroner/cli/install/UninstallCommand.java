@@ -1,0 +1,37 @@
+package dev.coroner.cli.install;
+
+import dev.coroner.cli.CliException;
+import dev.coroner.core.install.InstallException;
+import dev.coroner.core.install.InstallOptions;
+import dev.coroner.core.install.NodeSetup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+/** {@code coroner uninstall}: restore the kernel settings saved by install. */
+@Command(
+    name = "uninstall",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Restore the kernel settings saved by 'coroner install' and remove the composer.",
+      "",
+      "Dumps are kept. If core_pattern was changed by someone else since install, it is left",
+      "alone. Running it again is harmless. Needs root."
+    })
+public final class UninstallCommand implements java.util.concurrent.Callable<Integer> {
+  @Spec CommandSpec spec;
+
+  @Mixin PrefixOption prefix;
+
+  @Override
+  public Integer call() {
+    var out = spec.commandLine().getOut();
+    try {
+      new NodeSetup(prefix.prefix, InstallOptions.PROC_SYS, out::println).uninstall(prefix.dryRun);
+    } catch (InstallException e) {
+      throw new CliException(CliException.FAILURE, e.getMessage(), e);
+    }
+    return 0;
+  }
+}

@@ -1,0 +1,159 @@
+package dev.coroner.composer;
+
+import dev.coroner.core.capture.CaptureSettings;
+import dev.coroner.core.dump.DumpInfo;
+import dev.coroner.core.dump.NameFields;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.channels.ReadableByteChannel;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
+import java.util.UUID;
+
+/**
+ * Captures one crash: reads what the kernel passed, the settings and /proc, then streams the core
+ * into a dump. It never throws; every outcome is an {@link ExitCode} and a log line.
+ */
+final class Composer {
+  private final Path configFile;
+  private final Path procRoot;
+  private final ComposerLog log;
+
+  Composer(Path configFile, Path procRoot, ComposerLog log) {
+    this.configFile = configFile;
+    this.procRoot = procRoot;
+    this.log = log;
+  }
+
+  ExitCode run(String[] args, ReadableByteChannel stdin) {
+    long started = System.nanoTime();
+    String uuid = UUID.randomUUID().toString();
+    log.uuid(uuid);
+    KernelArgs k = KernelArgs.parse(args);
+    log.info(
+        "crash: pid "
+            + k.hostPid()
+            + " ("
+            + k.pid()
+            + " in its namespace) "
+            + k.comm()
+            + " signal "
+            + k.signal()
+            + " host "
+            + k.hostname());
+    List<String> warnings = new ArrayList<>(k.warnings());
+    CaptureSettings settings = loadSettings(warnings);
+    String excludedBy = ExeFilter.excludedBy(settings.excludeExe(), k.exePath(), k.comm());
+    if (excludedBy != null) {
+      log.info("skipped: " + k.exePath() + " matches filter.exclude-exe '" + excludedBy + "'");
+      return ExitCode.SKIPPED;
+    }
+    ProcSnapshot proc = ProcSnapshot.read(procRoot, k.hostPid(), k.pidfd(), settings.environ());
+    warnings.addAll(proc.warnings());
+    String name =
+        settings
+            .nameTemplate()
+            .format(
+                new NameFields(
+                    uuid,
+                    k.timestamp(),
+                    k.hostname(),
+                    k.comm(),
+                    k.pid(),
+                    k.signal(),
+                    "unknown",
+                    "unknown",
+                    proc.containerId() == null ? "host" : proc.containerId().substring(0, 12)));
+    warnings.forEach(w -> log.info("warning: " + w));
+    try (Watchdog watchdog = Watchdog.start(settings.timeout(), log)) {
+      var writer = new DumpWriter(settings, name, proc.files(), log);
+      DumpWriter.Written written =
+          writer.write(
+              stdin,
+              (core, integrity, files) ->
+                  new DumpInfo(
+                      DumpInfo.SCHEMA_VERSION,
+                      uuid,
+                      name,
+                      k.timestamp(),
+                      k.hostname(),
+                      nodeHostname(),
+                      processInfo(k, proc),
+                      core,
+                      integrity,
+                      files,
+                      new DumpInfo.ComposerInfo(
+                          version(), (System.nanoTime() - started) / 1_000_000, warnings)));
+      DumpInfo info = written.info();
+      log.info(
+          "wrote "
+              + written.file()
+              + ": core "
+              + info.core().size()
+              + " bytes, stored "
+              + info.core().storedSize()
+              + (info.integrity().truncated()
+                  ? ", TRUNCATED: " + info.integrity().reason()
+                  : ", complete"));
+      if (watchdog.fired()) {
+        return ExitCode.TIMEOUT;
+      }
+      return info.integrity().truncated() ? ExitCode.TRUNCATED : ExitCode.COMPLETE;
+    } catch (DumpWriter.NotWrittenException e) {
+      log.info("no dump written: " + e.getMessage());
+      return ExitCode.NOT_WRITTEN;
+    }
+  }
+
+  private CaptureSettings loadSettings(List<String> warnings) {
+    Properties p = new Properties();
+    if (configFile == null) {
+      warnings.add("no config file given (-Dcoroner.config); using defaults");
+    } else {
+      try (InputStream in = Files.newInputStream(configFile)) {
+        p.load(in);
+      } catch (NoSuchFileException e) {
+        warnings.add("config file " + configFile + " is missing; using defaults");
+      } catch (IOException | IllegalArgumentException e) {
+        warnings.add("cannot read config file " + configFile + ": " + e + "; using defaults");
+      }
+    }
+    var parsed = CaptureSettings.fromProperties(p);
+    warnings.addAll(parsed.problems());
+    return parsed.settings();
+  }
+
+  private static DumpInfo.ProcessInfo processInfo(KernelArgs k, ProcSnapshot proc) {
+    return new DumpInfo.ProcessInfo(
+        k.comm(),
+        proc.exePath() != null ? proc.exePath() : k.exePath(),
+        proc.cmdline(),
+        k.pid(),
+        k.hostPid(),
+        k.tid(),
+        k.hostTid(),
+        k.uid() >= 0 ? k.uid() : proc.uid(),
+        k.gid() >= 0 ? k.gid() : proc.gid(),
+        k.signal(),
+        proc.containerId(),
+        "18446744073709551615".equals(k.coreLimit()) ? "unlimited" : k.coreLimit(),
+        proc.pidfdVerified());
+  }
+
+  private String nodeHostname() {
+    try {
+      return Files.readString(procRoot.resolve("sys/kernel/hostname")).trim();
+    } catch (IOException e) {
+      return "unknown";
+    }
+  }
+
+  static String version() {
+    String v = Composer.class.getPackage().getImplementationVersion();
+    return v == null ? "dev" : v;
+  }
+}

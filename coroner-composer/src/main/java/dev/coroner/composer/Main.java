@@ -1,0 +1,42 @@
+package dev.coroner.composer;
+
+import java.io.FileDescriptor;
+import java.io.FileInputStream;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+
+/**
+ * The core_pattern entry point: {@code |/PREFIX/composer %P %p %I %i %s %t %h %e %E %c %u %g %F}.
+ * The launcher script passes {@code -Dcoroner.config} and {@code -Dcoroner.log}. Nothing escapes to
+ * the kernel: every failure becomes a log line and a documented exit code.
+ */
+public final class Main {
+  private Main() {}
+
+  public static void main(String[] args) {
+    int code;
+    ComposerLog log = ComposerLog.open(pathProperty("coroner.log"));
+    try (log) {
+      // Read the pipe through a FileChannel: a blocked read on it can be interrupted by the
+      // watchdog, which a plain FileInputStream read cannot.
+      FileChannel stdin = new FileInputStream(FileDescriptor.in).getChannel();
+      code =
+          new Composer(pathProperty("coroner.config"), Path.of("/proc"), log)
+              .run(args, stdin)
+              .code();
+    } catch (Throwable t) {
+      try {
+        log.error("internal error", t);
+      } catch (Throwable ignored) {
+        // nowhere left to report it
+      }
+      code = ExitCode.INTERNAL_ERROR.code();
+    }
+    System.exit(code);
+  }
+
+  private static Path pathProperty(String name) {
+    String value = System.getProperty(name);
+    return value == null || value.isBlank() ? null : Path.of(value);
+  }
+}

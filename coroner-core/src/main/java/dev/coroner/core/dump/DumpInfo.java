@@ -1,0 +1,134 @@
+package dev.coroner.core.dump;
+
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * What {@code dump-info.json} says about one dump: who died, how, and whether the core is whole.
+ * The schema is documented in {@code docs/dump-info.md}; fields are only ever added within a {@link
+ * #SCHEMA_VERSION}.
+ */
+public record DumpInfo(
+    int schemaVersion,
+    String uuid,
+    String name,
+    long timestamp,
+    String hostname,
+    String nodeHostname,
+    ProcessInfo process,
+    CoreInfo core,
+    Integrity integrity,
+    List<String> files,
+    ComposerInfo composer) {
+
+  /** The version of the dump-info schema this code writes. */
+  public static final int SCHEMA_VERSION = 1;
+
+  /** The name of the metadata entry inside the zip. */
+  public static final String ENTRY = "dump-info.json";
+
+  public DumpInfo {
+    files = List.copyOf(files);
+  }
+
+  /**
+   * The process that died. {@code pid} is in its own PID namespace, {@code hostPid} on the host.
+   */
+  public record ProcessInfo(
+      String exe,
+      String exePath,
+      List<String> cmdline,
+      long pid,
+      long hostPid,
+      long tid,
+      long hostTid,
+      long uid,
+      long gid,
+      int signal,
+      String containerId,
+      String coreLimit,
+      boolean pidfdVerified) {
+    public ProcessInfo {
+      cmdline = List.copyOf(cmdline);
+    }
+
+    public String signalName() {
+      return Signals.name(signal);
+    }
+  }
+
+  /**
+   * The core as the kernel sent it: {@code size} and {@code sha256} are of the raw bytes received,
+   * {@code storedSize} of the zip entry's content, {@code expectedSize} what the ELF headers
+   * announce (null when they could not be read).
+   */
+  public record CoreInfo(
+      String entry,
+      String compression,
+      long size,
+      long storedSize,
+      String sha256,
+      Long expectedSize) {}
+
+  /** Whether the core is whole; {@code reason} says why not. */
+  public record Integrity(boolean truncated, String reason) {
+    public static Integrity complete() {
+      return new Integrity(false, null);
+    }
+  }
+
+  /** The composer that wrote the dump, how long it took and what it had to do without. */
+  public record ComposerInfo(String version, long durationMs, List<String> warnings) {
+    public ComposerInfo {
+      warnings = List.copyOf(warnings);
+    }
+  }
+
+  /** Serialises to the documented JSON schema. */
+  public String toJson() {
+    JsonWriter w = new JsonWriter().begin();
+    w.field("schema_version", schemaVersion)
+        .field("uuid", uuid)
+        .field("name", name)
+        .field("timestamp", timestamp)
+        .field("time", Instant.ofEpochSecond(timestamp).toString())
+        .field("hostname", hostname)
+        .field("node_hostname", nodeHostname);
+    w.object("process")
+        .field("exe", process.exe())
+        .field("exe_path", process.exePath())
+        .field("cmdline", process.cmdline())
+        .field("pid", process.pid())
+        .field("host_pid", process.hostPid())
+        .field("tid", process.tid())
+        .field("host_tid", process.hostTid())
+        .field("uid", process.uid())
+        .field("gid", process.gid())
+        .field("signal", process.signal())
+        .field("signal_name", process.signalName())
+        .field("container_id", process.containerId())
+        .field("core_limit", process.coreLimit())
+        .field("pidfd_verified", process.pidfdVerified())
+        .end();
+    w.object("core")
+        .field("entry", core.entry())
+        .field("compression", core.compression())
+        .field("size", core.size())
+        .field("stored_size", core.storedSize())
+        .field("sha256", core.sha256())
+        .field("expected_size", core.expectedSize())
+        .end();
+    w.object("integrity")
+        .field("complete", !integrity.truncated())
+        .field("truncated", integrity.truncated())
+        .field("reason", integrity.reason())
+        .end();
+    w.field("files", files);
+    w.object("composer")
+        .field("version", composer.version())
+        .field("duration_ms", composer.durationMs())
+        .field("warnings", composer.warnings())
+        .end();
+    return w.end().toString();
+  }
+}
