@@ -46,6 +46,8 @@ final class Composer {
             + " host "
             + k.hostname());
     List<String> warnings = new ArrayList<>(k.warnings());
+    // %t missing (a hand-run or bad pattern): the composer's clock is the next best thing.
+    long timestamp = k.timestamp() >= 0 ? k.timestamp() : System.currentTimeMillis() / 1000;
     CaptureSettings settings = loadSettings(warnings);
     String excludedBy = ExeFilter.excludedBy(settings.excludeExe(), k.exePath(), k.comm());
     if (excludedBy != null) {
@@ -60,7 +62,7 @@ final class Composer {
             .format(
                 new NameFields(
                     uuid,
-                    k.timestamp(),
+                    timestamp,
                     k.hostname(),
                     k.comm(),
                     k.pid(),
@@ -79,7 +81,7 @@ final class Composer {
                       DumpInfo.SCHEMA_VERSION,
                       uuid,
                       name,
-                      k.timestamp(),
+                      timestamp,
                       k.hostname(),
                       nodeHostname(),
                       processInfo(k, proc),

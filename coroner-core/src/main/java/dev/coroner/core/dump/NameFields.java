@@ -1,5 +1,6 @@
 package dev.coroner.core.dump;
 
+import java.util.HashMap;
 import java.util.Map;
 
 /**
@@ -17,16 +18,18 @@ public record NameFields(
     String pod,
     String container) {
 
+  /** Field name to value; a missing (null) value stays null and is named "unknown". */
   Map<String, String> asMap() {
-    return Map.of(
-        "uuid", uuid,
-        "timestamp", Long.toString(timestamp),
-        "hostname", hostname,
-        "exe", exe,
-        "pid", Long.toString(pid),
-        "signal", Integer.toString(signal),
-        "namespace", namespace,
-        "pod", pod,
-        "container", container);
+    Map<String, String> m = new HashMap<>();
+    m.put("uuid", uuid);
+    m.put("timestamp", Long.toString(timestamp));
+    m.put("hostname", hostname);
+    m.put("exe", exe);
+    m.put("pid", Long.toString(pid));
+    m.put("signal", Integer.toString(signal));
+    m.put("namespace", namespace);
+    m.put("pod", pod);
+    m.put("container", container);
+    return m;
   }
 }

@@ -42,8 +42,14 @@ public final class Signals {
 
   private Signals() {}
 
-  /** The name of a signal number, such as {@code SIGSEGV}, or {@code SIG<n>} if unnamed. */
+  /**
+   * The name of a signal number, such as {@code SIGSEGV}, {@code SIG<n>} if unnamed, or {@code
+   * unknown} for a missing (negative) number.
+   */
   public static String name(int number) {
+    if (number <= 0) {
+      return "unknown";
+    }
     String name = NAMES.get(number);
     if (name != null) {
       return name;

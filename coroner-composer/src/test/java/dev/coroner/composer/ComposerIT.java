@@ -1,0 +1,138 @@
+package dev.coroner.composer;
+
+import static dev.coroner.composer.ComposerProcess.args;
+import static dev.coroner.composer.ComposerProcess.config;
+import static dev.coroner.composer.ComposerProcess.openOnly;
+import static dev.coroner.composer.ComposerProcess.run;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.coroner.core.install.TrainingCore;
+import java.io.ByteArrayOutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.MessageDigest;
+import java.util.HexFormat;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** The composer as the kernel runs it, on well-formed input: what a dump holds. */
+class ComposerIT {
+  @TempDir Path tmp;
+
+  @ParameterizedTest
+  @ValueSource(strings = {"zstd", "deflate", "none"})
+  void aCompleteCoreRoundTripsByteForByte(String compression) throws Exception {
+    Path dumps = tmp.resolve("dumps");
+    byte[] core = TrainingCore.of(6 << 20);
+    int code =
+        run(
+            config(tmp, "dump.dir=" + dumps, "compression=" + compression),
+            tmp.resolve("log"),
+            core,
+            args(5));
+    assertThat(code).isEqualTo(ExitCode.COMPLETE.code());
+    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(dumps)))
+        .isEqualTo("rwx------");
+    try (var dump = openOnly(dumps)) {
+      assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(dump.file())))
+          .isEqualTo("rw-------");
+      var info = dump.info();
+      assertThat(dump.file().getFileName().toString())
+          .matches(
+              info.uuid()
+                  + "-dump-1634419098-test-host-java-"
+                  + ProcessHandle.current().pid()
+                  + "-5\\.zip");
+      assertThat(info.integrity().truncated()).isFalse();
+      assertThat(info.core().compression()).isEqualTo(compression);
+      assertThat(info.core().size()).isEqualTo(core.length);
+      assertThat(info.core().expectedSize()).isEqualTo(core.length);
+      assertThat(info.core().sha256()).isEqualTo(sha256(core));
+      assertThat(info.process().signalName()).isEqualTo("SIGTRAP");
+      assertThat(info.process().exePath()).endsWith("/java");
+      assertThat(info.files()).contains("proc/maps", "proc/status", "proc/cgroup", "proc/limits");
+      assertThat(dump.entries()).last().isEqualTo("dump-info.json");
+      var out = new ByteArrayOutputStream();
+      assertThat(dump.writeCore(out)).isEqualTo(sha256(core));
+      assertThat(out.toByteArray()).isEqualTo(core);
+    }
+    assertThat(Files.readString(tmp.resolve("log"))).contains("complete");
+  }
+
+  @Test
+  void aCoreShorterThanItsHeadersIsMarkedShort() throws Exception {
+    Path dumps = tmp.resolve("dumps");
+    byte[] core = TrainingCore.of(4 << 20);
+    byte[] cut = java.util.Arrays.copyOf(core, 3 << 20);
+    int code = run(config(tmp, "dump.dir=" + dumps), tmp.resolve("log"), cut, args(11));
+    assertThat(code).isEqualTo(ExitCode.TRUNCATED.code());
+    try (var dump = openOnly(dumps)) {
+      assertThat(dump.info().integrity().truncated()).isTrue();
+      assertThat(dump.info().integrity().reason())
+          .isEqualTo("short: received 3145728 of the 4194304 bytes the ELF headers announce");
+    }
+  }
+
+  @Test
+  void maxCoreSizeStopsStoringAndSaysSo() throws Exception {
+    Path dumps = tmp.resolve("dumps");
+    byte[] core = TrainingCore.of(8 << 20);
+    int code =
+        run(
+            config(tmp, "dump.dir=" + dumps, "limit.max-core-size=2M"),
+            tmp.resolve("log"),
+            core,
+            args(6));
+    assertThat(code).isEqualTo(ExitCode.TRUNCATED.code());
+    try (var dump = openOnly(dumps)) {
+      assertThat(dump.info().core().size()).isEqualTo(2 << 20);
+      assertThat(dump.info().integrity().reason()).startsWith("max-core-size");
+      assertThat(dump.writeCore(new ByteArrayOutputStream()))
+          .isEqualTo(dump.info().core().sha256());
+    }
+  }
+
+  @Test
+  void excludedExecutablesAreSkippedWithoutADump() throws Exception {
+    Path dumps = tmp.resolve("dumps");
+    int code =
+        run(
+            config(tmp, "dump.dir=" + dumps, "filter.exclude-exe=sleep, java"),
+            tmp.resolve("log"),
+            TrainingCore.of(1 << 20),
+            args(6));
+    assertThat(code).isEqualTo(ExitCode.SKIPPED.code());
+    assertThat(dumps).doesNotExist();
+    assertThat(Files.readString(tmp.resolve("log")))
+        .contains("skipped: /usr/bin/java matches filter.exclude-exe 'java'");
+  }
+
+  @Test
+  void environmentIsRedactedWhenCollected() throws Exception {
+    Path dumps = tmp.resolve("dumps");
+    run(
+        config(tmp, "dump.dir=" + dumps, "proc.environ=redacted"),
+        tmp.resolve("log"),
+        TrainingCore.of(1 << 20),
+        args(6));
+    try (var dump = openOnly(dumps);
+        var env = dump.open("proc/environ")) {
+      String text = new String(env.readAllBytes());
+      assertThat(text).contains("PATH=<redacted>").doesNotContain(System.getenv("PATH"));
+    }
+  }
+
+  static String sha256(byte[] data) throws Exception {
+    return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(data));
+  }
+
+  static byte[] random(int size) {
+    byte[] b = new byte[size];
+    new Random(7).nextBytes(b);
+    return b;
+  }
+}
