@@ -1,9 +1,16 @@
 package dev.coroner.cli;
 
 import dev.coroner.cli.demo.DemoCommand;
+import dev.coroner.cli.dumps.GetCommand;
+import dev.coroner.cli.dumps.InfoCommand;
+import dev.coroner.cli.dumps.ListCommand;
+import dev.coroner.cli.dumps.RmCommand;
+import dev.coroner.cli.dumps.StoreOptions;
 import dev.coroner.cli.install.InstallCommand;
 import dev.coroner.cli.install.UninstallCommand;
 import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.Map;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -21,9 +28,14 @@ import picocli.CommandLine.Option;
       "Node.js app."
     },
     subcommands = {
+      ListCommand.class,
+      InfoCommand.class,
+      GetCommand.class,
+      RmCommand.class,
       InstallCommand.class,
       UninstallCommand.class,
       DemoCommand.class,
+      picocli.AutoComplete.GenerateCompletion.class,
       CommandLine.HelpCommand.class
     },
     exitCodeListHeading = "%nExit codes:%n",
@@ -48,16 +60,36 @@ public final class Main {
 
   /** Runs the CLI with the given streams; returns the exit code. */
   public static int run(String[] args, PrintWriter out, PrintWriter err) {
-    CommandLine cl = commandLine();
+    return run(args, out, err, System.getenv());
+  }
+
+  /** Runs the CLI with the given streams and environment; returns the exit code. */
+  public static int run(String[] args, PrintWriter out, PrintWriter err, Map<String, String> env) {
+    CliConfig config;
+    try {
+      config = CliConfig.load(env, Path.of(System.getProperty("user.home")));
+    } catch (CliException e) {
+      err.println("coroner: " + e.getMessage());
+      return e.exitCode();
+    }
+    CommandLine cl = commandLine(config);
     cl.setOut(out);
     cl.setErr(err);
     return cl.execute(args);
   }
 
   /** The configured command line, for tests that parse without running. */
-  public static CommandLine commandLine() {
+  public static CommandLine commandLine(CliConfig config) {
     Main main = new Main();
     CommandLine cl = new CommandLine(main);
+    cl.setDefaultValueProvider(
+        arg ->
+            arg.isOption()
+                    && StoreOptions.OPTION.equals(
+                        ((CommandLine.Model.OptionSpec) arg).longestName())
+                ? config.store()
+                : arg.defaultValue());
+    cl.getSubcommands().get("generate-completion").getCommandSpec().usageMessage().hidden(false);
     cl.setExecutionExceptionHandler(
         (e, commandLine, parseResult) -> {
           PrintWriter err = commandLine.getErr();

@@ -85,6 +85,7 @@ final class Composer {
                       k.hostname(),
                       nodeHostname(),
                       processInfo(k, proc),
+                      null,
                       core,
                       integrity,
                       files,

@@ -16,6 +16,7 @@ public record DumpInfo(
     String hostname,
     String nodeHostname,
     ProcessInfo process,
+    PodInfo pod,
     CoreInfo core,
     Integrity integrity,
     List<String> files,
@@ -54,6 +55,18 @@ public record DumpInfo(
 
     public String signalName() {
       return Signals.name(signal);
+    }
+  }
+
+  /**
+   * The Kubernetes identity of the crashed container, or null for a process outside Kubernetes (or
+   * when the runtime could not be asked in time). Resolved from the container ID through the
+   * container runtime, never guessed from the hostname.
+   */
+  public record PodInfo(String namespace, String name, String uid, String container, String image) {
+    /** {@code namespace/name}. */
+    public String qualifiedName() {
+      return namespace + "/" + name;
     }
   }
 
@@ -110,6 +123,17 @@ public record DumpInfo(
         .field("core_limit", process.coreLimit())
         .field("pidfd_verified", process.pidfdVerified())
         .end();
+    if (pod == null) {
+      w.nullField("pod");
+    } else {
+      w.object("pod")
+          .field("namespace", pod.namespace())
+          .field("name", pod.name())
+          .field("uid", pod.uid())
+          .field("container", pod.container())
+          .field("image", pod.image())
+          .end();
+    }
     w.object("core")
         .field("entry", core.entry())
         .field("compression", core.compression())

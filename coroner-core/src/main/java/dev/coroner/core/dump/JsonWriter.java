@@ -48,6 +48,12 @@ final class JsonWriter {
     return this;
   }
 
+  JsonWriter nullField(String key) {
+    key(key);
+    out.append("null");
+    return this;
+  }
+
   JsonWriter field(String key, boolean value) {
     key(key);
     out.append(value);

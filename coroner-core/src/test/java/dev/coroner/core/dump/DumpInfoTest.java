@@ -33,6 +33,7 @@ class DumpInfoTest {
             "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
             "unlimited",
             true),
+        new DumpInfo.PodInfo("default", "node-crasher", "pod-uid-1", "app", "example:1"),
         new DumpInfo.CoreInfo("x.core.zst", "zstd", 50331648, 1234567, "ab".repeat(32), 50331648L),
         DumpInfo.Integrity.complete(),
         List.of("proc/cmdline", "x.core.zst"),
@@ -56,6 +57,7 @@ class DumpInfoTest {
     assertThat(json.at("/process/container_id").asText()).hasSize(64);
     assertThat(json.at("/process/cmdline/3").asText()).isEqualTo("quote\" back\\ \u0001");
     assertThat(json.at("/core/sha256").asText()).hasSize(64);
+    assertThat(json.at("/pod/namespace").asText()).isEqualTo("default");
     assertThat(json.at("/core/compression").asText()).isEqualTo("zstd");
     assertThat(json.at("/integrity/complete").asBoolean()).isTrue();
     assertThat(json.at("/integrity/reason").isNull()).isTrue();
@@ -74,6 +76,7 @@ class DumpInfoTest {
             s.hostname(),
             s.nodeHostname(),
             s.process(),
+            s.pod(),
             s.core(),
             new DumpInfo.Integrity(true, "timeout"),
             s.files(),
@@ -82,6 +85,27 @@ class DumpInfoTest {
     assertThat(json.at("/integrity/complete").asBoolean()).isFalse();
     assertThat(json.at("/integrity/truncated").asBoolean()).isTrue();
     assertThat(json.at("/integrity/reason").asText()).isEqualTo("timeout");
+  }
+
+  @Test
+  void hostProcessesHaveNoPod() throws IOException {
+    DumpInfo s = sample();
+    DumpInfo host =
+        new DumpInfo(
+            s.schemaVersion(),
+            s.uuid(),
+            s.name(),
+            s.timestamp(),
+            s.hostname(),
+            s.nodeHostname(),
+            s.process(),
+            null,
+            s.core(),
+            s.integrity(),
+            s.files(),
+            s.composer());
+    assertThat(new ObjectMapper().readTree(host.toJson()).get("pod").isNull()).isTrue();
+    assertThat(DumpInfoJson.parse(host.toJson().getBytes(StandardCharsets.UTF_8))).isEqualTo(host);
   }
 
   @Test

@@ -1,0 +1,43 @@
+package dev.coroner.cli;
+
+import dev.coroner.core.store.Stores;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Properties;
+
+/**
+ * The CLI's configuration, read once at start: the default store comes from {@code CORONER_STORE},
+ * else {@code store=} in {@code ~/.config/coroner/config.properties}, else the single-host default.
+ * Command-line options override it.
+ *
+ * @param store the default store URL
+ * @param source where the default came from, for {@code --help} and messages
+ */
+public record CliConfig(String store, String source) {
+  /** Reads the environment and the optional user config file. */
+  public static CliConfig load(Map<String, String> env, Path userHome) {
+    String fromEnv = env.get("CORONER_STORE");
+    if (fromEnv != null && !fromEnv.isBlank()) {
+      return new CliConfig(fromEnv, "CORONER_STORE");
+    }
+    Path file = userHome.resolve(".config/coroner/config.properties");
+    if (Files.isRegularFile(file)) {
+      Properties p = new Properties();
+      try (InputStream in = Files.newInputStream(file)) {
+        p.load(in);
+      } catch (IOException | IllegalArgumentException e) {
+        throw new CliException(
+            CliException.USAGE,
+            "cannot read " + file + ": " + e.getMessage() + "; fix or remove it");
+      }
+      String store = p.getProperty("store");
+      if (store != null && !store.isBlank()) {
+        return new CliConfig(store.trim(), file.toString());
+      }
+    }
+    return new CliConfig(Stores.DEFAULT, "default");
+  }
+}

@@ -1,0 +1,152 @@
+package dev.coroner.cli.dumps;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.coroner.core.dump.DumpInfo;
+import dev.coroner.core.store.StoredDump;
+import dev.coroner.core.units.ByteSizes;
+import java.time.ZoneId;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * How dumps are shown: the table of {@code coroner list} (and its wide form), and the stable JSON
+ * documented in docs/cli.md.
+ */
+final class DumpViews {
+  static final ObjectMapper JSON =
+      JsonMapper.builder().enable(SerializationFeature.INDENT_OUTPUT).build();
+
+  private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss");
+
+  private DumpViews() {}
+
+  /** One list row per dump; wide adds the name, the core's size and the node. */
+  static String table(List<StoredDump> dumps, boolean wide, ZoneId zone) {
+    List<String[]> rows = new ArrayList<>();
+    rows.add(
+        wide
+            ? new String[] {
+              "TIME",
+              "WHERE",
+              "CONTAINER",
+              "EXE",
+              "PID",
+              "SIGNAL",
+              "SIZE",
+              "CORE",
+              "NODE",
+              "!",
+              "NAME"
+            }
+            : new String[] {"TIME", "WHERE", "CONTAINER", "EXE", "PID", "SIGNAL", "SIZE", "!"});
+    for (StoredDump d : dumps) {
+      DumpInfo i = d.info();
+      String time = TIME.format(d.time().atZone(zone));
+      String mark = i == null ? "corrupt" : i.integrity().truncated() ? "truncated" : "";
+      String where = i == null ? "?" : i.pod() != null ? i.pod().qualifiedName() : i.hostname();
+      String container =
+          i == null
+              ? "?"
+              : i.pod() != null
+                  ? i.pod().container()
+                  : i.process().containerId() != null
+                      ? i.process().containerId().substring(0, 12)
+                      : "-";
+      String exe = i == null ? "?" : i.process().exe();
+      String pid = i == null ? "?" : Long.toString(i.process().pid());
+      String signal = i == null ? "?" : i.process().signalName();
+      String size = ByteSizes.format(d.size());
+      if (wide) {
+        rows.add(
+            new String[] {
+              time,
+              where,
+              container,
+              exe,
+              pid,
+              signal,
+              size,
+              i == null ? "?" : ByteSizes.format(i.core().size()),
+              i == null ? "?" : i.nodeHostname(),
+              mark,
+              d.name()
+            });
+      } else {
+        rows.add(new String[] {time, where, container, exe, pid, signal, size, mark});
+      }
+    }
+    return render(rows);
+  }
+
+  private static String render(List<String[]> rows) {
+    int[] width = new int[rows.get(0).length];
+    for (String[] r : rows) {
+      for (int c = 0; c < r.length; c++) {
+        width[c] = Math.max(width[c], String.valueOf(r[c]).length());
+      }
+    }
+    StringBuilder out = new StringBuilder();
+    for (String[] r : rows) {
+      StringBuilder line = new StringBuilder();
+      for (int c = 0; c < r.length; c++) {
+        line.append(String.format("%-" + width[c] + "s", String.valueOf(r[c])));
+        if (c < r.length - 1) {
+          line.append("  ");
+        }
+      }
+      out.append(line.toString().stripTrailing()).append('\n');
+    }
+    return out.toString();
+  }
+
+  /** The list as JSON: an array of flat objects whose fields are documented and stable. */
+  static String json(List<StoredDump> dumps) {
+    ArrayNode array = JSON.createArrayNode();
+    for (StoredDump d : dumps) {
+      array.add(jsonRow(d));
+    }
+    try {
+      return JSON.writeValueAsString(array);
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  static ObjectNode jsonRow(StoredDump d) {
+    ObjectNode o = JSON.createObjectNode();
+    DumpInfo i = d.info();
+    o.put("name", d.name());
+    o.put("uuid", d.uuid());
+    o.put("location", d.location());
+    o.put("size", d.size());
+    o.put("time", d.time().toString());
+    o.put("readable", i != null);
+    o.put("problem", d.problem());
+    if (i == null) {
+      return o;
+    }
+    o.put("timestamp", i.timestamp());
+    o.put("hostname", i.hostname());
+    o.put("node_hostname", i.nodeHostname());
+    o.put("namespace", i.pod() == null ? null : i.pod().namespace());
+    o.put("pod", i.pod() == null ? null : i.pod().name());
+    o.put("container", i.pod() == null ? null : i.pod().container());
+    o.put("container_id", i.process().containerId());
+    o.put("exe", i.process().exe());
+    o.put("exe_path", i.process().exePath());
+    o.put("pid", i.process().pid());
+    o.put("host_pid", i.process().hostPid());
+    o.put("signal", i.process().signal());
+    o.put("signal_name", i.process().signalName());
+    o.put("core_size", i.core().size());
+    o.put("core_sha256", i.core().sha256());
+    o.put("truncated", i.integrity().truncated());
+    o.put("truncated_reason", i.integrity().reason());
+    return o;
+  }
+}

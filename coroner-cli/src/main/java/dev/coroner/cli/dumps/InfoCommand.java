@@ -1,0 +1,116 @@
+package dev.coroner.cli.dumps;
+
+import dev.coroner.core.dump.DumpInfo;
+import dev.coroner.core.store.Store;
+import dev.coroner.core.store.StoredDump;
+import dev.coroner.core.units.ByteSizes;
+import java.io.PrintWriter;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code coroner info DUMP}: everything a dump says about the crash. */
+@Command(
+    name = "info",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Show everything known about a dump.",
+      "",
+      "DUMP is a name, a unique uuid prefix, 'latest', or -N for the N-th newest.",
+      "-o json prints dump-info.json as documented in docs/dump-info.md."
+    })
+public final class InfoCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
+
+  @Mixin StoreOptions store;
+
+  @Parameters(paramLabel = "DUMP", description = "The dump: name, uuid prefix, latest or -N.")
+  String ref;
+
+  @Option(
+      names = {"-o", "--output"},
+      paramLabel = "FORMAT",
+      description = "table (default) or json.",
+      defaultValue = "table")
+  OutputFormat output;
+
+  @Override
+  public Integer call() {
+    Store s = store.open();
+    StoredDump dump = StoreOptions.readable(StoreOptions.resolve(s, ref));
+    PrintWriter out = spec.commandLine().getOut();
+    if (output == OutputFormat.json) {
+      out.print(dump.info().toJson());
+    } else {
+      out.print(describe(dump, ZoneId.systemDefault()));
+    }
+    out.flush();
+    return 0;
+  }
+
+  static String describe(StoredDump dump, ZoneId zone) {
+    DumpInfo i = dump.info();
+    DumpInfo.ProcessInfo p = i.process();
+    StringBuilder b = new StringBuilder();
+    Row r = new Row(b);
+    r.add("Dump", dump.name());
+    r.add("Location", dump.location() + " (" + ByteSizes.format(dump.size()) + ")");
+    r.add(
+        "Time",
+        Instant.ofEpochSecond(i.timestamp()).atZone(zone).toOffsetDateTime()
+            + " ("
+            + i.timestamp()
+            + ")");
+    r.add("Signal", p.signal() + " (" + p.signalName() + ")");
+    r.add("Executable", p.exePath() + " (comm " + p.exe() + ")");
+    r.add("Command line", String.join(" ", p.cmdline()));
+    r.add(
+        "PID",
+        p.pid() + " in its namespace, " + p.hostPid() + " on the host (tid " + p.tid() + ")");
+    r.add("User", "uid " + p.uid() + ", gid " + p.gid());
+    r.add("Hostname", i.hostname());
+    r.add("Node", i.nodeHostname());
+    if (i.pod() != null) {
+      r.add("Pod", i.pod().qualifiedName() + " (uid " + i.pod().uid() + ")");
+      r.add("Container", i.pod().container() + ", image " + i.pod().image());
+    }
+    r.add("Container ID", p.containerId() == null ? "none (host process)" : p.containerId());
+    r.add(
+        "Identity",
+        p.pidfdVerified() ? "verified through the kernel's pidfd" : "not verified (no pidfd)");
+    r.add(
+        "Core",
+        ByteSizes.format(i.core().size())
+            + " ("
+            + i.core().size()
+            + " bytes), stored "
+            + ByteSizes.format(i.core().storedSize())
+            + " as "
+            + i.core().compression());
+    r.add("Core sha256", i.core().sha256());
+    r.add(
+        "Complete",
+        i.integrity().truncated()
+            ? "NO, truncated: " + i.integrity().reason()
+            : "yes" + (i.core().expectedSize() != null ? " (size matches the ELF headers)" : ""));
+    r.add("Core limit", p.coreLimit());
+    r.add("Files", String.join(", ", i.files()));
+    r.add("Composer", i.composer().version() + ", " + i.composer().durationMs() + " ms");
+    for (String w : i.composer().warnings()) {
+      r.add("Warning", w);
+    }
+    return b.toString();
+  }
+
+  private record Row(StringBuilder b) {
+    void add(String key, Object value) {
+      b.append(String.format("%-14s %s%n", key + ":", value));
+    }
+  }
+}

@@ -1,0 +1,148 @@
+package dev.coroner.cli.dumps;
+
+import dev.coroner.cli.CliException;
+import dev.coroner.core.dump.Signals;
+import dev.coroner.core.store.Store;
+import dev.coroner.core.store.StoredDump;
+import java.io.PrintWriter;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code coroner list}: the dumps in a store, newest first. */
+@Command(
+    name = "list",
+    aliases = "ls",
+    mixinStandardHelpOptions = true,
+    description = {
+      "List dumps, newest first.",
+      "",
+      "WHERE is namespace/pod for a Kubernetes pod, else the crashed process's hostname.",
+      "The last column marks truncated or corrupt dumps. -o json is documented in docs/cli.md."
+    })
+public final class ListCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
+
+  @Mixin StoreOptions store;
+
+  @Option(
+      names = "--since",
+      paramLabel = "TIME",
+      description =
+          "Only crashes at or after TIME: an age (2h, 7d), a date (2026-11-27) or date-time (2026-11-27T08:00).")
+  String since;
+
+  @Option(
+      names = "--until",
+      paramLabel = "TIME",
+      description = "Only crashes at or before TIME (same forms as --since).")
+  String until;
+
+  @Option(
+      names = "--exe",
+      paramLabel = "GLOB",
+      description = "Only this executable (name or glob, e.g. node or java*).")
+  String exe;
+
+  @Option(
+      names = "--namespace",
+      paramLabel = "NS",
+      description = "Only crashes in this Kubernetes namespace.")
+  String namespace;
+
+  @Option(
+      names = "--pod",
+      paramLabel = "GLOB",
+      description = "Only crashes of this pod (name or glob).")
+  String pod;
+
+  @Option(
+      names = "--signal",
+      paramLabel = "SIG",
+      description = "Only this signal: a number (11) or name (SIGSEGV, segv).")
+  String signal;
+
+  @Option(
+      names = {"-n", "--limit"},
+      paramLabel = "N",
+      description = "Show at most the N newest.")
+  Integer limit;
+
+  @Option(
+      names = {"-o", "--output"},
+      paramLabel = "FORMAT",
+      description = "table (default), wide or json.",
+      defaultValue = "table")
+  OutputFormat output;
+
+  Clock clock = Clock.systemDefaultZone();
+
+  @Override
+  public Integer call() {
+    DumpFilter filter = filter();
+    if (limit != null && limit < 1) {
+      throw new CliException(CliException.USAGE, "-n must be at least 1: " + limit);
+    }
+    Store s = store.open();
+    List<StoredDump> dumps =
+        StoreOptions.list(s).stream()
+            .filter(filter)
+            .limit(limit == null ? Long.MAX_VALUE : limit)
+            .toList();
+    PrintWriter out = spec.commandLine().getOut();
+    switch (output) {
+      case json -> out.println(DumpViews.json(dumps));
+      case table, wide -> {
+        if (dumps.isEmpty()) {
+          spec.commandLine()
+              .getErr()
+              .println("No dumps in " + s.url() + (isFiltered() ? " match." : " yet."));
+        } else {
+          out.print(DumpViews.table(dumps, output == OutputFormat.wide, clock.getZone()));
+        }
+      }
+    }
+    out.flush();
+    return 0;
+  }
+
+  private boolean isFiltered() {
+    return since != null
+        || until != null
+        || exe != null
+        || namespace != null
+        || pod != null
+        || signal != null;
+  }
+
+  DumpFilter filter() {
+    Instant now = clock.instant();
+    ZoneId zone = clock.getZone();
+    try {
+      return new DumpFilter(
+          since == null ? null : TimeArg.parse(since, now, zone),
+          until == null ? null : TimeArg.parse(until, now, zone),
+          exe,
+          namespace,
+          pod,
+          signal == null
+              ? null
+              : Signals.parse(signal)
+                  .orElseThrow(
+                      () ->
+                          new IllegalArgumentException(
+                              "unknown signal '"
+                                  + signal
+                                  + "'; use a number or a name like SIGSEGV")));
+    } catch (IllegalArgumentException e) {
+      throw new CliException(CliException.USAGE, e.getMessage(), e);
+    }
+  }
+}

@@ -1,0 +1,173 @@
+package dev.coroner.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.coroner.cli.install.JavaHomes;
+import dev.coroner.core.capture.CaptureSettings;
+import dev.coroner.core.dump.DumpArchive;
+import dev.coroner.core.dump.DumpInfo;
+import dev.coroner.core.install.InstallOptions;
+import dev.coroner.core.install.NodeSetup;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The whole capture on the real kernel: install through the real install code, crash the example
+ * Node.js app, and open what the composer wrote with lldb + llnode. Only dumps of the test's own
+ * node process count; the kernel settings are restored in {@link #restore()}.
+ */
+class CaptureIT {
+  static final Path APP =
+      Path.of("..", "examples", "crashing-nodejs-app").toAbsolutePath().normalize();
+  static final Path LLNODE = Path.of("/usr/lib/node_modules/llnode/llnode.so");
+
+  private static KernelGuard guard;
+  private static Path dir;
+  private static NodeSetup setup;
+
+  @BeforeAll
+  static void install() throws Exception {
+    guard = new KernelGuard();
+    dir = Files.createTempDirectory(Path.of("/tmp"), "cap");
+    setup = new NodeSetup(dir.resolve("p"), InstallOptions.PROC_SYS, System.out::println);
+    setup.install(
+        new InstallOptions(
+            dir.resolve("p"),
+            InstallOptions.PROC_SYS,
+            JavaHomes.forComposer(),
+            JavaHomes.composerJars(),
+            CaptureSettings.defaults().withDumpDir(dir.resolve("dumps")),
+            16),
+        false);
+  }
+
+  @AfterAll
+  static void restore() throws Exception {
+    try {
+      setup.uninstall(false);
+      assertThat(KernelGuard.current()).isEqualTo(guard.saved());
+    } finally {
+      guard.close();
+      new ProcessBuilder("rm", "-rf", dir.toString()).start().waitFor(30, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
+  void aNodeCrashBecomesACompleteDumpThatLlnodeOpens() throws Exception {
+    Process node =
+        new ProcessBuilder("node", "--abort-on-uncaught-exception", "index.js")
+            .directory(APP.toFile())
+            .redirectErrorStream(true)
+            .start();
+    String output = new String(node.getInputStream().readAllBytes());
+    assertThat(node.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    assertThat(output).contains("hello world");
+    assertThat(node.exitValue()).as("killed by SIGTRAP").isEqualTo(128 + 5);
+    long pid = node.pid();
+
+    Path dumps = dir.resolve("dumps");
+    await().atMost(Duration.ofSeconds(60)).until(() -> dumpsOf(dumps, pid).size() == 1);
+    Path zip = dumpsOf(dumps, pid).get(0);
+    assertThat(partials(dumps)).isEmpty();
+
+    try (DumpArchive dump = DumpArchive.open(zip)) {
+      DumpInfo info = dump.info();
+      assertThat(zip.getFileName().toString())
+          .isEqualTo(
+              info.uuid()
+                  + "-dump-"
+                  + info.timestamp()
+                  + "-"
+                  + info.hostname()
+                  + "-node-"
+                  + pid
+                  + "-5.zip");
+      assertThat(info.process().signal()).isEqualTo(5);
+      assertThat(info.process().signalName()).isEqualTo("SIGTRAP");
+      assertThat(info.process().exe()).isEqualTo("node");
+      assertThat(info.process().exePath())
+          .isEqualTo(Path.of("/usr/bin/node").toRealPath().toString());
+      assertThat(info.process().pidfdVerified()).isTrue();
+      assertThat(info.integrity().truncated()).as(info.integrity().reason()).isFalse();
+      assertThat(info.core().expectedSize()).isEqualTo(info.core().size());
+
+      Path core = dir.resolve("node.core");
+      try (OutputStream out = Files.newOutputStream(core)) {
+        assertThat(dump.writeCore(out)).isEqualTo(info.core().sha256());
+      }
+      assertThat(sha256sum(core)).isEqualTo(info.core().sha256());
+
+      String bt = lldb(core, "v8 bt");
+      assertThat(bt).contains("bar(").contains("foo(").contains("hello world");
+    }
+  }
+
+  /** Runs lldb + llnode in batch mode on a debug-stripped node (DWARF indexing takes ~20 s). */
+  static String lldb(Path core, String command) throws IOException, InterruptedException {
+    Path node = dir.resolve("node-nodebug");
+    if (!Files.exists(node)) {
+      run(List.of("objcopy", "--strip-debug", "/usr/bin/node", node.toString()), Map.of());
+    }
+    return run(
+        List.of(
+            "lldb",
+            "--batch",
+            "-o",
+            "plugin load " + LLNODE,
+            "-o",
+            command,
+            "-c",
+            core.toString(),
+            node.toString()),
+        Map.of("PYTHONPATH", "/usr/lib/llvm-14/lib/python3.11/dist-packages"));
+  }
+
+  private static String run(List<String> cmd, Map<String, String> env)
+      throws IOException, InterruptedException {
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+    pb.environment().putAll(env);
+    Process p = pb.start();
+    String out = new String(p.getInputStream().readAllBytes());
+    assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
+    assertThat(p.exitValue()).as(String.join(" ", cmd) + "\n" + out).isZero();
+    return out;
+  }
+
+  private static String sha256sum(Path file) throws IOException, InterruptedException {
+    return run(List.of("sha256sum", file.toString()), Map.of()).split("\\s+")[0];
+  }
+
+  static List<Path> dumpsOf(Path dir, long pid) throws IOException {
+    List<Path> found = new ArrayList<>();
+    if (!Files.isDirectory(dir)) {
+      return found;
+    }
+    try (var files = Files.list(dir)) {
+      for (Path f : files.filter(p -> p.toString().endsWith(".zip")).toList()) {
+        try (DumpArchive a = DumpArchive.open(f)) {
+          if (a.info().process().hostPid() == pid) {
+            found.add(f);
+          }
+        }
+      }
+    }
+    return found;
+  }
+
+  private static List<Path> partials(Path dir) throws IOException {
+    try (var files = Files.list(dir)) {
+      return files.filter(p -> p.toString().endsWith(".partial")).toList();
+    }
+  }
+}

@@ -1,0 +1,158 @@
+package dev.coroner.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.coroner.core.install.InstallOptions;
+import dev.coroner.core.install.KernelSettings;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@code coroner install} and {@code uninstall} against the real /proc/sys. Every test restores the
+ * machine's kernel settings in {@link #restore()}, whatever happened.
+ */
+class InstallIT {
+  private KernelGuard guard;
+  private Path dir;
+
+  @BeforeEach
+  void save() throws Exception {
+    guard = new KernelGuard();
+    // Short, so the core_pattern stays under the kernel's 127 characters.
+    dir = Files.createTempDirectory(Path.of("/tmp"), "cit");
+  }
+
+  @AfterEach
+  void restore() throws Exception {
+    try {
+      CliRun.of("uninstall", "--prefix", dir.resolve("p").toString());
+    } finally {
+      guard.close();
+      new ProcessBuilder("rm", "-rf", dir.toString()).start().waitFor(30, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
+  void uninstallRestoresTheExactPreviousValues() throws Exception {
+    var previous = new KernelSettings(dir + "/core.%e.%p", 3, 1);
+    previous.write(InstallOptions.PROC_SYS);
+
+    CliRun install = install();
+    assertThat(install.code()).as(install.err()).isZero();
+    var installed = KernelGuard.current();
+    assertThat(installed.corePattern())
+        .isEqualTo("|" + dir.resolve("p/composer") + " %P %p %I %i %s %t %h %e %E %c %u %g %F");
+    assertThat(installed.corePipeLimit()).isEqualTo(16);
+    assertThat(installed.suidDumpable()).isEqualTo(2);
+    assertThat(mode(dir.resolve("p/composer"))).isEqualTo("rwx------");
+    assertThat(mode(dir.resolve("p/composer.properties"))).isEqualTo("rw-------");
+    assertThat(mode(dir.resolve("d"))).isEqualTo("rwx------");
+    assertThat(Files.readString(dir.resolve("p/composer.properties")))
+        .contains("dump.dir=" + dir.resolve("d"));
+
+    CliRun again = install();
+    assertThat(again.code()).isZero();
+    assertThat(again.out()).contains("already installed; nothing to change");
+
+    CliRun uninstall = CliRun.of("uninstall", "--prefix", dir.resolve("p").toString());
+    assertThat(uninstall.code()).as(uninstall.err()).isZero();
+    assertThat(KernelGuard.current()).isEqualTo(previous);
+    assertThat(dir.resolve("p/composer")).doesNotExist();
+    assertThat(dir.resolve("p/releases")).doesNotExist();
+    assertThat(dir.resolve("d")).isDirectory();
+
+    CliRun twice = CliRun.of("uninstall", "--prefix", dir.resolve("p").toString());
+    assertThat(twice.code()).isZero();
+    assertThat(twice.out()).contains("nothing to change");
+    assertThat(KernelGuard.current()).isEqualTo(previous);
+  }
+
+  @Test
+  void dryRunChangesNothing() throws Exception {
+    var before = KernelGuard.current();
+    CliRun dry = install("--dry-run");
+    assertThat(dry.code()).as(dry.err()).isZero();
+    assertThat(dry.out())
+        .contains("would build composer release")
+        .contains("would set kernel settings");
+    assertThat(KernelGuard.current()).isEqualTo(before);
+    assertThat(dir.resolve("p")).doesNotExist();
+    assertThat(dir.resolve("d")).doesNotExist();
+  }
+
+  @Test
+  void aPatternChangedSinceInstallIsLeftAlone() throws Exception {
+    assertThat(install().code()).isZero();
+    var foreign = new KernelSettings("|/bin/false", 16, 2);
+    foreign.write(InstallOptions.PROC_SYS);
+    CliRun uninstall = CliRun.of("uninstall", "--prefix", dir.resolve("p").toString());
+    assertThat(uninstall.code()).isZero();
+    assertThat(uninstall.out()).contains("leave kernel settings alone").contains("|/bin/false");
+    assertThat(KernelGuard.current()).isEqualTo(foreign);
+  }
+
+  @Test
+  void aPrefixTooLongForTheKernelIsRefused() throws Exception {
+    String longPrefix = dir.resolve("x".repeat(80)).toString();
+    CliRun r = CliRun.of("install", "--prefix", longPrefix, "--dumps", dir.resolve("d").toString());
+    assertThat(r.code()).isEqualTo(1);
+    assertThat(r.err()).contains("the kernel keeps only 127").contains("shorter --prefix");
+    assertThat(KernelGuard.current()).isEqualTo(guard.saved());
+  }
+
+  @Test
+  void nonRootIsRefusedWithAHint() throws Exception {
+    // nobody cannot read root's Maven repository: give it a readable copy of the class path.
+    Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+    List<String> classPath = new ArrayList<>();
+    int n = 0;
+    for (String entry : System.getProperty("java.class.path").split(":")) {
+      Path copy = dir.resolve("cp/" + n++ + "-" + Path.of(entry).getFileName());
+      Files.createDirectories(copy.getParent());
+      new ProcessBuilder("cp", "-r", entry, copy.toString()).start().waitFor(30, TimeUnit.SECONDS);
+      classPath.add(copy.toString());
+    }
+    new ProcessBuilder("chmod", "-R", "a+rX", dir.resolve("cp").toString()).start().waitFor();
+    List<String> cmd =
+        new ArrayList<>(List.of("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"));
+    cmd.addAll(
+        List.of(
+            Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+            "-cp",
+            String.join(":", classPath),
+            Main.class.getName(),
+            "install",
+            "--prefix",
+            dir.resolve("p").toString()));
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes());
+    assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    assertThat(p.exitValue()).as(out).isEqualTo(1);
+    assertThat(out).contains("needs root; run it again with sudo").doesNotContain("Exception");
+    assertThat(KernelGuard.current()).isEqualTo(guard.saved());
+  }
+
+  private CliRun install(String... extra) {
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "install",
+                "--prefix",
+                dir.resolve("p").toString(),
+                "--dumps",
+                dir.resolve("d").toString()));
+    args.addAll(List.of(extra));
+    return CliRun.of(args.toArray(String[]::new));
+  }
+
+  private static String mode(Path p) throws Exception {
+    return PosixFilePermissions.toString(Files.getPosixFilePermissions(p));
+  }
+}

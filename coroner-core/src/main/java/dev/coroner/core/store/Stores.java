@@ -1,0 +1,42 @@
+package dev.coroner.core.store;
+
+import java.net.URI;
+import java.nio.file.Path;
+
+/** Opens a store from its URL: {@code file:///dir}, a plain path, or (later) {@code s3://}. */
+public final class Stores {
+  /** The store of a default single-host install. */
+  public static final String DEFAULT = "file:///var/lib/coroner/dumps";
+
+  private Stores() {}
+
+  /**
+   * Opens a store.
+   *
+   * @throws IllegalArgumentException for a URL that names no supported store
+   */
+  public static Store open(String url) {
+    if (url == null || url.isBlank()) {
+      throw new IllegalArgumentException("empty store URL; use a directory or file:///dir");
+    }
+    if (url.startsWith("/") || url.startsWith(".")) {
+      return new LocalStore(Path.of(url));
+    }
+    URI uri;
+    try {
+      uri = URI.create(url);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("not a store URL: '" + url + "'", e);
+    }
+    if ("file".equals(uri.getScheme())) {
+      return new LocalStore(Path.of(uri));
+    }
+    if ("s3".equals(uri.getScheme())) {
+      throw new IllegalArgumentException(
+          "S3 stores are not supported by this build yet; copy the dumps locally and use"
+              + " --store file:///path");
+    }
+    throw new IllegalArgumentException(
+        "unknown store '" + url + "'; use a directory, file:///dir or s3://bucket/prefix");
+  }
+}
