@@ -5,16 +5,17 @@
 #
 #  1. STALL: wall time of a real Node.js crash
 #       node --abort-on-uncaught-exception examples/crashing-nodejs-app/index.js
-#     (SIGTRAP, a ~140 MiB core) from just before the launch until the parent's wait returns,
-#     with kernel.core_pipe_limit=16, under five core handlers: none (no dump), `cat > file`,
-#     `zstd -3`, `zip -6` and the composer installed by `coroner install`. The dying process
-#     is held until its handler closes the pipe, so this is the time a crash keeps e.g. a pod
-#     from restarting. Runs are round-robin across handlers (after one warm-up round that is
-#     not counted); medians are reported. "done" is when the handler process has exited too.
+#     (SIGTRAP; the table shows its raw core size) from just before the launch until the
+#     parent's wait returns, with kernel.core_pipe_limit=16, under five core handlers:
+#     none (no dump), `cat > file`, `zstd -3` (the CLI default: one thread), `zip -6` and
+#     the composer installed by `coroner install`. The dying process is held until its
+#     handler closes the pipe, so this is how long a crash keeps e.g. a pod from
+#     restarting. Runs are round-robin across handlers (after one warm-up round that is not
+#     counted); medians are reported. "done" is when the handler process has exited too.
 #  2. THROUGHPUT and peak RSS: a synthetic --size-mib core (8 MiB chunks of zeros, text and
 #     random bytes, page-cached first) piped into the composer launcher run by hand,
-#     `zstd -3 -T2 -c` and `zip -6 -q out.zip -`; 3 interleaved runs each, medians.
-#     MB/s = 10^6 bytes per second; peak RSS from /usr/bin/time %M.
+#     `zstd -3 -T2 -c` and `zip -6 -q out.zip -`; --tput-runs (default 3) interleaved runs
+#     each, medians. MB/s = 10^6 bytes per second; peak RSS from /usr/bin/time %M.
 #
 # Targets: composer stall <= 1.2x zstd -3 and <= 0.6x zip -6; composer throughput
 # >= 1.0x zstd -3 -T2; composer peak RSS <= 64 MiB. The script reports them; its exit code
@@ -23,7 +24,8 @@
 # The last line is machine-readable:
 #   stall_vs_zstd3=X.XX stall_vs_zip6=X.XX tput_vs_zstd3=X.XX rss_mib=N
 #
-# Usage: bench/capture.sh [--runs N] [--size-mib N] [--tput-runs N] [--scratch-base DIR]
+# Usage: bench/capture.sh [--runs N (5)] [--size-mib N (1024)] [--tput-runs N (3)]
+#                         [--scratch-base DIR (/var/tmp)]
 set -euo pipefail
 
 RUNS=5

@@ -1,5 +1,6 @@
 package dev.coroner.cli;
 
+import dev.coroner.cli.debug.DebugCommand;
 import dev.coroner.cli.demo.DemoCommand;
 import dev.coroner.cli.dumps.GetCommand;
 import dev.coroner.cli.dumps.InfoCommand;
@@ -31,6 +32,7 @@ import picocli.CommandLine.Option;
       ListCommand.class,
       InfoCommand.class,
       GetCommand.class,
+      DebugCommand.class,
       RmCommand.class,
       InstallCommand.class,
       UninstallCommand.class,

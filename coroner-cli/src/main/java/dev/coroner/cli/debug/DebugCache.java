@@ -1,0 +1,138 @@
+package dev.coroner.cli.debug;
+
+import dev.coroner.cli.CliException;
+import dev.coroner.core.dump.CorruptDumpException;
+import dev.coroner.core.dump.DumpArchive;
+import dev.coroner.core.dump.DumpInfo;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A private cache (0700) of what debugging needs on disk: raw cores extracted from dumps, verified
+ * once and reused, and debug-stripped copies of executables. lldb spends 12-25 s indexing node's
+ * DWARF; a copy made with {@code objcopy --strip-debug} keeps the symbols and the build-id and
+ * loads in 1-2 s.
+ */
+final class DebugCache {
+  private static final int KEEP_CORES = 3;
+
+  private final Path root;
+
+  DebugCache(Path root) {
+    this.root = root;
+  }
+
+  /** {@code $XDG_CACHE_HOME/coroner}, else {@code ~/.cache/coroner}. */
+  static DebugCache forUser(java.util.Map<String, String> env) {
+    String xdg = env.get("XDG_CACHE_HOME");
+    Path base =
+        xdg != null && !xdg.isBlank()
+            ? Path.of(xdg)
+            : Path.of(System.getProperty("user.home"), ".cache");
+    return new DebugCache(base.resolve("coroner"));
+  }
+
+  /** The raw core of a dump, extracted and verified against dump-info once. */
+  Path core(DumpArchive archive) throws IOException {
+    DumpInfo info = archive.info();
+    if (info.core().entry() == null) {
+      throw new CliException(
+          CliException.FAILURE,
+          "dump "
+              + info.name()
+              + " holds no core, only metadata ("
+              + info.integrity().reason()
+              + "); 'coroner info' shows what is known");
+    }
+    Path dir = dir("cores");
+    Path core = dir.resolve(info.name() + ".core");
+    Path verified = dir.resolve(info.name() + ".sha256");
+    if (Files.exists(core)
+        && Files.exists(verified)
+        && Files.readString(verified).trim().equals(info.core().sha256())) {
+      core.toFile().setLastModified(System.currentTimeMillis());
+      return core;
+    }
+    Path tmp = dir.resolve(info.name() + ".core.partial");
+    Files.deleteIfExists(tmp);
+    Files.createFile(
+        tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+    try (OutputStream out = Files.newOutputStream(tmp)) {
+      archive.writeCore(out);
+    } catch (CorruptDumpException e) {
+      Files.deleteIfExists(tmp);
+      throw new CliException(CliException.FAILURE, e.getMessage() + "; the dump is damaged", e);
+    }
+    Files.move(tmp, core, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    Files.writeString(verified, info.core().sha256() + "\n");
+    prune(dir, core);
+    return core;
+  }
+
+  /**
+   * A copy of {@code exe} without DWARF, cached by build-id; the original if objcopy is missing or
+   * fails.
+   */
+  Path stripped(Path exe, String buildId, Path objcopy) throws IOException {
+    if (objcopy == null || buildId == null) {
+      return exe;
+    }
+    Path copy = dir("exe").resolve(buildId).resolve(exe.getFileName());
+    if (Files.isRegularFile(copy)) {
+      return copy;
+    }
+    Files.createDirectories(copy.getParent());
+    Path tmp = copy.resolveSibling(copy.getFileName() + ".partial");
+    try {
+      Process p =
+          new ProcessBuilder(objcopy.toString(), "--strip-debug", exe.toString(), tmp.toString())
+              .redirectErrorStream(true)
+              .start();
+      p.getInputStream().readAllBytes();
+      if (p.waitFor(120, TimeUnit.SECONDS) && p.exitValue() == 0) {
+        Files.move(tmp, copy, StandardCopyOption.ATOMIC_MOVE);
+        return copy;
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    Files.deleteIfExists(tmp);
+    return exe;
+  }
+
+  private Path dir(String name) throws IOException {
+    Path dir = root.resolve(name);
+    if (!Files.isDirectory(dir)) {
+      Files.createDirectories(
+          dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+    }
+    Files.setPosixFilePermissions(root, PosixFilePermissions.fromString("rwx------"));
+    return dir;
+  }
+
+  /** Keeps the newest few cores: they are large. */
+  private static void prune(Path dir, Path keep) throws IOException {
+    List<Path> cores;
+    try (var files = Files.list(dir)) {
+      cores =
+          files
+              .filter(p -> p.toString().endsWith(".core"))
+              .sorted(Comparator.comparingLong((Path p) -> p.toFile().lastModified()).reversed())
+              .toList();
+    }
+    for (Path old : cores.subList(Math.min(KEEP_CORES, cores.size()), cores.size())) {
+      if (!old.equals(keep)) {
+        Files.deleteIfExists(old);
+        String name = old.getFileName().toString();
+        Files.deleteIfExists(old.resolveSibling(name.substring(0, name.length() - 5) + ".sha256"));
+      }
+    }
+  }
+}

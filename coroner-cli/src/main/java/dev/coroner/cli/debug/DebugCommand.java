@@ -1,0 +1,223 @@
+package dev.coroner.cli.debug;
+
+import dev.coroner.cli.CliException;
+import dev.coroner.cli.dumps.StoreOptions;
+import dev.coroner.core.dump.CorruptDumpException;
+import dev.coroner.core.dump.DumpArchive;
+import dev.coroner.core.dump.DumpInfo;
+import dev.coroner.core.store.Store;
+import dev.coroner.core.store.StoredDump;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code coroner debug DUMP}: a debugger with the core and its executable loaded. */
+@Command(
+    name = "debug",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Open a dump in the right debugger with the core and the executable that crashed loaded.",
+      "",
+      "Node.js opens in lldb with llnode (v8 bt, v8 source list, v8 findjsobjects); native code in"
+          + " gdb; Java in jhsdb (gdb if the JDK has none). The executable recorded in the dump is"
+          + " used when its build-id matches the core's; else pass --exe. Cores are extracted"
+          + " once into ~/.cache/coroner (0700) and reused.",
+      "",
+      "Examples:",
+      "  coroner debug latest",
+      "  coroner debug latest --batch -o 'v8 bt'",
+      "  coroner debug 8179c3b0 --debugger gdb --batch -o bt"
+    })
+public final class DebugCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
+
+  @Mixin StoreOptions store;
+
+  @Parameters(paramLabel = "DUMP", description = "The dump: name, uuid prefix, latest or -N.")
+  String ref;
+
+  @Option(
+      names = "--debugger",
+      paramLabel = "lldb|gdb|jhsdb",
+      description = "Override the debugger chosen from the runtime.")
+  String debugger;
+
+  @Option(
+      names = "--exe",
+      paramLabel = "PATH",
+      description = "The executable to load, when the recorded one is not here or differs.")
+  Path exe;
+
+  @Option(
+      names = "--batch",
+      description =
+          "Run the -o commands without a prompt, print their output and exit with the debugger's status.")
+  boolean batch;
+
+  @Option(
+      names = {"-o", "--command"},
+      paramLabel = "CMD",
+      description = "A debugger command to run first (repeatable), e.g. 'v8 bt' or 'bt'.")
+  List<String> commands = new ArrayList<>();
+
+  @Option(
+      names = "--llnode",
+      paramLabel = "PATH",
+      description = "The llnode plugin (default: found in the global npm modules).")
+  Path llnode;
+
+  Map<String, String> env = System.getenv();
+
+  @Override
+  public Integer call() throws IOException, InterruptedException {
+    PrintWriter out = spec.commandLine().getOut();
+    PrintWriter err = spec.commandLine().getErr();
+    if (batch && commands.isEmpty()) {
+      throw new CliException(
+          CliException.USAGE, "--batch needs at least one -o CMD, e.g. -o 'v8 bt'");
+    }
+    Store s = store.open();
+    StoredDump dump = StoreOptions.readable(StoreOptions.resolve(s, ref));
+    Tools tools = new Tools(env);
+    DebugCache cache = DebugCache.forUser(env);
+    Path core;
+    AppRuntime runtime;
+    DumpInfo info;
+    try (DumpArchive archive = DumpArchive.open(Path.of(dump.location()))) {
+      info = archive.info();
+      runtime = AppRuntime.detect(info, maps(archive));
+      core = cache.core(archive);
+    } catch (CorruptDumpException e) {
+      throw new CliException(CliException.FAILURE, e.getMessage() + "; the dump is damaged", e);
+    }
+    if (info.integrity().truncated()) {
+      err.println("warning: the core is truncated (" + info.integrity().reason() + ")");
+    }
+    Debugger chosen = choose(runtime);
+    ExeResolver.Resolved target = new ExeResolver(tools, err).resolve(info, core, exe);
+    Path debuggerPath = debuggerPath(chosen, target.exe(), tools);
+    if (chosen == Debugger.JHSDB && debuggerPath == null) {
+      err.println("note: no jhsdb next to " + target.exe() + "; using gdb for native frames");
+      chosen = Debugger.GDB;
+      debuggerPath = tools.require("gdb", Debugger.GDB.installHint());
+    }
+    Path plugin =
+        chosen == Debugger.LLDB && runtime == AppRuntime.NODE ? tools.llnode(llnode) : null;
+    Path binary =
+        chosen == Debugger.LLDB
+            ? cache.stripped(target.exe(), target.buildId(), tools.find("objcopy").orElse(null))
+            : target.exe();
+    DebuggerLaunch launch =
+        DebuggerLaunch.of(
+            chosen,
+            new DebuggerLaunch.Target(
+                debuggerPath, binary, core, plugin, tools.lldbPythonPath().orElse(null)),
+            batch,
+            commands);
+    if (!batch) {
+      banner(err, info, chosen, runtime, binary, core);
+    }
+    out.flush();
+    err.flush();
+    return run(launch, out);
+  }
+
+  private Debugger choose(AppRuntime runtime) {
+    if (debugger == null) {
+      return runtime.debugger();
+    }
+    try {
+      return Debugger.valueOf(debugger.trim().toUpperCase(java.util.Locale.ROOT));
+    } catch (IllegalArgumentException e) {
+      throw new CliException(
+          CliException.USAGE, "--debugger must be lldb, gdb or jhsdb: '" + debugger + "'");
+    }
+  }
+
+  private static Path debuggerPath(Debugger d, Path exe, Tools tools) {
+    if (d == Debugger.JHSDB) {
+      Path jhsdb = exe.resolveSibling("jhsdb");
+      return Files.isExecutable(jhsdb) ? jhsdb : tools.find("jhsdb").orElse(null);
+    }
+    return tools.require(d.command(), d.installHint());
+  }
+
+  private static String maps(DumpArchive archive) throws IOException {
+    if (!archive.entries().contains("proc/maps")) {
+      return "";
+    }
+    try (InputStream in = archive.open("proc/maps")) {
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    }
+  }
+
+  private static void banner(
+      PrintWriter err, DumpInfo info, Debugger d, AppRuntime runtime, Path exe, Path core) {
+    err.println(
+        "Debugging "
+            + info.process().exe()
+            + " (pid "
+            + info.process().pid()
+            + ", "
+            + info.process().signalName()
+            + ") in "
+            + d
+            + (runtime == AppRuntime.NODE && d == Debugger.LLDB ? " with llnode" : ""));
+    err.println("  executable " + exe);
+    err.println("  core       " + core);
+    if (runtime == AppRuntime.NODE && d == Debugger.LLDB) {
+      err.println("Try:  v8 bt                      JavaScript and native frames");
+      err.println("      frame select N; v8 source list   the source of frame N");
+      err.println("      v8 findjsobjects           object counts by type");
+      err.println("      v8 help                    everything llnode can do");
+    } else if (d == Debugger.GDB) {
+      err.println("Try:  bt, thread apply all bt, info registers");
+    } else if (d == Debugger.JHSDB) {
+      err.println("Try:  jstack, threads, where");
+    }
+  }
+
+  private static int run(DebuggerLaunch launch, PrintWriter out)
+      throws IOException, InterruptedException {
+    ProcessBuilder pb = new ProcessBuilder(launch.command());
+    pb.environment().putAll(launch.env());
+    if (launch.stdin() == null && !isBatch(launch)) {
+      pb.inheritIO();
+      return pb.start().waitFor();
+    }
+    pb.redirectErrorStream(true);
+    Process p = pb.start();
+    try (OutputStream stdin = p.getOutputStream()) {
+      if (launch.stdin() != null) {
+        stdin.write(launch.stdin().getBytes(StandardCharsets.UTF_8));
+      }
+    }
+    try (InputStream in = p.getInputStream()) {
+      byte[] buf = new byte[8192];
+      int n;
+      while ((n = in.read(buf)) > 0) {
+        out.write(new String(buf, 0, n, StandardCharsets.UTF_8));
+        out.flush();
+      }
+    }
+    return p.waitFor();
+  }
+
+  private static boolean isBatch(DebuggerLaunch launch) {
+    return launch.command().contains("--batch") || launch.command().contains("-batch");
+  }
+}

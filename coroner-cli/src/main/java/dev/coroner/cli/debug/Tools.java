@@ -1,0 +1,110 @@
+package dev.coroner.cli.debug;
+
+import dev.coroner.cli.CliException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * Finds the external tools {@code coroner debug} runs, with an install hint when one is missing.
+ */
+final class Tools {
+  static final String LLNODE_HINT = "npm install -g --allow-scripts=llnode llnode";
+
+  private final Map<String, String> env;
+
+  Tools(Map<String, String> env) {
+    this.env = env;
+  }
+
+  /** An executable on PATH, or exit 1 saying how to install it. */
+  Path require(String command, String installHint) {
+    return find(command)
+        .orElseThrow(
+            () ->
+                new CliException(
+                    CliException.FAILURE, command + " is not installed; run: " + installHint));
+  }
+
+  Optional<Path> find(String command) {
+    return Stream.of(env.getOrDefault("PATH", "/usr/local/bin:/usr/bin:/bin").split(":"))
+        .map(dir -> Path.of(dir, command))
+        .filter(Files::isExecutable)
+        .findFirst();
+  }
+
+  /** The llnode plugin: --llnode, else the global npm modules, asking npm as a last resort. */
+  Path llnode(Path given) {
+    if (given != null) {
+      if (!Files.isRegularFile(given)) {
+        throw new CliException(CliException.USAGE, "--llnode " + given + " does not exist");
+      }
+      return given;
+    }
+    for (String root : List.of("/usr/lib/node_modules", "/usr/local/lib/node_modules")) {
+      Path p = Path.of(root, "llnode", "llnode.so");
+      if (Files.isRegularFile(p)) {
+        return p;
+      }
+    }
+    Optional<Path> npm = find("npm");
+    if (npm.isPresent()) {
+      try {
+        Process p = new ProcessBuilder(npm.get().toString(), "root", "-g").start();
+        String root = new String(p.getInputStream().readAllBytes()).trim();
+        if (p.waitFor(30, TimeUnit.SECONDS) && !root.isEmpty()) {
+          Path so = Path.of(root, "llnode", "llnode.so");
+          if (Files.isRegularFile(so)) {
+            return so;
+          }
+        }
+      } catch (IOException e) {
+        // fall through to the hint
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    throw new CliException(
+        CliException.FAILURE,
+        "llnode (the lldb plugin for Node.js) is not installed; run: "
+            + LLNODE_HINT
+            + " (or pass --llnode PATH, or --debugger gdb for native frames only)");
+  }
+
+  /**
+   * Debian's lldb prints "No module named 'lldb.embedded_interpreter'" unless PYTHONPATH names its
+   * Python bindings; find them next to the lldb that will run.
+   */
+  Optional<String> lldbPythonPath() {
+    try (Stream<Path> dirs = Files.list(Path.of("/usr/lib"))) {
+      return dirs.filter(d -> d.getFileName().toString().startsWith("llvm-"))
+          .sorted(Comparator.reverseOrder())
+          .flatMap(Tools::pythonDirs)
+          .filter(d -> Files.isDirectory(d.resolve("lldb")))
+          .map(Path::toString)
+          .findFirst();
+    } catch (IOException e) {
+      return Optional.empty();
+    }
+  }
+
+  private static Stream<Path> pythonDirs(Path llvm) {
+    try (Stream<Path> libs = Files.list(llvm.resolve("lib"))) {
+      // python3.11 before python3: the versioned directory holds the working bindings.
+      return libs
+          .filter(d -> d.getFileName().toString().startsWith("python3"))
+          .sorted(Comparator.comparing((Path d) -> d.getFileName().toString()).reversed())
+          .map(d -> d.resolve("dist-packages"))
+          .toList()
+          .stream();
+    } catch (IOException e) {
+      return Stream.empty();
+    }
+  }
+}
