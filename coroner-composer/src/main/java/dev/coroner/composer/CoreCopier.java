@@ -9,14 +9,20 @@ import java.nio.channels.ReadableByteChannel;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
 import java.util.function.LongSupplier;
 
 /**
- * Streams the core from the kernel's pipe to the dump, 1 MiB at a time, hashing the raw bytes and
- * stopping at the size limit or the free-space floor. The core is never held in memory.
+ * Streams the core from the kernel's pipe to the dump through a small pool of 1 MiB buffers. The
+ * calling thread reads and hashes (SHA-256 is sequential and is the most expensive step); a second
+ * thread compresses and writes. The dying process is released as soon as the pipe is drained, so
+ * the two halves overlap instead of adding up. The core is never held in memory: at most {@link
+ * #POOL} buffers are in flight.
  */
 final class CoreCopier {
   private static final int BUFFER = 1 << 20;
+  private static final int POOL = 4;
 
   /** Stops storing when free space would fall below the floor plus this reserve for the tail. */
   static final long RESERVE = 8L << 20;
@@ -31,71 +37,148 @@ final class CoreCopier {
   /** Limits for one copy; {@code freeSpace} is asked before every buffer. */
   record Limits(long maxCoreSize, long keepFree, LongSupplier freeSpace) {}
 
+  private static final class Chunk {
+    final byte[] data;
+    int length;
+
+    Chunk(int size) {
+      data = new byte[size];
+    }
+  }
+
+  private static final Chunk END = new Chunk(0);
+
   private CoreCopier() {}
 
   /**
-   * Copies until end of input, a limit, a read or write failure or a watchdog interrupt; each early
-   * stop is reported in the result, never thrown.
+   * Copies until end of input, a limit, a read or write failure or a watchdog interrupt (of the
+   * calling thread); each early stop is reported in the result, never thrown.
    */
   static Result copy(ReadableByteChannel in, OutputStream out, Limits limits) {
+    BlockingQueue<Chunk> free = new ArrayBlockingQueue<>(POOL);
+    BlockingQueue<Chunk> full = new ArrayBlockingQueue<>(POOL + 1);
+    for (int i = 0; i < POOL; i++) {
+      free.add(new Chunk(BUFFER));
+    }
+    Writer writer = new Writer(full, free, out);
+    Thread thread = new Thread(writer, "coroner-writer");
+    thread.setDaemon(true);
+    thread.start();
+
     MessageDigest sha = sha256();
-    byte[] array = new byte[BUFFER];
-    ByteBuffer buf = ByteBuffer.wrap(array);
     byte[] head = new byte[ElfCoreHeader.HEAD_BYTES];
     int headLength = 0;
     long size = 0;
     String stop = null;
-    boolean writeFailed = false;
-    while (true) {
-      long allowed = limits.maxCoreSize() > 0 ? limits.maxCoreSize() - size : Long.MAX_VALUE;
-      if (allowed <= 0) {
-        stop = "max-core-size: the core exceeds limit.max-core-size=" + limits.maxCoreSize();
-        break;
+    try {
+      while (writer.failure == null) {
+        long allowed = limits.maxCoreSize() > 0 ? limits.maxCoreSize() - size : Long.MAX_VALUE;
+        if (allowed <= 0) {
+          stop = "max-core-size: the core exceeds limit.max-core-size=" + limits.maxCoreSize();
+          break;
+        }
+        long freeSpace = limits.freeSpace().getAsLong();
+        if (freeSpace - (long) BUFFER * (POOL + 1) < limits.keepFree() + RESERVE) {
+          stop =
+              "keep-free: only "
+                  + freeSpace
+                  + " bytes free in the dump directory; limit.keep-free="
+                  + limits.keepFree();
+          break;
+        }
+        Chunk chunk = free.take();
+        ByteBuffer buf = ByteBuffer.wrap(chunk.data, 0, (int) Math.min(BUFFER, allowed));
+        boolean eof = false;
+        try {
+          // A pipe read returns at most what the pipe holds (64 KiB); gather at least half a
+          // chunk so the writer and the hash work on large blocks.
+          do {
+            if (in.read(buf) < 0) {
+              eof = true;
+            }
+          } while (!eof && buf.hasRemaining() && buf.position() < BUFFER / 2);
+        } catch (ClosedByInterruptException e) {
+          stop = "timeout";
+        } catch (IOException e) {
+          stop = "read-error: " + e.getMessage();
+        }
+        int n = buf.position();
+        sha.update(chunk.data, 0, n);
+        if (headLength < head.length) {
+          int take = Math.min(n, head.length - headLength);
+          System.arraycopy(chunk.data, 0, head, headLength, take);
+          headLength += take;
+        }
+        size += n;
+        chunk.length = n;
+        full.put(chunk);
+        if (eof || stop != null) {
+          break;
+        }
       }
-      long free = limits.freeSpace().getAsLong();
-      if (free - BUFFER < limits.keepFree() + RESERVE) {
-        stop =
-            "keep-free: only "
-                + free
-                + " bytes free in the dump directory; limit.keep-free="
-                + limits.keepFree();
-        break;
-      }
-      buf.clear().limit((int) Math.min(BUFFER, allowed));
-      int n;
-      try {
-        n = in.read(buf);
-      } catch (ClosedByInterruptException e) {
-        stop = "timeout";
-        break;
-      } catch (IOException e) {
-        stop = "read-error: " + e.getMessage();
-        break;
-      }
-      if (n < 0) {
-        break;
-      }
-      sha.update(array, 0, n);
-      if (headLength < head.length) {
-        int take = Math.min(n, head.length - headLength);
-        System.arraycopy(array, 0, head, headLength, take);
-        headLength += take;
-      }
-      size += n;
-      try {
-        out.write(array, 0, n);
-      } catch (IOException e) {
-        stop = "write-error: " + e.getMessage();
-        writeFailed = true;
-        break;
-      }
+    } catch (InterruptedException e) {
+      stop = "timeout";
+    }
+    // The watchdog's interrupt must not stop the hand-over below.
+    Thread.interrupted();
+    finish(full, thread);
+    if (writer.failure != null) {
+      stop = "write-error: " + writer.failure.getMessage();
     }
     return new Result(
         size,
         HexFormat.of().formatHex(sha.digest()),
         ElfCoreHeader.parse(head, headLength),
         stop,
-        writeFailed);
+        writer.failure != null);
+  }
+
+  private static void finish(BlockingQueue<Chunk> full, Thread thread) {
+    boolean interrupted = false;
+    while (true) {
+      try {
+        full.put(END);
+        thread.join();
+        break;
+      } catch (InterruptedException e) {
+        interrupted = true;
+      }
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** Compresses and writes chunks in order; after a failure it only recycles them. */
+  private static final class Writer implements Runnable {
+    private final BlockingQueue<Chunk> full;
+    private final BlockingQueue<Chunk> free;
+    private final OutputStream out;
+    volatile IOException failure;
+
+    Writer(BlockingQueue<Chunk> full, BlockingQueue<Chunk> free, OutputStream out) {
+      this.full = full;
+      this.free = free;
+      this.out = out;
+    }
+
+    @Override
+    public void run() {
+      try {
+        for (Chunk c = full.take(); c != END; c = full.take()) {
+          if (failure == null) {
+            try {
+              out.write(c.data, 0, c.length);
+            } catch (IOException e) {
+              failure = e;
+            }
+          }
+          free.put(c);
+        }
+      } catch (InterruptedException e) {
+        // nobody interrupts this thread; end quietly if it happens
+      }
+    }
   }
 
   static MessageDigest sha256() {

@@ -86,7 +86,8 @@ final class DumpWriter {
       zip.setLevel(settings.compression() == Compression.DEFLATE ? settings.level() : 0);
       ZipEntry entry = new ZipEntry(coreEntry);
       zip.putNextEntry(entry);
-      try (OutputStream core = coreStream(zip)) {
+      try (OutputStream core = coreStream(zip);
+          Flusher flusher = Flusher.start(file.getChannel())) {
         copy = CoreCopier.copy(stdin, core, limits(dir));
         // A watchdog interrupt must not close the channels used to finish the dump.
         Thread.interrupted();

@@ -6,6 +6,7 @@ import dev.coroner.core.dump.DumpArchive;
 import dev.coroner.core.dump.DumpInfo;
 import dev.coroner.core.install.InstallException;
 import dev.coroner.core.install.InstallOptions;
+import dev.coroner.core.install.KernelSettings;
 import dev.coroner.core.install.NodeSetup;
 import dev.coroner.core.units.ByteSizes;
 import java.io.IOException;
@@ -114,9 +115,7 @@ public final class DemoCommand implements Callable<Integer> {
   }
 
   private boolean isInstalled(NodeSetup setup) throws IOException {
-    String pattern =
-        Files.readString(InstallOptions.PROC_SYS.resolve("kernel/core_pattern")).strip();
-    return pattern.equals(setup.corePattern());
+    return KernelSettings.read(InstallOptions.PROC_SYS).corePattern().equals(setup.corePattern());
   }
 
   private Path installedDumpDir() throws IOException {

@@ -94,7 +94,7 @@ public final class CaptureOptions {
         nameTemplate,
         compression,
         level,
-        2,
+        0,
         maxCoreSize,
         keepFree,
         timeout,

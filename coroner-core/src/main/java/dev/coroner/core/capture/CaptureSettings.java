@@ -20,7 +20,8 @@ import java.util.function.Function;
  * @param nameTemplate how dumps are named
  * @param compression how the core is stored
  * @param level compression level (zstd 1-19, deflate 1-9)
- * @param workers zstd worker threads; 0 compresses on the reading thread
+ * @param workers extra zstd worker threads; 0 (default) compresses on the composer's writer thread,
+ *     which already runs beside the reading thread and keeps memory low
  * @param maxCoreSize stop storing the core past this many raw bytes; 0 means no limit
  * @param keepFree stop storing when the dump directory's file system has less free space
  * @param timeout the watchdog: past this the dump is finished as truncated
@@ -52,7 +53,7 @@ public record CaptureSettings(
         NameTemplate.parse(NameTemplate.DEFAULT),
         Compression.ZSTD,
         3,
-        2,
+        0,
         0,
         1L << 30,
         Duration.ofSeconds(600),

@@ -25,9 +25,22 @@ public record KernelSettings(String corePattern, int corePipeLimit, int suidDump
   /** Reads the current values. */
   public static KernelSettings read(Path procSys) throws IOException {
     return new KernelSettings(
-        Files.readString(procSys.resolve(CORE_PATTERN)).strip(),
-        Integer.parseInt(Files.readString(procSys.resolve(CORE_PIPE_LIMIT)).strip()),
-        Integer.parseInt(Files.readString(procSys.resolve(SUID_DUMPABLE)).strip()));
+        sysctl(procSys.resolve(CORE_PATTERN)),
+        Integer.parseInt(sysctl(procSys.resolve(CORE_PIPE_LIMIT))),
+        Integer.parseInt(sysctl(procSys.resolve(SUID_DUMPABLE))));
+  }
+
+  /**
+   * Reads a sysctl in one read call. Integer sysctls answer EOF to any read at a non-zero offset,
+   * so {@code Files.readString}, which starts with a 1-byte read for a file of size 0, would read
+   * "16" as "1".
+   */
+  private static String sysctl(Path file) throws IOException {
+    try (InputStream in = Files.newInputStream(file)) {
+      byte[] buf = new byte[4096];
+      int n = in.read(buf);
+      return n <= 0 ? "" : new String(buf, 0, n, java.nio.charset.StandardCharsets.UTF_8).strip();
+    }
   }
 
   /**
@@ -38,6 +51,16 @@ public record KernelSettings(String corePattern, int corePipeLimit, int suidDump
     Files.writeString(procSys.resolve(SUID_DUMPABLE), suidDumpable + "\n");
     Files.writeString(procSys.resolve(CORE_PIPE_LIMIT), corePipeLimit + "\n");
     Files.writeString(procSys.resolve(CORE_PATTERN), corePattern + "\n");
+  }
+
+  @Override
+  public String toString() {
+    return "kernel.core_pattern='"
+        + corePattern
+        + "' kernel.core_pipe_limit="
+        + corePipeLimit
+        + " fs.suid_dumpable="
+        + suidDumpable;
   }
 
   void save(Path file) throws IOException {

@@ -52,7 +52,10 @@ public final class NodeSetup {
     List<String> steps = new ArrayList<>();
     int feature = ComposerRuntime.javaFeature(options.javaHome());
     var release =
-        new ComposerRuntime(layout.releases().resolve(releaseId(options, feature)), feature);
+        new ComposerRuntime(
+            layout.releases().resolve(releaseId(options, feature)),
+            feature,
+            options.composerJars());
     KernelSettings current = readKernel();
     KernelSettings wanted = new KernelSettings(layout.corePattern(), options.pipeLimit(), 2);
     String config = properties(options);
@@ -60,7 +63,7 @@ public final class NodeSetup {
       if (!release.isComplete()) {
         step(steps, dryRun, "build composer release " + release.dir());
         if (!dryRun) {
-          release.build(options.javaHome(), options.composerJars(), layout, progress);
+          release.build(options.javaHome(), layout, progress);
         }
       }
       if (!same(layout.config(), config)) {
@@ -105,7 +108,7 @@ public final class NodeSetup {
       throw new InstallException("install failed: " + e.getMessage(), e);
     }
     if (steps.isEmpty()) {
-      steps.add("already installed; nothing to change");
+      step(steps, false, "already installed; nothing to change");
     }
     return new Report(steps);
   }
@@ -160,7 +163,7 @@ public final class NodeSetup {
       throw new InstallException("uninstall failed: " + e.getMessage(), e);
     }
     if (steps.isEmpty()) {
-      steps.add("not installed under " + prefix + "; nothing to change");
+      step(steps, false, "not installed under " + prefix + "; nothing to change");
     }
     return new Report(steps);
   }
