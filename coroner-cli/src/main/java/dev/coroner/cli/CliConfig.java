@@ -15,13 +15,19 @@ import java.util.Properties;
  *
  * @param store the default store URL
  * @param source where the default came from, for {@code --help} and messages
+ * @param cacheDir where {@code coroner debug} keeps extracted cores: {@code
+ *     $XDG_CACHE_HOME/coroner}, else {@code ~/.cache/coroner}
  */
-public record CliConfig(String store, String source) {
+public record CliConfig(String store, String source, Path cacheDir) {
   /** Reads the environment and the optional user config file. */
   public static CliConfig load(Map<String, String> env, Path userHome) {
+    String xdg = env.get("XDG_CACHE_HOME");
+    Path cacheDir =
+        (xdg != null && !xdg.isBlank() ? Path.of(xdg) : userHome.resolve(".cache"))
+            .resolve("coroner");
     String fromEnv = env.get("CORONER_STORE");
     if (fromEnv != null && !fromEnv.isBlank()) {
-      return new CliConfig(fromEnv, "CORONER_STORE");
+      return new CliConfig(fromEnv, "CORONER_STORE", cacheDir);
     }
     Path file = userHome.resolve(".config/coroner/config.properties");
     if (Files.isRegularFile(file)) {
@@ -35,9 +41,9 @@ public record CliConfig(String store, String source) {
       }
       String store = p.getProperty("store");
       if (store != null && !store.isBlank()) {
-        return new CliConfig(store.trim(), file.toString());
+        return new CliConfig(store.trim(), file.toString(), cacheDir);
       }
     }
-    return new CliConfig(Stores.DEFAULT, "default");
+    return new CliConfig(Stores.DEFAULT, "default", cacheDir);
   }
 }

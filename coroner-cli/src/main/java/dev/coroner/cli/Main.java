@@ -85,12 +85,14 @@ public final class Main {
     Main main = new Main();
     CommandLine cl = new CommandLine(main);
     cl.setDefaultValueProvider(
-        arg ->
-            arg.isOption()
-                    && StoreOptions.OPTION.equals(
-                        ((CommandLine.Model.OptionSpec) arg).longestName())
-                ? config.store()
-                : arg.defaultValue());
+        arg -> {
+          String name = arg.isOption() ? ((CommandLine.Model.OptionSpec) arg).longestName() : "";
+          return switch (name) {
+            case StoreOptions.OPTION -> config.store();
+            case DebugCommand.CACHE_OPTION -> config.cacheDir().toString();
+            default -> arg.defaultValue();
+          };
+        });
     cl.getSubcommands().get("generate-completion").getCommandSpec().usageMessage().hidden(false);
     cl.setExecutionExceptionHandler(
         (e, commandLine, parseResult) -> {

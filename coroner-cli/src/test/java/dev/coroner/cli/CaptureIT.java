@@ -35,6 +35,9 @@ class CaptureIT {
   private static KernelGuard guard;
   private static Path dir;
   private static NodeSetup setup;
+  private static long pid;
+  private static String nodeOutput;
+  private static int nodeExit;
 
   @BeforeAll
   static void install() throws Exception {
@@ -50,6 +53,18 @@ class CaptureIT {
             CaptureSettings.defaults().withDumpDir(dir.resolve("dumps")),
             16),
         false);
+    Process node =
+        new ProcessBuilder("node", "--abort-on-uncaught-exception", "index.js")
+            .directory(APP.toFile())
+            .redirectErrorStream(true)
+            .start();
+    nodeOutput = new String(node.getInputStream().readAllBytes());
+    assertThat(node.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    nodeExit = node.exitValue();
+    pid = node.pid();
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .until(() -> dumpsOf(dir.resolve("dumps"), pid).size() == 1);
   }
 
   @AfterAll
@@ -65,19 +80,9 @@ class CaptureIT {
 
   @Test
   void aNodeCrashBecomesACompleteDumpThatLlnodeOpens() throws Exception {
-    Process node =
-        new ProcessBuilder("node", "--abort-on-uncaught-exception", "index.js")
-            .directory(APP.toFile())
-            .redirectErrorStream(true)
-            .start();
-    String output = new String(node.getInputStream().readAllBytes());
-    assertThat(node.waitFor(60, TimeUnit.SECONDS)).isTrue();
-    assertThat(output).contains("hello world");
-    assertThat(node.exitValue()).as("killed by SIGTRAP").isEqualTo(128 + 5);
-    long pid = node.pid();
-
+    assertThat(nodeOutput).contains("hello world");
+    assertThat(nodeExit).as("killed by SIGTRAP").isEqualTo(128 + 5);
     Path dumps = dir.resolve("dumps");
-    await().atMost(Duration.ofSeconds(60)).until(() -> dumpsOf(dumps, pid).size() == 1);
     Path zip = dumpsOf(dumps, pid).get(0);
     assertThat(partials(dumps)).isEmpty();
 
@@ -110,6 +115,90 @@ class CaptureIT {
 
       String bt = lldb(core, "v8 bt");
       assertThat(bt).contains("bar(").contains("foo(").contains("hello world");
+    }
+  }
+
+  @Test
+  void listShowsTheCrashAsJson() throws Exception {
+    CliRun r = CliRun.of("list", "-o", "json", "--store", store());
+    assertThat(r.code()).as(r.err()).isZero();
+    var rows = new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.out());
+    var ours =
+        java.util.stream.StreamSupport.stream(rows.spliterator(), false)
+            .filter(n -> n.get("host_pid").asLong() == pid)
+            .toList();
+    assertThat(ours).hasSize(1);
+    assertThat(ours.get(0).get("signal").asInt()).isEqualTo(5);
+    assertThat(ours.get(0).get("signal_name").asText()).isEqualTo("SIGTRAP");
+    assertThat(ours.get(0).get("exe").asText()).isEqualTo("node");
+    assertThat(ours.get(0).get("truncated").asBoolean()).isFalse();
+  }
+
+  @Test
+  void debugInBatchModeShowsTheJavaScriptFrames() {
+    CliRun r =
+        CliRun.of(
+            "debug",
+            ourDump(),
+            "--store",
+            store(),
+            "--cache-dir",
+            cache(),
+            "--batch",
+            "-o",
+            "v8 bt");
+    assertThat(r.code()).as(r.out() + r.err()).isZero();
+    assertThat(r.out()).contains("bar(").contains("foo(").contains("hello world");
+    CliRun gdb =
+        CliRun.of(
+            "debug",
+            ourDump(),
+            "--store",
+            store(),
+            "--cache-dir",
+            cache(),
+            "--debugger",
+            "gdb",
+            "--batch",
+            "-o",
+            "bt");
+    assertThat(gdb.code()).as(gdb.out() + gdb.err()).isZero();
+    assertThat(gdb.out()).contains("v8::base::OS::Abort");
+  }
+
+  @Test
+  void getExtractGivesTheKernelsCoreByteForByte() throws Exception {
+    Path target = dir.resolve("got");
+    CliRun r =
+        CliRun.of("get", ourDump(), "--store", store(), "-d", target.toString(), "--extract");
+    assertThat(r.code()).as(r.err()).isZero();
+    String name = ourDump();
+    Path core = target.resolve(name).resolve(name + ".core");
+    try (DumpArchive dump = DumpArchive.open(dumpsOf(dir.resolve("dumps"), pid).get(0))) {
+      assertThat(sha256sum(core)).isEqualTo(dump.info().core().sha256());
+    }
+    assertThat(target.resolve(name).resolve("dump-info.json")).isRegularFile();
+    assertThat(target.resolve(name).resolve("proc/maps")).isRegularFile();
+    assertThat(
+            java.nio.file.attribute.PosixFilePermissions.toString(
+                Files.getPosixFilePermissions(core)))
+        .isEqualTo("rw-------");
+  }
+
+  private static String cache() {
+    return dir.resolve("cache").toString();
+  }
+
+  private static String store() {
+    return dir.resolve("dumps").toString();
+  }
+
+  private static String ourDump() {
+    try {
+      String file = dumpsOf(dir.resolve("dumps"), pid).get(0).getFileName().toString();
+      return file.substring(0, file.length() - ".zip".length());
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
     }
   }
 

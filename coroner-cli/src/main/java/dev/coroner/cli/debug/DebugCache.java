@@ -29,16 +29,6 @@ final class DebugCache {
     this.root = root;
   }
 
-  /** {@code $XDG_CACHE_HOME/coroner}, else {@code ~/.cache/coroner}. */
-  static DebugCache forUser(java.util.Map<String, String> env) {
-    String xdg = env.get("XDG_CACHE_HOME");
-    Path base =
-        xdg != null && !xdg.isBlank()
-            ? Path.of(xdg)
-            : Path.of(System.getProperty("user.home"), ".cache");
-    return new DebugCache(base.resolve("coroner"));
-  }
-
   /** The raw core of a dump, extracted and verified against dump-info once. */
   Path core(DumpArchive archive) throws IOException {
     DumpInfo info = archive.info();

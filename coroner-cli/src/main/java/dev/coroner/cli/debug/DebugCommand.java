@@ -43,6 +43,9 @@ import picocli.CommandLine.Spec;
       "  coroner debug 8179c3b0 --debugger gdb --batch -o bt"
     })
 public final class DebugCommand implements Callable<Integer> {
+  /** The option's name; {@code Main} supplies its default from {@code CliConfig}. */
+  public static final String CACHE_OPTION = "--cache-dir";
+
   @Spec CommandSpec spec;
 
   @Mixin StoreOptions store;
@@ -80,6 +83,14 @@ public final class DebugCommand implements Callable<Integer> {
       description = "The llnode plugin (default: found in the global npm modules).")
   Path llnode;
 
+  @Option(
+      names = CACHE_OPTION,
+      paramLabel = "DIR",
+      description =
+          "Where extracted cores and debug-stripped executables are kept (0700; the newest 3 cores"
+              + " stay). Default: $XDG_CACHE_HOME/coroner or ~/.cache/coroner. Now: ${DEFAULT-VALUE}")
+  Path cacheDir;
+
   Map<String, String> env = System.getenv();
 
   @Override
@@ -93,7 +104,7 @@ public final class DebugCommand implements Callable<Integer> {
     Store s = store.open();
     StoredDump dump = StoreOptions.readable(StoreOptions.resolve(s, ref));
     Tools tools = new Tools(env);
-    DebugCache cache = DebugCache.forUser(env);
+    DebugCache cache = new DebugCache(cacheDir);
     Path core;
     AppRuntime runtime;
     DumpInfo info;

@@ -3,20 +3,23 @@ package dev.coroner.cli.demo;
 import dev.coroner.cli.CliException;
 import dev.coroner.cli.install.CaptureOptions;
 import dev.coroner.core.dump.DumpArchive;
-import dev.coroner.core.dump.DumpInfo;
 import dev.coroner.core.install.InstallException;
 import dev.coroner.core.install.InstallOptions;
 import dev.coroner.core.install.KernelSettings;
 import dev.coroner.core.install.NodeSetup;
-import dev.coroner.core.units.ByteSizes;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.io.Writer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -31,10 +34,12 @@ import picocli.CommandLine.Spec;
     name = "demo",
     mixinStandardHelpOptions = true,
     description = {
-      "Crash the example Node.js app and show the dump it leaves. Needs root and node.",
+      "Crash the example Node.js app, then list the dump, show it, and open it in lldb +"
+          + " llnode: v8 bt and v8 source list on bar's frame. Needs root, node, lldb and llnode"
+          + " (bin/setup installs them).",
       "",
-      "If coroner is not installed, the handler is installed for the demo only and the",
-      "kernel settings are restored afterwards, also on Ctrl-C. The dump stays in --dumps."
+      "If coroner is not installed, the handler is installed for the demo only and the kernel"
+          + " settings are restored afterwards, also on Ctrl-C. The dump stays in --dumps."
     })
 public final class DemoCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
@@ -90,14 +95,102 @@ public final class DemoCommand implements Callable<Integer> {
       out.println("3. Waiting for the dump of pid " + pid + " in " + dumpDir + " ...");
       out.flush();
       Path dump = awaitDump(dumpDir, pid, out);
-      show(dump, out);
+      String name = dump.getFileName().toString().replaceFirst("\\.zip$", "");
+      String store = dumpDir.toString();
+      step(out, "4. coroner list", "list", "--store", store, "-n", "5");
+      step(out, "5. coroner info " + name, "info", name, "--store", store);
+      String bt =
+          step(
+              out,
+              "6. coroner debug " + name + " --batch -o 'v8 bt'",
+              "debug",
+              name,
+              "--store",
+              store,
+              "--batch",
+              "-o",
+              "v8 bt");
+      Integer frame = barFrame(bt);
+      if (frame == null) {
+        out.println("(no bar frame in the backtrace; skipping v8 source list)");
+      } else {
+        step(
+            out,
+            "7. The source of bar's frame (#" + frame + "): v8 source list",
+            "debug",
+            name,
+            "--store",
+            store,
+            "--batch",
+            "-o",
+            "frame select " + frame,
+            "-o",
+            "v8 source list");
+      }
+      out.println();
+      boolean defaultStore = dumpDir.equals(Path.of("/var/lib/coroner/dumps"));
+      out.println(
+          "Open it yourself: bin/coroner debug "
+              + name.substring(0, 8)
+              + (defaultStore ? "" : " --store " + store));
     } finally {
       if (!installed) {
-        uninstall(setup, out);
-        Runtime.getRuntime().removeShutdownHook(restore);
+        try {
+          Runtime.getRuntime().removeShutdownHook(restore);
+          uninstall(setup, out);
+        } catch (IllegalStateException shuttingDown) {
+          // Ctrl-C: the hook restores the settings
+        }
       }
     }
     return 0;
+  }
+
+  /** Runs a sibling command with the demo's output; returns what it printed. */
+  private String step(PrintWriter out, String title, String... args) {
+    out.println();
+    out.println(title);
+    out.flush();
+    StringWriter captured = new StringWriter();
+    PrintWriter tee =
+        new PrintWriter(
+            new Writer() {
+              @Override
+              public void write(char[] buf, int off, int len) {
+                out.write(buf, off, len);
+                captured.write(buf, off, len);
+              }
+
+              @Override
+              public void flush() {
+                out.flush();
+              }
+
+              @Override
+              public void close() {
+                flush();
+              }
+            },
+            true);
+    CommandLine root = spec.root().commandLine();
+    PrintWriter savedOut = root.getOut();
+    root.setOut(tee);
+    try {
+      int code = root.execute(args);
+      if (code != 0) {
+        throw new CliException(
+            code, "'coroner " + String.join(" ", args) + "' failed (exit " + code + ")");
+      }
+    } finally {
+      root.setOut(savedOut);
+    }
+    return captured.toString();
+  }
+
+  /** The number of the frame that runs bar(), from llnode's backtrace. */
+  static Integer barFrame(String backtrace) {
+    Matcher m = Pattern.compile("frame #(\\d+): \\S+ bar\\(").matcher(backtrace);
+    return m.find() ? Integer.valueOf(m.group(1)) : null;
   }
 
   private Path appDir() {
@@ -168,7 +261,8 @@ public final class DemoCommand implements Callable<Integer> {
       p.destroyForcibly();
       throw new CliException(CliException.FAILURE, "the example app did not exit within 60 s");
     }
-    out.println("   node exited with " + p.exitValue() + " (128 + 5 = SIGTRAP, core dumped)");
+    out.println(
+        "   node exited with " + p.exitValue() + " (128 + 5: killed by SIGTRAP, core dumped)");
     return p.pid();
   }
 
@@ -219,28 +313,5 @@ public final class DemoCommand implements Callable<Integer> {
       // the directory may not exist until the first dump
     }
     return Optional.empty();
-  }
-
-  private static void show(Path dump, PrintWriter out) throws IOException {
-    try (DumpArchive a = DumpArchive.open(dump)) {
-      DumpInfo i = a.info();
-      out.println("4. The dump:");
-      out.println("   " + dump + " (" + ByteSizes.format(Files.size(dump)) + ")");
-      out.println("   exe      " + i.process().exePath() + " (" + i.process().exe() + ")");
-      out.println("   signal   " + i.process().signal() + " " + i.process().signalName());
-      out.println("   pid      " + i.process().pid() + " (host " + i.process().hostPid() + ")");
-      out.println(
-          "   core     "
-              + ByteSizes.format(i.core().size())
-              + " raw, "
-              + ByteSizes.format(i.core().storedSize())
-              + " stored ("
-              + i.core().compression()
-              + "), sha256 "
-              + i.core().sha256());
-      out.println(
-          "   complete " + (i.integrity().truncated() ? "NO: " + i.integrity().reason() : "yes"));
-      out.println("   entries  " + String.join(", ", a.entries()));
-    }
   }
 }

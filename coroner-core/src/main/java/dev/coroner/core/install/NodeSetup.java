@@ -21,6 +21,13 @@ import java.util.function.Consumer;
  * settings so that uninstall restores exactly them.
  */
 public final class NodeSetup {
+  /**
+   * Serialises install and uninstall in this JVM: a shutdown hook that uninstalls (Ctrl-C during
+   * {@code coroner demo}) must wait for an install in progress, or it would restore the settings
+   * just before the install sets them again.
+   */
+  private static final Object LOCK = new Object();
+
   private final Path prefix;
   private final Path procSys;
   private final Layout layout;
@@ -47,6 +54,12 @@ public final class NodeSetup {
 
   /** Installs, or with {@code dryRun} only reports what install would change. */
   public Report install(InstallOptions options, boolean dryRun) throws InstallException {
+    synchronized (LOCK) {
+      return doInstall(options, dryRun);
+    }
+  }
+
+  private Report doInstall(InstallOptions options, boolean dryRun) throws InstallException {
     checkCanChangeKernel();
     checkPattern();
     List<String> steps = new ArrayList<>();
@@ -115,6 +128,12 @@ public final class NodeSetup {
 
   /** Restores the saved kernel settings and removes the composer; dumps are kept. */
   public Report uninstall(boolean dryRun) throws InstallException {
+    synchronized (LOCK) {
+      return doUninstall(dryRun);
+    }
+  }
+
+  private Report doUninstall(boolean dryRun) throws InstallException {
     checkCanChangeKernel();
     List<String> steps = new ArrayList<>();
     KernelSettings current = readKernel();
