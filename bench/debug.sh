@@ -5,9 +5,10 @@
 # Measures in one run (as root; it reads the dump store and clears coroner's debug cache):
 #
 #  1. COLD: one `coroner debug DUMP --batch -o 'v8 bt'` right after deleting
-#     ~/.cache/coroner/cores and ~/.cache/coroner/exe (only those two; $XDG_CACHE_HOME is
-#     honoured like coroner does), so it extracts and verifies the core and makes the
-#     debug-stripped copy of node (objcopy --strip-debug) again. The page cache stays warm.
+#     ~/.cache/coroner/cores and ~/.cache/coroner/exe (only those two; $XDG_CACHE_HOME and
+#     --cache-dir are honoured like coroner does), so it extracts and verifies the core and
+#     makes the debug-stripped copy of node (objcopy --strip-debug) again. The page cache
+#     stays warm (nothing is dropped).
 #  2. WARM: --runs N (default 5) rounds, interleaved (the order alternates each round), of
 #       coroner debug DUMP --batch -o 'v8 bt'
 #       lldb --batch -o 'plugin load LLNODE' -o 'v8 bt' -c RAWCORE EXE
@@ -26,13 +27,15 @@
 # The last line is machine-readable:
 #   coroner_first_frame_s=X.XX coroner_exit_s=X.XX lldb_first_frame_s=X.XX ratio=X.XX cold_first_frame_s=X.XX
 #
-# Usage: bench/debug.sh [--runs N (5)] [--dump REF (latest)] [--store URL]
+# Usage: bench/debug.sh [--runs N (5)] [--dump REF (latest)] [--store URL] [--cache-dir DIR]
 #                       [--llnode PATH] [--scratch-base DIR (/var/tmp)]
+# (--store and --cache-dir are passed to coroner as they are.)
 set -euo pipefail
 
 RUNS=5
 DUMP=latest
 STORE_ARGS=()
+CACHE_ARGS=()
 LLNODE=/usr/lib/node_modules/llnode/llnode.so
 SCRATCH_BASE=/var/tmp
 
@@ -50,6 +53,7 @@ while [[ $# -gt 0 ]]; do
     --runs) RUNS=${2:?--runs needs a value}; shift 2 ;;
     --dump) DUMP=${2:?--dump needs a value}; shift 2 ;;
     --store) STORE_ARGS=(--store "${2:?--store needs a value}"); shift 2 ;;
+    --cache-dir) CACHE_ARGS=(--cache-dir "${2:?--cache-dir needs a value}"); shift 2 ;;
     --llnode) LLNODE=${2:?--llnode needs a value}; shift 2 ;;
     --scratch-base) SCRATCH_BASE=${2:?--scratch-base needs a value}; shift 2 ;;
     -h | --help) usage; exit 0 ;;
@@ -77,9 +81,14 @@ if [[ ! -f $REPO/coroner-cli/target/coroner-cli.jar ]]; then
     die "build failed; run: (cd $REPO && ./mvnw -q -o package -DskipTests)"
 fi
 
-CACHE=${XDG_CACHE_HOME:-}
-[[ -n ${CACHE// /} ]] || CACHE=$HOME/.cache
-CACHE=$CACHE/coroner
+# coroner's debug cache: --cache-dir, else $XDG_CACHE_HOME/coroner, else ~/.cache/coroner.
+if [[ ${#CACHE_ARGS[@]} -gt 0 ]]; then
+  CACHE=${CACHE_ARGS[1]}
+else
+  CACHE=${XDG_CACHE_HOME:-}
+  [[ -n ${CACHE// /} ]] || CACHE=$HOME/.cache
+  CACHE=$CACHE/coroner
+fi
 
 mkdir -p "$SCRATCH_BASE"
 S=$(mktemp -d "$SCRATCH_BASE/coroner-debug-bench.XXXXXX")
@@ -185,7 +194,8 @@ if [[ -z $EXE || ! -x $EXE ]]; then
 fi
 EXE_BUILD_ID=$(readelf -n "$EXE" 2>/dev/null | awk '/Build ID:/ { print $3; exit }') || true
 
-CORONER_CMD=("$CORONER" debug "$DUMP" "${STORE_ARGS[@]}" --batch -o 'v8 bt')
+# By name from here on: 'latest' may move to a newer dump while this runs.
+CORONER_CMD=("$CORONER" debug "$NAME" "${STORE_ARGS[@]}" "${CACHE_ARGS[@]}" --batch -o 'v8 bt')
 LLDB_CMD=(env ${LLDB_PY:+PYTHONPATH="$LLDB_PY"} "$LLDB" --batch -o "plugin load $LLNODE" -o 'v8 bt'
   -c "$RAWCORE" "$EXE")
 
@@ -209,6 +219,7 @@ rm -rf "$CACHE/cores" "$CACHE/exe"
 run_once coroner "${CORONER_CMD[@]}"
 COLD_FIRST=$FIRST_US
 COLD_EXIT=$EXIT_US
+printf '  cold     coroner  first frame %6s s  exit %6s s\n' "$(sec "$FIRST_US")" "$(sec "$EXIT_US")" >&2
 check_coroner_exe
 compgen -G "$CACHE/cores/$NAME.core" >/dev/null || note "the cold run left no $CACHE/cores/$NAME.core"
 COLD_EXE=$(coroner_exe)

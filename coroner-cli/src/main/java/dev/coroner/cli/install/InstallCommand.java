@@ -1,6 +1,7 @@
 package dev.coroner.cli.install;
 
 import dev.coroner.cli.CliException;
+import dev.coroner.core.capture.CaptureSettings;
 import dev.coroner.core.install.InstallException;
 import dev.coroner.core.install.InstallOptions;
 import dev.coroner.core.install.NodeSetup;
@@ -47,6 +48,11 @@ public final class InstallCommand implements Callable<Integer> {
           "kernel.core_pipe_limit: crashes captured in parallel (default: ${DEFAULT-VALUE}).",
       defaultValue = "16")
   int pipeLimit;
+
+  /** The composer settings these options describe. */
+  public CaptureSettings captureSettings() {
+    return capture.settings();
+  }
 
   @Override
   public Integer call() {

@@ -1,0 +1,160 @@
+package dev.coroner.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.coroner.cli.debug.DebugCommand;
+import dev.coroner.cli.install.InstallCommand;
+import dev.coroner.core.store.Stores;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** Parses without running anything: options, defaults, usage errors and help. */
+class CliParsingTest {
+  @TempDir Path home;
+
+  private static final CliConfig CONFIG =
+      new CliConfig("file:///srv/dumps", "test", Path.of("/tmp/cache"));
+
+  @Test
+  void storeDefaultsFromTheConfigAndCanBeOverridden() {
+    var list = parse("list", "--since", "2h", "-n", "3", "-o", "json");
+    assertThat(list.matchedOptionValue("--store", "?")).isEqualTo("?");
+    CommandLine.ParseResult sub = list.subcommand();
+    assertThat(sub.commandSpec().findOption("--store").getValue().toString())
+        .isEqualTo("file:///srv/dumps");
+    var explicit = parse("list", "--store", "/x").subcommand();
+    assertThat(explicit.commandSpec().findOption("--store").getValue().toString()).isEqualTo("/x");
+  }
+
+  @Test
+  void debugOptions() {
+    var r =
+        parse(
+                "debug",
+                "latest",
+                "--batch",
+                "-o",
+                "v8 bt",
+                "-o",
+                "v8 findjsobjects",
+                "--debugger",
+                "gdb")
+            .subcommand();
+    assertThat(r.matchedPositional(0).getValue().toString()).isEqualTo("latest");
+    assertThat(r.commandSpec().findOption("-o").<java.util.List<String>>getValue())
+        .containsExactly("v8 bt", "v8 findjsobjects");
+    assertThat(r.commandSpec().findOption(DebugCommand.CACHE_OPTION).getValue().toString())
+        .isEqualTo("/tmp/cache");
+  }
+
+  @Test
+  void badValuesAreUsageErrorsThatNameTheValue() {
+    CliRun size = run("install", "--max-core-size", "lots");
+    assertThat(size.code()).isEqualTo(2);
+    assertThat(size.err()).contains("'lots'");
+    CliRun compression = run("install", "--compression", "lz4");
+    assertThat(compression.code()).isEqualTo(2);
+    assertThat(compression.err()).contains("zstd, deflate or none");
+    CliRun template = run("install", "--name-template", "{pid}");
+    assertThat(template.err()).contains("{uuid}");
+    CliRun output = run("list", "-o", "yaml");
+    assertThat(output.code()).isEqualTo(2);
+    assertThat(output.err()).contains("yaml");
+    CliRun since = run("list", "--since", "soon", "--store", home.toString());
+    assertThat(since.code()).isEqualTo(2);
+    assertThat(since.err()).contains("'soon'");
+    CliRun signal = run("list", "--signal", "SIGFOO", "--store", home.toString());
+    assertThat(signal.code()).isEqualTo(2);
+    assertThat(signal.err()).contains("unknown signal 'SIGFOO'");
+    CliRun rm = run("rm", "--store", home.toString());
+    assertThat(rm.code()).isEqualTo(2);
+    assertThat(rm.err()).contains("--older-than");
+    CliRun batch = run("debug", "latest", "--batch", "--store", home.toString());
+    assertThat(batch.code()).isEqualTo(2);
+    assertThat(batch.err()).contains("-o 'v8 bt'");
+  }
+
+  @Test
+  void everyCommandHasHelp() {
+    for (String command :
+        new String[] {"list", "info", "get", "debug", "rm", "install", "uninstall", "demo"}) {
+      CliRun r = run(command, "--help");
+      assertThat(r.code()).as(command).isZero();
+      assertThat(r.out())
+          .as(command)
+          .startsWith("Usage: coroner " + command)
+          .hasSizeGreaterThan(300);
+    }
+    assertThat(run("--help").out()).contains("Exit codes:").contains("3   not found");
+  }
+
+  @Test
+  void completionScriptIsGenerated() {
+    CliRun r = run("generate-completion");
+    assertThat(r.code()).isZero();
+    assertThat(r.out()).contains("complete -F").contains("debug").contains("--store");
+  }
+
+  @Test
+  void configPrecedence() throws Exception {
+    assertThat(CliConfig.load(Map.of("CORONER_STORE", "/a"), home).store()).isEqualTo("/a");
+    assertThat(CliConfig.load(Map.of(), home).store()).isEqualTo(Stores.DEFAULT);
+    Path file = home.resolve(".config/coroner/config.properties");
+    Files.createDirectories(file.getParent());
+    Files.writeString(file, "store=/b\n");
+    assertThat(CliConfig.load(Map.of(), home).store()).isEqualTo("/b");
+    assertThat(CliConfig.load(Map.of("CORONER_STORE", "/a"), home).store()).isEqualTo("/a");
+    assertThat(CliConfig.load(Map.of("XDG_CACHE_HOME", "/c"), home).cacheDir())
+        .isEqualTo(Path.of("/c/coroner"));
+    assertThat(CliConfig.load(Map.of(), home).cacheDir()).isEqualTo(home.resolve(".cache/coroner"));
+  }
+
+  @Test
+  void installOptionsBecomeCaptureSettings() {
+    var install = new InstallCommand();
+    CommandLine.populateCommand(
+        install,
+        "--dumps",
+        "/srv/d",
+        "--compression",
+        "deflate",
+        "--level",
+        "6",
+        "--max-core-size",
+        "16G",
+        "--exclude-exe",
+        "sleep",
+        "--exclude-exe",
+        "/opt/**",
+        "--environ",
+        "redacted",
+        "--timeout",
+        "5m");
+    var s = install.captureSettings();
+    assertThat(s.dumpDir()).isEqualTo(Path.of("/srv/d"));
+    assertThat(s.compression().id()).isEqualTo("deflate");
+    assertThat(s.level()).isEqualTo(6);
+    assertThat(s.maxCoreSize()).isEqualTo(16L << 30);
+    assertThat(s.excludeExe()).containsExactly("sleep", "/opt/**");
+    assertThat(s.environ().id()).isEqualTo("redacted");
+    assertThat(s.timeout()).hasMinutes(5);
+  }
+
+  @Test
+  void listLimitMustBePositive() {
+    CliRun r = run("list", "-n", "0", "--store", home.toString());
+    assertThat(r.code()).isEqualTo(2);
+  }
+
+  private static CommandLine.ParseResult parse(String... args) {
+    return Main.commandLine(CONFIG).parseArgs(args);
+  }
+
+  private CliRun run(String... args) {
+    return CliRun.of(args);
+  }
+}

@@ -1,0 +1,101 @@
+package dev.coroner.cli.dumps;
+
+import static dev.coroner.cli.TestDumps.dump;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.coroner.cli.TestDumps;
+import dev.coroner.core.dump.DumpInfo;
+import dev.coroner.core.store.StoredDump;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class DumpViewsTest {
+  static final Instant T = Instant.parse("2026-11-27T08:55:15Z");
+  final StoredDump host = dump("8179c3b0-0000-0000-0000-000000000000", T, "node", 5, null, false);
+  final StoredDump pod =
+      dump(
+          "9179c3b0-0000-0000-0000-000000000000",
+          T,
+          "java",
+          11,
+          new DumpInfo.PodInfo("shop", "cart", "uid", "app", "img"),
+          true);
+
+  @Test
+  void tableShowsWhereWhatAndMarks() {
+    String table =
+        DumpViews.table(List.of(host, pod, TestDumps.corrupt("7", T)), false, ZoneOffset.UTC);
+    List<String> lines = table.lines().toList();
+    assertThat(lines.get(0))
+        .startsWith("TIME")
+        .contains("WHERE")
+        .contains("SIGNAL")
+        .contains("SIZE");
+    assertThat(lines.get(1))
+        .contains("2026-11-27 08:55:15")
+        .contains("host")
+        .contains("node")
+        .contains("SIGTRAP")
+        .contains("1.0 MiB")
+        .doesNotContain("truncated");
+    assertThat(lines.get(2))
+        .contains("shop/cart")
+        .contains("app")
+        .contains("SIGSEGV")
+        .endsWith("truncated");
+    assertThat(lines.get(3)).endsWith("corrupt");
+  }
+
+  @Test
+  void wideAddsNameCoreAndNode() {
+    String table = DumpViews.table(List.of(host), true, ZoneOffset.UTC);
+    assertThat(table)
+        .contains("NAME")
+        .contains(host.name())
+        .contains("50.0 MiB")
+        .contains("node-1");
+  }
+
+  @Test
+  void jsonHasTheDocumentedStableFields() throws Exception {
+    JsonNode rows =
+        new ObjectMapper().readTree(DumpViews.json(List.of(pod, TestDumps.corrupt("7", T))));
+    JsonNode row = rows.get(0);
+    assertThat(row.fieldNames())
+        .toIterable()
+        .containsExactly(
+            "name",
+            "uuid",
+            "location",
+            "size",
+            "time",
+            "readable",
+            "problem",
+            "timestamp",
+            "hostname",
+            "node_hostname",
+            "namespace",
+            "pod",
+            "container",
+            "container_id",
+            "exe",
+            "exe_path",
+            "pid",
+            "host_pid",
+            "signal",
+            "signal_name",
+            "core_size",
+            "core_sha256",
+            "truncated",
+            "truncated_reason");
+    assertThat(row.get("namespace").asText()).isEqualTo("shop");
+    assertThat(row.get("signal_name").asText()).isEqualTo("SIGSEGV");
+    assertThat(row.get("truncated_reason").asText()).isEqualTo("timeout");
+    assertThat(rows.get(1).get("readable").asBoolean()).isFalse();
+    assertThat(rows.get(1).get("problem").asText()).isEqualTo("not a zip");
+  }
+}
