@@ -93,10 +93,18 @@ fi
 mkdir -p "$SCRATCH_BASE"
 S=$(mktemp -d "$SCRATCH_BASE/coroner-debug-bench.XXXXXX")
 CLEANED=
+# Ends process $1 and its descendants (by pid; children first).
+kill_tree() {
+  local c
+  for c in $(pgrep -P "$1"); do kill_tree "$c"; done
+  kill -TERM "$1" 2>/dev/null
+}
 cleanup() {
   [[ -z $CLEANED ]] || return 0
   CLEANED=1
   set +e
+  # Interrupted during a run: end the command being timed (lldb, coroner and its lldb).
+  [[ ! -s $S/runner.pid ]] || kill_tree "$(<"$S/runner.pid")"
   cd /
   rm -rf "$S"
 }
@@ -139,6 +147,7 @@ run_once() {
     fi
     printf '%s\n' "$line"
   done < <(
+    echo "$BASHPID" >"$S/runner.pid"
     rc=0
     "$@" </dev/null 2>&1 || rc=$?
     t=${EPOCHREALTIME//[.,]/}
@@ -146,15 +155,16 @@ run_once() {
   ) >"$log"
   pid=$!
   wait "$pid" || true
+  rm -f "$S/runner.pid"
   [[ -s $S/exit ]] || die "$name: no exit record (killed?)"
   read -r t_exit rc <"$S/exit"
   if [[ $rc -ne 0 ]]; then
     tail -n 30 "$log" >&2
-    die "$name exited with $rc: $*"
+    die "$name exited with $rc: $(printf "%q " "$@")"
   fi
   if [[ -z $first ]] || ! grep -q 'bar(' "$log" || ! grep -q 'foo(' "$log"; then
     tail -n 30 "$log" >&2
-    die "$name: the output has no 'frame #' line with the bar( and foo( JavaScript frames: $*"
+    die "$name: the output has no 'frame #' line with the bar( and foo( JavaScript frames: $(printf "%q " "$@")"
   fi
   ! grep -q 'ModuleNotFoundError' "$log" || note "$name printed a Python ModuleNotFoundError (PYTHONPATH for lldb)"
   FIRST_US=$((first - t0))

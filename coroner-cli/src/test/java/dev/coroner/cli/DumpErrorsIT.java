@@ -46,6 +46,39 @@ class DumpErrorsIT {
   }
 
   @Test
+  void rmByReferenceAndByAge() throws Exception {
+    Path store = Files.createDirectory(tmp.resolve("dumps"));
+    Path old =
+        Files.write(
+            store.resolve("aaaa0000-0000-0000-0000-000000000000-dump-1-h-x-1-6.zip"), new byte[1]);
+    Path mid =
+        Files.write(
+            store.resolve("bbbb0000-0000-0000-0000-000000000000-dump-1-h-x-1-6.zip"), new byte[1]);
+    Path fresh =
+        Files.write(
+            store.resolve("cccc0000-0000-0000-0000-000000000000-dump-1-h-x-1-6.zip"), new byte[1]);
+    // Unreadable dumps are dated by their file time.
+    Files.setLastModifiedTime(
+        old,
+        java.nio.file.attribute.FileTime.from(
+            java.time.Instant.now().minus(java.time.Duration.ofDays(10))));
+    CliRun dry = CliRun.of("rm", "--older-than", "7d", "--dry-run", "--store", store.toString());
+    assertThat(dry.out()).contains("would remove aaaa0000");
+    assertThat(old).exists();
+    CliRun aged = CliRun.of("rm", "--older-than", "7d", "--store", store.toString());
+    assertThat(aged.code()).isZero();
+    assertThat(aged.out()).contains("removed aaaa0000").doesNotContain("bbbb");
+    assertThat(old).doesNotExist();
+    CliRun unknown = CliRun.of("rm", "bbbb", "zzzz", "--store", store.toString());
+    assertThat(unknown.code()).isEqualTo(3);
+    assertThat(mid).as("one unknown reference deletes nothing").exists();
+    CliRun named = CliRun.of("rm", "bbbb", "cccc", "--store", store.toString());
+    assertThat(named.code()).isZero();
+    assertThat(mid).doesNotExist();
+    assertThat(fresh).doesNotExist();
+  }
+
+  @Test
   void missingStoreDirectoryExits4() {
     CliRun r = CliRun.of("list", "--store", tmp.resolve("nope").toString());
     assertThat(r.code()).isEqualTo(4);

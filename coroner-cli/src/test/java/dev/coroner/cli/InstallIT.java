@@ -108,6 +108,33 @@ class InstallIT {
   }
 
   @Test
+  void aReadOnlyProcSysIsRefusedWithAHint() throws Exception {
+    // A private mount namespace where /proc/sys is read-only, as in an unprivileged container.
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    String script =
+        "mount --bind /proc/sys /proc/sys && mount -o remount,bind,ro /proc/sys && exec "
+            + java
+            + " -cp "
+            + System.getProperty("java.class.path")
+            + " "
+            + Main.class.getName()
+            + " install --prefix "
+            + dir.resolve("p");
+    Process p =
+        new ProcessBuilder("unshare", "--mount", "--propagation", "private", "sh", "-c", script)
+            .redirectErrorStream(true)
+            .start();
+    String out = new String(p.getInputStream().readAllBytes());
+    assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    assertThat(p.exitValue()).as(out).isEqualTo(1);
+    assertThat(out)
+        .contains("is read-only")
+        .contains("privileged container")
+        .doesNotContain("Exception");
+    assertThat(KernelGuard.current()).isEqualTo(guard.saved());
+  }
+
+  @Test
   void nonRootIsRefusedWithAHint() throws Exception {
     CliRun r = AsNobody.run(dir, "install", "--prefix", dir.resolve("p").toString());
     assertThat(r.code()).as(r.out() + r.err()).isEqualTo(1);
