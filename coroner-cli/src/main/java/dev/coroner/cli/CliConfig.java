@@ -1,5 +1,6 @@
 package dev.coroner.cli;
 
+import dev.coroner.cli.errors.CliException;
 import dev.coroner.core.store.Stores;
 import java.io.IOException;
 import java.io.InputStream;

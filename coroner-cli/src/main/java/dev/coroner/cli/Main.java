@@ -7,6 +7,7 @@ import dev.coroner.cli.dumps.InfoCommand;
 import dev.coroner.cli.dumps.ListCommand;
 import dev.coroner.cli.dumps.RmCommand;
 import dev.coroner.cli.dumps.StoreOptions;
+import dev.coroner.cli.errors.CliException;
 import dev.coroner.cli.install.InstallCommand;
 import dev.coroner.cli.install.UninstallCommand;
 import java.io.PrintWriter;

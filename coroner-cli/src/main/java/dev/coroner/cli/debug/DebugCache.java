@@ -1,6 +1,6 @@
 package dev.coroner.cli.debug;
 
-import dev.coroner.cli.CliException;
+import dev.coroner.cli.errors.CliException;
 import dev.coroner.core.dump.CorruptDumpException;
 import dev.coroner.core.dump.DumpArchive;
 import dev.coroner.core.dump.DumpInfo;

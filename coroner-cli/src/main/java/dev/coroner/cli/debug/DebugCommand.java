@@ -1,7 +1,7 @@
 package dev.coroner.cli.debug;
 
-import dev.coroner.cli.CliException;
 import dev.coroner.cli.dumps.StoreOptions;
+import dev.coroner.cli.errors.CliException;
 import dev.coroner.core.dump.CorruptDumpException;
 import dev.coroner.core.dump.DumpArchive;
 import dev.coroner.core.dump.DumpInfo;

@@ -1,6 +1,6 @@
 package dev.coroner.cli.debug;
 
-import dev.coroner.cli.CliException;
+import dev.coroner.cli.errors.CliException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

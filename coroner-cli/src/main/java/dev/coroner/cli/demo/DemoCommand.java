@@ -1,6 +1,6 @@
 package dev.coroner.cli.demo;
 
-import dev.coroner.cli.CliException;
+import dev.coroner.cli.errors.CliException;
 import dev.coroner.cli.install.CaptureOptions;
 import dev.coroner.core.dump.DumpArchive;
 import dev.coroner.core.install.InstallException;

@@ -1,6 +1,6 @@
 package dev.coroner.cli.dumps;
 
-import dev.coroner.cli.CliException;
+import dev.coroner.cli.errors.CliException;
 import dev.coroner.core.store.DumpReference;
 import dev.coroner.core.store.Store;
 import dev.coroner.core.store.StoreException;

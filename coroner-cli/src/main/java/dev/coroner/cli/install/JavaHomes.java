@@ -1,6 +1,6 @@
 package dev.coroner.cli.install;
 
-import dev.coroner.cli.CliException;
+import dev.coroner.cli.errors.CliException;
 import java.io.IOException;
 import java.net.URISyntaxException;
 import java.nio.file.Files;

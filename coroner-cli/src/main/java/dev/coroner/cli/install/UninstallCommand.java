@@ -1,6 +1,6 @@
 package dev.coroner.cli.install;
 
-import dev.coroner.cli.CliException;
+import dev.coroner.cli.errors.CliException;
 import dev.coroner.core.install.InstallException;
 import dev.coroner.core.install.InstallOptions;
 import dev.coroner.core.install.NodeSetup;

@@ -1,4 +1,4 @@
-package dev.coroner.cli;
+package dev.coroner.cli.errors;
 
 /** A failure the user can act on: a message that says what to do and the exit code. */
 public final class CliException extends RuntimeException {
