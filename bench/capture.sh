@@ -314,6 +314,9 @@ tput_once() {
     # 0 = complete dump; 1 = truncated / not an ELF core (fine for this test); others are errors.
     [[ ${st[1]} -le 1 ]] || { tail -n 20 "$S/p/composer.log" >&2; die "composer exited with ${st[1]}"; }
     COMPOSER_CODES+="${st[1]} "
+    if [[ ${st[1]} -ne 0 ]]; then
+      echo "note: the composer reported a truncated dump: $(grep '\] wrote ' "$S/p/composer.log" | tail -n1)" >&2
+    fi
     out=$(compgen -G "$S/d/*.zip" | head -n1) || die "the composer wrote no zip"
     local tc tw
     tc=$(log_us " crash: pid $$ ")

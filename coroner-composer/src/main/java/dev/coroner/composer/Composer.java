@@ -12,7 +12,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
-import java.util.UUID;
 
 /**
  * Captures one crash: reads what the kernel passed, the settings and /proc, then streams the core
@@ -31,7 +30,8 @@ final class Composer {
 
   ExitCode run(String[] args, ReadableByteChannel stdin) {
     long started = System.nanoTime();
-    String uuid = UUID.randomUUID().toString();
+    Prewarm prewarm = Prewarm.start();
+    String uuid = Uuids.random();
     log.uuid(uuid);
     KernelArgs k = KernelArgs.parse(args);
     log.info(
@@ -71,11 +71,14 @@ final class Composer {
                     "unknown",
                     proc.containerId() == null ? "host" : proc.containerId().substring(0, 12)));
     warnings.forEach(w -> log.info("warning: " + w));
+    log.info("reading the core after " + (System.nanoTime() - started) / 1_000_000 + " ms");
     try (Watchdog watchdog = Watchdog.start(settings.timeout(), log)) {
       var writer = new DumpWriter(settings, name, proc.files(), log);
       DumpWriter.Written written =
           writer.write(
               stdin,
+              prewarm,
+              watchdog::readDone,
               (core, integrity, files) ->
                   new DumpInfo(
                       DumpInfo.SCHEMA_VERSION,
@@ -102,7 +105,7 @@ final class Composer {
               + (info.integrity().truncated()
                   ? ", TRUNCATED: " + info.integrity().reason()
                   : ", complete"));
-      if (watchdog.fired()) {
+      if ("timeout".equals(info.integrity().reason())) {
         return ExitCode.TIMEOUT;
       }
       return info.integrity().truncated() ? ExitCode.TRUNCATED : ExitCode.COMPLETE;

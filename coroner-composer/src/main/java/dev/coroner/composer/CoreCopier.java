@@ -54,7 +54,7 @@ final class CoreCopier {
    * Copies until end of input, a limit, a read or write failure or a watchdog interrupt (of the
    * calling thread); each early stop is reported in the result, never thrown.
    */
-  static Result copy(ReadableByteChannel in, OutputStream out, Limits limits) {
+  static Result copy(ReadableByteChannel in, OutputStream out, Limits limits, MessageDigest sha) {
     BlockingQueue<Chunk> free = new ArrayBlockingQueue<>(POOL);
     BlockingQueue<Chunk> full = new ArrayBlockingQueue<>(POOL + 1);
     for (int i = 0; i < POOL; i++) {
@@ -65,7 +65,6 @@ final class CoreCopier {
     thread.setDaemon(true);
     thread.start();
 
-    MessageDigest sha = sha256();
     byte[] head = new byte[ElfCoreHeader.HEAD_BYTES];
     int headLength = 0;
     long size = 0;

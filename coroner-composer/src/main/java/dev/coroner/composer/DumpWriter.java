@@ -63,8 +63,13 @@ final class DumpWriter {
     this.log = log;
   }
 
-  /** Streams the core from {@code stdin} into the dump; closes {@code stdin} as soon as it can. */
-  Written write(ReadableByteChannel stdin, InfoFactory infoFactory) throws NotWrittenException {
+  /**
+   * Streams the core from {@code stdin} into the dump; closes {@code stdin} as soon as it is read,
+   * then runs {@code readDone} (the watchdog must not interrupt what follows).
+   */
+  Written write(
+      ReadableByteChannel stdin, Prewarm prewarm, Runnable readDone, InfoFactory infoFactory)
+      throws NotWrittenException {
     Path dir = settings.dumpDir();
     Path partial = dir.resolve(name + ".zip.partial");
     try {
@@ -88,11 +93,22 @@ final class DumpWriter {
       zip.putNextEntry(entry);
       try (OutputStream core = coreStream(zip);
           Flusher flusher = Flusher.start(file.getChannel())) {
-        copy = CoreCopier.copy(stdin, core, limits(dir));
-        // A watchdog interrupt must not close the channels used to finish the dump.
+        long readStart = System.nanoTime();
+        copy = CoreCopier.copy(stdin, core, limits(dir), prewarm.sha256());
+        long readMs = (System.nanoTime() - readStart) / 1_000_000;
+        readDone.run();
+        // A watchdog interrupt that came during the read must not close the channels used to
+        // finish the dump.
         Thread.interrupted();
         // Release the dying process now: the kernel waits until we close the pipe.
         closeQuietly(stdin);
+        log.info(
+            "core read in "
+                + readMs
+                + " ms ("
+                + copy.size() / 1_000_000 * 1000 / Math.max(1, readMs)
+                + " MB/s); the process is released");
+        log.flush();
         if (copy.writeFailed()) {
           throw new IOException(copy.stopReason());
         }

@@ -13,7 +13,8 @@ import java.util.concurrent.TimeUnit;
 final class Watchdog implements AutoCloseable {
   private final CountDownLatch done = new CountDownLatch(1);
   private final Thread thread;
-  private volatile boolean fired;
+  private final Thread target;
+  private boolean reading = true;
 
   private Watchdog(Thread target, Duration timeout, Duration grace, ComposerLog log) {
     this.thread =
@@ -22,17 +23,32 @@ final class Watchdog implements AutoCloseable {
               if (await(timeout)) {
                 return;
               }
-              fired = true;
               log.info("watchdog: timeout of " + timeout.toSeconds() + "s reached; finishing");
-              target.interrupt();
+              interruptRead();
               if (await(grace)) {
                 return;
               }
               log.info("watchdog: dump not finished after the grace period; halting");
+              log.flush();
               Runtime.getRuntime().halt(ExitCode.TIMEOUT_KILLED.code());
             },
             "coroner-watchdog");
     thread.setDaemon(true);
+    this.target = target;
+  }
+
+  /**
+   * The core has been read: from now on a timeout no longer interrupts the capturing thread, since
+   * an interrupt would close the file channels that finish the dump.
+   */
+  synchronized void readDone() {
+    reading = false;
+  }
+
+  private synchronized void interruptRead() {
+    if (reading) {
+      target.interrupt();
+    }
   }
 
   /** Starts a watchdog on the current thread. */
@@ -41,11 +57,6 @@ final class Watchdog implements AutoCloseable {
     Watchdog w = new Watchdog(Thread.currentThread(), timeout, grace, log);
     w.thread.start();
     return w;
-  }
-
-  /** Whether the timeout was reached. */
-  boolean fired() {
-    return fired;
   }
 
   private boolean await(Duration d) {

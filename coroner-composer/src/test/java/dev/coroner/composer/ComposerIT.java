@@ -64,6 +64,38 @@ class ComposerIT {
   }
 
   @Test
+  void aLargeCoreStreamsThroughCompleteWhileTheFlusherRuns() throws Exception {
+    // Long enough for several background fsyncs during the copy and a slow final one.
+    Path dumps = tmp.resolve("dumps");
+    long size = 384L << 20;
+    MessageDigest sha = MessageDigest.getInstance("SHA-256");
+    Process p =
+        ComposerProcess.start(
+            config(tmp, "dump.dir=" + dumps, "compression=none"), tmp.resolve("log"), args(11));
+    try (var stdin = p.getOutputStream()) {
+      byte[] header = TrainingCore.header(size);
+      stdin.write(header);
+      sha.update(header);
+      byte[] chunk = random(1 << 20);
+      for (long written = header.length; written < size; ) {
+        int n = (int) Math.min(chunk.length, size - written);
+        stdin.write(chunk, 0, n);
+        sha.update(chunk, 0, n);
+        written += n;
+      }
+    }
+    assertThat(p.waitFor(120, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+    assertThat(p.exitValue()).as(Files.readString(tmp.resolve("log"))).isEqualTo(0);
+    try (var dump = openOnly(dumps)) {
+      assertThat(dump.info().integrity().truncated()).isFalse();
+      assertThat(dump.info().core().size()).isEqualTo(size);
+      assertThat(dump.info().core().sha256()).isEqualTo(HexFormat.of().formatHex(sha.digest()));
+      assertThat(dump.writeCore(java.io.OutputStream.nullOutputStream()))
+          .isEqualTo(dump.info().core().sha256());
+    }
+  }
+
+  @Test
   void aCoreShorterThanItsHeadersIsMarkedShort() throws Exception {
     Path dumps = tmp.resolve("dumps");
     byte[] core = TrainingCore.of(4 << 20);
