@@ -136,32 +136,10 @@ class CaptureIT {
 
   @Test
   void debugInBatchModeShowsTheJavaScriptFrames() {
-    CliRun r =
-        CliRun.of(
-            "debug",
-            ourDump(),
-            "--store",
-            store(),
-            "--cache-dir",
-            cache(),
-            "--batch",
-            "-o",
-            "v8 bt");
+    CliRun r = debug("--batch", "-o", "v8 bt");
     assertThat(r.code()).as(r.out() + r.err()).isZero();
     assertThat(r.out()).contains("bar(").contains("foo(").contains("hello world");
-    CliRun gdb =
-        CliRun.of(
-            "debug",
-            ourDump(),
-            "--store",
-            store(),
-            "--cache-dir",
-            cache(),
-            "--debugger",
-            "gdb",
-            "--batch",
-            "-o",
-            "bt");
+    CliRun gdb = debug("--debugger", "gdb", "--batch", "-o", "bt");
     assertThat(gdb.code()).as(gdb.out() + gdb.err()).isZero();
     assertThat(gdb.out()).contains("v8::base::OS::Abort");
   }
@@ -183,6 +161,13 @@ class CaptureIT {
             java.nio.file.attribute.PosixFilePermissions.toString(
                 Files.getPosixFilePermissions(core)))
         .isEqualTo("rw-------");
+  }
+
+  private static CliRun debug(String... options) {
+    List<String> args =
+        new ArrayList<>(List.of("debug", ourDump(), "--store", store(), "--cache-dir", cache()));
+    args.addAll(List.of(options));
+    return CliRun.of(args.toArray(String[]::new));
   }
 
   private static String cache() {

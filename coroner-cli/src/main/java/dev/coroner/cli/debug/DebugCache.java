@@ -16,7 +16,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A private cache (0700) of what debugging needs on disk: raw cores extracted from dumps, verified
- * once and reused, and debug-stripped copies of executables. lldb spends 12-25 s indexing node's
+ * once and reused, and debug-stripped copies of executables. lldb spends 10-25 s indexing node's
  * DWARF; a copy made with {@code objcopy --strip-debug} keeps the symbols and the build-id and
  * loads in 1-2 s.
  */

@@ -261,7 +261,7 @@ public final class NodeSetup {
         .lines()
         .filter(l -> !l.startsWith("#"))
         .sorted()
-        .reduce("", (a, b) -> a + b + "\n");
+        .collect(java.util.stream.Collectors.joining("\n", "", "\n"));
   }
 
   /** The release id: version-independent, a hash of the payload and the JDK it runs on. */

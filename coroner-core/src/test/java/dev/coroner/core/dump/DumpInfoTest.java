@@ -40,6 +40,22 @@ class DumpInfoTest {
         new DumpInfo.ComposerInfo("0.1.0", 120, List.of()));
   }
 
+  static DumpInfo with(DumpInfo s, DumpInfo.PodInfo pod, DumpInfo.Integrity integrity) {
+    return new DumpInfo(
+        s.schemaVersion(),
+        s.uuid(),
+        s.name(),
+        s.timestamp(),
+        s.hostname(),
+        s.nodeHostname(),
+        s.process(),
+        pod,
+        s.core(),
+        integrity,
+        s.files(),
+        s.composer());
+  }
+
   @Test
   void jsonRoundTripsThroughTheReader() throws IOException {
     DumpInfo info = sample();
@@ -66,21 +82,7 @@ class DumpInfoTest {
 
   @Test
   void truncatedDumpSaysWhy() throws IOException {
-    DumpInfo s = sample();
-    DumpInfo t =
-        new DumpInfo(
-            s.schemaVersion(),
-            s.uuid(),
-            s.name(),
-            s.timestamp(),
-            s.hostname(),
-            s.nodeHostname(),
-            s.process(),
-            s.pod(),
-            s.core(),
-            new DumpInfo.Integrity(true, "timeout"),
-            s.files(),
-            s.composer());
+    DumpInfo t = with(sample(), sample().pod(), new DumpInfo.Integrity(true, "timeout"));
     JsonNode json = new ObjectMapper().readTree(t.toJson());
     assertThat(json.at("/integrity/complete").asBoolean()).isFalse();
     assertThat(json.at("/integrity/truncated").asBoolean()).isTrue();
@@ -89,21 +91,7 @@ class DumpInfoTest {
 
   @Test
   void hostProcessesHaveNoPod() throws IOException {
-    DumpInfo s = sample();
-    DumpInfo host =
-        new DumpInfo(
-            s.schemaVersion(),
-            s.uuid(),
-            s.name(),
-            s.timestamp(),
-            s.hostname(),
-            s.nodeHostname(),
-            s.process(),
-            null,
-            s.core(),
-            s.integrity(),
-            s.files(),
-            s.composer());
+    DumpInfo host = with(sample(), null, sample().integrity());
     assertThat(new ObjectMapper().readTree(host.toJson()).get("pod").isNull()).isTrue();
     assertThat(DumpInfoJson.parse(host.toJson().getBytes(StandardCharsets.UTF_8))).isEqualTo(host);
   }
