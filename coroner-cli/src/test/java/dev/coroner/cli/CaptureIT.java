@@ -30,7 +30,6 @@ import org.junit.jupiter.api.Test;
 class CaptureIT {
   static final Path APP =
       Path.of("..", "examples", "crashing-nodejs-app").toAbsolutePath().normalize();
-  static final Path LLNODE = Path.of("/usr/lib/node_modules/llnode/llnode.so");
 
   private static KernelGuard guard;
   private static Path dir;
@@ -198,13 +197,18 @@ class CaptureIT {
             "lldb",
             "--batch",
             "-o",
-            "plugin load " + LLNODE,
+            "plugin load " + llnode(),
             "-o",
             command,
             "-c",
             core.toString(),
             node.toString()),
         Map.of("PYTHONPATH", "/usr/lib/llvm-14/lib/python3.11/dist-packages"));
+  }
+
+  /** llnode as bin/setup installs it: in npm's global modules. */
+  private static Path llnode() throws IOException, InterruptedException {
+    return Path.of(run(List.of("npm", "root", "-g"), Map.of()).trim(), "llnode", "llnode.so");
   }
 
   private static String run(List<String> cmd, Map<String, String> env)
