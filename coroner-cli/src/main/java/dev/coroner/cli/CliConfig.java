@@ -18,17 +18,19 @@ import java.util.Properties;
  * @param source where the default came from, for {@code --help} and messages
  * @param cacheDir where {@code coroner debug} keeps extracted cores: {@code
  *     $XDG_CACHE_HOME/coroner}, else {@code ~/.cache/coroner}
+ * @param s3Endpoint {@code AWS_ENDPOINT_URL_S3}, else {@code AWS_ENDPOINT_URL}, or null
  */
-public record CliConfig(String store, String source, Path cacheDir) {
+public record CliConfig(String store, String source, Path cacheDir, String s3Endpoint) {
   /** Reads the environment and the optional user config file. */
   public static CliConfig load(Map<String, String> env, Path userHome) {
     String xdg = env.get("XDG_CACHE_HOME");
     Path cacheDir =
         (xdg != null && !xdg.isBlank() ? Path.of(xdg) : userHome.resolve(".cache"))
             .resolve("coroner");
+    String endpoint = env.getOrDefault("AWS_ENDPOINT_URL_S3", env.get("AWS_ENDPOINT_URL"));
     String fromEnv = env.get("CORONER_STORE");
     if (fromEnv != null && !fromEnv.isBlank()) {
-      return new CliConfig(fromEnv, "CORONER_STORE", cacheDir);
+      return new CliConfig(fromEnv, "CORONER_STORE", cacheDir, endpoint);
     }
     Path file = userHome.resolve(".config/coroner/config.properties");
     if (Files.isRegularFile(file)) {
@@ -42,9 +44,9 @@ public record CliConfig(String store, String source, Path cacheDir) {
       }
       String store = p.getProperty("store");
       if (store != null && !store.isBlank()) {
-        return new CliConfig(store.trim(), file.toString(), cacheDir);
+        return new CliConfig(store.trim(), file.toString(), cacheDir, endpoint);
       }
     }
-    return new CliConfig(Stores.DEFAULT, "default", cacheDir);
+    return new CliConfig(Stores.DEFAULT, "default", cacheDir, endpoint);
   }
 }

@@ -90,6 +90,7 @@ public final class Main {
           String name = arg.isOption() ? ((CommandLine.Model.OptionSpec) arg).longestName() : "";
           return switch (name) {
             case StoreOptions.OPTION -> config.store();
+            case StoreOptions.S3_ENDPOINT_OPTION -> config.s3Endpoint();
             case DebugCommand.CACHE_OPTION -> config.cacheDir().toString();
             default -> arg.defaultValue();
           };

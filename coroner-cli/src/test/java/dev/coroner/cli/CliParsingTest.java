@@ -17,7 +17,7 @@ class CliParsingTest {
   @TempDir Path home;
 
   private static final CliConfig CONFIG =
-      new CliConfig("file:///srv/dumps", "test", Path.of("/tmp/cache"));
+      new CliConfig("file:///srv/dumps", "test", Path.of("/tmp/cache"), null);
 
   @Test
   void storeDefaultsFromTheConfigAndCanBeOverridden() {

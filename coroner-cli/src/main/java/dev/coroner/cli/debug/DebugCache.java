@@ -62,7 +62,7 @@ final class DebugCache {
     }
     Files.move(tmp, core, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     Files.writeString(verified, info.core().sha256() + "\n");
-    prune(dir, core);
+    prune(dir, core, ".core");
     return core;
   }
 
@@ -97,6 +97,13 @@ final class DebugCache {
     return exe;
   }
 
+  /** Where a downloaded dump zip is kept (0700); the newest few are kept. */
+  Path download(String fileName) throws IOException {
+    Path zip = dir("zips").resolve(fileName);
+    prune(zip.getParent(), zip, ".zip");
+    return zip;
+  }
+
   private Path dir(String name) throws IOException {
     Path dir = root.resolve(name);
     if (!Files.isDirectory(dir)) {
@@ -107,13 +114,13 @@ final class DebugCache {
     return dir;
   }
 
-  /** Keeps the newest few cores: they are large. */
-  private static void prune(Path dir, Path keep) throws IOException {
+  /** Keeps the newest few files of a kind: cores and dumps are large. */
+  private static void prune(Path dir, Path keep, String suffix) throws IOException {
     List<Path> cores;
     try (var files = Files.list(dir)) {
       cores =
           files
-              .filter(p -> p.toString().endsWith(".core"))
+              .filter(p -> p.toString().endsWith(suffix))
               .sorted(Comparator.comparingLong((Path p) -> p.toFile().lastModified()).reversed())
               .toList();
     }
@@ -121,7 +128,8 @@ final class DebugCache {
       if (!old.equals(keep)) {
         Files.deleteIfExists(old);
         String name = old.getFileName().toString();
-        Files.deleteIfExists(old.resolveSibling(name.substring(0, name.length() - 5) + ".sha256"));
+        Files.deleteIfExists(
+            old.resolveSibling(name.substring(0, name.length() - suffix.length()) + ".sha256"));
       }
     }
   }

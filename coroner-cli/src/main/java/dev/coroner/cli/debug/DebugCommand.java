@@ -6,6 +6,7 @@ import dev.coroner.core.dump.CorruptDumpException;
 import dev.coroner.core.dump.DumpArchive;
 import dev.coroner.core.dump.DumpInfo;
 import dev.coroner.core.store.Store;
+import dev.coroner.core.store.StoreException;
 import dev.coroner.core.store.StoredDump;
 import java.io.IOException;
 import java.io.InputStream;
@@ -108,7 +109,7 @@ public final class DebugCommand implements Callable<Integer> {
     Path core;
     AppRuntime runtime;
     DumpInfo info;
-    try (DumpArchive archive = DumpArchive.open(Path.of(dump.location()))) {
+    try (DumpArchive archive = DumpArchive.open(localZip(s, dump, cache))) {
       info = archive.info();
       runtime = AppRuntime.detect(info, maps(archive));
       core = cache.core(archive);
@@ -145,6 +146,24 @@ public final class DebugCommand implements Callable<Integer> {
     out.flush();
     err.flush();
     return run(launch, out);
+  }
+
+  /** The dump's zip on this machine: where it is for a local store, else downloaded once. */
+  private Path localZip(Store s, StoredDump dump, DebugCache cache) throws IOException {
+    if (s.isLocal()) {
+      return Path.of(dump.location());
+    }
+    Path zip = cache.download(dump.name() + ".zip");
+    if (Files.isRegularFile(zip) && Files.size(zip) == dump.size()) {
+      return zip;
+    }
+    try (var bar =
+        dev.coroner.cli.dumps.ProgressBar.onTerminal(spec.commandLine().getErr(), "download")) {
+      s.fetch(dump, zip, bar);
+    } catch (StoreException e) {
+      throw new CliException(CliException.UNREACHABLE, e.getMessage(), e);
+    }
+    return zip;
   }
 
   private Debugger choose(AppRuntime runtime) {

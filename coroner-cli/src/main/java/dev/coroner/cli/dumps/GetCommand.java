@@ -63,7 +63,7 @@ public final class GetCommand implements Callable<Integer> {
     PrintWriter err = spec.commandLine().getErr();
     Files.createDirectories(dir);
     Path zip = dir.resolve(dump.name() + ".zip");
-    if (!Files.isSameFile(dir, Path.of(dump.location()).getParent())) {
+    if (!s.isLocal() || !Files.isSameFile(dir, Path.of(dump.location()).getParent())) {
       try (ProgressBar bar = ProgressBar.onTerminal(err, "copy")) {
         s.fetch(dump, zip, bar);
       } catch (StoreException e) {

@@ -44,18 +44,18 @@ public final class InfoCommand implements Callable<Integer> {
   public Integer call() {
     Store s = store.open();
     StoredDump dump = StoreOptions.readable(StoreOptions.resolve(s, ref));
+    DumpInfo info = StoreOptions.info(s, dump);
     PrintWriter out = spec.commandLine().getOut();
     if (output == OutputFormat.json) {
-      out.print(dump.info().toJson());
+      out.print(info.toJson());
     } else {
-      out.print(describe(dump, ZoneId.systemDefault()));
+      out.print(describe(dump, info, ZoneId.systemDefault()));
     }
     out.flush();
     return 0;
   }
 
-  static String describe(StoredDump dump, ZoneId zone) {
-    DumpInfo i = dump.info();
+  static String describe(StoredDump dump, DumpInfo i, ZoneId zone) {
     DumpInfo.ProcessInfo p = i.process();
     StringBuilder b = new StringBuilder();
     Row r = new Row(b);

@@ -8,7 +8,7 @@ import java.io.PrintWriter;
  * A one-line progress bar on the terminal for long transfers; silent when not on a terminal, so
  * scripts and logs stay clean.
  */
-final class ProgressBar implements TransferListener, AutoCloseable {
+public final class ProgressBar implements TransferListener, AutoCloseable {
   private static final long MIN_BYTES = 32L << 20;
 
   private final PrintWriter err;
@@ -23,7 +23,7 @@ final class ProgressBar implements TransferListener, AutoCloseable {
   }
 
   /** A bar that draws only when stderr is a terminal. */
-  static ProgressBar onTerminal(PrintWriter err, String label) {
+  public static ProgressBar onTerminal(PrintWriter err, String label) {
     return new ProgressBar(err, label, System.console() != null);
   }
 

@@ -1,11 +1,14 @@
 package dev.coroner.cli.dumps;
 
 import dev.coroner.cli.errors.CliException;
+import dev.coroner.core.dump.DumpInfo;
 import dev.coroner.core.store.DumpReference;
+import dev.coroner.core.store.S3Options;
 import dev.coroner.core.store.Store;
 import dev.coroner.core.store.StoreException;
 import dev.coroner.core.store.StoredDump;
 import dev.coroner.core.store.Stores;
+import java.net.URI;
 import java.util.List;
 import picocli.CommandLine.Option;
 
@@ -14,21 +17,58 @@ public final class StoreOptions {
   /** The option's name; {@code Main} supplies its default from {@code CliConfig}. */
   public static final String OPTION = "--store";
 
+  /** Defaults to {@code AWS_ENDPOINT_URL_S3} through {@code CliConfig}. */
+  public static final String S3_ENDPOINT_OPTION = "--s3-endpoint";
+
   @Option(
       names = OPTION,
       paramLabel = "URL",
       description =
-          "Where the dumps are: a directory, file:///dir (s3://bucket/prefix soon)."
+          "Where the dumps are: a directory, file:///dir or s3://bucket/prefix."
               + " Default: $CORONER_STORE, else store= in ~/.config/coroner/config.properties,"
               + " else file:///var/lib/coroner/dumps. Now: ${DEFAULT-VALUE}")
   String url;
 
+  @Option(
+      names = S3_ENDPOINT_OPTION,
+      paramLabel = "URL",
+      description =
+          "S3-compatible endpoint (MinIO, s3proxy, a VPC endpoint). Default: $AWS_ENDPOINT_URL_S3,"
+              + " else $AWS_ENDPOINT_URL, else AWS. Credentials come from the AWS SDK's usual"
+              + " chain (env, ~/.aws, IRSA), never from options.")
+  String s3Endpoint;
+
+  @Option(
+      names = "--s3-region",
+      paramLabel = "REGION",
+      description = "AWS region (default: $AWS_REGION or the profile; us-east-1 with an endpoint).")
+  String s3Region;
+
+  @Option(
+      names = "--s3-path-style",
+      paramLabel = "BOOL",
+      arity = "0..1",
+      description = "Path-style URLs (http://host/bucket/key). Default: on with an endpoint.")
+  Boolean s3PathStyle;
+
   /** Opens the store; a bad URL is a usage error. */
   public Store open() {
     try {
-      return Stores.open(url == null ? Stores.DEFAULT : url);
+      URI endpoint = s3Endpoint == null || s3Endpoint.isBlank() ? null : URI.create(s3Endpoint);
+      boolean pathStyle = s3PathStyle != null ? s3PathStyle : endpoint != null;
+      return Stores.open(
+          url == null ? Stores.DEFAULT : url, S3Options.defaults(endpoint, s3Region, pathStyle));
     } catch (IllegalArgumentException e) {
       throw new CliException(CliException.USAGE, e.getMessage(), e);
+    }
+  }
+
+  /** The complete dump-info of a dump (a remote listing may carry only part of it). */
+  public static DumpInfo info(Store store, StoredDump dump) {
+    try {
+      return store.info(dump);
+    } catch (StoreException e) {
+      throw new CliException(CliException.UNREACHABLE, e.getMessage(), e);
     }
   }
 

@@ -27,6 +27,11 @@ public final class LocalStore implements Store {
   }
 
   @Override
+  public boolean isLocal() {
+    return true;
+  }
+
+  @Override
   public String url() {
     return dir.toUri().toString();
   }

@@ -19,4 +19,17 @@ public interface Store {
 
   /** Deletes the dump. */
   void delete(StoredDump dump) throws StoreException;
+
+  /**
+   * The dump's complete dump-info. A listing may carry only part of it (S3 object metadata); this
+   * reads the rest.
+   */
+  default dev.coroner.core.dump.DumpInfo info(StoredDump dump) throws StoreException {
+    return dump.info();
+  }
+
+  /** Whether the dump's location is a file on this machine. */
+  default boolean isLocal() {
+    return false;
+  }
 }

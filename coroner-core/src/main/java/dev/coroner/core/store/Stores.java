@@ -3,7 +3,7 @@ package dev.coroner.core.store;
 import java.net.URI;
 import java.nio.file.Path;
 
-/** Opens a store from its URL: {@code file:///dir}, a plain path, or (later) {@code s3://}. */
+/** Opens a store from its URL: {@code file:///dir}, a plain path, or {@code s3://bucket/prefix}. */
 public final class Stores {
   /** The store of a default single-host install. */
   public static final String DEFAULT = "file:///var/lib/coroner/dumps";
@@ -16,6 +16,15 @@ public final class Stores {
    * @throws IllegalArgumentException for a URL that names no supported store
    */
   public static Store open(String url) {
+    return open(url, S3Options.defaults(null, null, false));
+  }
+
+  /**
+   * Opens a store; {@code s3} says how to reach S3 for {@code s3://} URLs.
+   *
+   * @throws IllegalArgumentException for a URL that names no supported store
+   */
+  public static Store open(String url, S3Options s3) {
     if (url == null || url.isBlank()) {
       throw new IllegalArgumentException("empty store URL; use a directory or file:///dir");
     }
@@ -32,9 +41,7 @@ public final class Stores {
       return new LocalStore(Path.of(uri));
     }
     if ("s3".equals(uri.getScheme())) {
-      throw new IllegalArgumentException(
-          "S3 stores are not supported by this build yet; copy the dumps locally and use"
-              + " --store file:///path");
+      return S3Store.open(uri, s3);
     }
     throw new IllegalArgumentException(
         "unknown store '" + url + "'; use a directory, file:///dir or s3://bucket/prefix");

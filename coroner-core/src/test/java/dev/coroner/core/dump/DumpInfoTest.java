@@ -10,8 +10,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-class DumpInfoTest {
-  static DumpInfo sample() {
+public class DumpInfoTest {
+  public static DumpInfo sample() {
     return new DumpInfo(
         DumpInfo.SCHEMA_VERSION,
         "a686e8f6-1b46-4e71-9d1a-3c65079ca686",

@@ -1,0 +1,185 @@
+package dev.coroner.core.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.coroner.core.dump.DumpArchive;
+import dev.coroner.core.dump.DumpInfo;
+import dev.coroner.core.dump.DumpInfoTest;
+import java.io.OutputStream;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipOutputStream;
+import org.gaul.s3proxy.junit.S3ProxyExtension;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.s3.S3Client;
+
+/** The S3 store against a real S3 server on loopback: s3proxy, in-process, filesystem-backed. */
+class S3StoreIT {
+  @RegisterExtension
+  final S3ProxyExtension s3 =
+      S3ProxyExtension.builder()
+          .withCredentials("test-access", "test-secret")
+          .ignoreUnknownHeaders()
+          .build();
+
+  @TempDir Path tmp;
+  private final List<String> saved = new ArrayList<>();
+
+  @BeforeEach
+  void credentials() {
+    // The store takes credentials from the SDK's default chain; system properties are in it.
+    saved.add(System.getProperty("aws.accessKeyId"));
+    saved.add(System.getProperty("aws.secretAccessKey"));
+    System.setProperty("aws.accessKeyId", s3.getAccessKey());
+    System.setProperty("aws.secretAccessKey", s3.getSecretKey());
+    try (S3Client admin =
+        S3Client.builder()
+            .endpointOverride(s3.getUri())
+            .region(Region.US_EAST_1)
+            .forcePathStyle(true)
+            .credentialsProvider(
+                StaticCredentialsProvider.create(
+                    AwsBasicCredentials.create(s3.getAccessKey(), s3.getSecretKey())))
+            .build()) {
+      admin.createBucket(b -> b.bucket("crashes"));
+    }
+  }
+
+  @AfterEach
+  void restore() {
+    restore("aws.accessKeyId", saved.get(0));
+    restore("aws.secretAccessKey", saved.get(1));
+  }
+
+  @Test
+  void uploadVerifyListInfoFetchAndDelete() throws Exception {
+    S3Options options =
+        new S3Options(s3.getUri(), null, true, S3Options.DEFAULT_KEY, "none", null, 5 << 20, 3);
+    try (S3Store store = S3Store.open(URI.create("s3://crashes/prod"), options)) {
+      DumpInfo small = DumpInfoTest.sample();
+      Path smallZip = dumpZip(small, 1 << 20);
+      DumpInfo big = withName(small, "b1g00000-0000-0000-0000-000000000000");
+      Path bigZip = dumpZip(big, 13 << 20);
+
+      S3Store.Uploaded one = store.upload(smallZip, small);
+      S3Store.Uploaded two = store.upload(bigZip, big);
+      assertThat(one.location()).isEqualTo("s3://crashes/prod/default/" + small.name() + ".zip");
+      assertThat(one.etag()).doesNotContain("-");
+      assertThat(two.etag()).endsWith("-3");
+      assertThat(two.size()).isEqualTo(Files.size(bigZip));
+
+      List<StoredDump> dumps = store.list();
+      assertThat(dumps)
+          .extracting(StoredDump::name)
+          .containsExactlyInAnyOrder(small.name(), big.name());
+      StoredDump listed =
+          dumps.stream().filter(d -> d.name().equals(small.name())).findFirst().orElseThrow();
+      assertThat(listed.info().process().signalName()).isEqualTo("SIGTRAP");
+      assertThat(listed.info().process().exe()).isEqualTo("node");
+      assertThat(listed.info().pod().namespace()).isEqualTo("default");
+      assertThat(listed.info().core().sha256()).isEqualTo(small.core().sha256());
+      assertThat(listed.info().process().cmdline()).as("metadata carries no cmdline").isEmpty();
+      assertThat(store.info(listed)).isEqualTo(small);
+
+      StoredDump bigListed =
+          dumps.stream().filter(d -> d.name().equals(big.name())).findFirst().orElseThrow();
+      Path fetched = tmp.resolve("fetched.zip");
+      List<Long> progress = new ArrayList<>();
+      store.fetch(bigListed, fetched, (done, total) -> progress.add(done));
+      assertThat(fetched).hasSameBinaryContentAs(bigZip);
+      assertThat(progress).last().isEqualTo(Files.size(bigZip));
+      try (DumpArchive a = DumpArchive.open(fetched)) {
+        assertThat(a.info().uuid()).isEqualTo(big.uuid());
+      }
+
+      store.delete(listed);
+      assertThat(store.list()).extracting(StoredDump::name).containsExactly(big.name());
+    }
+  }
+
+  @Test
+  void failuresSayWhatToCheck() throws Exception {
+    var options = S3Options.defaults(s3.getUri(), null, true);
+    try (S3Store missing = S3Store.open(URI.create("s3://no-such-bucket/x"), options)) {
+      assertThatThrownBy(missing::list)
+          .isInstanceOf(StoreException.class)
+          .hasMessageContaining("does not exist");
+    }
+    System.setProperty("aws.secretAccessKey", "wrong");
+    try (S3Store denied = S3Store.open(URI.create("s3://crashes"), options)) {
+      assertThatThrownBy(denied::list)
+          .isInstanceOf(StoreException.class)
+          .hasMessageContaining("access denied")
+          .hasMessageNotContaining("wrong");
+    }
+    int closedPort;
+    try (ServerSocket s = new ServerSocket(0)) {
+      closedPort = s.getLocalPort();
+    }
+    var nowhere = S3Options.defaults(URI.create("http://127.0.0.1:" + closedPort), null, true);
+    try (S3Store unreachable = S3Store.open(URI.create("s3://crashes"), nowhere)) {
+      assertThatThrownBy(unreachable::list)
+          .isInstanceOf(StoreException.class)
+          .hasMessageContaining("cannot reach S3")
+          .hasMessageContaining("AWS_ENDPOINT_URL_S3");
+    }
+  }
+
+  private Path dumpZip(DumpInfo info, int coreBytes) throws Exception {
+    Path zip = tmp.resolve(info.name() + ".zip");
+    byte[] core = new byte[coreBytes];
+    new Random(1).nextBytes(core);
+    try (OutputStream file = Files.newOutputStream(zip);
+        ZipOutputStream out = new ZipOutputStream(file)) {
+      out.setLevel(0);
+      out.putNextEntry(new ZipEntry(info.core().entry()));
+      out.write(core);
+      out.closeEntry();
+      out.putNextEntry(new ZipEntry(DumpInfo.ENTRY));
+      out.write(info.toJson().getBytes(StandardCharsets.UTF_8));
+      out.closeEntry();
+    }
+    return zip;
+  }
+
+  private static DumpInfo withName(DumpInfo s, String uuid) {
+    String name = uuid + "-dump-1634419098-node-crasher-node-8-5";
+    return new DumpInfo(
+        s.schemaVersion(),
+        uuid,
+        name,
+        s.timestamp() + 60,
+        s.hostname(),
+        s.nodeHostname(),
+        s.process(),
+        s.pod(),
+        new DumpInfo.CoreInfo(
+            name + ".core.zst", "zstd", 13 << 20, 13 << 20, "ef".repeat(32), null),
+        s.integrity(),
+        s.files(),
+        s.composer());
+  }
+
+  private static void restore(String key, String value) {
+    if (value == null) {
+      System.clearProperty(key);
+    } else {
+      System.setProperty(key, value);
+    }
+  }
+}
