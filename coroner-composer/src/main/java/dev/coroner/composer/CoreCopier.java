@@ -11,7 +11,6 @@ import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
-import java.util.function.LongSupplier;
 
 /**
  * Streams the core from the kernel's pipe to the dump through a small pool of 1 MiB buffers. The
@@ -34,8 +33,14 @@ final class CoreCopier {
   record Result(
       long size, String sha256, ElfCoreHeader header, String stopReason, boolean writeFailed) {}
 
-  /** Limits for one copy; {@code freeSpace} is asked before every buffer. */
-  record Limits(long maxCoreSize, long keepFree, LongSupplier freeSpace) {}
+  /**
+   * Limits for one copy. {@code spaceProblem} is asked before every buffer with the margin still
+   * needed (buffers in flight plus {@link #RESERVE}); it answers null, or why to stop storing.
+   */
+  record Limits(long maxCoreSize, java.util.function.LongFunction<String> spaceProblem) {}
+
+  /** What may still be written after a space check: the buffers in flight and the reserve. */
+  static final long MARGIN = (long) BUFFER * (POOL + 1) + RESERVE;
 
   private static final class Chunk {
     final byte[] data;
@@ -76,13 +81,9 @@ final class CoreCopier {
           stop = "max-core-size: the core exceeds limit.max-core-size=" + limits.maxCoreSize();
           break;
         }
-        long freeSpace = limits.freeSpace().getAsLong();
-        if (freeSpace - (long) BUFFER * (POOL + 1) < limits.keepFree() + RESERVE) {
-          stop =
-              "keep-free: only "
-                  + freeSpace
-                  + " bytes free in the dump directory; limit.keep-free="
-                  + limits.keepFree();
+        String problem = limits.spaceProblem().apply(MARGIN);
+        if (problem != null) {
+          stop = problem;
           break;
         }
         Chunk chunk = free.take();

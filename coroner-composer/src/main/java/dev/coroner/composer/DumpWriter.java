@@ -84,8 +84,10 @@ final class DumpWriter {
     }
     String coreEntry = settings.compression().entryName(name);
     CoreCopier.Result copy = null;
+    long usedAtStart = settings.maxUse() > 0 ? usage(dir, partial) : 0;
     try (FileOutputStream file = new FileOutputStream(partial.toFile());
-        BufferedOutputStream buffered = new BufferedOutputStream(file, 1 << 20);
+        CountingOutputStream counted = new CountingOutputStream(file);
+        BufferedOutputStream buffered = new BufferedOutputStream(counted, 1 << 20);
         ZipOutputStream zip = new DumpZipOutputStream(buffered)) {
       List<String> files = writeProcFiles(zip);
       zip.setLevel(settings.compression() == Compression.DEFLATE ? settings.level() : 0);
@@ -94,7 +96,7 @@ final class DumpWriter {
       try (OutputStream core = coreStream(zip);
           Flusher flusher = Flusher.start(file.getChannel())) {
         long readStart = System.nanoTime();
-        copy = CoreCopier.copy(stdin, core, limits(dir), prewarm.sha256());
+        copy = CoreCopier.copy(stdin, core, limits(dir, usedAtStart, counted), prewarm.sha256());
         long readMs = (System.nanoTime() - readStart) / 1_000_000;
         readDone.run();
         // A watchdog interrupt that came during the read must not close the channels used to
@@ -220,9 +222,48 @@ final class DumpWriter {
     return zstd;
   }
 
-  private CoreCopier.Limits limits(Path dir) {
+  /**
+   * Stops storing at the free-space floor ({@code limit.keep-free}) or when the dump directory
+   * would hold more than {@code limit.max-use}: the dump then keeps its metadata and what was
+   * stored so far, marked truncated with the reason.
+   */
+  private CoreCopier.Limits limits(Path dir, long usedAtStart, CountingOutputStream written) {
     return new CoreCopier.Limits(
-        settings.maxCoreSize(), settings.keepFree(), () -> dir.toFile().getUsableSpace());
+        settings.maxCoreSize(),
+        margin -> {
+          long free = dir.toFile().getUsableSpace();
+          if (free - margin < settings.keepFree()) {
+            return "keep-free: only "
+                + free
+                + " bytes free in the dump directory; limit.keep-free="
+                + settings.keepFree();
+          }
+          long used = usedAtStart + written.count();
+          if (settings.maxUse() > 0 && used + margin > settings.maxUse()) {
+            return "max-use: the dump directory holds "
+                + used
+                + " bytes; limit.max-use="
+                + settings.maxUse();
+          }
+          return null;
+        });
+  }
+
+  /** Bytes held by the dump directory's files (other captures' partials included). */
+  private static long usage(Path dir, Path except) {
+    long total = 0;
+    try (var files = Files.list(dir)) {
+      for (Path f : files.filter(p -> !p.equals(except)).toList()) {
+        try {
+          total += Files.size(f);
+        } catch (IOException e) {
+          // deleted meanwhile (uploaded by the agent)
+        }
+      }
+    } catch (IOException e) {
+      return 0;
+    }
+    return total;
   }
 
   private static DumpInfo.Integrity integrity(CoreCopier.Result copy) {

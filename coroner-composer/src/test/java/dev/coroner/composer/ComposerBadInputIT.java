@@ -152,6 +152,34 @@ class ComposerBadInputIT {
   }
 
   @Test
+  void maxUseKeepsTheDumpDirectoryBounded() throws Exception {
+    Path dumps = Files.createDirectory(tmp.resolve("dumps"));
+    Files.write(dumps.resolve("older-dump.zip"), new byte[10 << 20]);
+    byte[] data = ComposerIT.random(64 << 20);
+    int code =
+        run(
+            config(tmp, "dump.dir=" + dumps, "limit.max-use=32M", "compression=none"),
+            log(),
+            data,
+            args(11));
+    assertThat(code).isEqualTo(ExitCode.TRUNCATED.code());
+    Path dump;
+    try (var files = Files.list(dumps)) {
+      dump =
+          files
+              .filter(f -> !f.getFileName().toString().startsWith("older"))
+              .findFirst()
+              .orElseThrow();
+    }
+    try (var a = DumpArchive.open(dump)) {
+      assertThat(a.info().integrity().reason()).startsWith("max-use");
+      assertThat(a.info().core().size()).isPositive().isLessThan(32L << 20);
+    }
+    long total = Files.size(dump) + (10 << 20);
+    assertThat(total).isLessThanOrEqualTo(32L << 20);
+  }
+
+  @Test
   void fullDirectoryWithoutAReserveStillKeepsTheMetadata() throws Exception {
     // keep-free 0 and a reserve bigger than the disk: the guard stops before the first byte.
     mount("size=4m");

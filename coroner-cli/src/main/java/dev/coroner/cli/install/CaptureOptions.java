@@ -54,6 +54,16 @@ public final class CaptureOptions {
   long keepFree;
 
   @Option(
+      names = "--max-use",
+      paramLabel = "SIZE",
+      description =
+          "Keep only metadata once the dump directory holds this much, e.g. 50G; 0 = no limit"
+              + " (default).",
+      defaultValue = "0",
+      converter = SizeConverter.class)
+  long maxUse;
+
+  @Option(
       names = "--timeout",
       paramLabel = "DURATION",
       description = "Finish a capture as truncated after this long (default: ${DEFAULT-VALUE}).",
@@ -97,6 +107,7 @@ public final class CaptureOptions {
         0,
         maxCoreSize,
         keepFree,
+        maxUse,
         timeout,
         excludeExe,
         environ);

@@ -24,6 +24,7 @@ import java.util.function.Function;
  *     which already runs beside the reading thread and keeps memory low
  * @param maxCoreSize stop storing the core past this many raw bytes; 0 means no limit
  * @param keepFree stop storing when the dump directory's file system has less free space
+ * @param maxUse stop storing when the dump directory would hold more than this; 0 means no limit
  * @param timeout the watchdog: past this the dump is finished as truncated
  * @param excludeExe globs on the executable path or name; matching crashes are skipped
  * @param environ whether the environment is kept
@@ -36,6 +37,7 @@ public record CaptureSettings(
     int workers,
     long maxCoreSize,
     long keepFree,
+    long maxUse,
     Duration timeout,
     List<String> excludeExe,
     EnvironMode environ) {
@@ -56,6 +58,7 @@ public record CaptureSettings(
         0,
         0,
         1L << 30,
+        0,
         Duration.ofSeconds(600),
         List.of(),
         EnvironMode.OFF);
@@ -86,6 +89,7 @@ public record CaptureSettings(
             r.get("compression.workers", v -> range(v, 0, 64), d.workers()),
             r.get("limit.max-core-size", ByteSizes::parse, d.maxCoreSize()),
             r.get("limit.keep-free", ByteSizes::parse, d.keepFree()),
+            r.get("limit.max-use", ByteSizes::parse, d.maxUse()),
             r.get("timeout", Durations::parse, d.timeout()),
             r.get("filter.exclude-exe", CaptureSettings::list, d.excludeExe()),
             r.get("proc.environ", EnvironMode::parse, d.environ()));
@@ -110,6 +114,7 @@ public record CaptureSettings(
           "compression.workers",
           "limit.max-core-size",
           "limit.keep-free",
+          "limit.max-use",
           "timeout",
           "filter.exclude-exe",
           "proc.environ");
@@ -124,6 +129,7 @@ public record CaptureSettings(
     p.setProperty("compression.workers", Integer.toString(workers));
     p.setProperty("limit.max-core-size", Long.toString(maxCoreSize));
     p.setProperty("limit.keep-free", Long.toString(keepFree));
+    p.setProperty("limit.max-use", Long.toString(maxUse));
     p.setProperty("timeout", Durations.format(timeout));
     p.setProperty("filter.exclude-exe", String.join(",", excludeExe));
     p.setProperty("proc.environ", environ.id());
@@ -139,6 +145,7 @@ public record CaptureSettings(
         workers,
         maxCoreSize,
         keepFree,
+        maxUse,
         timeout,
         excludeExe,
         environ);

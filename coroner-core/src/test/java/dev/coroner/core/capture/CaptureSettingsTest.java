@@ -21,6 +21,7 @@ class CaptureSettingsTest {
             0,
             16L << 30,
             2L << 30,
+            100L << 30,
             Duration.ofMinutes(5),
             List.of("sleep", "/usr/lib/chromium/**"),
             EnvironMode.REDACTED);

@@ -1,0 +1,210 @@
+package dev.coroner.agent.config;
+
+import dev.coroner.core.capture.CaptureSettings;
+import dev.coroner.core.install.InstallOptions;
+import dev.coroner.core.store.S3Options;
+import dev.coroner.core.units.ByteSizes;
+import dev.coroner.core.units.Durations;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+
+/**
+ * The agent's whole configuration, read once at start from the environment (a DaemonSet sets it).
+ * Credentials are not part of it: the AWS SDK's default chain finds them.
+ *
+ * @param store where dumps go, {@code s3://bucket/prefix}
+ * @param s3 how to reach S3
+ * @param dumpDir the dump directory the composer writes and the agent empties
+ * @param install whether to install the composer on start (off when another installer owns it)
+ * @param prefix where the composer is installed
+ * @param procSys the host's {@code /proc/sys}
+ * @param restoreOnStop whether SIGTERM restores the kernel settings (off for rolling upgrades)
+ * @param sweepInterval how often the dump directory is scanned besides the file watcher
+ * @param retryBase the first retry delay; it doubles up to {@code retryMax}, with jitter
+ * @param retryMax the longest retry delay
+ * @param metricsPort the port of /metrics, /healthz and /readyz (0 picks a free one)
+ * @param capture the composer's settings (dump dir, limits) written at install
+ */
+public record AgentConfig(
+    URI store,
+    S3Options s3,
+    Path dumpDir,
+    boolean install,
+    Path prefix,
+    Path procSys,
+    boolean restoreOnStop,
+    Duration sweepInterval,
+    Duration retryBase,
+    Duration retryMax,
+    int metricsPort,
+    CaptureSettings capture) {
+
+  /** Every variable the agent reads, with its default; for --help and docs. */
+  public static final List<String[]> VARIABLES =
+      List.of(
+          new String[] {"CORONER_STORE", "(required) s3://bucket/prefix"},
+          new String[] {"CORONER_DUMP_DIR", "/var/lib/coroner/dumps"},
+          new String[] {"CORONER_INSTALL", "true: install the composer on start"},
+          new String[] {"CORONER_PREFIX", "/opt/coroner"},
+          new String[] {"CORONER_PROC_SYS", "/proc/sys"},
+          new String[] {"CORONER_RESTORE_ON_STOP", "true: restore kernel settings on SIGTERM"},
+          new String[] {"CORONER_SWEEP_INTERVAL", "30s"},
+          new String[] {"CORONER_RETRY_BASE", "1s"},
+          new String[] {"CORONER_RETRY_MAX", "5m"},
+          new String[] {"CORONER_METRICS_PORT", "9464"},
+          new String[] {"CORONER_KEEP_FREE", "1G: the composer keeps only metadata below this"},
+          new String[] {"CORONER_MAX_USE", "0 (no limit): nor beyond this much in the dump dir"},
+          new String[] {"CORONER_MAX_CORE_SIZE", "0 (no limit)"},
+          new String[] {
+            "CORONER_S3_REGION", "AWS_REGION or the profile; us-east-1 with an endpoint"
+          },
+          new String[] {"CORONER_S3_PATH_STYLE", "true when AWS_ENDPOINT_URL_S3 is set"},
+          new String[] {"CORONER_S3_KEY", S3Options.DEFAULT_KEY},
+          new String[] {"CORONER_S3_SSE", "none | aes256 | kms"},
+          new String[] {"CORONER_S3_KMS_KEY_ID", "the bucket's default KMS key"},
+          new String[] {"CORONER_S3_PART_SIZE", "16M"},
+          new String[] {"CORONER_S3_PARALLELISM", "4"},
+          new String[] {"AWS_ENDPOINT_URL_S3", "an S3-compatible endpoint (MinIO, s3proxy)"});
+
+  /** A bad or missing variable; the message names it and its value. */
+  public static final class ConfigException extends Exception {
+    private static final long serialVersionUID = 1L;
+
+    ConfigException(String message) {
+      super(message);
+    }
+  }
+
+  /** Reads the configuration, reporting every bad variable at once. */
+  public static AgentConfig from(Map<String, String> env) throws ConfigException {
+    List<String> errors = new ArrayList<>();
+    Reader r = new Reader(env, errors);
+    URI store = r.get("CORONER_STORE", null, URI::create);
+    if (store == null && !errors.stream().anyMatch(e -> e.startsWith("CORONER_STORE"))) {
+      errors.add("CORONER_STORE is required: the s3://bucket/prefix to upload dumps to");
+    } else if (store != null && !"s3".equals(store.getScheme())) {
+      errors.add("CORONER_STORE must be an s3://bucket/prefix URL: '" + store + "'");
+    }
+    String endpointText = env.getOrDefault("AWS_ENDPOINT_URL_S3", env.get("AWS_ENDPOINT_URL"));
+    URI endpoint = r.get("AWS_ENDPOINT_URL_S3", endpointText, URI::create);
+    boolean pathStyle =
+        r.get("CORONER_S3_PATH_STYLE", String.valueOf(endpoint != null), Reader::bool);
+    String sse = r.get("CORONER_S3_SSE", "none", Reader::sse);
+    S3Options s3 =
+        new S3Options(
+            endpoint,
+            env.get("CORONER_S3_REGION"),
+            pathStyle,
+            r.get("CORONER_S3_KEY", S3Options.DEFAULT_KEY, Reader::keyTemplate),
+            sse,
+            env.get("CORONER_S3_KMS_KEY_ID"),
+            r.get("CORONER_S3_PART_SIZE", "16M", Reader::partSize),
+            r.get("CORONER_S3_PARALLELISM", "4", v -> Reader.range(v, 1, 64)));
+    Path dumpDir = r.get("CORONER_DUMP_DIR", "/var/lib/coroner/dumps", Reader::absolute);
+    CaptureSettings defaults = CaptureSettings.defaults();
+    CaptureSettings capture =
+        new CaptureSettings(
+            dumpDir,
+            defaults.nameTemplate(),
+            defaults.compression(),
+            defaults.level(),
+            defaults.workers(),
+            r.get("CORONER_MAX_CORE_SIZE", "0", ByteSizes::parse),
+            r.get("CORONER_KEEP_FREE", "1G", ByteSizes::parse),
+            r.get("CORONER_MAX_USE", "0", ByteSizes::parse),
+            defaults.timeout(),
+            defaults.excludeExe(),
+            defaults.environ());
+    AgentConfig config =
+        new AgentConfig(
+            store,
+            s3,
+            dumpDir,
+            r.get("CORONER_INSTALL", "true", Reader::bool),
+            r.get("CORONER_PREFIX", InstallOptions.DEFAULT_PREFIX.toString(), Reader::absolute),
+            r.get("CORONER_PROC_SYS", "/proc/sys", Reader::absolute),
+            r.get("CORONER_RESTORE_ON_STOP", "true", Reader::bool),
+            r.get("CORONER_SWEEP_INTERVAL", "30s", Durations::parse),
+            r.get("CORONER_RETRY_BASE", "1s", Durations::parse),
+            r.get("CORONER_RETRY_MAX", "5m", Durations::parse),
+            r.get("CORONER_METRICS_PORT", "9464", v -> Reader.range(v, 0, 65535)),
+            capture);
+    if (!errors.isEmpty()) {
+      throw new ConfigException(String.join("\n", errors));
+    }
+    return config;
+  }
+
+  /** Reads one variable; a bad value is recorded with its name and text. */
+  private record Reader(Map<String, String> env, List<String> errors) {
+    <T> T get(String name, String fallback, Function<String, T> parse) {
+      String value = env.getOrDefault(name, fallback);
+      if (value == null) {
+        return null;
+      }
+      try {
+        return parse.apply(value.trim());
+      } catch (RuntimeException e) {
+        errors.add(name + ": " + e.getMessage() + " (got '" + value + "')");
+        return null;
+      }
+    }
+
+    static boolean bool(String v) {
+      return switch (v.toLowerCase(java.util.Locale.ROOT)) {
+        case "true", "yes", "1" -> true;
+        case "false", "no", "0" -> false;
+        default -> throw new IllegalArgumentException("must be true or false");
+      };
+    }
+
+    static int range(String v, int min, int max) {
+      int n;
+      try {
+        n = Integer.parseInt(v);
+      } catch (NumberFormatException e) {
+        throw new IllegalArgumentException("must be a number from " + min + " to " + max, e);
+      }
+      if (n < min || n > max) {
+        throw new IllegalArgumentException("must be a number from " + min + " to " + max);
+      }
+      return n;
+    }
+
+    static int partSize(String v) {
+      long size = ByteSizes.parse(v);
+      if (size < (5 << 20) || size > (1L << 30)) {
+        throw new IllegalArgumentException("must be 5M to 1G (S3's part size limits)");
+      }
+      return (int) size;
+    }
+
+    static Path absolute(String v) {
+      Path p = Path.of(v);
+      if (!p.isAbsolute()) {
+        throw new IllegalArgumentException("must be an absolute path");
+      }
+      return p;
+    }
+
+    static String sse(String v) {
+      if (!List.of("none", "aes256", "kms").contains(v.toLowerCase(java.util.Locale.ROOT))) {
+        throw new IllegalArgumentException("must be none, aes256 or kms");
+      }
+      return v.toLowerCase(java.util.Locale.ROOT);
+    }
+
+    static String keyTemplate(String v) {
+      if (!v.contains("{name}") && !v.contains("{uuid}")) {
+        throw new IllegalArgumentException(
+            "must contain {name} or {uuid}, or dumps overwrite each other");
+      }
+      return v;
+    }
+  }
+}
