@@ -3,10 +3,10 @@ package dev.coroner.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.coroner.cli.install.JavaHomes;
 import dev.coroner.core.capture.CaptureSettings;
 import dev.coroner.core.dump.DumpArchive;
 import dev.coroner.core.dump.DumpInfo;
+import dev.coroner.core.install.ComposerPayload;
 import dev.coroner.core.install.InstallOptions;
 import dev.coroner.core.install.NodeSetup;
 import java.io.IOException;
@@ -47,8 +47,8 @@ class CaptureIT {
         new InstallOptions(
             dir.resolve("p"),
             InstallOptions.PROC_SYS,
-            JavaHomes.forComposer(),
-            JavaHomes.composerJars(),
+            ComposerPayload.javaHome(),
+            ComposerPayload.jars(),
             CaptureSettings.defaults().withDumpDir(dir.resolve("dumps")),
             16),
         false);

@@ -17,7 +17,8 @@ import java.util.function.Function;
  * The agent's whole configuration, read once at start from the environment (a DaemonSet sets it).
  * Credentials are not part of it: the AWS SDK's default chain finds them.
  *
- * @param store where dumps go, {@code s3://bucket/prefix}
+ * @param store where dumps go, {@code s3://bucket/prefix}; null if unset (only {@code run} needs
+ *     it)
  * @param s3 how to reach S3
  * @param dumpDir the dump directory the composer writes and the agent empties
  * @param install whether to install the composer on start (off when another installer owns it)
@@ -85,9 +86,7 @@ public record AgentConfig(
     List<String> errors = new ArrayList<>();
     Reader r = new Reader(env, errors);
     URI store = r.get("CORONER_STORE", null, URI::create);
-    if (store == null && !errors.stream().anyMatch(e -> e.startsWith("CORONER_STORE"))) {
-      errors.add("CORONER_STORE is required: the s3://bucket/prefix to upload dumps to");
-    } else if (store != null && !"s3".equals(store.getScheme())) {
+    if (store != null && !"s3".equals(store.getScheme())) {
       errors.add("CORONER_STORE must be an s3://bucket/prefix URL: '" + store + "'");
     }
     String endpointText = env.getOrDefault("AWS_ENDPOINT_URL_S3", env.get("AWS_ENDPOINT_URL"));

@@ -3,6 +3,7 @@ package dev.coroner.cli.demo;
 import dev.coroner.cli.errors.CliException;
 import dev.coroner.cli.install.CaptureOptions;
 import dev.coroner.core.dump.DumpArchive;
+import dev.coroner.core.install.ComposerPayload;
 import dev.coroner.core.install.InstallException;
 import dev.coroner.core.install.InstallOptions;
 import dev.coroner.core.install.KernelSettings;
@@ -227,8 +228,8 @@ public final class DemoCommand implements Callable<Integer> {
           new InstallOptions(
               prefix,
               InstallOptions.PROC_SYS,
-              dev.coroner.cli.install.JavaHomes.forComposer(),
-              dev.coroner.cli.install.JavaHomes.composerJars(),
+              ComposerPayload.javaHome(),
+              ComposerPayload.jars(),
               defaults.settings(),
               16),
           false);

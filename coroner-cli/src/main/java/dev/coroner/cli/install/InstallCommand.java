@@ -2,6 +2,7 @@ package dev.coroner.cli.install;
 
 import dev.coroner.cli.errors.CliException;
 import dev.coroner.core.capture.CaptureSettings;
+import dev.coroner.core.install.ComposerPayload;
 import dev.coroner.core.install.InstallException;
 import dev.coroner.core.install.InstallOptions;
 import dev.coroner.core.install.NodeSetup;
@@ -60,16 +61,16 @@ public final class InstallCommand implements Callable<Integer> {
     if (pipeLimit < 1) {
       throw new CliException(CliException.USAGE, "--pipe-limit must be at least 1: " + pipeLimit);
     }
-    var options =
-        new InstallOptions(
-            prefix.prefix,
-            InstallOptions.PROC_SYS,
-            javaHome != null ? javaHome : JavaHomes.forComposer(),
-            JavaHomes.composerJars(),
-            capture.settings(),
-            pipeLimit);
     NodeSetup setup = new NodeSetup(prefix.prefix, InstallOptions.PROC_SYS, out::println);
     try {
+      var options =
+          new InstallOptions(
+              prefix.prefix,
+              InstallOptions.PROC_SYS,
+              javaHome != null ? javaHome : ComposerPayload.javaHome(),
+              ComposerPayload.jars(),
+              capture.settings(),
+              pipeLimit);
       setup.install(options, prefix.dryRun);
     } catch (InstallException e) {
       throw new CliException(CliException.FAILURE, e.getMessage(), e);

@@ -254,6 +254,7 @@ public final class S3Store implements Store, AutoCloseable {
     } catch (IOException e) {
       throw new StoreException("cannot read " + zip + ": " + e.getMessage(), e);
     }
+    abortStale(key);
     String expectedEtag;
     try {
       expectedEtag =
@@ -267,6 +268,23 @@ public final class S3Store implements Store, AutoCloseable {
       throw failure("upload " + zip.getFileName() + " to s3://" + bucket + "/" + key, e);
     }
     return verify(key, size, expectedEtag);
+  }
+
+  /**
+   * Aborts multipart uploads of {@code key} that an earlier, killed agent left unfinished: their
+   * parts are invisible, cost storage and would never complete.
+   */
+  private void abortStale(String key) {
+    try {
+      client.listMultipartUploads(b -> b.bucket(bucket).prefix(key)).uploads().stream()
+          .filter(u -> u.key().equals(key))
+          .forEach(
+              u ->
+                  client.abortMultipartUpload(
+                      b -> b.bucket(bucket).key(key).uploadId(u.uploadId())));
+    } catch (SdkException e) {
+      // Not every S3-compatible server lists uploads; the new upload does not depend on it.
+    }
   }
 
   private String putSingle(Path zip, String key, DumpInfo info, long size) throws IOException {

@@ -1,6 +1,5 @@
-package dev.coroner.cli.install;
+package dev.coroner.core.install;
 
-import dev.coroner.cli.errors.CliException;
 import java.io.IOException;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
@@ -10,14 +9,21 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Properties;
 
-/** Finds what {@code coroner install} lays on the host: the composer jars and a JDK. */
-public final class JavaHomes {
+/**
+ * Finds what node setup lays on the host: the composer jars (from the running program's own class
+ * path: the CLI and the agent both carry the composer) and a JDK for its runtime.
+ */
+public final class ComposerPayload {
   private static final Path JVM_DIR = Path.of("/usr/lib/jvm");
 
-  private JavaHomes() {}
+  private ComposerPayload() {}
 
-  /** The jars of the composer, coroner-core and zstd-jni, from this CLI's own class path. */
-  public static List<Path> composerJars() {
+  /**
+   * The jars of the composer, coroner-core and zstd-jni.
+   *
+   * @throws InstallException when running from classes instead of jars (an unpackaged build)
+   */
+  public static List<Path> jars() throws InstallException {
     List<Path> jars = new ArrayList<>();
     for (String cls :
         List.of(
@@ -29,19 +35,17 @@ public final class JavaHomes {
     return jars;
   }
 
-  private static Path jarOf(String className) {
+  private static Path jarOf(String className) throws InstallException {
     try {
-      Class<?> c = Class.forName(className, false, JavaHomes.class.getClassLoader());
+      Class<?> c = Class.forName(className, false, ComposerPayload.class.getClassLoader());
       Path p = Path.of(c.getProtectionDomain().getCodeSource().getLocation().toURI());
       if (!Files.isRegularFile(p)) {
-        throw new CliException(
-            CliException.FAILURE,
+        throw new InstallException(
             className + " comes from " + p + ", not a jar; build with './mvnw package' first");
       }
       return p;
     } catch (ClassNotFoundException | URISyntaxException e) {
-      throw new CliException(
-          CliException.INTERNAL, "the composer payload is missing from this build: " + e, e);
+      throw new InstallException("the composer payload is missing from this build: " + e, e);
     }
   }
 
@@ -49,11 +53,11 @@ public final class JavaHomes {
    * The JDK for the composer's runtime: the newest JDK 25+ under /usr/lib/jvm (its AOT cache starts
    * the composer fastest), else the JDK running this command.
    */
-  public static Path forComposer() {
+  public static Path javaHome() {
     try (var dirs = Files.list(JVM_DIR)) {
       return dirs.filter(d -> Files.isExecutable(d.resolve("bin/jlink")))
           .filter(d -> feature(d) >= 25)
-          .max(Comparator.comparingInt(JavaHomes::feature))
+          .max(Comparator.comparingInt(ComposerPayload::feature))
           .orElse(Path.of(System.getProperty("java.home")));
     } catch (IOException e) {
       return Path.of(System.getProperty("java.home"));

@@ -1,0 +1,131 @@
+package dev.coroner.agent;
+
+import dev.coroner.agent.config.AgentConfig;
+import dev.coroner.agent.metrics.AgentMetrics;
+import dev.coroner.agent.metrics.HealthServer;
+import dev.coroner.agent.upload.Backoff;
+import dev.coroner.agent.upload.DumpUploader;
+import dev.coroner.agent.watch.DumpWatcher;
+import dev.coroner.core.install.ComposerPayload;
+import dev.coroner.core.install.InstallException;
+import dev.coroner.core.install.InstallOptions;
+import dev.coroner.core.install.NodeSetup;
+import dev.coroner.core.store.S3Store;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The node agent: sets the node up (composer + kernel settings), then watches the dump directory
+ * and uploads every finished dump, and on stop restores the node if configured to.
+ */
+public final class Agent implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(Agent.class);
+
+  private final AgentConfig config;
+  private final AgentMetrics metrics = new AgentMetrics();
+  private final ScheduledExecutorService gauges =
+      Executors.newSingleThreadScheduledExecutor(
+          r -> {
+            Thread t = new Thread(r, "coroner-gauges");
+            t.setDaemon(true);
+            return t;
+          });
+  private volatile boolean ready;
+  private HealthServer http;
+  private S3Store store;
+  private DumpUploader uploader;
+  private DumpWatcher watcher;
+
+  public Agent(AgentConfig config) {
+    this.config = config;
+  }
+
+  /** Starts everything; returns once the agent is ready. */
+  public void start() throws IOException, InstallException {
+    http = HealthServer.start(config.metricsPort(), metrics, () -> ready);
+    LOG.info("metrics and health on port {}", http.port());
+    if (config.install()) {
+      nodeSetup()
+          .install(
+              new InstallOptions(
+                  config.prefix(),
+                  config.procSys(),
+                  ComposerPayload.javaHome(),
+                  ComposerPayload.jars(),
+                  config.capture(),
+                  16),
+              false);
+    }
+    store = S3Store.open(config.store(), config.s3());
+    uploader = new DumpUploader(store, metrics, new Backoff(config.retryBase(), config.retryMax()));
+    watcher = new DumpWatcher(config.dumpDir(), uploader::offer);
+    watcher.start(config.sweepInterval());
+    gauges.scheduleWithFixedDelay(this::updateBacklog, 0, 5, TimeUnit.SECONDS);
+    ready = true;
+    LOG.info("watching {} and uploading to {}", config.dumpDir(), config.store());
+  }
+
+  private NodeSetup nodeSetup() {
+    return new NodeSetup(
+        config.prefix(), config.procSys(), step -> LOG.info("node setup: {}", step));
+  }
+
+  private void updateBacklog() {
+    long count = 0;
+    long bytes = 0;
+    Instant oldest = null;
+    for (Path zip : uploader.backlog()) {
+      try {
+        bytes += Files.size(zip);
+        Instant t = Files.getLastModifiedTime(zip).toInstant();
+        oldest = oldest == null || t.isBefore(oldest) ? t : oldest;
+        count++;
+      } catch (IOException e) {
+        // uploaded meanwhile
+      }
+    }
+    metrics.backlog.set(count);
+    metrics.backlogBytes.set(bytes);
+    metrics.oldestAge.set(
+        oldest == null ? 0 : (System.currentTimeMillis() - oldest.toEpochMilli()) / 1000.0);
+  }
+
+  /** The port /metrics, /healthz and /readyz listen on. */
+  public int port() {
+    return http.port();
+  }
+
+  @Override
+  public void close() {
+    ready = false;
+    gauges.shutdownNow();
+    if (watcher != null) {
+      watcher.close();
+    }
+    if (uploader != null) {
+      uploader.close();
+    }
+    if (store != null) {
+      store.close();
+    }
+    if (config.install() && config.restoreOnStop()) {
+      try {
+        nodeSetup().uninstall(false);
+      } catch (InstallException e) {
+        LOG.error("could not restore the kernel settings: {}", e.getMessage());
+      }
+    } else if (config.install()) {
+      LOG.info("leaving the composer installed (CORONER_RESTORE_ON_STOP=false)");
+    }
+    if (http != null) {
+      http.close();
+    }
+  }
+}

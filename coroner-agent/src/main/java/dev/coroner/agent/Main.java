@@ -1,0 +1,112 @@
+package dev.coroner.agent;
+
+import dev.coroner.agent.config.AgentConfig;
+import dev.coroner.core.install.InstallException;
+import dev.coroner.core.install.NodeSetup;
+import java.io.PrintWriter;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** {@code coroner-agent [run|uninstall]}: configured by environment variables (see --help). */
+@Command(
+    name = "coroner-agent",
+    mixinStandardHelpOptions = true,
+    description = {
+      "The coroner node agent: installs the composer, then uploads every dump to S3 and deletes",
+      "it locally once the object is verified. Configured by environment variables:"
+    },
+    subcommands = {Main.Run.class, Main.Uninstall.class})
+public final class Main implements Callable<Integer> {
+  private static final Logger LOG = LoggerFactory.getLogger(Main.class);
+
+  public static void main(String[] args) {
+    CommandLine cl = new CommandLine(new Main());
+    StringBuilder vars = new StringBuilder();
+    for (String[] v : AgentConfig.VARIABLES) {
+      vars.append(String.format("  %-26s %s%n", v[0], v[1]));
+    }
+    cl.getCommandSpec().usageMessage().footer(vars.toString());
+    System.exit(cl.execute(args.length == 0 ? new String[] {"run"} : args));
+  }
+
+  @Override
+  public Integer call() {
+    return new Run().call();
+  }
+
+  static AgentConfig config(PrintWriter err) {
+    try {
+      return AgentConfig.from(System.getenv());
+    } catch (AgentConfig.ConfigException e) {
+      err.println("coroner-agent: bad configuration:\n" + e.getMessage());
+      return null;
+    }
+  }
+
+  /** Runs until SIGTERM. */
+  @Command(name = "run", description = "Set the node up and upload dumps until stopped (default).")
+  static final class Run implements Callable<Integer> {
+    @Override
+    public Integer call() {
+      PrintWriter err = new PrintWriter(System.err, true);
+      AgentConfig config = config(err);
+      if (config == null) {
+        return 2;
+      }
+      if (config.store() == null) {
+        err.println("coroner-agent: CORONER_STORE is required: the s3://bucket/prefix for dumps");
+        return 2;
+      }
+      Agent agent = new Agent(config);
+      CountDownLatch stopped = new CountDownLatch(1);
+      Runtime.getRuntime()
+          .addShutdownHook(
+              new Thread(
+                  () -> {
+                    LOG.info("stopping");
+                    agent.close();
+                    stopped.countDown();
+                  },
+                  "coroner-stop"));
+      try {
+        agent.start();
+      } catch (Exception e) {
+        LOG.error("cannot start: {}", e.getMessage());
+        return 1;
+      }
+      try {
+        stopped.await();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      return 0;
+    }
+  }
+
+  /** Restores the kernel settings and removes the composer. */
+  @Command(
+      name = "uninstall",
+      description = "Restore the node's kernel settings and remove the composer.")
+  static final class Uninstall implements Callable<Integer> {
+    @Override
+    public Integer call() {
+      PrintWriter err = new PrintWriter(System.err, true);
+      AgentConfig config = config(err);
+      if (config == null) {
+        return 2;
+      }
+      try {
+        new NodeSetup(config.prefix(), config.procSys(), step -> LOG.info("node setup: {}", step))
+            .uninstall(false);
+        return 0;
+      } catch (InstallException e) {
+        LOG.error("uninstall failed: {}", e.getMessage());
+        return 1;
+      }
+    }
+  }
+}

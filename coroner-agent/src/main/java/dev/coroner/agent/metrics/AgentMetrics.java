@@ -1,0 +1,74 @@
+package dev.coroner.agent.metrics;
+
+import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.metrics.Gauge;
+import io.prometheus.metrics.core.metrics.Histogram;
+import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+
+/** The agent's Prometheus metrics, on /metrics. */
+public final class AgentMetrics {
+  private final PrometheusRegistry registry = new PrometheusRegistry();
+
+  /** Finished dumps seen in the dump directory. */
+  public final Counter captured =
+      Counter.builder()
+          .name("coroner_dumps_captured_total")
+          .help("Finished dumps found in the dump directory")
+          .register(registry);
+
+  /** Dumps whose core is not whole, by reason (keep-free, max-use, timeout, short, ...). */
+  public final Counter truncated =
+      Counter.builder()
+          .name("coroner_dumps_truncated_total")
+          .help("Dumps whose core is not whole, by the first word of the reason")
+          .labelNames("reason")
+          .register(registry);
+
+  /** Upload attempts by result: ok, or the failure kind (auth, bucket, network, corrupt, other). */
+  public final Counter uploads =
+      Counter.builder()
+          .name("coroner_uploads_total")
+          .help("Upload attempts by result")
+          .labelNames("result")
+          .register(registry);
+
+  public final Counter bytes =
+      Counter.builder()
+          .name("coroner_upload_bytes_total")
+          .help("Bytes of dumps uploaded and verified")
+          .register(registry);
+
+  public final Histogram duration =
+      Histogram.builder()
+          .name("coroner_upload_duration_seconds")
+          .help("Time to upload and verify one dump")
+          .classicUpperBounds(0.1, 0.5, 1, 2, 5, 10, 30, 60, 120, 300, 600)
+          .register(registry);
+
+  public final Gauge backlog =
+      Gauge.builder()
+          .name("coroner_backlog_dumps")
+          .help("Dumps on local disk waiting for upload")
+          .register(registry);
+
+  public final Gauge backlogBytes =
+      Gauge.builder()
+          .name("coroner_backlog_bytes")
+          .help("Bytes of dumps on local disk waiting for upload")
+          .register(registry);
+
+  public final Gauge oldestAge =
+      Gauge.builder()
+          .name("coroner_backlog_oldest_age_seconds")
+          .help("Age of the oldest dump waiting for upload")
+          .register(registry);
+
+  public AgentMetrics() {
+    JvmMetrics.builder().register(registry);
+  }
+
+  public PrometheusRegistry registry() {
+    return registry;
+  }
+}

@@ -1,0 +1,181 @@
+package dev.coroner.agent.upload;
+
+import dev.coroner.agent.metrics.AgentMetrics;
+import dev.coroner.core.dump.DumpArchive;
+import dev.coroner.core.dump.DumpInfo;
+import dev.coroner.core.store.S3Store;
+import dev.coroner.core.store.StoreException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+
+/**
+ * Uploads finished dumps one at a time, verifies each object and only then deletes the local file.
+ * A failure keeps the file and retries later with backoff, forever: the backlog lives on disk, so
+ * nothing is lost across restarts either. A zip that cannot be read is moved to {@code corrupt/}
+ * beside the dumps, kept for a human, and not retried.
+ */
+public final class DumpUploader implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(DumpUploader.class);
+
+  private final S3Store store;
+  private final AgentMetrics metrics;
+  private final Backoff backoff;
+  private final ScheduledExecutorService worker =
+      Executors.newSingleThreadScheduledExecutor(
+          r -> {
+            Thread t = new Thread(r, "coroner-uploader");
+            t.setDaemon(true);
+            return t;
+          });
+  private final Set<Path> known = ConcurrentHashMap.newKeySet();
+  private final Map<Path, Integer> failures = new ConcurrentHashMap<>();
+
+  public DumpUploader(S3Store store, AgentMetrics metrics, Backoff backoff) {
+    this.store = store;
+    this.metrics = metrics;
+    this.backoff = backoff;
+  }
+
+  /** Queues a finished dump ({@code NAME.zip}); a dump already queued is ignored. */
+  public void offer(Path zip) {
+    if (!zip.getFileName().toString().endsWith(".zip") || !known.add(zip)) {
+      return;
+    }
+    metrics.captured.inc();
+    worker.execute(() -> attempt(zip));
+  }
+
+  /** Dumps queued, uploading or waiting for a retry. */
+  public Set<Path> backlog() {
+    return Set.copyOf(known);
+  }
+
+  private void attempt(Path zip) {
+    if (!Files.exists(zip)) {
+      forget(zip);
+      return;
+    }
+    long started = System.nanoTime();
+    DumpInfo info;
+    try (DumpArchive archive = DumpArchive.open(zip)) {
+      info = archive.info();
+    } catch (NoSuchFileException e) {
+      forget(zip);
+      return;
+    } catch (IOException e) {
+      quarantine(zip, e);
+      return;
+    }
+    MDC.put("dump", info.uuid());
+    MDC.put("namespace", info.pod() == null ? "" : info.pod().namespace());
+    try {
+      if (failures.getOrDefault(zip, 0) == 0 && info.integrity().truncated()) {
+        metrics.truncated.labelValues(reasonWord(info.integrity().reason())).inc();
+        LOG.warn("dump {} is truncated: {}", info.name(), info.integrity().reason());
+      }
+      LOG.info("uploading {} ({} bytes)", zip.getFileName(), Files.size(zip));
+      S3Store.Uploaded up = store.upload(zip, info);
+      // Verified (size and ETag): only now may the local copy go.
+      Files.delete(zip);
+      metrics.uploads.labelValues("ok").inc();
+      metrics.bytes.inc(up.size());
+      metrics.duration.observe((System.nanoTime() - started) / 1e9);
+      LOG.info(
+          "uploaded and verified {} ({} bytes, ETag {}); local copy deleted",
+          up.location(),
+          up.size(),
+          up.etag());
+      forget(zip);
+    } catch (StoreException e) {
+      retry(zip, kind(e), e.getMessage());
+    } catch (IOException e) {
+      retry(zip, "local", "cannot delete " + zip + " after upload: " + e.getMessage());
+    } catch (RuntimeException e) {
+      retry(zip, "other", String.valueOf(e));
+    } finally {
+      MDC.clear();
+    }
+  }
+
+  private void retry(Path zip, String kind, String message) {
+    int n = failures.merge(zip, 1, Integer::sum);
+    metrics.uploads.labelValues(kind).inc();
+    var delay = backoff.delay(n - 1);
+    LOG.error(
+        "upload of {} failed ({}), attempt {}; the file is kept, retrying in {} s: {}",
+        zip.getFileName(),
+        kind,
+        n,
+        delay.toSeconds(),
+        message);
+    worker.schedule(() -> attempt(zip), delay.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  private void quarantine(Path zip, IOException e) {
+    metrics.uploads.labelValues("corrupt").inc();
+    try {
+      Path dir = Files.createDirectories(zip.resolveSibling("corrupt"));
+      Files.move(zip, dir.resolve(zip.getFileName()), StandardCopyOption.ATOMIC_MOVE);
+      LOG.error(
+          "{} is not a readable dump ({}); moved to {} and not uploaded",
+          zip.getFileName(),
+          e.getMessage(),
+          dir);
+    } catch (IOException move) {
+      LOG.error(
+          "{} is not a readable dump ({}) and cannot be moved aside: {}",
+          zip,
+          e.getMessage(),
+          move.getMessage());
+    }
+    forget(zip);
+  }
+
+  private void forget(Path zip) {
+    known.remove(zip);
+    failures.remove(zip);
+  }
+
+  /** The failure kind for the metric, from the store's message. */
+  static String kind(StoreException e) {
+    String m = String.valueOf(e.getMessage());
+    if (m.contains("access denied")) {
+      return "auth";
+    }
+    if (m.contains("does not exist")) {
+      return "bucket";
+    }
+    if (m.contains("cannot reach")) {
+      return "network";
+    }
+    if (m.contains("not intact")) {
+      return "verify";
+    }
+    return "other";
+  }
+
+  private static String reasonWord(String reason) {
+    if (reason == null) {
+      return "unknown";
+    }
+    int colon = reason.indexOf(':');
+    return colon > 0 ? reason.substring(0, colon) : reason;
+  }
+
+  @Override
+  public void close() {
+    worker.shutdownNow();
+  }
+}

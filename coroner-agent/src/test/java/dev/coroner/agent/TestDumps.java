@@ -1,0 +1,99 @@
+package dev.coroner.agent;
+
+import dev.coroner.core.dump.DumpInfo;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.MessageDigest;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Random;
+import java.util.UUID;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipOutputStream;
+
+/**
+ * Writes dumps the way the composer does (a {@code .zip.partial}, then a rename), with a core of
+ * random bytes, so upload tests can make many or large ones quickly.
+ */
+final class TestDumps {
+  private TestDumps() {}
+
+  /** A finished dump with a {@code coreBytes} core; returns the zip's SHA-256. */
+  static Written write(Path dir, long coreBytes, int signal) throws IOException {
+    Files.createDirectories(dir);
+    String uuid = UUID.randomUUID().toString();
+    String name = uuid + "-dump-1795770000-test-host-node-42-" + signal;
+    DumpInfo info =
+        new DumpInfo(
+            DumpInfo.SCHEMA_VERSION,
+            uuid,
+            name,
+            1795770000,
+            "test-host",
+            "node-1",
+            new DumpInfo.ProcessInfo(
+                "node",
+                "/usr/bin/node",
+                List.of("node", "index.js"),
+                42,
+                4242,
+                42,
+                4242,
+                0,
+                0,
+                signal,
+                null,
+                "unlimited",
+                true),
+            null,
+            new DumpInfo.CoreInfo(
+                name + ".core", "none", coreBytes, coreBytes, "00".repeat(32), coreBytes),
+            DumpInfo.Integrity.complete(),
+            List.of(name + ".core"),
+            new DumpInfo.ComposerInfo("test", 1, List.of()));
+    Path partial = dir.resolve(name + ".zip.partial");
+    byte[] block = new byte[8 << 20];
+    new Random(coreBytes).nextBytes(block);
+    try (OutputStream file = Files.newOutputStream(partial);
+        ZipOutputStream zip = new ZipOutputStream(file)) {
+      zip.setLevel(0);
+      zip.putNextEntry(new ZipEntry(name + ".core"));
+      for (long left = coreBytes; left > 0; left -= block.length) {
+        zip.write(block, 0, (int) Math.min(block.length, left));
+      }
+      zip.closeEntry();
+      zip.putNextEntry(new ZipEntry(DumpInfo.ENTRY));
+      zip.write(info.toJson().getBytes(StandardCharsets.UTF_8));
+      zip.closeEntry();
+    }
+    Path done = dir.resolve(name + ".zip");
+    String sha = sha256(partial);
+    Files.move(partial, done, StandardCopyOption.ATOMIC_MOVE);
+    return new Written(done, name, Files.size(done), sha);
+  }
+
+  record Written(Path zip, String name, long size, String sha256) {}
+
+  static String sha256(Path file) throws IOException {
+    try (var in = Files.newInputStream(file)) {
+      return sha256(in);
+    }
+  }
+
+  static String sha256(java.io.InputStream in) throws IOException {
+    try {
+      MessageDigest sha = MessageDigest.getInstance("SHA-256");
+      byte[] buf = new byte[1 << 20];
+      for (int n = in.read(buf); n > 0; n = in.read(buf)) {
+        sha.update(buf, 0, n);
+      }
+      return HexFormat.of().formatHex(sha.digest());
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}
