@@ -16,8 +16,10 @@ import picocli.CommandLine.Command;
     name = "coroner-agent",
     mixinStandardHelpOptions = true,
     description = {
-      "The coroner node agent: installs the composer, then uploads every dump to S3 and deletes",
-      "it locally once the object is verified. Configured by environment variables:"
+      "The coroner node agent: installs the composer, then uploads every dump to S3 and deletes"
+          + " it locally once the object is verified. Configured by the environment variables"
+          + " below; AWS credentials come from the SDK's usual chain (AWS_ACCESS_KEY_ID /"
+          + " AWS_SECRET_ACCESS_KEY from a Secret, a profile, or IRSA)."
     },
     subcommands = {Main.Run.class, Main.Uninstall.class})
 public final class Main implements Callable<Integer> {
@@ -25,7 +27,7 @@ public final class Main implements Callable<Integer> {
 
   public static void main(String[] args) {
     CommandLine cl = new CommandLine(new Main());
-    StringBuilder vars = new StringBuilder();
+    StringBuilder vars = new StringBuilder("%nEnvironment:%n");
     for (String[] v : AgentConfig.VARIABLES) {
       vars.append(String.format("  %-26s %s%n", v[0], v[1]));
     }

@@ -150,7 +150,8 @@ public record AgentConfig(
         return parse.apply(value.trim());
       } catch (RuntimeException e) {
         errors.add(name + ": " + e.getMessage() + " (got '" + value + "')");
-        return null;
+        // Go on with the default so that every bad variable is reported in one go.
+        return fallback == null ? null : parse.apply(fallback);
       }
     }
 

@@ -1,0 +1,66 @@
+package dev.coroner.agent.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class AgentConfigTest {
+  @Test
+  void defaults() throws Exception {
+    AgentConfig c = AgentConfig.from(Map.of("CORONER_STORE", "s3://crashes/prod"));
+    assertThat(c.store()).isEqualTo(URI.create("s3://crashes/prod"));
+    assertThat(c.dumpDir()).isEqualTo(Path.of("/var/lib/coroner/dumps"));
+    assertThat(c.capture().dumpDir()).isEqualTo(c.dumpDir());
+    assertThat(c.install()).isTrue();
+    assertThat(c.restoreOnStop()).isTrue();
+    assertThat(c.sweepInterval()).isEqualTo(Duration.ofSeconds(30));
+    assertThat(c.s3().pathStyle()).isFalse();
+    assertThat(c.s3().keyTemplate()).isEqualTo("{namespace}/{name}.zip");
+    assertThat(c.s3().partSize()).isEqualTo(16 << 20);
+  }
+
+  @Test
+  void anEndpointTurnsOnPathStyle() throws Exception {
+    AgentConfig c =
+        AgentConfig.from(
+            Map.of("CORONER_STORE", "s3://b", "AWS_ENDPOINT_URL_S3", "http://minio:9000"));
+    assertThat(c.s3().endpoint()).isEqualTo(URI.create("http://minio:9000"));
+    assertThat(c.s3().pathStyle()).isTrue();
+  }
+
+  @Test
+  void everyBadVariableIsNamedWithItsValue() {
+    assertThatThrownBy(
+            () ->
+                AgentConfig.from(
+                    Map.of(
+                        "CORONER_STORE", "gs://bucket",
+                        "CORONER_SWEEP_INTERVAL", "often",
+                        "CORONER_INSTALL", "maybe",
+                        "CORONER_S3_PART_SIZE", "1M",
+                        "CORONER_S3_SSE", "rot13",
+                        "CORONER_DUMP_DIR", "relative",
+                        "CORONER_S3_KEY", "{namespace}/dump.zip",
+                        "CORONER_METRICS_PORT", "99999")))
+        .isInstanceOf(AgentConfig.ConfigException.class)
+        .hasMessageContaining("CORONER_STORE must be an s3://bucket/prefix URL: 'gs://bucket'")
+        .hasMessageContaining("CORONER_SWEEP_INTERVAL")
+        .hasMessageContaining("'often'")
+        .hasMessageContaining("CORONER_INSTALL: must be true or false (got 'maybe')")
+        .hasMessageContaining("CORONER_S3_PART_SIZE: must be 5M to 1G")
+        .hasMessageContaining("CORONER_S3_SSE: must be none, aes256 or kms (got 'rot13')")
+        .hasMessageContaining("CORONER_DUMP_DIR: must be an absolute path (got 'relative')")
+        .hasMessageContaining("CORONER_S3_KEY")
+        .hasMessageContaining("CORONER_METRICS_PORT");
+  }
+
+  @Test
+  void theStoreIsOptionalForUninstall() throws Exception {
+    assertThat(AgentConfig.from(Map.of()).store()).isNull();
+  }
+}
