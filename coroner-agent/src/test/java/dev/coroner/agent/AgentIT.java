@@ -101,16 +101,20 @@ class AgentIT {
   void killedThreeTimesMidUploadTheDumpStillArrivesWhole() throws Exception {
     var dump = TestDumps.write(dumps, 400L << 20, 11);
     for (int i = 0; i < 3; i++) {
-      AgentProcess agent =
+      try (AgentProcess agent =
           AgentProcess.start(
               s3,
               dumps,
               "crashes",
-              Map.of("CORONER_S3_PART_SIZE", "8M", "CORONER_S3_PARALLELISM", "1"));
-      await().atMost(Duration.ofSeconds(60)).until(() -> agent.logged("uploading " + dump.name()));
-      agent.kill();
+              Map.of("CORONER_S3_PART_SIZE", "8M", "CORONER_S3_PARALLELISM", "1"))) {
+        await()
+            .atMost(Duration.ofSeconds(60))
+            .until(() -> agent.logged("uploading " + dump.name()));
+        agent.kill();
+      }
       assertThat(dump.zip()).as("the dump survives a kill mid-upload").exists();
     }
+
     try (AgentProcess agent = AgentProcess.start(s3, dumps, "crashes", Map.of())) {
       await().atMost(Duration.ofMinutes(3)).until(() -> !Files.exists(dump.zip()));
     }

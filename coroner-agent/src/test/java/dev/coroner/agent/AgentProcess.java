@@ -81,7 +81,12 @@ final class AgentProcess implements AutoCloseable {
     env.put("CORONER_RETRY_MAX", "1s");
     env.putAll(extra);
     AgentProcess agent = new AgentProcess(pb.start(), port);
-    await().atMost(Duration.ofSeconds(60)).until(() -> agent.ready() || !agent.process.isAlive());
+    try {
+      await().atMost(Duration.ofSeconds(60)).until(() -> agent.ready() || !agent.process.isAlive());
+    } catch (RuntimeException e) {
+      agent.process.destroyForcibly();
+      throw e;
+    }
     return agent;
   }
 
