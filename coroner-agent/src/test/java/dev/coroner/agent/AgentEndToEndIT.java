@@ -105,7 +105,8 @@ class AgentEndToEndIT {
                 "v8 bt");
         assertThat(bt).contains("bar(").contains("foo(").contains("hello world");
 
-        assertThat(agent.stop()).isZero();
+        // The JVM reports 128 + SIGTERM after running the shutdown hook that restores the node.
+        assertThat(agent.stop()).isEqualTo(143);
         assertThat(KernelSettings.read(InstallOptions.PROC_SYS))
             .as("SIGTERM restores")
             .isEqualTo(saved);
