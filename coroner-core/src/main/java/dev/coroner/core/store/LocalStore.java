@@ -3,13 +3,10 @@ package dev.coroner.core.store;
 import dev.coroner.core.dump.DumpArchive;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -89,36 +86,14 @@ public final class LocalStore implements Store {
   @Override
   public void fetch(StoredDump dump, Path target, TransferListener listener) throws StoreException {
     Path source = Path.of(dump.location());
-    Path tmp = target.resolveSibling(target.getFileName() + ".partial");
-    try {
-      Files.deleteIfExists(tmp);
-      Files.createFile(
-          tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-      long total = Files.size(source);
-      try (InputStream in = Files.newInputStream(source);
-          OutputStream out = Files.newOutputStream(tmp)) {
-        byte[] buf = new byte[1 << 20];
-        long done = 0;
-        int n;
-        while ((n = in.read(buf)) > 0) {
-          out.write(buf, 0, n);
-          done += n;
-          listener.progress(done, total);
-        }
-      }
-      Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    try (InputStream in = Files.newInputStream(source)) {
+      Downloads.receive(in, Files.size(source), target, listener);
     } catch (NoSuchFileException e) {
       throw new StoreException("dump " + dump.name() + " vanished from " + dir + " while copying");
     } catch (AccessDeniedException e) {
       throw new StoreException("cannot copy to " + e.getFile() + ": permission denied");
     } catch (IOException e) {
       throw new StoreException("cannot copy " + source + " to " + target + ": " + e, e);
-    } finally {
-      try {
-        Files.deleteIfExists(tmp);
-      } catch (IOException e) {
-        // best effort
-      }
     }
   }
 

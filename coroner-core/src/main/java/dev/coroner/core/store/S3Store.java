@@ -3,16 +3,13 @@ package dev.coroner.core.store;
 import dev.coroner.core.dump.DumpInfo;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
@@ -190,40 +187,13 @@ public final class S3Store implements Store, AutoCloseable {
 
   @Override
   public void fetch(StoredDump dump, Path target, TransferListener listener) throws StoreException {
-    Path tmp = target.resolveSibling(target.getFileName() + ".partial");
     String key = key(dump);
-    try {
-      Files.deleteIfExists(tmp);
-      Files.createFile(
-          tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-      long total;
-      long done = 0;
-      try (var in = client.getObject(b -> b.bucket(bucket).key(key));
-          OutputStream out = Files.newOutputStream(tmp)) {
-        total = in.response().contentLength();
-        byte[] buf = new byte[1 << 20];
-        int n;
-        while ((n = in.read(buf)) > 0) {
-          out.write(buf, 0, n);
-          done += n;
-          listener.progress(done, total);
-        }
-      }
-      if (done != total) {
-        throw new StoreException(
-            "download of " + dump.location() + " ended early: " + done + " of " + total + " bytes");
-      }
-      Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    try (var in = client.getObject(b -> b.bucket(bucket).key(key))) {
+      Downloads.receive(in, in.response().contentLength(), target, listener);
     } catch (IOException e) {
       throw new StoreException("cannot download " + dump.location() + ": " + e.getMessage(), e);
     } catch (SdkException e) {
       throw failure("download " + dump.location(), e);
-    } finally {
-      try {
-        Files.deleteIfExists(tmp);
-      } catch (IOException e) {
-        // best effort
-      }
     }
   }
 
