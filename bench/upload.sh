@@ -21,6 +21,11 @@
 #     max VmRSS from /proc/PID/status (sampled every second) and the CPU time delta
 #     (utime+stime from /proc/PID/stat) of the agent's JVM.
 #
+# Caveat: the endpoint is plain http on loopback and both uploaders share this host's CPUs with
+# s3proxy. Over http the AWS SDK for Java signs the payload of every part chunk by chunk
+# (aws-chunked, STREAMING-AWS4-HMAC-SHA256-PAYLOAD) where the CLI hashes each part once; over
+# https (real S3) the SDK sends unsigned payloads. The table shows each side's CPU time.
+#
 # Targets: agent upload throughput >= 1.0x `aws s3 cp`; crash-to-object <= 2 s (median);
 # idle RSS <= 96 MiB; idle CPU about 0 %. The script reports them; its exit code only says
 # whether the measurement itself worked.
@@ -35,6 +40,9 @@
 # restores the kernel settings itself) and then core_pattern, core_pipe_limit and
 # fs.suid_dumpable are written back to the values found at start, every process the script
 # started is stopped by PID, and the scratch directory is removed.
+#
+# KEEP_SCRATCH=1 in the environment keeps the scratch directory (agent, s3proxy and composer
+# logs) for a post-mortem; remove it by hand afterwards.
 #
 # The last line is machine-readable:
 #   upload_vs_awscli=X.XX crash_to_object_s=X.XX idle_rss_mib=N idle_cpu_pct=X.X
@@ -512,7 +520,7 @@ IDLE_RSS_MIB=$(fmt '%.0f' "$(calc "$RSS_MAX / 1024")")
 IDLE_CPU=$(fmt '%.1f' "$IDLE_CPU_PCT")
 verdict() { if awk "BEGIN { exit !($1) }"; then echo met; else echo MISSED; fi; }
 
-list_s() { local o= v; for v in "$@"; do o+="$(secs "$v") "; done; echo "${o% }"; }
+list_s() { local o='' v; for v in "$@"; do o+="$(secs "$v") "; done; echo "${o% }"; }
 jver=$("$JAVA" -version 2>&1 | head -n1 | sed 's/.*version "\([^"]*\)".*/\1/')
 echo
 echo "coroner upload benchmark: $(uname -r), $(nproc) CPUs, java $jver, $("$AWS" --version 2>&1 | cut -d' ' -f1), s3proxy 2.6.0 (filesystem) on loopback"
@@ -551,7 +559,7 @@ echo
 echo "3. Agent idle for $IDLE_S s after all uploads (pid sampled every 1 s, no scrapes):"
 echo "  VmRSS max $(fmt '%.1f' "$(calc "$RSS_MAX / 1024")") MiB (at start of the window $(fmt '%.1f' "$(calc "$RSS_START / 1024")") MiB; right after the $SIZE_MIB MiB uploads $(fmt '%.1f' "$(calc "$RSS_AFTER_UPLOAD / 1024")") MiB)"
 echo "  CPU $(fmt '%.2f' "$IDLE_CPU_S") s in $(fmt '%.1f' "$(calc "($i1 - $i0) / 1000000")") s = $(fmt '%.2f' "$IDLE_CPU_PCT") % of one CPU; $THREADS threads"
-hm() { [[ $1 == - ]] && echo - || mib "$(fmt '%.0f' "$1")"; }
+hm() { if [[ $1 == - ]]; then echo -; else mib "$(fmt '%.0f' "$1")"; fi; }
 echo "  JVM heap used $(hm "$HEAP_USED") MiB, committed $(hm "$HEAP_COMMITTED") MiB, max $(hm "$HEAP_MAX") MiB; non-heap used $(hm "$NONHEAP_USED") MiB"
 echo
 echo "Agent: coroner_uploads_total{result=\"ok\"} $UPLOADS_OK (expected $((RUNS + CRASHES))), coroner_upload_bytes_total $UPLOAD_BYTES; log: $ERRORS error(s), $WARNS warning(s)"

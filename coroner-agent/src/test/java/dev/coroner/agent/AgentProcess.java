@@ -55,7 +55,9 @@ final class AgentProcess implements AutoCloseable {
     ProcessBuilder pb =
         new ProcessBuilder(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx256m",
+                // As bin/coroner-agent runs it: uploads must fit a small heap.
+                "-XX:+UseSerialGC",
+                "-Xmx128m",
                 "-cp",
                 // The packaged agent, as deployed: not the test class path, whose
                 // logback-test.xml would silence the log lines the tests read.

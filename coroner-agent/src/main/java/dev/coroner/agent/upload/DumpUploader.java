@@ -104,6 +104,10 @@ public final class DumpUploader implements AutoCloseable {
       retry(zip, "local", "cannot delete " + zip + " after upload: " + e.getMessage());
     } catch (RuntimeException e) {
       retry(zip, "other", String.valueOf(e));
+    } catch (OutOfMemoryError e) {
+      // Parts stream from disk, so this means the heap is far too small; keep the dump and
+      // keep trying rather than let the task die and the dump sit unnoticed.
+      retry(zip, "memory", "out of memory; give the agent more heap (-Xmx): " + e.getMessage());
     } finally {
       MDC.clear();
     }

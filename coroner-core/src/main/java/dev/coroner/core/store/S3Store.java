@@ -4,12 +4,9 @@ import dev.coroner.core.dump.DumpInfo;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
@@ -324,16 +321,9 @@ public final class S3Store implements Store, AutoCloseable {
   private CompletedPart uploadPart(
       Path zip, String key, String uploadId, int number, long offset, int length)
       throws IOException {
-    byte[] data = new byte[length];
-    try (FileChannel ch = FileChannel.open(zip, StandardOpenOption.READ)) {
-      ByteBuffer buf = ByteBuffer.wrap(data);
-      while (buf.hasRemaining()) {
-        if (ch.read(buf, offset + buf.position()) < 0) {
-          throw new IOException(zip + " shrank while uploading");
-        }
-      }
-    }
-    byte[] md5 = digest("MD5").digest(data);
+    // Parts stream from the file (read twice from the page cache: once for the MD5 the server
+    // checks, once to send); holding them in memory made a 1 GiB upload need ~128 MiB of heap.
+    byte[] md5 = md5(zip, offset, length);
     String etag =
         client
             .uploadPart(
@@ -344,7 +334,8 @@ public final class S3Store implements Store, AutoCloseable {
                         .partNumber(number)
                         .contentLength((long) length)
                         .contentMD5(Base64.getEncoder().encodeToString(md5)),
-                RequestBody.fromBytes(data))
+                RequestBody.fromContentProvider(
+                    () -> FileSlice.open(zip, offset, length), length, "application/octet-stream"))
             .eTag();
     String got = etag.replace("\"", "");
     if (!isEncryptedWithKms() && !got.equalsIgnoreCase(HexFormat.of().formatHex(md5))) {
