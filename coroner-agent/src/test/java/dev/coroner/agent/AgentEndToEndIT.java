@@ -53,32 +53,15 @@ class AgentEndToEndIT {
         assertThat(node.waitFor(60, TimeUnit.SECONDS)).isTrue();
         long pid = node.pid();
 
+        String[] list = {
+          "list", "-o", "json", "--store", "s3://crashes", "--s3-endpoint", s3.uri().toString()
+        };
         System.setProperty("aws.accessKeyId", S3Server.ACCESS);
         System.setProperty("aws.secretAccessKey", S3Server.SECRET);
         await()
             .atMost(Duration.ofSeconds(90))
-            .until(
-                () ->
-                    cli(
-                            "list",
-                            "-o",
-                            "json",
-                            "--store",
-                            "s3://crashes",
-                            "--s3-endpoint",
-                            s3.uri().toString())
-                        .contains("\"host_pid\" : " + pid));
-        var rows =
-            new ObjectMapper()
-                .readTree(
-                    cli(
-                        "list",
-                        "-o",
-                        "json",
-                        "--store",
-                        "s3://crashes",
-                        "--s3-endpoint",
-                        s3.uri().toString()));
+            .until(() -> cli(list).contains("\"host_pid\" : " + pid));
+        var rows = new ObjectMapper().readTree(cli(list));
         var row = rows.get(0);
         assertThat(row.get("signal").asInt()).isEqualTo(5);
         assertThat(row.get("exe").asText()).isEqualTo("node");

@@ -103,7 +103,13 @@ public final class ListCommand implements Callable<Integer> {
         if (dumps.isEmpty()) {
           spec.commandLine()
               .getErr()
-              .println("No dumps in " + s.url() + (isFiltered() ? " match." : " yet."));
+              .println(
+                  "No dumps in "
+                      + s.url()
+                      + (isFiltered()
+                          ? " match; loosen the filters or run 'coroner list' without them."
+                          : " yet. Crashes land here once 'coroner install' has run"
+                              + " ('coroner demo' shows it); elsewhere, pass --store."));
         } else {
           out.print(DumpViews.table(dumps, output == OutputFormat.wide, clock.getZone()));
         }
