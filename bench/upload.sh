@@ -6,7 +6,7 @@
 # variables, CORONER_INSTALL=true with a scratch CORONER_PREFIX) for all three parts:
 #
 #  1. UPLOAD of a --size-mib (1024) MiB dump (a zip with one stored entry of random bytes and a
-#     real dump-info.json with a fresh uuid/name; page-cached; hard-linked into the dump
+#     dump-info.json written by bench/upload/mkdump.py; page-cached; hard-linked into the dump
 #     directory as NAME.zip.partial and renamed to NAME.zip): the agent, timed from the rename
 #     until its "uploaded and verified" log line (its own millisecond timestamp), against
 #     `aws s3 cp FILE s3://bench/x` (CLI defaults: 8 MiB parts, 10 concurrent requests) timed
@@ -21,10 +21,13 @@
 #     max VmRSS from /proc/PID/status (sampled every second) and the CPU time delta
 #     (utime+stime from /proc/PID/stat) of the agent's JVM.
 #
-# Caveat: the endpoint is plain http on loopback and both uploaders share this host's CPUs with
-# s3proxy. Over http the AWS SDK for Java signs the payload of every part chunk by chunk
-# (aws-chunked, STREAMING-AWS4-HMAC-SHA256-PAYLOAD) where the CLI hashes each part once; over
-# https (real S3) the SDK sends unsigned payloads. The table shows each side's CPU time.
+# The endpoint is https on loopback by default, as S3 is reached in the field: a throwaway
+# certificate for 127.0.0.1 that only this run's agent and CLI trust. Over https both uploaders
+# send UNSIGNED-PAYLOAD (the agent still sends each part's MD5, which the server checks). --http
+# uses plain http instead; there the AWS SDK for Java signs every part chunk by chunk
+# (aws-chunked, STREAMING-AWS4-HMAC-SHA256-PAYLOAD, which cannot be switched off over http)
+# where the CLI hashes each part once. Both uploaders share this host's CPUs with s3proxy; the
+# table shows each side's CPU time.
 #
 # Targets: agent upload throughput >= 1.0x `aws s3 cp`; crash-to-object <= 2 s (median);
 # idle RSS <= 96 MiB; idle CPU about 0 %. The script reports them; its exit code only says
@@ -32,8 +35,9 @@
 #
 # The agent runs exactly as `java [--java-opts] -cp "coroner-agent.jar:lib/*"
 # dev.coroner.agent.Main run` with the agent's defaults unless overridden here (part size 16M,
-# parallelism 4, sweep interval 30s); --java-opts '-XX:+UseSerialGC -Xmx128m' reproduces the
-# flags of bin/coroner-agent.
+# parallelism 4, sweep interval 30s); by default the JVM options are those of bin/coroner-agent
+# (@coroner-agent/jvm.options); --java-opts replaces them, e.g. --java-opts
+# '@coroner-agent/jvm.options -XX:NativeMemoryTracking=summary' adds the JVM's memory account.
 #
 # kernel.core_pattern is global: while this runs, crashes anywhere on the host go to the
 # scratch composer. On exit (also on error or Ctrl-C) the agent is stopped with SIGTERM (it
@@ -49,8 +53,8 @@
 #
 # Usage: bench/upload.sh [--runs N (3)] [--size-mib N (1024)] [--crashes N (3)]
 #                        [--idle-s N (60)] [--scratch-base DIR (/var/tmp)]
-#                        [--java-opts 'OPTS' ('')] [--part-size SIZE (agent default)]
-#                        [--parallelism N (agent default)] [--sweep-interval D (agent default)]
+#                        [--java-opts 'OPTS' (@coroner-agent/jvm.options)] [--part-size SIZE (agent default)]
+#                        [--parallelism N (agent default)] [--sweep-interval D (agent default)] [--http]
 set -euo pipefail
 
 RUNS=3
@@ -58,10 +62,11 @@ SIZE_MIB=1024
 CRASHES=3
 IDLE_S=60
 SCRATCH_BASE=/var/tmp
-JAVA_OPTS=
+JAVA_OPTS=@coroner-agent/jvm.options
 PART_SIZE=
 PARALLELISM=
 SWEEP=
+TLS=1
 
 usage() {
   sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'
@@ -83,6 +88,7 @@ while [[ $# -gt 0 ]]; do
     --part-size) PART_SIZE=${2:?--part-size needs a value}; shift 2 ;;
     --parallelism) PARALLELISM=${2:?--parallelism needs a value}; shift 2 ;;
     --sweep-interval) SWEEP=${2:?--sweep-interval needs a value}; shift 2 ;;
+    --http) TLS=; shift ;;
     -h | --help) usage; exit 0 ;;
     *) usage >&2; die "unknown argument: $1" ;;
   esac
@@ -113,10 +119,6 @@ AWS=$(command -v aws)
 if [[ $AWS == */shims/aws ]] && command -v pyenv >/dev/null; then
   AWS=$(pyenv which aws 2>/dev/null) || AWS=$(command -v aws)
 fi
-
-# A real dump to take dump-info.json from.
-TEMPLATE=$(find /var/lib/coroner/dumps -maxdepth 1 -name '*.zip' -type f 2>/dev/null | head -n1) || true
-[[ -n $TEMPLATE ]] || die "no real dump in /var/lib/coroner/dumps to copy dump-info.json from (crash something under 'coroner install' first)"
 
 if [[ ! -f $AGENT_JAR || ! -d $REPO/coroner-agent/target/lib ]]; then
   echo "the agent is not built; building ..." >&2
@@ -292,7 +294,11 @@ mkdir -p "$S/blobs" "$S/d" "$S/aws"
 S3_PORT=$(free_port)
 AGENT_PORT=$(free_port)
 [[ $AGENT_PORT != "$S3_PORT" ]] || AGENT_PORT=$(free_port)
-ENDPOINT=http://127.0.0.1:$S3_PORT
+if [[ -n $TLS ]]; then
+  ENDPOINT=https://127.0.0.1:$S3_PORT
+else
+  ENDPOINT=http://127.0.0.1:$S3_PORT
+fi
 ACCESS=coroner-bench
 SECRET=coroner-bench-secret-key
 
@@ -313,8 +319,26 @@ if ! (cd "$REPO" && ./mvnw -q -o -f bench/upload/pom.xml dependency:build-classp
   (cd "$REPO" && ./mvnw -q -f bench/upload/pom.xml dependency:build-classpath -DincludeScope=runtime \
     -Dmdep.outputFile="$S/s3proxy.cp" >"$S/mvn.log" 2>&1) || { cat "$S/mvn.log" >&2; die "cannot resolve s3proxy"; }
 fi
+if [[ -n $TLS ]]; then
+  # A throwaway certificate for 127.0.0.1, trusted only by this run's agent and CLI.
+  mkdir -p "$S/tls"
+  keytool -genkeypair -alias s3proxy -keyalg EC -groupname secp256r1 -dname CN=127.0.0.1 \
+    -ext SAN=ip:127.0.0.1 -validity 2 -keystore "$S/tls/server.p12" -storetype PKCS12 \
+    -storepass bench-only -keypass bench-only >/dev/null 2>&1 || die "keytool cannot create a certificate"
+  keytool -exportcert -rfc -alias s3proxy -keystore "$S/tls/server.p12" -storepass bench-only \
+    >"$S/tls/ca.pem" 2>/dev/null || die "keytool cannot export the certificate"
+  keytool -importcert -noprompt -alias s3proxy -file "$S/tls/ca.pem" -keystore "$S/tls/trust.p12" \
+    -storetype PKCS12 -storepass bench-only >/dev/null 2>&1 || die "keytool cannot write the trust store"
+  export AWS_CA_BUNDLE=$S/tls/ca.pem
+  JAVA_OPTS+=" -Djavax.net.ssl.trustStore=$S/tls/trust.p12 -Djavax.net.ssl.trustStorePassword=bench-only"
+  ENDPOINT_CONF="s3proxy.secure-endpoint=$ENDPOINT
+s3proxy.keystore-path=$S/tls/server.p12
+s3proxy.keystore-password=bench-only"
+else
+  ENDPOINT_CONF="s3proxy.endpoint=$ENDPOINT"
+fi
 cat >"$S/s3proxy.conf" <<EOF
-s3proxy.endpoint=$ENDPOINT
+$ENDPOINT_CONF
 s3proxy.authorization=aws-v2-or-v4
 s3proxy.identity=$ACCESS
 s3proxy.credential=$SECRET
@@ -329,7 +353,7 @@ echo "starting s3proxy on $ENDPOINT ..." >&2
   org.gaul.s3proxy.Main --properties "$S/s3proxy.conf" >"$S/s3proxy.log" 2>&1) &
 S3_PID=$!
 deadline=$((SECONDS + 60))
-until curl -s -o /dev/null --max-time 2 "$ENDPOINT/"; do
+until curl -s -o /dev/null --max-time 2 ${TLS:+--cacert "$S/tls/ca.pem"} "$ENDPOINT/"; do
   kill -0 "$S3_PID" 2>/dev/null || { cat "$S/s3proxy.log" >&2; die "s3proxy exited"; }
   [[ $SECONDS -lt $deadline ]] || die "s3proxy did not answer within 60 s"
   sleep 0.2
@@ -339,12 +363,13 @@ s3 s3 mb s3://bench >/dev/null || die "cannot create the bucket"
 SIZE=$((SIZE_MIB * 1048576))
 DUMP=$S/bench-upload.zip # its dump-info name is "bench-upload": object host/bench-upload.zip
 echo "writing a $SIZE_MIB MiB synthetic dump ..." >&2
-"$PYTHON" "$HERE/mkdump.py" "$TEMPLATE" "$DUMP" "$SIZE" || die "cannot write the synthetic dump"
+"$PYTHON" "$HERE/mkdump.py" "$DUMP" "$SIZE" || die "cannot write the synthetic dump"
 DUMP_SIZE=$(stat -c %s "$DUMP")
 
 echo "starting the agent (CORONER_INSTALL=true, prefix $S/p) ..." >&2
 read -ra JOPTS <<<"$JAVA_OPTS"
-AGENT_ENV=(CORONER_STORE=s3://bench CORONER_DUMP_DIR="$S/d" CORONER_INSTALL=true CORONER_PREFIX="$S/p"
+# MALLOC_ARENA_MAX as bin/coroner-agent sets it.
+AGENT_ENV=(MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-2}" CORONER_STORE=s3://bench CORONER_DUMP_DIR="$S/d" CORONER_INSTALL=true CORONER_PREFIX="$S/p"
   CORONER_METRICS_PORT="$AGENT_PORT")
 [[ -z $PART_SIZE ]] || AGENT_ENV+=(CORONER_S3_PART_SIZE="$PART_SIZE")
 [[ -z $PARALLELISM ]] || AGENT_ENV+=(CORONER_S3_PARALLELISM="$PARALLELISM")
@@ -483,6 +508,12 @@ done
 ticks1=$(cpu_ticks "$AGENT_PID")
 i1=$(now_us)
 THREADS=$(awk '/^Threads:/ { print $2 }' "/proc/$AGENT_PID/status")
+RSS_SPLIT=$(awk '/^Rss(Anon|File):/ { printf "%s%s %.1f MiB", sep, $1, $2 / 1024; sep = ", " }' "/proc/$AGENT_PID/status")
+# With --java-opts '-XX:NativeMemoryTracking=summary' the JVM's own account of its memory.
+NMT=
+if [[ $JAVA_OPTS == *NativeMemoryTracking* ]] && command -v jcmd >/dev/null; then
+  NMT=$(jcmd "$AGENT_PID" VM.native_memory summary 2>/dev/null | grep -E '^(Total|-)' | sed 's/^/    /') || true
+fi
 IDLE_CPU_S=$(calc "($ticks1 - $ticks0) / $HZ")
 IDLE_CPU_PCT=$(calc "100 * $IDLE_CPU_S / (($i1 - $i0) / 1000000)")
 HEAP_USED=$(metric 'jvm_memory_used_bytes{area="heap"}')
@@ -558,6 +589,8 @@ echo "   picked up = the agent's 'uploading' line; object verified = its 'upload
 echo
 echo "3. Agent idle for $IDLE_S s after all uploads (pid sampled every 1 s, no scrapes):"
 echo "  VmRSS max $(fmt '%.1f' "$(calc "$RSS_MAX / 1024")") MiB (at start of the window $(fmt '%.1f' "$(calc "$RSS_START / 1024")") MiB; right after the $SIZE_MIB MiB uploads $(fmt '%.1f' "$(calc "$RSS_AFTER_UPLOAD / 1024")") MiB)"
+echo "  at the end: $RSS_SPLIT (RssFile: the JVM's own code and class archive, shared)"
+[[ -z $NMT ]] || printf '  native memory tracking (committed):\n%s\n' "$NMT"
 echo "  CPU $(fmt '%.2f' "$IDLE_CPU_S") s in $(fmt '%.1f' "$(calc "($i1 - $i0) / 1000000")") s = $(fmt '%.2f' "$IDLE_CPU_PCT") % of one CPU; $THREADS threads"
 hm() { if [[ $1 == - ]]; then echo -; else mib "$(fmt '%.0f' "$1")"; fi; }
 echo "  JVM heap used $(hm "$HEAP_USED") MiB, committed $(hm "$HEAP_COMMITTED") MiB, max $(hm "$HEAP_MAX") MiB; non-heap used $(hm "$NONHEAP_USED") MiB"

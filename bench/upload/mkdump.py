@@ -1,31 +1,64 @@
 #!/usr/bin/env python3
 """Writes a synthetic coroner dump zip for bench/upload.sh.
 
-Usage: mkdump.py TEMPLATE.zip OUT.zip SIZE_BYTES
+Usage: mkdump.py OUT.zip SIZE_BYTES
 
 OUT.zip holds one ZIP_STORED entry NAME.core of SIZE_BYTES random bytes plus a dump-info.json
-copied from the real dump TEMPLATE.zip with a fresh "uuid" and "name" (NAME is the OUT file's
-base name; the agent's object key is host/NAME.zip) and a "core" section that describes the
-synthetic entry. The zip is written as OUT.zip.partial and renamed at the end.
+(schema 1, docs/dump-info.md) for a host process, with a fresh "uuid"; NAME is the OUT file's
+base name, and the agent's object key is host/NAME.zip. The zip is written as OUT.zip.partial
+and renamed at the end.
 """
 import hashlib
 import json
 import os
+import socket
 import sys
+import time
 import uuid
 import zipfile
 
 CHUNK = 8 << 20
 
 
+def dump_info(name):
+    """A dump-info for a process of this host that died of SIGSEGV just now."""
+    now = int(time.time())
+    host = socket.gethostname()
+    pid = os.getpid()
+    return {
+        "schema_version": 1,
+        "uuid": str(uuid.uuid4()),
+        "name": name,
+        "timestamp": now,
+        "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now)),
+        "hostname": host,
+        "node_hostname": host,
+        "process": {
+            "exe": "bench",
+            "exe_path": "/usr/local/bin/bench",
+            "cmdline": ["/usr/local/bin/bench"],
+            "pid": pid,
+            "host_pid": pid,
+            "tid": pid,
+            "host_tid": pid,
+            "uid": 0,
+            "gid": 0,
+            "signal": 11,
+            "signal_name": "SIGSEGV",
+            "container_id": None,
+            "core_limit": "unlimited",
+            "pidfd_verified": True,
+        },
+        "pod": None,
+        "integrity": {"complete": True, "truncated": False, "reason": None},
+        "composer": {"version": "bench", "duration_ms": 0, "warnings": []},
+    }
+
+
 def main():
-    template, out, size = sys.argv[1], sys.argv[2], int(sys.argv[3])
-    with zipfile.ZipFile(template) as z:
-        info = json.loads(z.read("dump-info.json"))
+    out, size = sys.argv[1], int(sys.argv[2])
     name = os.path.basename(out)[: -len(".zip")]
-    u = str(uuid.uuid4())
-    info["uuid"] = u
-    info["name"] = name
+    info = dump_info(name)
     entry = name + ".core"
     sha = hashlib.sha256()
     partial = out + ".partial"
@@ -38,18 +71,14 @@ def main():
                 sha.update(block)
                 f.write(block)
                 left -= len(block)
-        core = info.get("core") or {}
-        core.update(
-            {
+        info["core"] = {
                 "entry": entry,
                 "compression": "none",
                 "size": size,
                 "stored_size": size,
                 "expected_size": size,
                 "sha256": sha.hexdigest(),
-            }
-        )
-        info["core"] = core
+        }
         info["files"] = [entry]
         z.writestr("dump-info.json", json.dumps(info, indent=2) + "\n")
     os.rename(partial, out)

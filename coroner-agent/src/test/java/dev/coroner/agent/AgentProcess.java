@@ -56,8 +56,7 @@ final class AgentProcess implements AutoCloseable {
         new ProcessBuilder(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 // As bin/coroner-agent runs it: uploads must fit a small heap.
-                "-XX:+UseSerialGC",
-                "-Xmx128m",
+                "@" + Path.of("jvm.options").toAbsolutePath(),
                 "-cp",
                 // The packaged agent, as deployed: not the test class path, whose
                 // logback-test.xml would silence the log lines the tests read.
@@ -69,6 +68,7 @@ final class AgentProcess implements AutoCloseable {
                 "run")
             .redirectErrorStream(true);
     Map<String, String> env = pb.environment();
+    env.put("MALLOC_ARENA_MAX", "2"); // as bin/coroner-agent sets it
     env.put("CORONER_STORE", "s3://" + bucket);
     env.put("AWS_ENDPOINT_URL_S3", server.uri().toString());
     env.put("AWS_REGION", "us-east-1");

@@ -113,6 +113,51 @@ class S3StoreIT {
   }
 
   @Test
+  void serverSideEncryptionIsRequestedForEveryObject() throws Exception {
+    DumpInfo small = DumpInfoTest.sample();
+    Path smallZip = dumpZip(small, 1 << 20);
+    DumpInfo big = withName(small, "b1g00000-0000-0000-0000-000000000000");
+    Path bigZip = dumpZip(big, 11 << 20);
+    // s3proxy's filesystem store keeps objects in the clear, so the request is what can be
+    // checked: every object (zip, multipart zip, sidecar) must ask for encryption.
+    try (HeaderTap tap = new HeaderTap(s3.getUri());
+        S3Store store =
+            S3Store.open(
+                URI.create("s3://crashes/sse"),
+                new S3Options(
+                    tap.uri(), null, true, S3Options.DEFAULT_KEY, "aes256", null, 5 << 20, 2))) {
+      store.upload(smallZip, small);
+      store.upload(bigZip, big);
+      assertThat(tap.headerLines())
+          .filteredOn(l -> l.startsWith("x-amz-server-side-encryption:"))
+          .containsOnly("x-amz-server-side-encryption: aes256")
+          .hasSize(4); // put zip, create multipart, put sidecar twice
+      assertThat(store.list()).hasSize(2);
+    }
+    try (HeaderTap tap = new HeaderTap(s3.getUri());
+        S3Store store =
+            S3Store.open(
+                URI.create("s3://crashes/kms"),
+                new S3Options(
+                    tap.uri(),
+                    null,
+                    true,
+                    S3Options.DEFAULT_KEY,
+                    "kms",
+                    "alias/coroner",
+                    5 << 20,
+                    2))) {
+      store.upload(bigZip, big);
+      assertThat(tap.headerLines())
+          .filteredOn(l -> l.startsWith("x-amz-server-side-encryption"))
+          .contains(
+              "x-amz-server-side-encryption: aws:kms",
+              "x-amz-server-side-encryption-aws-kms-key-id: alias/coroner")
+          .doesNotContain("x-amz-server-side-encryption: aes256");
+    }
+  }
+
+  @Test
   void failuresSayWhatToCheck() throws Exception {
     var options = S3Options.defaults(s3.getUri(), null, true);
     try (S3Store missing = S3Store.open(URI.create("s3://no-such-bucket/x"), options)) {
