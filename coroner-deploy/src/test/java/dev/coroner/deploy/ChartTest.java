@@ -195,6 +195,30 @@ class ChartTest {
   }
 
   @Test
+  void notesSayHowToCheckCrashAndFindTheDump() {
+    String notes = HelmChart.notes(Map.of("store.url", STORE));
+    assertThat(notes)
+        .contains("rollout status daemonset/coroner")
+        .contains("coroner list --store " + STORE)
+        .contains("pod-security.kubernetes.io/enforce=privileged")
+        .contains("no credentials.existingSecret and no IRSA role")
+        .doesNotContain("restoreOnStop is false");
+
+    String keep =
+        HelmChart.notes(
+            Map.of(
+                "store.url",
+                STORE,
+                "credentials.existingSecret",
+                "s3-keys",
+                "agent.restoreOnStop",
+                "false"));
+    assertThat(keep)
+        .doesNotContain("no credentials.existingSecret")
+        .contains("--set agent.restoreOnStop=true");
+  }
+
+  @Test
   void noOpenShiftObjectsOutsideOpenShift() {
     assertThat(DEFAULTS.ofKind("SecurityContextConstraints")).isEmpty();
   }

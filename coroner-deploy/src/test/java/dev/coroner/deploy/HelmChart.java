@@ -1,6 +1,7 @@
 package dev.coroner.deploy;
 
 import com.marcnuri.helm.Helm;
+import com.marcnuri.helm.InstallCommand;
 import com.marcnuri.helm.LintResult;
 import com.marcnuri.helm.TemplateCommand;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
@@ -69,6 +70,21 @@ final class HelmChart {
     files.forEach(template::withValuesFile);
     set.forEach(template::set);
     return template.call();
+  }
+
+  /** The NOTES.txt a user sees after {@code helm install}: a client-only dry run, no cluster. */
+  static String notes(Map<String, String> set) {
+    InstallCommand install =
+        new Helm(DIR)
+            .install()
+            .withName(RELEASE)
+            .withNamespace(NAMESPACE)
+            .withKubeVersion(KUBE_VERSION)
+            .clientOnly()
+            .dryRun();
+    set.forEach(install::set);
+    String output = install.call().getOutput();
+    return output.substring(output.indexOf("NOTES:"));
   }
 
   /**
