@@ -4,6 +4,7 @@ import static dev.coroner.deploy.HelmChart.NAMESPACE;
 import static dev.coroner.deploy.HelmChart.STORE;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;
+import static org.assertj.core.api.InstanceOfAssertFactories.MAP;
 
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.ServiceAccount;
@@ -11,6 +12,8 @@ import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBinding;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -82,13 +85,18 @@ class ChartAccessTest {
 
   @Test
   void valuesHoldNoCredentialOrPlaceholder() throws IOException {
-    String values = Files.readString(HelmChart.DIR.resolve("values.yaml"));
-    assertThat(values)
-        .doesNotContainIgnoringCase("xxx")
-        .doesNotContain("AKIA")
-        .doesNotContain("changeme");
+    List<Path> files = new ArrayList<>(List.of(HelmChart.DIR.resolve("values.yaml")));
+    HelmChart.PRESETS.forEach(p -> files.add(HelmChart.preset(p)));
+    for (Path file : files) {
+      assertThat(Files.readString(file))
+          .as("%s", file.getFileName())
+          .doesNotContainIgnoringCase("xxx")
+          .doesNotContain("AKIA")
+          .doesNotContainIgnoringCase("changeme")
+          .doesNotContainIgnoringCase("password");
+    }
     assertThat(HelmChart.readYaml(HelmChart.DIR.resolve("values.yaml")).get("credentials"))
-        .asInstanceOf(org.assertj.core.api.InstanceOfAssertFactories.MAP)
+        .asInstanceOf(MAP)
         .containsOnlyKeys("existingSecret", "keys", "irsa");
   }
 
