@@ -89,6 +89,10 @@ Rendered (empty) by the DaemonSet.
 {{- $_ := required "credentials.irsa.roleArn is required with IRSA (the eks-irsa preset): --set credentials.irsa.roleArn=arn:aws:iam::ACCOUNT:role/NAME" .Values.credentials.irsa.roleArn }}
 {{- $_ := required "store.region is required with IRSA (the eks-irsa preset): the bucket's region, e.g. --set store.region=eu-west-1" .Values.store.region }}
 {{- end }}
+{{- $surge := dig "rollingUpdate" "maxSurge" 0 .Values.updateStrategy }}
+{{- if and .Values.agent.restoreOnStop (not (has (toString $surge) (list "0" "0%"))) }}
+{{- fail "updateStrategy.rollingUpdate.maxSurge must be 0 with agent.restoreOnStop: the old pod's restore would undo the new pod's install on the same node" }}
+{{- end }}
 {{- if and .Values.metrics.serviceMonitor.enabled (not .Values.metrics.service.enabled) }}
 {{- fail "metrics.serviceMonitor.enabled needs metrics.service.enabled: the ServiceMonitor scrapes through the Service" }}
 {{- end }}

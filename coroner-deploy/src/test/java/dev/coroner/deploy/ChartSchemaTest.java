@@ -103,6 +103,31 @@ class ChartSchemaTest {
   }
 
   @Test
+  void aSurgeWouldLetTheOldPodUndoTheNewOne() {
+    assertThat(
+            errorWith(
+                "updateStrategy.rollingUpdate.maxSurge", "1",
+                "updateStrategy.rollingUpdate.maxUnavailable", "0"))
+        .contains("maxSurge must be 0 with agent.restoreOnStop");
+    Manifests surging =
+        HelmChart.render(
+            Map.of(
+                "store.url", STORE,
+                "agent.restoreOnStop", "false",
+                "updateStrategy.rollingUpdate.maxSurge", "1",
+                "updateStrategy.rollingUpdate.maxUnavailable", "0"));
+    assertThat(
+            surging
+                .daemonSet()
+                .getSpec()
+                .getUpdateStrategy()
+                .getRollingUpdate()
+                .getMaxSurge()
+                .getIntVal())
+        .isEqualTo(1);
+  }
+
+  @Test
   void aServiceMonitorNeedsTheService() {
     assertThat(
             errorWith("metrics.serviceMonitor.enabled", "true", "metrics.service.enabled", "false"))
