@@ -1,0 +1,195 @@
+package dev.coroner.deploy;
+
+import static dev.coroner.deploy.HelmChart.STORE;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The agent's environment: every variable it reads, set from values, with the right text. */
+class ChartEnvTest {
+  private static final Manifests DEFAULTS = HelmChart.render(Map.of("store.url", STORE));
+
+  /** Variables of issue 5 (CRI, events, capture policy) that AgentConfig does not read yet. */
+  private static final Set<String> UPCOMING =
+      Set.of(
+          "CORONER_CRI_SOCKET",
+          "CORONER_NODE_NAME",
+          "CORONER_POD_NAMESPACE",
+          "CORONER_CAPTURE_MODE",
+          "CORONER_NAMESPACES_INCLUDE",
+          "CORONER_NAMESPACES_EXCLUDE",
+          "CORONER_FLOOD_MAX_CORES",
+          "CORONER_FLOOD_WINDOW",
+          "CORONER_LOG_TAIL_LINES",
+          "CORONER_EVENTS");
+
+  @Test
+  void environmentHasEveryDefault() {
+    assertThat(DEFAULTS.env())
+        .containsOnlyKeys(
+            "CORONER_STORE",
+            "CORONER_S3_KEY",
+            "CORONER_S3_SSE",
+            "CORONER_S3_PART_SIZE",
+            "CORONER_S3_PARALLELISM",
+            "CORONER_INSTALL",
+            "CORONER_PREFIX",
+            "CORONER_DUMP_DIR",
+            "CORONER_PROC_SYS",
+            "CORONER_CRI_SOCKET",
+            "CORONER_RESTORE_ON_STOP",
+            "CORONER_SWEEP_INTERVAL",
+            "CORONER_RETRY_BASE",
+            "CORONER_RETRY_MAX",
+            "CORONER_METRICS_PORT",
+            "CORONER_KEEP_FREE",
+            "CORONER_MAX_USE",
+            "CORONER_MAX_CORE_SIZE",
+            "CORONER_CAPTURE_MODE",
+            "CORONER_FLOOD_MAX_CORES",
+            "CORONER_FLOOD_WINDOW",
+            "CORONER_LOG_TAIL_LINES",
+            "CORONER_EVENTS",
+            "CORONER_NODE_NAME",
+            "CORONER_POD_NAMESPACE");
+    Map<String, String> expected =
+        Map.ofEntries(
+            Map.entry("CORONER_STORE", STORE),
+            Map.entry("CORONER_S3_KEY", "{namespace}/{name}.zip"),
+            Map.entry("CORONER_S3_SSE", "none"),
+            Map.entry("CORONER_S3_PART_SIZE", "16M"),
+            Map.entry("CORONER_S3_PARALLELISM", "4"),
+            Map.entry("CORONER_INSTALL", "true"),
+            Map.entry("CORONER_RESTORE_ON_STOP", "true"),
+            Map.entry("CORONER_SWEEP_INTERVAL", "30s"),
+            Map.entry("CORONER_RETRY_BASE", "1s"),
+            Map.entry("CORONER_RETRY_MAX", "5m"),
+            Map.entry("CORONER_METRICS_PORT", "9464"),
+            Map.entry("CORONER_KEEP_FREE", "1G"),
+            Map.entry("CORONER_MAX_USE", "0"),
+            Map.entry("CORONER_MAX_CORE_SIZE", "0"),
+            Map.entry("CORONER_CAPTURE_MODE", "opt-out"),
+            Map.entry("CORONER_FLOOD_MAX_CORES", "3"),
+            Map.entry("CORONER_FLOOD_WINDOW", "1h"),
+            Map.entry("CORONER_LOG_TAIL_LINES", "500"),
+            Map.entry("CORONER_EVENTS", "true"));
+    expected.forEach((name, value) -> assertThat(DEFAULTS.env(name)).as(name).isEqualTo(value));
+    assertThat(DEFAULTS.env().get("CORONER_NODE_NAME").getValueFrom().getFieldRef().getFieldPath())
+        .isEqualTo("spec.nodeName");
+    assertThat(
+            DEFAULTS.env().get("CORONER_POD_NAMESPACE").getValueFrom().getFieldRef().getFieldPath())
+        .isEqualTo("metadata.namespace");
+  }
+
+  @Test
+  void everyValueReachesItsVariable() {
+    Manifests all =
+        HelmChart.render(
+            Map.ofEntries(
+                Map.entry("store.url", "s3://other-bucket/a/b"),
+                Map.entry("store.region", "eu-west-1"),
+                Map.entry("store.endpoint", "http://minio.storage:9000"),
+                Map.entry("store.pathStyle", "false"),
+                Map.entry("store.key", "{uuid}.zip"),
+                Map.entry("store.sse", "kms"),
+                Map.entry("store.kmsKeyId", "alias/coroner"),
+                Map.entry("store.partSize", "64M"),
+                Map.entry("store.parallelism", "8"),
+                Map.entry("capture.mode", "opt-in"),
+                Map.entry("capture.namespaces.include[0]", "shop"),
+                Map.entry("capture.namespaces.include[1]", "payments"),
+                Map.entry("capture.namespaces.exclude[0]", "kube-system"),
+                Map.entry("capture.maxCoreSize", "16G"),
+                Map.entry("capture.keepFree", "10G"),
+                Map.entry("capture.maxUse", "50G"),
+                Map.entry("capture.flood.maxCores", "5"),
+                Map.entry("capture.flood.window", "30m"),
+                Map.entry("capture.logTailLines", "100"),
+                Map.entry("events.enabled", "false"),
+                Map.entry("agent.install", "false"),
+                Map.entry("agent.sweepInterval", "10s"),
+                Map.entry("agent.retryBase", "2s"),
+                Map.entry("agent.retryMax", "1h"),
+                Map.entry("metrics.port", "9500")));
+    Map<String, String> expected =
+        Map.ofEntries(
+            Map.entry("CORONER_STORE", "s3://other-bucket/a/b"),
+            Map.entry("CORONER_S3_REGION", "eu-west-1"),
+            Map.entry("AWS_ENDPOINT_URL_S3", "http://minio.storage:9000"),
+            Map.entry("CORONER_S3_PATH_STYLE", "false"),
+            Map.entry("CORONER_S3_KEY", "{uuid}.zip"),
+            Map.entry("CORONER_S3_SSE", "kms"),
+            Map.entry("CORONER_S3_KMS_KEY_ID", "alias/coroner"),
+            Map.entry("CORONER_S3_PART_SIZE", "64M"),
+            Map.entry("CORONER_S3_PARALLELISM", "8"),
+            Map.entry("CORONER_CAPTURE_MODE", "opt-in"),
+            Map.entry("CORONER_NAMESPACES_INCLUDE", "shop,payments"),
+            Map.entry("CORONER_NAMESPACES_EXCLUDE", "kube-system"),
+            Map.entry("CORONER_MAX_CORE_SIZE", "16G"),
+            Map.entry("CORONER_KEEP_FREE", "10G"),
+            Map.entry("CORONER_MAX_USE", "50G"),
+            Map.entry("CORONER_FLOOD_MAX_CORES", "5"),
+            Map.entry("CORONER_FLOOD_WINDOW", "30m"),
+            Map.entry("CORONER_LOG_TAIL_LINES", "100"),
+            Map.entry("CORONER_EVENTS", "false"),
+            Map.entry("CORONER_INSTALL", "false"),
+            Map.entry("CORONER_SWEEP_INTERVAL", "10s"),
+            Map.entry("CORONER_RETRY_BASE", "2s"),
+            Map.entry("CORONER_RETRY_MAX", "1h"),
+            Map.entry("CORONER_METRICS_PORT", "9500"));
+    expected.forEach((name, value) -> assertThat(all.env(name)).as(name).isEqualTo(value));
+
+    // Whatever AgentConfig reads, the chart sets; whatever the chart sets, the agent reads.
+    Set<String> agentReads = agentConfigVariables();
+    assertThat(agentReads).contains("CORONER_STORE", "CORONER_S3_PARALLELISM");
+    assertThat(all.env().keySet()).containsAll(agentReads);
+    Set<String> extra = new TreeSet<>(all.env().keySet());
+    extra.removeAll(agentReads);
+    assertThat(extra).isSubsetOf(UPCOMING);
+  }
+
+  /** The variable names in AgentConfig's source: the one place the agent reads them. */
+  private static Set<String> agentConfigVariables() {
+    Path source =
+        HelmChart.DIR.resolve(
+            "../../coroner-agent/src/main/java/dev/coroner/agent/config/AgentConfig.java");
+    Matcher m;
+    try {
+      m =
+          Pattern.compile("\"(CORONER_[A-Z0-9_]+|AWS_ENDPOINT_URL_S3)\"")
+              .matcher(Files.readString(source));
+    } catch (IOException e) {
+      throw new AssertionError("cannot read " + source, e);
+    }
+    Set<String> names = new TreeSet<>();
+    while (m.find()) {
+      names.add(m.group(1));
+    }
+    return names;
+  }
+
+  @Test
+  void numbersFromValuesFilesArePrintedInFull(@TempDir Path dir) throws IOException {
+    // Helm reads numbers in values files as float64, which print as 1.073741824e+10.
+    Path values = dir.resolve("sizes.yaml");
+    Files.writeString(
+        values,
+        "capture:\n  maxUse: 10737418240\n  keepFree: 0\n  flood:\n    maxCores: 12\n"
+            + "store:\n  partSize: 33554432\n");
+    Manifests m = HelmChart.render(Map.of("store.url", STORE), List.of(values));
+    assertThat(m.env("CORONER_MAX_USE")).isEqualTo("10737418240");
+    assertThat(m.env("CORONER_KEEP_FREE")).isEqualTo("0");
+    assertThat(m.env("CORONER_FLOOD_MAX_CORES")).isEqualTo("12");
+    assertThat(m.env("CORONER_S3_PART_SIZE")).isEqualTo("33554432");
+  }
+}
