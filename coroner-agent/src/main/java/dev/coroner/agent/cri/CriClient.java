@@ -14,17 +14,9 @@ import dev.coroner.agent.cri.api.RuntimeServiceGrpc;
 import dev.coroner.agent.cri.api.RuntimeServiceGrpc.RuntimeServiceBlockingStub;
 import io.grpc.ConnectivityState;
 import io.grpc.Deadline;
-import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.grpc.netty.NettyChannelBuilder;
-import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.nio.NioIoHandler;
-import io.netty.channel.socket.nio.NioDomainSocketChannel;
-import io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.IOException;
-import java.net.UnixDomainSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -48,27 +40,14 @@ public final class CriClient implements AutoCloseable {
 
   private final Path socket;
   private final Path hostRoot;
-  private final EventLoopGroup group;
-  private final ManagedChannel channel;
+  private final CriChannel channel;
   private final RuntimeServiceBlockingStub runtime;
 
   private CriClient(Path socket, Path hostRoot) {
     this.socket = socket;
     this.hostRoot = hostRoot;
-    this.group =
-        new MultiThreadIoEventLoopGroup(
-            1, new DefaultThreadFactory("cri", true), NioIoHandler.newFactory());
-    this.channel =
-        NettyChannelBuilder.forAddress(UnixDomainSocketAddress.of(socket))
-            // The JDK's unix sockets (16+) through Netty's NIO: no native transport to ship.
-            .channelType(NioDomainSocketChannel.class, UnixDomainSocketAddress.class)
-            .eventLoopGroup(group)
-            .directExecutor()
-            .usePlaintext()
-            // A socket path is no authority; runtimes ignore it.
-            .overrideAuthority("localhost")
-            .build();
-    this.runtime = RuntimeServiceGrpc.newBlockingStub(channel);
+    this.channel = CriChannel.open(socket);
+    this.runtime = RuntimeServiceGrpc.newBlockingStub(channel.channel());
   }
 
   /**
@@ -96,10 +75,10 @@ public final class CriClient implements AutoCloseable {
   public ContainerMetadata lookup(String containerId, int logTailLines, Duration timeout)
       throws CriException {
     Deadline deadline = Deadline.after(timeout.toNanos(), TimeUnit.NANOSECONDS);
-    if (channel.getState(false) == ConnectivityState.TRANSIENT_FAILURE) {
+    if (channel.channel().getState(false) == ConnectivityState.TRANSIENT_FAILURE) {
       // After a failure gRPC waits up to minutes before reconnecting and fails calls at once
       // meanwhile; a crash is rare, so try again now (the runtime may have restarted).
-      channel.resetConnectBackoff();
+      channel.channel().resetConnectBackoff();
     }
     ContainerStatusResponse response =
         call(
@@ -279,13 +258,7 @@ public final class CriClient implements AutoCloseable {
 
   @Override
   public void close() {
-    channel.shutdownNow();
-    try {
-      channel.awaitTermination(1, TimeUnit.SECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-    group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+    channel.close();
   }
 
   /** The pod part of a lookup. */
