@@ -2,6 +2,7 @@ package dev.coroner.agent.cri;
 
 import io.grpc.ManagedChannel;
 import io.grpc.netty.NettyChannelBuilder;
+import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
@@ -28,6 +29,9 @@ final class CriChannel implements AutoCloseable {
             // The JDK's unix sockets (16+) through Netty's NIO: no native transport to ship.
             .channelType(NioDomainSocketChannel.class, UnixDomainSocketAddress.class)
             .eventLoopGroup(group)
+            // gRPC asks every channel for TCP keep-alive; a unix socket has none, and Netty would
+            // warn at each connect. A null value removes the option.
+            .withOption(ChannelOption.SO_KEEPALIVE, null)
             .directExecutor()
             .usePlaintext()
             // A socket path is no authority; runtimes ignore it.

@@ -12,6 +12,8 @@ import dev.coroner.agent.cri.api.PodSandboxStatusRequest;
 import dev.coroner.agent.cri.api.PodSandboxStatusResponse;
 import dev.coroner.agent.cri.api.RuntimeServiceGrpc;
 import dev.coroner.agent.cri.api.RuntimeServiceGrpc.RuntimeServiceBlockingStub;
+import dev.coroner.agent.cri.api.VersionRequest;
+import dev.coroner.agent.cri.api.VersionResponse;
 import io.grpc.ConnectivityState;
 import io.grpc.Deadline;
 import io.grpc.Status;
@@ -62,6 +64,29 @@ public final class CriClient implements AutoCloseable {
   /** The socket this client talks to. */
   public Path socket() {
     return socket;
+  }
+
+  /**
+   * The runtime's name and version, e.g. {@code containerd 1.7.27 (CRI v1)}: a cheap call that
+   * checks the socket and warms the client up before the first crash needs it.
+   *
+   * @throws CriUnavailableException the runtime did not answer within the timeout
+   */
+  public String version(Duration timeout) throws CriException {
+    VersionResponse v =
+        call(
+            "version",
+            timeout,
+            () ->
+                runtime
+                    .withDeadlineAfter(timeout.toNanos(), TimeUnit.NANOSECONDS)
+                    .version(VersionRequest.getDefaultInstance()));
+    return v.getRuntimeName()
+        + " "
+        + v.getRuntimeVersion()
+        + " (CRI "
+        + v.getRuntimeApiVersion()
+        + ")";
   }
 
   /**

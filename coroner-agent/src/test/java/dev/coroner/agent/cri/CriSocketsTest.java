@@ -9,20 +9,32 @@ import java.net.UnixDomainSocketAddress;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class CriSocketsTest {
   @TempDir Path host;
 
+  private final List<ServerSocketChannel> servers = new ArrayList<>();
+
+  @AfterEach
+  void closeServers() throws IOException {
+    for (ServerSocketChannel server : servers) {
+      server.close();
+    }
+  }
+
   @Test
   void findsTheFirstKnownSocketUnderTheHostRoot() throws Exception {
-    try (var crio = listen(host.resolve("run/crio/crio.sock"));
-        var dockerd = listen(host.resolve("var/run/cri-dockerd.sock"))) {
-      assertThat(CriSockets.find(host, Optional.empty()))
-          .isEqualTo(host.resolve("run/crio/crio.sock"));
-    }
+    listen(host.resolve("run/crio/crio.sock"));
+    listen(host.resolve("var/run/cri-dockerd.sock"));
+
+    assertThat(CriSockets.find(host, Optional.empty()))
+        .isEqualTo(host.resolve("run/crio/crio.sock"));
   }
 
   @Test
@@ -30,10 +42,10 @@ class CriSocketsTest {
     Path plain = host.resolve("run/containerd/containerd.sock");
     Files.createDirectories(plain.getParent());
     Files.writeString(plain, "not a socket");
-    try (var dockerd = listen(host.resolve("var/run/cri-dockerd.sock"))) {
-      assertThat(CriSockets.find(host, Optional.empty()))
-          .isEqualTo(host.resolve("var/run/cri-dockerd.sock"));
-    }
+    listen(host.resolve("var/run/cri-dockerd.sock"));
+
+    assertThat(CriSockets.find(host, Optional.empty()))
+        .isEqualTo(host.resolve("var/run/cri-dockerd.sock"));
   }
 
   @Test
@@ -47,21 +59,21 @@ class CriSocketsTest {
 
   @Test
   void takesAConfiguredSocketOrEndpoint() throws Exception {
-    try (var custom = listen(host.resolve("opt/rt/cri.sock"))) {
-      assertThat(CriSockets.find(host, Optional.of("/opt/rt/cri.sock")))
-          .isEqualTo(host.resolve("opt/rt/cri.sock"));
-      assertThat(CriSockets.find(host, Optional.of("unix:///opt/rt/cri.sock")))
-          .isEqualTo(host.resolve("opt/rt/cri.sock"));
-    }
+    listen(host.resolve("opt/rt/cri.sock"));
+
+    assertThat(CriSockets.find(host, Optional.of("/opt/rt/cri.sock")))
+        .isEqualTo(host.resolve("opt/rt/cri.sock"));
+    assertThat(CriSockets.find(host, Optional.of("unix:///opt/rt/cri.sock")))
+        .isEqualTo(host.resolve("opt/rt/cri.sock"));
     assertThatThrownBy(() -> CriSockets.find(host, Optional.of("/missing.sock")))
         .isInstanceOf(CriUnavailableException.class)
         .hasMessageContaining(host.resolve("missing.sock").toString());
   }
 
-  private static ServerSocketChannel listen(Path socket) throws IOException {
+  private void listen(Path socket) throws IOException {
     Files.createDirectories(socket.getParent());
     ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+    servers.add(server);
     server.bind(UnixDomainSocketAddress.of(socket));
-    return server;
   }
 }
