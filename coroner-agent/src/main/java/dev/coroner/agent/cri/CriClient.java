@@ -16,15 +16,15 @@ import dev.coroner.agent.cri.api.VersionRequest;
 import dev.coroner.agent.cri.api.VersionResponse;
 import io.grpc.ConnectivityState;
 import io.grpc.Deadline;
-import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Supplier;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -74,13 +74,7 @@ public final class CriClient implements AutoCloseable {
    */
   public String version(Duration timeout) throws CriException {
     VersionResponse v =
-        call(
-            "version",
-            timeout,
-            () ->
-                runtime
-                    .withDeadlineAfter(timeout.toNanos(), TimeUnit.NANOSECONDS)
-                    .version(VersionRequest.getDefaultInstance()));
+        call("version", deadline(timeout), rt -> rt.version(VersionRequest.getDefaultInstance()));
     return v.getRuntimeName()
         + " "
         + v.getRuntimeVersion()
@@ -99,31 +93,24 @@ public final class CriClient implements AutoCloseable {
    */
   public ContainerMetadata lookup(String containerId, int logTailLines, Duration timeout)
       throws CriException {
-    Deadline deadline = Deadline.after(timeout.toNanos(), TimeUnit.NANOSECONDS);
-    if (channel.channel().getState(false) == ConnectivityState.TRANSIENT_FAILURE) {
-      // After a failure gRPC waits up to minutes before reconnecting and fails calls at once
-      // meanwhile; a crash is rare, so try again now (the runtime may have restarted).
-      channel.channel().resetConnectBackoff();
-    }
+    Deadline deadline = deadline(timeout);
     ContainerStatusResponse response =
         call(
             "container " + containerId,
-            timeout,
-            () ->
-                runtime
-                    .withDeadline(deadline)
-                    .containerStatus(
-                        ContainerStatusRequest.newBuilder()
-                            .setContainerId(containerId)
-                            .setVerbose(true)
-                            .build()));
+            deadline,
+            rt ->
+                rt.containerStatus(
+                    ContainerStatusRequest.newBuilder()
+                        .setContainerId(containerId)
+                        .setVerbose(true)
+                        .build()));
     ContainerStatus status = response.getStatus();
     JsonNode info = json(response.getInfoMap());
     String sandboxId = info.path("sandboxID").asText("");
     if (sandboxId.isEmpty()) {
-      sandboxId = sandboxOf(status.getId(), deadline, timeout);
+      sandboxId = sandboxOf(status.getId(), deadline);
     }
-    Pod pod = pod(sandboxId, status, deadline, timeout);
+    Pod pod = pod(sandboxId, status, deadline);
     String logPath = logPath(status.getLogPath(), pod);
     return new ContainerMetadata(
         status.getId(),
@@ -142,24 +129,21 @@ public final class CriClient implements AutoCloseable {
         null);
   }
 
-  private String sandboxOf(String containerId, Deadline deadline, Duration timeout)
-      throws CriException {
+  private String sandboxOf(String containerId, Deadline deadline) throws CriException {
     // Runtimes that put no sandbox ID in the verbose info still list it with the container.
     var list =
         call(
             "container " + containerId,
-            timeout,
-            () ->
-                runtime
-                    .withDeadline(deadline)
-                    .listContainers(
-                        ListContainersRequest.newBuilder()
-                            .setFilter(ContainerFilter.newBuilder().setId(containerId))
-                            .build()));
+            deadline,
+            rt ->
+                rt.listContainers(
+                    ListContainersRequest.newBuilder()
+                        .setFilter(ContainerFilter.newBuilder().setId(containerId))
+                        .build()));
     return list.getContainersCount() == 0 ? "" : list.getContainers(0).getPodSandboxId();
   }
 
-  private Pod pod(String sandboxId, ContainerStatus container, Deadline deadline, Duration timeout)
+  private Pod pod(String sandboxId, ContainerStatus container, Deadline deadline)
       throws CriException {
     Map<String, String> labels = container.getLabelsMap();
     Pod fromLabels =
@@ -178,15 +162,13 @@ public final class CriClient implements AutoCloseable {
       response =
           call(
               "pod sandbox " + sandboxId,
-              timeout,
-              () ->
-                  runtime
-                      .withDeadline(deadline)
-                      .podSandboxStatus(
-                          PodSandboxStatusRequest.newBuilder()
-                              .setPodSandboxId(sandboxId)
-                              .setVerbose(true)
-                              .build()));
+              deadline,
+              rt ->
+                  rt.podSandboxStatus(
+                      PodSandboxStatusRequest.newBuilder()
+                          .setPodSandboxId(sandboxId)
+                          .setVerbose(true)
+                          .build()));
     } catch (ContainerNotFoundException e) {
       // Removed between the two calls: the container's labels (set by kubelet) still say who.
       return fromLabels;
@@ -203,12 +185,26 @@ public final class CriClient implements AutoCloseable {
         logDirectory);
   }
 
-  private <T> T call(String what, Duration timeout, Supplier<T> rpc) throws CriException {
+  private static Deadline deadline(Duration timeout) {
+    return Deadline.after(timeout.toNanos(), TimeUnit.NANOSECONDS);
+  }
+
+  private <T> T call(String what, Deadline deadline, Function<RuntimeServiceBlockingStub, T> rpc)
+      throws CriException {
+    if (!Files.exists(socket)) {
+      throw new CriUnavailableException("No container runtime socket at " + socket + ".");
+    }
+    if (channel.channel().getState(false) == ConnectivityState.TRANSIENT_FAILURE) {
+      // After a failure gRPC waits up to two minutes before it reconnects. Crashes are rare and
+      // the runtime may be back (restarted): reconnect now.
+      channel.channel().resetConnectBackoff();
+    }
     try {
-      return rpc.get();
+      // Wait for a connection until the deadline rather than fail at the first refusal: a runtime
+      // that restarts is back within a second or two.
+      return rpc.apply(runtime.withDeadline(deadline).withWaitForReady());
     } catch (StatusRuntimeException e) {
-      Status.Code code = e.getStatus().getCode();
-      switch (code) {
+      switch (e.getStatus().getCode()) {
         case NOT_FOUND:
           throw new ContainerNotFoundException(
               "The runtime at " + socket + " has no " + what + ".", e);
@@ -217,7 +213,7 @@ public final class CriClient implements AutoCloseable {
               "The container runtime at " + socket + " is not reachable: " + describe(e), e);
         case DEADLINE_EXCEEDED:
           throw new CriUnavailableException(
-              "The container runtime at " + socket + " did not answer within " + timeout + ".", e);
+              "The container runtime at " + socket + " did not answer in time: " + describe(e), e);
         default:
           throw new CriException(
               "The container runtime at " + socket + " failed on " + what + ": " + describe(e), e);
