@@ -355,6 +355,7 @@ public final class ContainerdHarness implements AutoCloseable {
       return;
     }
     Map<String, Throwable> errors = new LinkedHashMap<>();
+    cleanup.step(errors, "find shims", cleanup::noteShims);
     if (channel != null && containerd != null && containerd.isAlive()) {
       cleanup.step(errors, "remove pods", () -> cleanup.removeAll(runtime()));
     }

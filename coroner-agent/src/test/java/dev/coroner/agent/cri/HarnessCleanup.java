@@ -42,6 +42,7 @@ final class HarnessCleanup {
   private final String cgroupRoot;
 
   private final boolean runDirExisted = Files.exists(SHIM_SOCKETS.getParent());
+  private final List<Long> shimsSeen = new ArrayList<>();
   private Process containerd;
   private Thread hook;
 
@@ -64,6 +65,14 @@ final class HarnessCleanup {
   /** The cgroup parent of pod {@code uid}, as kubelet's cgroupfs driver would name it. */
   String podCgroup(String uid) {
     return "/" + cgroupRoot + "/pod" + uid;
+  }
+
+  /**
+   * Remembers the running shims: once they exit their command lines are gone, and they linger as
+   * zombies until init reaps them, which the teardown waits for.
+   */
+  void noteShims() throws IOException {
+    shimsSeen.addAll(shims());
   }
 
   void removeSandbox(RuntimeServiceBlockingStub runtime, String id) {
@@ -127,7 +136,8 @@ final class HarnessCleanup {
   }
 
   private void killLeftovers() throws IOException {
-    List<Long> pids = new ArrayList<>(shims());
+    List<Long> pids = new ArrayList<>(shimsSeen);
+    pids.addAll(shims());
     pids.addAll(cgroupProcesses());
     for (long pid : pids) {
       ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
