@@ -33,6 +33,8 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.awaitility.core.ConditionTimeoutException;
+import org.awaitility.core.TerminalFailureException;
 
 /**
  * A real containerd for tests, and a stand-in for kubelet in front of it. It runs containerd with a
@@ -130,20 +132,22 @@ public final class ContainerdHarness implements AutoCloseable {
     containerd = pb.start();
     cleanup.containerd(containerd);
     channel = CriChannel.open(socket);
-    await()
-        .atMost(30, TimeUnit.SECONDS)
-        .pollInterval(Duration.ofMillis(50))
-        .ignoreExceptions()
-        .until(
-            () -> {
-              if (!containerd.isAlive()) {
-                throw new AssertionError("containerd exited:\n" + containerdLog());
-              }
-              return !runtime()
-                  .version(VersionRequest.getDefaultInstance())
-                  .getRuntimeName()
-                  .isEmpty();
-            });
+    try {
+      await()
+          .atMost(30, TimeUnit.SECONDS)
+          .pollInterval(Duration.ofMillis(50))
+          .failFast("containerd exited", () -> !containerd.isAlive())
+          .ignoreExceptions()
+          .until(
+              () ->
+                  !runtime()
+                      .version(VersionRequest.getDefaultInstance())
+                      .getRuntimeName()
+                      .isEmpty());
+    } catch (ConditionTimeoutException | TerminalFailureException e) {
+      throw new IllegalStateException(
+          "containerd did not answer CRI on " + socket + "; its log:\n" + containerdLog(), e);
+    }
     System.out.printf(
         "containerd %s answers CRI after %d ms%n",
         runtime().version(VersionRequest.getDefaultInstance()).getRuntimeVersion(),
@@ -163,7 +167,8 @@ public final class ContainerdHarness implements AutoCloseable {
         [plugins]
           [plugins."io.containerd.grpc.v1.cri"]
             sandbox_image = "%2$s"
-            # CAP_SYS_RESOURCE may be missing from the bounding set (it is on CI machines).
+            # Needed on these machines: without CAP_SYS_RESOURCE in the bounding set runc cannot
+            # set oom_score_adj below the runtime's own.
             restrict_oom_score_adj = true
             [plugins."io.containerd.grpc.v1.cri".containerd]
               snapshotter = "overlayfs"
