@@ -1,11 +1,18 @@
 package dev.coroner.agent;
 
 import dev.coroner.agent.config.AgentConfig;
+import dev.coroner.agent.cri.ContainerMetadata;
+import dev.coroner.agent.cri.CriException;
+import dev.coroner.agent.identity.CrashTriage;
+import dev.coroner.agent.identity.FloodControl;
+import dev.coroner.agent.identity.IdentityServer;
+import dev.coroner.agent.identity.RuntimeLookup;
 import dev.coroner.agent.metrics.AgentMetrics;
 import dev.coroner.agent.metrics.HealthServer;
 import dev.coroner.agent.upload.Backoff;
 import dev.coroner.agent.upload.DumpUploader;
 import dev.coroner.agent.watch.DumpWatcher;
+import dev.coroner.core.dump.DumpInfo;
 import dev.coroner.core.install.ComposerPayload;
 import dev.coroner.core.install.InstallException;
 import dev.coroner.core.install.InstallOptions;
@@ -14,7 +21,9 @@ import dev.coroner.core.store.S3Store;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Instant;
+import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -42,6 +51,9 @@ public final class Agent implements AutoCloseable {
   private S3Store store;
   private DumpUploader uploader;
   private DumpWatcher watcher;
+  private RuntimeLookup runtime;
+  private CrashTriage triage;
+  private IdentityServer identity;
 
   public Agent(AgentConfig config) {
     this.config = config;
@@ -51,6 +63,8 @@ public final class Agent implements AutoCloseable {
   public void start() throws IOException, InstallException {
     http = HealthServer.start(config.metricsPort(), metrics, () -> ready);
     LOG.info("metrics and health on port {}", http.port());
+    // Listening before core_pattern points at the composer: the first crash may come at once.
+    startIdentity();
     if (config.install()) {
       nodeSetup()
           .install(
@@ -64,12 +78,51 @@ public final class Agent implements AutoCloseable {
               false);
     }
     store = S3Store.open(config.store(), config.s3());
-    uploader = new DumpUploader(store, metrics, new Backoff(config.retryBase(), config.retryMax()));
+    uploader =
+        new DumpUploader(store, metrics, new Backoff(config.retryBase(), config.retryMax()))
+            .enrichWith(this::fillInPod);
     watcher = new DumpWatcher(config.dumpDir(), uploader::offer);
     watcher.start(config.sweepInterval());
     gauges.scheduleWithFixedDelay(this::updateBacklog, 0, 5, TimeUnit.SECONDS);
     ready = true;
     LOG.info("watching {} and uploading to {}", config.dumpDir(), config.store());
+  }
+
+  private void startIdentity() throws IOException {
+    AgentConfig.Identity id = config.identity();
+    runtime =
+        new RuntimeLookup(
+            Path.of("/"),
+            Optional.ofNullable(id.criSocket()).map(Path::toString),
+            id.logTailLines(),
+            // Below the composer's wait, so that even "unknown" arrives in time.
+            config.capture().agentTimeout().multipliedBy(3).dividedBy(4));
+    triage =
+        new CrashTriage(
+            runtime,
+            id.nodeName(),
+            new CrashTriage.Rules(
+                id.policy(),
+                new FloodControl(id.floodMaxCores(), id.floodWindow(), Clock.systemUTC()),
+                CrashTriage::containerWorkload),
+            metrics);
+    identity = IdentityServer.start(config.prefix().resolve(AgentConfig.AGENT_SOCKET), triage);
+    try {
+      LOG.info("container runtime: {}", runtime.describe());
+    } catch (CriException e) {
+      LOG.warn(
+          "{} Crashes in containers keep their cores with the pod unknown until it answers.",
+          e.getMessage());
+    }
+  }
+
+  /** A dump the composer could not name (no answer in time) gets its pod now, if still known. */
+  private DumpInfo fillInPod(DumpInfo info) {
+    if (info.pod() != null || info.process().containerId() == null) {
+      return info;
+    }
+    ContainerMetadata meta = triage.identify(info.process().containerId());
+    return meta == null ? info : info.withPod(triage.podInfo(meta));
   }
 
   private NodeSetup nodeSetup() {
@@ -123,6 +176,12 @@ public final class Agent implements AutoCloseable {
       }
     } else if (config.install()) {
       LOG.info("leaving the composer installed (CORONER_RESTORE_ON_STOP=false)");
+    }
+    if (identity != null) {
+      identity.close();
+    }
+    if (runtime != null) {
+      runtime.close();
     }
     if (http != null) {
       http.close();

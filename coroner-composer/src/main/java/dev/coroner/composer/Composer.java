@@ -2,15 +2,22 @@ package dev.coroner.composer;
 
 import dev.coroner.core.capture.CaptureSettings;
 import dev.coroner.core.dump.DumpInfo;
+import dev.coroner.core.dump.DumpInfo.PodInfo;
 import dev.coroner.core.dump.NameFields;
+import dev.coroner.core.identity.CrashQuery;
+import dev.coroner.core.identity.CrashVerdict;
+import dev.coroner.core.identity.Decision;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.channels.ReadableByteChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 
 /**
@@ -18,6 +25,9 @@ import java.util.Properties;
  * into a dump. It never throws; every outcome is an {@link ExitCode} and a log line.
  */
 final class Composer {
+  /** The zip entry holding the tail of the container's log. */
+  static final String CONTAINER_LOG = "container.log";
+
   private final Path configFile;
   private final Path procRoot;
   private final ComposerLog log;
@@ -56,6 +66,16 @@ final class Composer {
     }
     ProcSnapshot proc = ProcSnapshot.read(procRoot, k.hostPid(), k.pidfd(), settings.environ());
     warnings.addAll(proc.warnings());
+    CrashVerdict verdict = askAgent(settings, uuid, k, proc, warnings);
+    if (verdict.decision() == Decision.SKIP) {
+      log.info("skipped by the agent: " + verdict.reason());
+      return ExitCode.SKIPPED;
+    }
+    PodInfo pod = verdict.pod();
+    Map<String, byte[]> files = new LinkedHashMap<>(proc.files());
+    if (!verdict.log().isEmpty()) {
+      files.put(CONTAINER_LOG, verdict.log().getBytes(StandardCharsets.UTF_8));
+    }
     String name =
         settings
             .nameTemplate()
@@ -67,33 +87,37 @@ final class Composer {
                     k.comm(),
                     k.pid(),
                     k.signal(),
-                    "unknown",
-                    "unknown",
-                    proc.containerId() == null ? "host" : proc.containerId().substring(0, 12)));
+                    pod == null ? null : pod.namespace(),
+                    pod == null ? null : pod.name(),
+                    pod != null
+                        ? pod.container()
+                        : proc.containerId() == null
+                            ? "host"
+                            : proc.containerId().substring(0, 12)));
     warnings.forEach(w -> log.info("warning: " + w));
     log.info("reading the core after " + (System.nanoTime() - started) / 1_000_000 + " ms");
     try (Watchdog watchdog = Watchdog.start(settings.timeout(), log)) {
-      var writer = new DumpWriter(settings, name, proc.files(), log);
+      var writer = new DumpWriter(settings, name, files, log);
+      DumpWriter.InfoFactory infoFactory =
+          (core, integrity, entries) ->
+              new DumpInfo(
+                  DumpInfo.SCHEMA_VERSION,
+                  uuid,
+                  name,
+                  timestamp,
+                  k.hostname(),
+                  nodeHostname(),
+                  processInfo(k, proc),
+                  pod,
+                  core,
+                  integrity,
+                  entries,
+                  new DumpInfo.ComposerInfo(
+                      version(), (System.nanoTime() - started) / 1_000_000, warnings));
       DumpWriter.Written written =
-          writer.write(
-              stdin,
-              prewarm,
-              watchdog::readDone,
-              (core, integrity, files) ->
-                  new DumpInfo(
-                      DumpInfo.SCHEMA_VERSION,
-                      uuid,
-                      name,
-                      timestamp,
-                      k.hostname(),
-                      nodeHostname(),
-                      processInfo(k, proc),
-                      null,
-                      core,
-                      integrity,
-                      files,
-                      new DumpInfo.ComposerInfo(
-                          version(), (System.nanoTime() - started) / 1_000_000, warnings)));
+          verdict.decision() == Decision.METADATA_ONLY
+              ? writer.writeWithoutCore(stdin, verdict.reason(), infoFactory)
+              : writer.write(stdin, prewarm, watchdog::readDone, infoFactory);
       DumpInfo info = written.info();
       log.info(
           "wrote "
@@ -112,6 +136,41 @@ final class Composer {
     } catch (DumpWriter.NotWrittenException e) {
       log.info("no dump written: " + e.getMessage());
       return ExitCode.NOT_WRITTEN;
+    }
+  }
+
+  /**
+   * The agent's verdict for a container's crash. Without an agent, for a host process, or when the
+   * agent does not answer in time, the core is kept and the pod stays unknown: the agent fills the
+   * identity in later from the container ID if the runtime still knows it.
+   */
+  private CrashVerdict askAgent(
+      CaptureSettings settings,
+      String uuid,
+      KernelArgs k,
+      ProcSnapshot proc,
+      List<String> warnings) {
+    CrashVerdict keep = new CrashVerdict(Decision.CAPTURE, null, null, "");
+    if (settings.agentSocket() == null || proc.containerId() == null) {
+      return keep;
+    }
+    long asked = System.nanoTime();
+    try {
+      CrashVerdict v =
+          AgentClient.ask(
+              settings.agentSocket(),
+              new CrashQuery(uuid, proc.containerId(), k.hostPid(), k.comm(), k.signal()),
+              settings.agentTimeout());
+      log.info(
+          "agent answered in "
+              + (System.nanoTime() - asked) / 1_000_000
+              + " ms: "
+              + v.decision().id()
+              + (v.pod() == null ? ", pod unknown" : ", pod " + v.pod().qualifiedName()));
+      return v;
+    } catch (AgentClient.NoAnswerException e) {
+      warnings.add("pod identity unknown: " + e.getMessage());
+      return keep;
     }
   }
 

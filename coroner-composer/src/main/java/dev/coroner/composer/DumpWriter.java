@@ -135,21 +135,36 @@ final class DumpWriter {
       closeQuietly(stdin);
       deleteQuietly(partial);
       log.info("writing the core failed (" + e.getMessage() + "); keeping the metadata only");
-      return writeMetadataOnly(copy, e, infoFactory);
+      String reason =
+          copy != null && copy.writeFailed() ? copy.stopReason() : "write-error: " + e.getMessage();
+      return writeMetadataOnly(copy, reason, infoFactory);
     }
+  }
+
+  /**
+   * Keeps the metadata and the extra files but not the core (flood control): the process is
+   * released at once, and the dump is marked truncated with {@code reason}.
+   */
+  Written writeWithoutCore(ReadableByteChannel stdin, String reason, InfoFactory infoFactory)
+      throws NotWrittenException {
+    closeQuietly(stdin);
+    try {
+      Files.createDirectories(
+          settings.dumpDir(),
+          PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString(DIR_MODE)));
+    } catch (IOException | RuntimeException e) {
+      throw new NotWrittenException("cannot create " + settings.dumpDir() + ": " + e, e);
+    }
+    return writeMetadataOnly(null, reason, infoFactory);
   }
 
   /**
    * After a failed core write (usually a full disk), keeps what we know about the crash: a small
    * zip without the core, marked truncated.
    */
-  private Written writeMetadataOnly(CoreCopier.Result copy, Exception cause, InfoFactory factory)
+  private Written writeMetadataOnly(CoreCopier.Result copy, String reason, InfoFactory factory)
       throws NotWrittenException {
     Path partial = settings.dumpDir().resolve(name + ".zip.partial");
-    String reason =
-        copy != null && copy.writeFailed()
-            ? copy.stopReason()
-            : "write-error: " + cause.getMessage();
     var coreInfo =
         new DumpInfo.CoreInfo(
             null,

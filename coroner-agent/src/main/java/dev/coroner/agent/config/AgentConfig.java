@@ -1,5 +1,6 @@
 package dev.coroner.agent.config;
 
+import dev.coroner.agent.identity.CapturePolicy;
 import dev.coroner.core.capture.CaptureSettings;
 import dev.coroner.core.install.InstallOptions;
 import dev.coroner.core.store.S3Options;
@@ -9,8 +10,10 @@ import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Function;
 
 /**
@@ -30,6 +33,7 @@ import java.util.function.Function;
  * @param retryMax the longest retry delay
  * @param metricsPort the port of /metrics, /healthz and /readyz (0 picks a free one)
  * @param capture the composer's settings (dump dir, limits) written at install
+ * @param identity how crashed containers are identified and which cores are kept
  */
 public record AgentConfig(
     URI store,
@@ -43,7 +47,32 @@ public record AgentConfig(
     Duration retryBase,
     Duration retryMax,
     int metricsPort,
-    CaptureSettings capture) {
+    CaptureSettings capture,
+    Identity identity) {
+
+  /**
+   * How crashed containers are identified (CRI) and which cores are kept.
+   *
+   * @param criSocket the container runtime's socket; null to detect containerd, CRI-O or
+   *     cri-dockerd
+   * @param nodeName the Kubernetes node name (downward API); null outside a cluster
+   * @param logTailLines lines of the container's log kept with each dump
+   * @param policy namespaces and the opt-in/opt-out label
+   * @param floodMaxCores cores kept per workload per window; 0 means no limit
+   * @param floodWindow the flood-control window
+   * @param events whether to post Kubernetes Events on crashed pods
+   */
+  public record Identity(
+      Path criSocket,
+      String nodeName,
+      int logTailLines,
+      CapturePolicy policy,
+      int floodMaxCores,
+      Duration floodWindow,
+      boolean events) {}
+
+  /** The agent's socket for the composer's questions, relative to the install prefix. */
+  public static final String AGENT_SOCKET = "run/agent.sock";
 
   /** Every variable the agent reads, with its default; for --help and docs. */
   public static final List<String[]> VARIABLES =
@@ -70,7 +99,16 @@ public record AgentConfig(
           new String[] {"CORONER_S3_KMS_KEY_ID", "the bucket's default KMS key"},
           new String[] {"CORONER_S3_PART_SIZE", "16M"},
           new String[] {"CORONER_S3_PARALLELISM", "4"},
-          new String[] {"AWS_ENDPOINT_URL_S3", "an S3-compatible endpoint (MinIO, s3proxy)"});
+          new String[] {"AWS_ENDPOINT_URL_S3", "an S3-compatible endpoint (MinIO, s3proxy)"},
+          new String[] {"CORONER_CRI_SOCKET", "detected: containerd, CRI-O, cri-dockerd"},
+          new String[] {"CORONER_NODE_NAME", "the node name (downward API spec.nodeName)"},
+          new String[] {"CORONER_LOG_TAIL_LINES", "500: container log lines kept per dump"},
+          new String[] {"CORONER_CAPTURE_MODE", "opt-out | opt-in (label coroner.io/capture)"},
+          new String[] {"CORONER_NAMESPACES_INCLUDE", "(all): comma-separated namespaces"},
+          new String[] {"CORONER_NAMESPACES_EXCLUDE", "(none): comma-separated namespaces"},
+          new String[] {"CORONER_FLOOD_MAX_CORES", "3 cores per workload per window; 0: no limit"},
+          new String[] {"CORONER_FLOOD_WINDOW", "1h"},
+          new String[] {"CORONER_EVENTS", "true: post Kubernetes Events on crashed pods"});
 
   /** A bad or missing variable; the message names it and its value. */
   public static final class ConfigException extends Exception {
@@ -106,6 +144,8 @@ public record AgentConfig(
             r.get("CORONER_S3_PARALLELISM", "4", v -> Reader.range(v, 1, 64)));
     Path dumpDir = r.get("CORONER_DUMP_DIR", "/var/lib/coroner/dumps", Reader::absolute);
     CaptureSettings defaults = CaptureSettings.defaults();
+    Path prefix =
+        r.get("CORONER_PREFIX", InstallOptions.DEFAULT_PREFIX.toString(), Reader::absolute);
     CaptureSettings capture =
         new CaptureSettings(
             dumpDir,
@@ -118,25 +158,43 @@ public record AgentConfig(
             r.get("CORONER_MAX_USE", "0", ByteSizes::parse),
             defaults.timeout(),
             defaults.excludeExe(),
-            defaults.environ());
+            defaults.environ(),
+            // Under the prefix, which the host and the agent's container see at the same path.
+            prefix.resolve(AGENT_SOCKET),
+            defaults.agentTimeout());
     AgentConfig config =
         new AgentConfig(
             store,
             s3,
             dumpDir,
             r.get("CORONER_INSTALL", "true", Reader::bool),
-            r.get("CORONER_PREFIX", InstallOptions.DEFAULT_PREFIX.toString(), Reader::absolute),
+            prefix,
             r.get("CORONER_PROC_SYS", "/proc/sys", Reader::absolute),
             r.get("CORONER_RESTORE_ON_STOP", "true", Reader::bool),
             r.get("CORONER_SWEEP_INTERVAL", "30s", Durations::parse),
             r.get("CORONER_RETRY_BASE", "1s", Durations::parse),
             r.get("CORONER_RETRY_MAX", "5m", Durations::parse),
             r.get("CORONER_METRICS_PORT", "9464", v -> Reader.range(v, 0, 65535)),
-            capture);
+            capture,
+            new Identity(
+                r.get("CORONER_CRI_SOCKET", null, Reader::absolute),
+                blankToNull(env.get("CORONER_NODE_NAME")),
+                r.get("CORONER_LOG_TAIL_LINES", "500", v -> Reader.range(v, 0, 100_000)),
+                new CapturePolicy(
+                    r.get("CORONER_CAPTURE_MODE", "opt-out", Reader::optIn),
+                    r.get("CORONER_NAMESPACES_INCLUDE", "", Reader::names),
+                    r.get("CORONER_NAMESPACES_EXCLUDE", "", Reader::names)),
+                r.get("CORONER_FLOOD_MAX_CORES", "3", v -> Reader.range(v, 0, 1_000_000)),
+                r.get("CORONER_FLOOD_WINDOW", "1h", Durations::parse),
+                r.get("CORONER_EVENTS", "true", Reader::bool)));
     if (!errors.isEmpty()) {
       throw new ConfigException(String.join("\n", errors));
     }
     return config;
+  }
+
+  private static String blankToNull(String v) {
+    return v == null || v.isBlank() ? null : v.trim();
   }
 
   /** Reads one variable; a bad value is recorded with its name and text. */
@@ -197,6 +255,29 @@ public record AgentConfig(
         throw new IllegalArgumentException("must be none, aes256 or kms");
       }
       return v.toLowerCase(java.util.Locale.ROOT);
+    }
+
+    static boolean optIn(String v) {
+      return switch (v.toLowerCase(java.util.Locale.ROOT)) {
+        case "opt-out" -> false;
+        case "opt-in" -> true;
+        default -> throw new IllegalArgumentException("must be opt-out or opt-in");
+      };
+    }
+
+    static Set<String> names(String v) {
+      Set<String> names = new LinkedHashSet<>();
+      for (String n : v.split(",")) {
+        String name = n.trim();
+        if (name.isEmpty()) {
+          continue;
+        }
+        if (!name.matches("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")) {
+          throw new IllegalArgumentException("'" + name + "' is not a namespace name");
+        }
+        names.add(name);
+      }
+      return names;
     }
 
     static String keyTemplate(String v) {

@@ -64,6 +64,29 @@ public final class AgentMetrics {
           .help("Age of the oldest dump waiting for upload")
           .register(registry);
 
+  /** Crashes whose core was not kept: policy (nothing kept) or flood (metadata and log kept). */
+  public final Counter skipped =
+      Counter.builder()
+          .name("coroner_cores_skipped_total")
+          .help("Crashes whose core was not kept, by reason: policy or flood")
+          .labelNames("reason")
+          .register(registry);
+
+  /** Container runtime lookups by result: ok, not_found, unavailable, error. */
+  public final Counter lookups =
+      Counter.builder()
+          .name("coroner_identity_lookups_total")
+          .help("Container runtime (CRI) lookups of crashed containers, by result")
+          .labelNames("result")
+          .register(registry);
+
+  public final Histogram lookupSeconds =
+      Histogram.builder()
+          .name("coroner_identity_lookup_seconds")
+          .help("Time to resolve a crashed container's pod through the runtime")
+          .classicUpperBounds(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2)
+          .register(registry);
+
   public AgentMetrics() {
     JvmMetrics.builder().register(registry);
   }

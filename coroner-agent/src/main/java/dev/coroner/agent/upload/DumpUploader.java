@@ -16,6 +16,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
@@ -42,10 +43,21 @@ public final class DumpUploader implements AutoCloseable {
   private final Set<Path> known = ConcurrentHashMap.newKeySet();
   private final Map<Path, Integer> failures = new ConcurrentHashMap<>();
 
+  private UnaryOperator<DumpInfo> enricher = UnaryOperator.identity();
+
   public DumpUploader(S3Store store, AgentMetrics metrics, Backoff backoff) {
     this.store = store;
     this.metrics = metrics;
     this.backoff = backoff;
+  }
+
+  /**
+   * Completes a dump's info before upload (the pod, when the composer had no answer in time). The
+   * zip keeps what the composer wrote; the object's key, metadata and sidecar get the result.
+   */
+  public DumpUploader enrichWith(UnaryOperator<DumpInfo> enricher) {
+    this.enricher = enricher;
+    return this;
   }
 
   /** Queues a finished dump ({@code NAME.zip}); a dump already queued is ignored. */
@@ -70,7 +82,7 @@ public final class DumpUploader implements AutoCloseable {
     long started = System.nanoTime();
     DumpInfo info;
     try (DumpArchive archive = DumpArchive.open(zip)) {
-      info = archive.info();
+      info = enricher.apply(archive.info());
     } catch (NoSuchFileException e) {
       forget(zip);
       return;

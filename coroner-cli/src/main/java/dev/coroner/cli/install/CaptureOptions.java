@@ -110,7 +110,10 @@ public final class CaptureOptions {
         maxUse,
         timeout,
         excludeExe,
-        environ);
+        environ,
+        // One host: no node agent to ask for pod identity.
+        null,
+        CaptureSettings.defaults().agentTimeout());
   }
 
   static final class CompressionConverter extends Converters.Of<Compression> {

@@ -28,6 +28,10 @@ import java.util.function.Function;
  * @param timeout the watchdog: past this the dump is finished as truncated
  * @param excludeExe globs on the executable path or name; matching crashes are skipped
  * @param environ whether the environment is kept
+ * @param agentSocket the node agent's unix socket, asked for the pod identity and whether to keep
+ *     the core; null when no agent runs (one host)
+ * @param agentTimeout how long the composer waits for the agent's answer before it captures with
+ *     the pod "unknown"
  */
 public record CaptureSettings(
     Path dumpDir,
@@ -40,7 +44,9 @@ public record CaptureSettings(
     long maxUse,
     Duration timeout,
     List<String> excludeExe,
-    EnvironMode environ) {
+    EnvironMode environ,
+    Path agentSocket,
+    Duration agentTimeout) {
 
   public static final Path DEFAULT_DUMP_DIR = Path.of("/var/lib/coroner/dumps");
 
@@ -61,7 +67,9 @@ public record CaptureSettings(
         0,
         Duration.ofSeconds(600),
         List.of(),
-        EnvironMode.OFF);
+        EnvironMode.OFF,
+        null,
+        Duration.ofSeconds(1));
   }
 
   /** A parse result: the settings, with defaults where a value was bad, and what was bad. */
@@ -92,7 +100,9 @@ public record CaptureSettings(
             r.get("limit.max-use", ByteSizes::parse, d.maxUse()),
             r.get("timeout", Durations::parse, d.timeout()),
             r.get("filter.exclude-exe", CaptureSettings::list, d.excludeExe()),
-            r.get("proc.environ", EnvironMode::parse, d.environ()));
+            r.get("proc.environ", EnvironMode::parse, d.environ()),
+            r.get("agent.socket", v -> v.isBlank() ? null : Path.of(v), d.agentSocket()),
+            r.get("agent.timeout", Durations::parse, d.agentTimeout()));
     for (String key : p.stringPropertyNames()) {
       if (!KEYS.contains(key)) {
         problems.add("unknown setting " + key + "='" + p.getProperty(key) + "'; ignored");
@@ -117,7 +127,9 @@ public record CaptureSettings(
           "limit.max-use",
           "timeout",
           "filter.exclude-exe",
-          "proc.environ");
+          "proc.environ",
+          "agent.socket",
+          "agent.timeout");
 
   /** Writes settings in the form {@link #fromProperties} reads. */
   public Properties toProperties() {
@@ -133,6 +145,10 @@ public record CaptureSettings(
     p.setProperty("timeout", Durations.format(timeout));
     p.setProperty("filter.exclude-exe", String.join(",", excludeExe));
     p.setProperty("proc.environ", environ.id());
+    if (agentSocket != null) {
+      p.setProperty("agent.socket", agentSocket.toString());
+    }
+    p.setProperty("agent.timeout", Durations.format(agentTimeout));
     return p;
   }
 
@@ -148,7 +164,27 @@ public record CaptureSettings(
         maxUse,
         timeout,
         excludeExe,
-        environ);
+        environ,
+        agentSocket,
+        agentTimeout);
+  }
+
+  /** The same settings with the node agent's socket ({@code null}: no agent). */
+  public CaptureSettings withAgentSocket(Path socket) {
+    return new CaptureSettings(
+        dumpDir,
+        nameTemplate,
+        compression,
+        level,
+        workers,
+        maxCoreSize,
+        keepFree,
+        maxUse,
+        timeout,
+        excludeExe,
+        environ,
+        socket,
+        agentTimeout);
   }
 
   private static int range(String v, int min, int max) {

@@ -1,7 +1,10 @@
 package dev.coroner.core.dump;
 
 import java.time.Instant;
+import java.util.Collections;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * What {@code dump-info.json} says about one dump: who died, how, and whether the core is whole.
@@ -62,8 +65,37 @@ public record DumpInfo(
    * The Kubernetes identity of the crashed container, or null for a process outside Kubernetes (or
    * when the runtime could not be asked in time). Resolved from the container ID through the
    * container runtime, never guessed from the hostname.
+   *
+   * @param image the image as the pod spec names it
+   * @param imageDigest the image the runtime ran ({@code sha256:...} or a repo digest); null when
+   *     the runtime did not say
+   * @param restartCount the container's restarts before this crash; null when unknown
+   * @param node the Kubernetes node name; null outside a cluster
+   * @param labels the pod's labels (empty when unknown)
+   * @param annotations the pod's annotations (empty when unknown)
    */
-  public record PodInfo(String namespace, String name, String uid, String container, String image) {
+  public record PodInfo(
+      String namespace,
+      String name,
+      String uid,
+      String container,
+      String image,
+      String imageDigest,
+      Integer restartCount,
+      String node,
+      Map<String, String> labels,
+      Map<String, String> annotations) {
+    public PodInfo {
+      labels = labels == null ? Map.of() : Collections.unmodifiableMap(new TreeMap<>(labels));
+      annotations =
+          annotations == null ? Map.of() : Collections.unmodifiableMap(new TreeMap<>(annotations));
+    }
+
+    /** The identity alone: what object metadata and dump names carry. */
+    public PodInfo(String namespace, String name, String uid, String container, String image) {
+      this(namespace, name, uid, container, image, null, null, null, Map.of(), Map.of());
+    }
+
     /** {@code namespace/name}. */
     public String qualifiedName() {
       return namespace + "/" + name;
@@ -95,6 +127,23 @@ public record DumpInfo(
     public ComposerInfo {
       warnings = List.copyOf(warnings);
     }
+  }
+
+  /** The same dump with the pod identity {@code p}. */
+  public DumpInfo withPod(PodInfo p) {
+    return new DumpInfo(
+        schemaVersion,
+        uuid,
+        name,
+        timestamp,
+        hostname,
+        nodeHostname,
+        process,
+        p,
+        core,
+        integrity,
+        files,
+        composer);
   }
 
   /** Serialises to the documented JSON schema. */
@@ -132,6 +181,11 @@ public record DumpInfo(
           .field("uid", pod.uid())
           .field("container", pod.container())
           .field("image", pod.image())
+          .field("image_digest", pod.imageDigest())
+          .field("restart_count", pod.restartCount() == null ? null : (long) pod.restartCount())
+          .field("node", pod.node())
+          .field("labels", pod.labels())
+          .field("annotations", pod.annotations())
           .end();
     }
     w.object("core")

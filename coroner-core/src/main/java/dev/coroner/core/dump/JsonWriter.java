@@ -1,6 +1,7 @@
 package dev.coroner.core.dump;
 
 import java.util.List;
+import java.util.Map;
 
 /**
  * A small JSON writer for dump-info. The composer may not load a JSON library (its start-up is on
@@ -74,6 +75,27 @@ final class JsonWriter {
       string(values.get(i));
     }
     out.append(']');
+    return this;
+  }
+
+  JsonWriter field(String key, Map<String, String> values) {
+    key(key);
+    if (values == null) {
+      out.append("null");
+      return this;
+    }
+    out.append('{');
+    boolean firstEntry = true;
+    for (var e : values.entrySet()) {
+      if (!firstEntry) {
+        out.append(", ");
+      }
+      firstEntry = false;
+      string(e.getKey());
+      out.append(": ");
+      string(e.getValue());
+    }
+    out.append('}');
     return this;
   }
 

@@ -39,6 +39,7 @@ public final class DumpMetadata {
       put(m, "pod-uid", i.pod().uid());
       put(m, "container", i.pod().container());
       put(m, "image", i.pod().image());
+      put(m, "image-digest", i.pod().imageDigest());
     }
     put(m, "core-entry", i.core().entry());
     put(m, "core-compression", i.core().compression());
@@ -69,7 +70,12 @@ public final class DumpMetadata {
                 m.get("pod"),
                 m.get("pod-uid"),
                 m.get("container"),
-                m.get("image"))
+                m.get("image"),
+                m.get("image-digest"),
+                null,
+                null,
+                null,
+                null)
             : null;
     return new DumpInfo(
         Integer.parseInt(m.get("coroner-schema")),

@@ -24,7 +24,9 @@ class CaptureSettingsTest {
             100L << 30,
             Duration.ofMinutes(5),
             List.of("sleep", "/usr/lib/chromium/**"),
-            EnvironMode.REDACTED);
+            EnvironMode.REDACTED,
+            Path.of("/opt/coroner/run/agent.sock"),
+            Duration.ofMillis(250));
     var parsed = CaptureSettings.fromProperties(s.toProperties());
     assertThat(parsed.problems()).isEmpty();
     assertThat(parsed.settings()).usingRecursiveComparison().isEqualTo(s);

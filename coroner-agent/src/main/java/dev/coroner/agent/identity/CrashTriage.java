@@ -1,0 +1,134 @@
+package dev.coroner.agent.identity;
+
+import dev.coroner.agent.cri.ContainerMetadata;
+import dev.coroner.agent.cri.ContainerNotFoundException;
+import dev.coroner.agent.cri.CriException;
+import dev.coroner.agent.metrics.AgentMetrics;
+import dev.coroner.core.dump.DumpInfo.PodInfo;
+import dev.coroner.core.identity.CrashQuery;
+import dev.coroner.core.identity.CrashVerdict;
+import dev.coroner.core.identity.Decision;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Answers the composer for one crash: resolves the container's pod through the runtime, then
+ * applies the collection policy and flood control. Anything it cannot find out means "keep
+ * everything, pod unknown": a missing answer never loses a core.
+ */
+public final class CrashTriage {
+  private static final Logger LOG = LoggerFactory.getLogger(CrashTriage.class);
+
+  /** The container runtime, asked by container ID. */
+  public interface Lookup {
+    ContainerMetadata lookup(String containerId) throws CriException;
+  }
+
+  /** Told about every crash whose core is not kept (for Kubernetes Events). */
+  public interface SkipListener {
+    void skipped(PodInfo pod, CrashQuery crash, String reason);
+  }
+
+  /** The rules: policy, flood control and what counts as one workload. */
+  public record Rules(
+      CapturePolicy policy, FloodControl flood, Function<PodInfo, String> workload) {}
+
+  private final Lookup lookup;
+  private final String nodeName;
+  private final Rules rules;
+  private final AgentMetrics metrics;
+  private SkipListener skips = (pod, crash, reason) -> {};
+
+  public CrashTriage(Lookup lookup, String nodeName, Rules rules, AgentMetrics metrics) {
+    this.lookup = lookup;
+    this.nodeName = nodeName;
+    this.rules = rules;
+    this.metrics = metrics;
+  }
+
+  /** Sets who hears about skipped cores. */
+  public CrashTriage onSkip(SkipListener listener) {
+    this.skips = listener;
+    return this;
+  }
+
+  /** The workload key of the default rules: the container of a pod. */
+  public static String containerWorkload(PodInfo pod) {
+    return pod.namespace() + "/" + pod.name() + "/" + pod.container();
+  }
+
+  /** The verdict for one crash. */
+  public CrashVerdict decide(CrashQuery crash) {
+    ContainerMetadata meta = identify(crash.containerId());
+    if (meta == null) {
+      return new CrashVerdict(Decision.CAPTURE, null, null, "");
+    }
+    PodInfo pod = podInfo(meta);
+    String log = String.join("\n", meta.logTail());
+    String policy = rules.policy().skipReason(pod);
+    if (policy != null) {
+      return skip(Decision.SKIP, "policy", policy, pod, crash, "");
+    }
+    String flood = rules.flood().admit(rules.workload().apply(pod));
+    if (flood != null) {
+      return skip(Decision.METADATA_ONLY, "flood", flood, pod, crash, log);
+    }
+    return new CrashVerdict(Decision.CAPTURE, null, pod, log);
+  }
+
+  /** The runtime's answer for a container, or null (counted, logged) when there is none. */
+  public ContainerMetadata identify(String containerId) {
+    long start = System.nanoTime();
+    try {
+      ContainerMetadata meta = lookup.lookup(containerId);
+      metrics.lookups.labelValues("ok").inc();
+      return meta;
+    } catch (ContainerNotFoundException e) {
+      metrics.lookups.labelValues("not_found").inc();
+      LOG.warn("container {} is unknown to the runtime: {}", containerId, e.getMessage());
+    } catch (CriException e) {
+      metrics.lookups.labelValues("unavailable").inc();
+      LOG.warn("cannot ask the container runtime about {}: {}", containerId, e.getMessage());
+    } catch (RuntimeException e) {
+      metrics.lookups.labelValues("error").inc();
+      LOG.error("looking up container {} failed: {}", containerId, e.toString());
+    } finally {
+      metrics.lookupSeconds.observe((System.nanoTime() - start) / 1e9);
+    }
+    return null;
+  }
+
+  /** The dump's pod identity from the runtime's metadata. */
+  public PodInfo podInfo(ContainerMetadata m) {
+    return new PodInfo(
+        m.podNamespace(),
+        m.podName(),
+        m.podUid(),
+        m.containerName(),
+        m.image(),
+        m.imageDigest(),
+        m.restartCount(),
+        m.nodeName() != null ? m.nodeName() : nodeName,
+        m.podLabels(),
+        m.podAnnotations());
+  }
+
+  private CrashVerdict skip(
+      Decision decision, String kind, String reason, PodInfo pod, CrashQuery crash, String log) {
+    metrics.skipped.labelValues(kind).inc();
+    LOG.warn(
+        "crash of {} (pid {}) in {}: {}; {}",
+        crash.exe(),
+        crash.hostPid(),
+        pod.qualifiedName(),
+        decision == Decision.SKIP ? "no dump kept" : "keeping metadata and log, not the core",
+        reason);
+    try {
+      skips.skipped(pod, crash, reason);
+    } catch (RuntimeException e) {
+      LOG.warn("reporting the skipped core failed: {}", e.toString());
+    }
+    return new CrashVerdict(decision, reason, pod, log);
+  }
+}

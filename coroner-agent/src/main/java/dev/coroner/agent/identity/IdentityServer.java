@@ -1,0 +1,129 @@
+package dev.coroner.agent.identity;
+
+import dev.coroner.core.identity.CrashQuery;
+import dev.coroner.core.identity.CrashVerdict;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The unix socket the composer asks at every container crash: one {@link CrashQuery} in (the
+ * composer half-closes after it), one {@link CrashVerdict} out. The socket is 0600 in a 0700
+ * directory: only root on the host (the kernel's composer) may ask.
+ */
+public final class IdentityServer implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(IdentityServer.class);
+  private static final int MAX_QUERY = 64 << 10;
+
+  private final Path path;
+  private final ServerSocketChannel server;
+  private final CrashTriage triage;
+  // Crashes are rare but may come in bursts (a node-wide failure): a few in parallel, so one slow
+  // runtime answer does not queue the next composer behind it.
+  private final ExecutorService workers;
+  private final Thread acceptor;
+
+  private IdentityServer(Path path, ServerSocketChannel server, CrashTriage triage) {
+    this.path = path;
+    this.server = server;
+    this.triage = triage;
+    AtomicInteger n = new AtomicInteger();
+    this.workers =
+        Executors.newFixedThreadPool(
+            2,
+            r -> {
+              Thread t = new Thread(r, "coroner-identity-" + n.incrementAndGet());
+              t.setDaemon(true);
+              return t;
+            });
+    this.acceptor = new Thread(this::acceptLoop, "coroner-identity-accept");
+    acceptor.setDaemon(true);
+  }
+
+  /** Listens on {@code path}, replacing a socket file a previous agent left behind. */
+  public static IdentityServer start(Path path, CrashTriage triage) throws IOException {
+    Path dir = path.getParent();
+    Files.createDirectories(dir);
+    Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
+    // A killed agent leaves its socket file; binding needs the name free.
+    Files.deleteIfExists(path);
+    ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+    server.bind(UnixDomainSocketAddress.of(path));
+    Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rw-------"));
+    IdentityServer s = new IdentityServer(path, server, triage);
+    s.acceptor.start();
+    return s;
+  }
+
+  public Path path() {
+    return path;
+  }
+
+  private void acceptLoop() {
+    while (server.isOpen()) {
+      try {
+        SocketChannel client = server.accept();
+        workers.execute(() -> answer(client));
+      } catch (IOException e) {
+        if (server.isOpen()) {
+          LOG.error("identity socket {}: {}", path, e.toString());
+        }
+        return;
+      }
+    }
+  }
+
+  private void answer(SocketChannel client) {
+    try (client) {
+      ByteArrayOutputStream in = new ByteArrayOutputStream(512);
+      ByteBuffer buf = ByteBuffer.allocate(4096);
+      while (client.read(buf) >= 0) {
+        in.write(buf.array(), 0, buf.position());
+        buf.clear();
+        if (in.size() > MAX_QUERY) {
+          LOG.warn("identity socket: query larger than {} bytes; ignored", MAX_QUERY);
+          return;
+        }
+      }
+      CrashQuery query = CrashQuery.decode(in.toString(StandardCharsets.UTF_8));
+      CrashVerdict verdict = triage.decide(query);
+      ByteBuffer out = ByteBuffer.wrap(verdict.encode().getBytes(StandardCharsets.UTF_8));
+      while (out.hasRemaining()) {
+        client.write(out);
+      }
+    } catch (IOException e) {
+      // The composer gave up (its deadline passed) or died: it captures without us.
+      LOG.warn("identity socket: the composer left before the answer: {}", e.toString());
+    } catch (IllegalArgumentException e) {
+      LOG.warn("identity socket: unreadable query: {}", e.getMessage());
+    }
+  }
+
+  @Override
+  public void close() {
+    try {
+      server.close();
+    } catch (IOException e) {
+      // closing anyway
+    }
+    workers.shutdownNow();
+    try {
+      Files.deleteIfExists(path);
+    } catch (IOException e) {
+      LOG.warn("cannot remove {}: {}", path, e.toString());
+    }
+  }
+}

@@ -1,0 +1,311 @@
+package dev.coroner.agent;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.coroner.agent.cri.ContainerdHarness;
+import dev.coroner.agent.cri.ContainerdHarness.Container;
+import dev.coroner.agent.cri.ContainerdHarness.ContainerSpec;
+import dev.coroner.agent.cri.ContainerdHarness.Pod;
+import dev.coroner.core.install.InstallOptions;
+import dev.coroner.core.install.KernelSettings;
+import java.io.ByteArrayInputStream;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipInputStream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.S3Object;
+
+/**
+ * Who crashed, end to end on real parts: a real containerd (the harness plays kubelet), the example
+ * app crashing on the real kernel inside containers, the composer the agent installed asking the
+ * agent over its socket, the agent asking containerd over CRI, and the dumps reaching a real S3
+ * server (s3proxy). Covers pod identity across namespaces, the opt-out label, flood control, and a
+ * runtime that cannot be reached. The kernel settings, pods and containerd are restored or removed
+ * whatever happens.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class AgentCriIT {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final int FLOOD_MAX = 2;
+  private static final String CRASH = "/app/crashing-nodejs-app/index.js";
+
+  private static KernelSettings saved;
+  private static Path tmp;
+  private static ContainerdHarness harness;
+  private static S3Server s3;
+  private static S3Client admin;
+  private static AgentProcess agent;
+  private final List<Pod> pods = new ArrayList<>();
+
+  @BeforeAll
+  static void start() throws Exception {
+    saved = KernelSettings.read(InstallOptions.PROC_SYS);
+    tmp = Files.createTempDirectory(Path.of("/tmp"), "cri-e2e");
+    harness = ContainerdHarness.start();
+    s3 = new S3Server(Files.createDirectory(tmp.resolve("blobs")));
+    admin = s3.client();
+    admin.createBucket(b -> b.bucket("crashes"));
+    agent = startAgent(harness.socket().toString());
+  }
+
+  private static AgentProcess startAgent(String criSocket) throws Exception {
+    AgentProcess a =
+        AgentProcess.start(
+            s3,
+            tmp.resolve("dumps"),
+            "crashes",
+            Map.of(
+                "CORONER_INSTALL",
+                "true",
+                "CORONER_PREFIX",
+                tmp.resolve("p").toString(),
+                "CORONER_CRI_SOCKET",
+                criSocket,
+                "CORONER_NODE_NAME",
+                "node-1",
+                "CORONER_FLOOD_MAX_CORES",
+                Integer.toString(FLOOD_MAX),
+                "CORONER_LOG_TAIL_LINES",
+                "50"));
+    assertThat(a.ready()).as(String.join("\n", a.log())).isTrue();
+    return a;
+  }
+
+  @AfterEach
+  void removePods() {
+    pods.forEach(harness::removePod);
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    try {
+      if (agent != null) {
+        agent.close();
+      }
+      if (admin != null) {
+        admin.close();
+      }
+      if (s3 != null) {
+        s3.close();
+      }
+      if (harness != null) {
+        harness.close();
+      }
+    } finally {
+      if (saved != null && !KernelSettings.read(InstallOptions.PROC_SYS).equals(saved)) {
+        saved.write(InstallOptions.PROC_SYS);
+      }
+      new ProcessBuilder("rm", "-rf", tmp.toString()).start().waitFor(60, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
+  @Order(1)
+  void samePodNameInTwoNamespacesGetsTheRightIdentity() throws Exception {
+    Container a = crashIn("team-a", "web", Map.of("app", "web"), 0);
+    Container b = crashIn("team-b", "web", Map.of("app", "web"), 3);
+
+    for (Container c : List.of(a, b)) {
+      S3Object object = awaitObject(c.pod().namespace() + "/");
+      Map<String, String> meta = meta(object);
+      assertThat(meta)
+          .containsEntry("namespace", c.pod().namespace())
+          .containsEntry("pod", "web")
+          .containsEntry("pod-uid", c.pod().uid())
+          .containsEntry("container", "app")
+          .containsEntry("image", ContainerdHarness.NODE_IMAGE)
+          .containsEntry("image-digest", harness.imageDigest(ContainerdHarness.NODE_IMAGE))
+          .containsEntry("container-id", c.id())
+          .containsEntry("truncated", "false");
+      JsonNode pod = sidecar(object).get("pod");
+      assertThat(pod.get("node").asText()).isEqualTo("node-1");
+      assertThat(pod.get("restart_count").asInt()).isEqualTo(c == a ? 0 : 3);
+      assertThat(pod.get("labels").get("app").asText()).isEqualTo("web");
+      Map<String, byte[]> zip = zipEntries(object);
+      assertThat(new String(zip.get("container.log"), StandardCharsets.UTF_8))
+          .as("the container's own output, CRI prefixes removed")
+          .contains("{} hello world")
+          .doesNotContain(" stdout F ");
+      assertThat(zip.keySet()).anyMatch(e -> e.endsWith(".core.zst"));
+    }
+  }
+
+  @Test
+  @Order(2)
+  void anOptedOutPodKeepsNoCore() throws Exception {
+    double before = skipped("policy");
+    Container c = crashIn("team-a", "private", Map.of("coroner.io/capture", "false"), 0);
+    await().atMost(Duration.ofSeconds(60)).until(() -> skipped("policy") == before + 1);
+    await().atMost(Duration.ofSeconds(30)).until(() -> exited(c));
+    assertThat(agent.log()).anyMatch(l -> l.contains("opted out with coroner.io/capture=false"));
+    // Had the composer written anything, the agent would upload it within these seconds.
+    await()
+        .during(Duration.ofSeconds(5))
+        .atMost(Duration.ofSeconds(20))
+        .until(() -> dumpsOf(c).isEmpty() && localDumps().isEmpty());
+  }
+
+  @Test
+  @Order(3)
+  void aCrashLoopKeepsOnlyFloodMaxCores() throws Exception {
+    int crashes = 20;
+    double before = skipped("flood");
+    Pod pod = harness.runPod("team-c", "looper", Map.of(), Map.of());
+    pods.add(pod);
+    // One container whose app crashes 20 times in a row: one workload, 20 real kernel crashes.
+    String loop =
+        "const {spawnSync} = require('child_process');"
+            + "for (let i = 0; i < "
+            + crashes
+            + "; i++) { console.log('crash ' + i); spawnSync('/usr/bin/node', ['--abort-on-uncaught-exception', '"
+            + CRASH
+            + "']); }";
+    harness.runContainer(
+        pod,
+        new ContainerSpec(
+            "app",
+            ContainerdHarness.NODE_IMAGE,
+            List.of("/usr/bin/node", "-e", loop),
+            Map.of(),
+            0));
+    await()
+        .atMost(Duration.ofSeconds(240))
+        .until(
+            () ->
+                objects("team-c/").stream().filter(o -> o.key().endsWith(".zip")).count()
+                    == crashes);
+    assertThat(skipped("flood")).isEqualTo(before + crashes - FLOOD_MAX);
+    int withCore = 0;
+    int metadataOnly = 0;
+    for (S3Object o : objects("team-c/")) {
+      if (!o.key().endsWith(".zip")) {
+        continue;
+      }
+      Map<String, String> meta = meta(o);
+      assertThat(meta).containsEntry("pod", "looper");
+      if ("false".equals(meta.get("truncated"))) {
+        withCore++;
+      } else {
+        metadataOnly++;
+        assertThat(meta.get("truncated-reason")).startsWith("flood:");
+        assertThat(zipEntries(o).keySet())
+            .contains("container.log")
+            .noneMatch(e -> e.endsWith(".core.zst"));
+      }
+    }
+    assertThat(withCore).isEqualTo(FLOOD_MAX);
+    assertThat(metadataOnly).isEqualTo(crashes - FLOOD_MAX);
+  }
+
+  @Test
+  @Order(4)
+  void anUnreachableRuntimeLosesNothing() throws Exception {
+    // The same node, but the agent is told a runtime socket that does not exist.
+    agent.close();
+    agent = startAgent(tmp.resolve("no-such-runtime.sock").toString());
+    Container c = crashIn("team-d", "web", Map.of(), 0);
+    S3Object object = awaitObject("unknown/");
+    Map<String, String> meta = meta(object);
+    assertThat(meta)
+        .containsEntry("container-id", c.id())
+        .containsEntry("truncated", "false")
+        .doesNotContainKey("namespace");
+    assertThat(zipEntries(object).keySet()).anyMatch(e -> e.endsWith(".core.zst"));
+    assertThat(agent.metric("coroner_identity_lookups_total{result=\"unavailable\"}"))
+        .isGreaterThanOrEqualTo(1);
+  }
+
+  private Container crashIn(String ns, String name, Map<String, String> labels, int restarts)
+      throws Exception {
+    Pod pod = harness.runPod(ns, name, labels, Map.of());
+    pods.add(pod);
+    return harness.runContainer(
+        pod,
+        new ContainerSpec(
+            "app",
+            ContainerdHarness.NODE_IMAGE,
+            List.of("/usr/bin/node", "--abort-on-uncaught-exception", CRASH),
+            Map.of(),
+            restarts));
+  }
+
+  private S3Object awaitObject(String prefix) {
+    return await()
+        .atMost(Duration.ofSeconds(90))
+        .until(
+            () -> objects(prefix).stream().filter(o -> o.key().endsWith(".zip")).findFirst(),
+            o -> o.isPresent())
+        .orElseThrow();
+  }
+
+  /** The object's coroner metadata, decoded (values travel URL-encoded in x-amz-meta-*). */
+  private static Map<String, String> meta(S3Object o) {
+    Map<String, String> decoded = new HashMap<>();
+    admin
+        .headObject(h -> h.bucket("crashes").key(o.key()))
+        .metadata()
+        .forEach((k, v) -> decoded.put(k, URLDecoder.decode(v, StandardCharsets.UTF_8)));
+    return decoded;
+  }
+
+  private static List<S3Object> objects(String prefix) {
+    return admin.listObjectsV2(l -> l.bucket("crashes").prefix(prefix)).contents();
+  }
+
+  private static JsonNode sidecar(S3Object zip) throws Exception {
+    String key = zip.key().replaceFirst("\\.zip$", ".json");
+    return JSON.readTree(admin.getObjectAsBytes(g -> g.bucket("crashes").key(key)).asByteArray());
+  }
+
+  private static Map<String, byte[]> zipEntries(S3Object zip) throws Exception {
+    byte[] bytes = admin.getObjectAsBytes(g -> g.bucket("crashes").key(zip.key())).asByteArray();
+    Map<String, byte[]> entries = new HashMap<>();
+    try (ZipInputStream in = new ZipInputStream(new ByteArrayInputStream(bytes))) {
+      for (ZipEntry e = in.getNextEntry(); e != null; e = in.getNextEntry()) {
+        entries.put(e.getName(), in.readAllBytes());
+      }
+    }
+    return entries;
+  }
+
+  private static double skipped(String reason) {
+    return agent.metric("coroner_cores_skipped_total{reason=\"" + reason + "\"}");
+  }
+
+  private static boolean exited(Container c) {
+    return !Files.exists(Path.of("/proc", Long.toString(c.pid())));
+  }
+
+  /** Objects in the bucket whose dump came from container {@code c}. */
+  private static List<S3Object> dumpsOf(Container c) {
+    return objects("").stream()
+        .filter(o -> o.key().endsWith(".zip"))
+        .filter(o -> c.id().equals(meta(o).get("container-id")))
+        .toList();
+  }
+
+  private static List<Path> localDumps() throws Exception {
+    try (var files = Files.list(tmp.resolve("dumps"))) {
+      return files.filter(p -> p.getFileName().toString().contains(".zip")).toList();
+    }
+  }
+}
