@@ -91,9 +91,8 @@ final class Composer {
                     pod == null ? null : pod.name(),
                     pod != null
                         ? pod.container()
-                        : proc.containerId() == null
-                            ? "host"
-                            : proc.containerId().substring(0, 12)));
+                        : proc.containerId() == null ? "host" : proc.containerId().substring(0, 12),
+                    pod == null ? null : pod.uid()));
     warnings.forEach(w -> log.info("warning: " + w));
     log.info("reading the core after " + (System.nanoTime() - started) / 1_000_000 + " ms");
     try (Watchdog watchdog = Watchdog.start(settings.timeout(), log)) {

@@ -3,10 +3,12 @@ package dev.coroner.agent.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.coroner.agent.identity.CapturePolicy;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 class AgentConfigTest {
@@ -22,6 +24,37 @@ class AgentConfigTest {
     assertThat(c.s3().pathStyle()).isFalse();
     assertThat(c.s3().keyTemplate()).isEqualTo("{namespace}/{name}.zip");
     assertThat(c.s3().partSize()).isEqualTo(16 << 20);
+    assertThat(c.capture().agentSocket()).isEqualTo(Path.of("/opt/coroner/run/agent.sock"));
+    assertThat(c.identity().criSocket()).as("detected").isNull();
+    assertThat(c.identity().logTailLines()).isEqualTo(500);
+    assertThat(c.identity().policy()).isEqualTo(CapturePolicy.all());
+    assertThat(c.identity().floodMaxCores()).isEqualTo(3);
+    assertThat(c.identity().floodWindow()).isEqualTo(Duration.ofHours(1));
+    assertThat(c.identity().events()).isTrue();
+  }
+
+  @Test
+  void identitySettings() throws Exception {
+    AgentConfig c =
+        AgentConfig.from(
+            Map.of(
+                "CORONER_STORE", "s3://b",
+                "CORONER_PREFIX", "/home/kubernetes/bin/coroner",
+                "CORONER_CRI_SOCKET", "/run/crio/crio.sock",
+                "CORONER_NODE_NAME", " node-7 ",
+                "CORONER_CAPTURE_MODE", "opt-in",
+                "CORONER_NAMESPACES_INCLUDE", "shop, payments",
+                "CORONER_NAMESPACES_EXCLUDE", "kube-system",
+                "CORONER_FLOOD_MAX_CORES", "0",
+                "CORONER_FLOOD_WINDOW", "10m"));
+    assertThat(c.capture().agentSocket())
+        .isEqualTo(Path.of("/home/kubernetes/bin/coroner/run/agent.sock"));
+    assertThat(c.identity().criSocket()).isEqualTo(Path.of("/run/crio/crio.sock"));
+    assertThat(c.identity().nodeName()).isEqualTo("node-7");
+    assertThat(c.identity().policy())
+        .isEqualTo(new CapturePolicy(true, Set.of("shop", "payments"), Set.of("kube-system")));
+    assertThat(c.identity().floodMaxCores()).isZero();
+    assertThat(c.identity().floodWindow()).isEqualTo(Duration.ofMinutes(10));
   }
 
   @Test
@@ -46,7 +79,9 @@ class AgentConfigTest {
                         "CORONER_S3_SSE", "rot13",
                         "CORONER_DUMP_DIR", "relative",
                         "CORONER_S3_KEY", "{namespace}/dump.zip",
-                        "CORONER_METRICS_PORT", "99999")))
+                        "CORONER_METRICS_PORT", "99999",
+                        "CORONER_CAPTURE_MODE", "sometimes",
+                        "CORONER_NAMESPACES_EXCLUDE", "Kube_System")))
         .isInstanceOf(AgentConfig.ConfigException.class)
         .hasMessageContaining("CORONER_STORE must be an s3://bucket/prefix URL: 'gs://bucket'")
         .hasMessageContaining("CORONER_SWEEP_INTERVAL")
@@ -56,7 +91,9 @@ class AgentConfigTest {
         .hasMessageContaining("CORONER_S3_SSE: must be none, aes256 or kms (got 'rot13')")
         .hasMessageContaining("CORONER_DUMP_DIR: must be an absolute path (got 'relative')")
         .hasMessageContaining("CORONER_S3_KEY")
-        .hasMessageContaining("CORONER_METRICS_PORT");
+        .hasMessageContaining("CORONER_METRICS_PORT")
+        .hasMessageContaining("CORONER_CAPTURE_MODE: must be opt-out or opt-in (got 'sometimes')")
+        .hasMessageContaining("'Kube_System' is not a namespace name");
   }
 
   @Test

@@ -93,7 +93,7 @@ public final class CaptureOptions {
       paramLabel = "TEMPLATE",
       description =
           "Dump name; fields: {uuid} {timestamp} {hostname} {exe} {pid} {signal}"
-              + " {namespace} {pod} {container} (default: ${DEFAULT-VALUE}).",
+              + " {namespace} {pod} {container} {pod_uid} (default: ${DEFAULT-VALUE}).",
       defaultValue = NameTemplate.DEFAULT,
       converter = TemplateConverter.class)
   NameTemplate nameTemplate;

@@ -16,7 +16,8 @@ public record NameFields(
     int signal,
     String namespace,
     String pod,
-    String container) {
+    String container,
+    String podUid) {
 
   /** Field name to value; a missing (null) value stays null and is named "unknown". */
   Map<String, String> asMap() {
@@ -30,6 +31,7 @@ public record NameFields(
     m.put("namespace", namespace);
     m.put("pod", pod);
     m.put("container", container);
+    m.put("pod_uid", podUid);
     return m;
   }
 }

@@ -16,7 +16,16 @@ public final class NameTemplate {
   /** Fields a template may use. */
   public static final Set<String> FIELDS =
       Set.of(
-          "uuid", "timestamp", "hostname", "exe", "pid", "signal", "namespace", "pod", "container");
+          "uuid",
+          "timestamp",
+          "hostname",
+          "exe",
+          "pid",
+          "signal",
+          "namespace",
+          "pod",
+          "container",
+          "pod_uid");
 
   private static final int MAX_VALUE_LENGTH = 63;
   private static final int MAX_NAME_LENGTH = 200;

@@ -13,7 +13,7 @@ import java.net.URI;
  * @param pathStyle path-style addressing ({@code http://host/bucket/key}), which most non-AWS
  *     servers need
  * @param keyTemplate the object key under the prefix; fields {@code {namespace}}, {@code {pod}},
- *     {@code {node}}, {@code {name}}, {@code {uuid}}
+ *     {@code {container}}, {@code {pod_uid}}, {@code {node}}, {@code {name}}, {@code {uuid}}
  * @param encryption server-side encryption: {@code none}, {@code aes256} (SSE-S3) or {@code kms}
  * @param kmsKeyId the KMS key for {@code kms}, or null for the bucket's default key
  * @param partSize bytes per multipart part

@@ -394,6 +394,8 @@ public final class S3Store implements Store, AutoCloseable {
         .keyTemplate()
         .replace("{namespace}", safe(namespace))
         .replace("{pod}", safe(pod))
+        .replace("{container}", safe(info.pod() == null ? null : info.pod().container()))
+        .replace("{pod_uid}", safe(info.pod() == null ? null : info.pod().uid()))
         .replace("{node}", safe(info.nodeHostname()))
         .replace("{uuid}", info.uuid())
         .replace("{name}", info.name());

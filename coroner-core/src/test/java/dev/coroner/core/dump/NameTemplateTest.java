@@ -16,7 +16,8 @@ class NameTemplateTest {
           4,
           "default",
           "node-crasher",
-          "app");
+          "app",
+          "0c1f7b4e-5d2a-4c3b-9e8f-112233445566");
 
   @Test
   void defaultTemplateGivesTheSeedsName() {
@@ -26,14 +27,16 @@ class NameTemplateTest {
 
   @Test
   void everyFieldCanBeUsed() {
-    var t = NameTemplate.parse("{namespace}_{pod}_{container}_{uuid}_{exe}_{signal}");
+    var t = NameTemplate.parse("{namespace}_{pod}_{container}_{pod_uid}_{uuid}_{exe}_{signal}");
     assertThat(t.format(SEED))
-        .isEqualTo("default_node-crasher_app_a686e8f6-1b46-4e71-9d1a-3c65079ca686_node_4");
+        .isEqualTo(
+            "default_node-crasher_app_0c1f7b4e-5d2a-4c3b-9e8f-112233445566"
+                + "_a686e8f6-1b46-4e71-9d1a-3c65079ca686_node_4");
   }
 
   @Test
   void valuesAreMadeSafeForAFileName() {
-    var fields = new NameFields("u", 1, "../../etc", "Web Content/x", 1, 11, null, "", "c");
+    var fields = new NameFields("u", 1, "../../etc", "Web Content/x", 1, 11, null, "", "c", null);
     String name = NameTemplate.parse("{uuid}-{hostname}-{exe}-{namespace}-{pod}").format(fields);
     assertThat(name).isEqualTo("u-.._.._etc-Web_Content_x-unknown-unknown");
     assertThat(name).doesNotContain("/");
@@ -41,7 +44,7 @@ class NameTemplateTest {
 
   @Test
   void longValuesAreCapped() {
-    var fields = new NameFields("u", 1, "h".repeat(500), "e", 1, 6, "n", "p", "c");
+    var fields = new NameFields("u", 1, "h".repeat(500), "e", 1, 6, "n", "p", "c", "u");
     String name = NameTemplate.parse(NameTemplate.DEFAULT).format(fields);
     assertThat(name.length()).isLessThanOrEqualTo(200);
     assertThat(name).startsWith("u-dump-1-" + "h".repeat(63) + "-e-1-6");
