@@ -64,6 +64,14 @@ public final class AgentMetrics {
           .help("Age of the oldest dump waiting for upload")
           .register(registry);
 
+  /** Kubernetes Events on crashed pods by result: ok, failed (API), dropped (queue full). */
+  public final Counter events =
+      Counter.builder()
+          .name("coroner_events_total")
+          .help("Kubernetes Events posted on crashed pods, by result")
+          .labelNames("result")
+          .register(registry);
+
   public AgentMetrics() {
     JvmMetrics.builder().register(registry);
   }
