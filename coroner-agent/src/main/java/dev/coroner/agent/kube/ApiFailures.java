@@ -2,10 +2,12 @@ package dev.coroner.agent.kube;
 
 import io.fabric8.kubernetes.api.model.Status;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import java.io.IOException;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
+import java.util.StringJoiner;
 import java.util.regex.Pattern;
 
 /** Describes failed API calls without credentials, and says which kind is new enough to log. */
@@ -38,7 +40,9 @@ final class ApiFailures {
     return root(failure).getClass().getName();
   }
 
-  /** What went wrong, for a log line: the API's status message or the innermost exception's. */
+  /**
+   * What went wrong, for a log line: the API's status message, or the exceptions fabric8 wrapped.
+   */
   static String describe(Throwable failure) {
     String text;
     if (failure instanceof KubernetesClientException k && k.getCode() > 0) {
@@ -46,9 +50,19 @@ final class ApiFailures {
       String message = status != null ? status.getMessage() : null;
       text = "HTTP " + k.getCode() + (message != null ? " " + message : "");
     } else {
-      Throwable root = root(failure);
-      String message = root.getMessage();
-      text = root.getClass().getSimpleName() + (message != null ? " " + message : "");
+      // fabric8 wraps the JDK's errors twice; the names below say what happened, for example
+      // "ConnectException, UnresolvedAddressException" for a server name that does not resolve.
+      StringJoiner chain = new StringJoiner(", ");
+      for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+        boolean wrapper =
+            t instanceof KubernetesClientException
+                || (t.getClass() == IOException.class && t.getMessage() == null);
+        if (!wrapper) {
+          chain.add(
+              t.getClass().getSimpleName() + (t.getMessage() != null ? " " + t.getMessage() : ""));
+        }
+      }
+      text = chain.length() > 0 ? chain.toString() : root(failure).getClass().getSimpleName();
     }
     return USER_INFO.matcher(text).replaceAll("://***@");
   }
