@@ -107,14 +107,14 @@ class PodOwnersTest {
   void silentApiFallsBackAfterTheRequestTimeout() throws Exception {
     PodRef pod = new PodRef("shop", "db-0", "uid-db");
     try (DeadApis.Silent silent = new DeadApis.Silent();
-        KubernetesClient hanging = silent.client(500)) {
+        KubernetesClient hanging = silent.client(2000)) {
       PodOwners owners = new PodOwners(hanging);
       assertTimeout(
-          Duration.ofSeconds(3),
+          Duration.ofSeconds(5),
           () -> assertThat(owners.workloadKey(pod)).isEqualTo("shop/pod/db-0"));
-      // Within the quiet period nobody waits for the API again.
+      // Within the quiet period nobody waits for the API again (it would take 2 s).
       assertTimeout(
-          Duration.ofMillis(100),
+          Duration.ofMillis(1000),
           () -> assertThat(owners.workloadKey(pod)).isEqualTo("shop/pod/db-0"));
     }
   }
