@@ -87,6 +87,14 @@ public final class AgentMetrics {
           .classicUpperBounds(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2)
           .register(registry);
 
+  /** Kubernetes Events on crashed pods by result: ok, failed (API), dropped (queue full). */
+  public final Counter events =
+      Counter.builder()
+          .name("coroner_events_total")
+          .help("Kubernetes Events posted on crashed pods, by result")
+          .labelNames("result")
+          .register(registry);
+
   public AgentMetrics() {
     JvmMetrics.builder().register(registry);
   }
