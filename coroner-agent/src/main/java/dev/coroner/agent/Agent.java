@@ -7,17 +7,23 @@ import dev.coroner.agent.identity.CrashTriage;
 import dev.coroner.agent.identity.FloodControl;
 import dev.coroner.agent.identity.IdentityServer;
 import dev.coroner.agent.identity.RuntimeLookup;
+import dev.coroner.agent.kube.KubeClients;
+import dev.coroner.agent.kube.PodEvents;
+import dev.coroner.agent.kube.PodOwners;
+import dev.coroner.agent.kube.PodRef;
 import dev.coroner.agent.metrics.AgentMetrics;
 import dev.coroner.agent.metrics.HealthServer;
 import dev.coroner.agent.upload.Backoff;
 import dev.coroner.agent.upload.DumpUploader;
 import dev.coroner.agent.watch.DumpWatcher;
 import dev.coroner.core.dump.DumpInfo;
+import dev.coroner.core.dump.Signals;
 import dev.coroner.core.install.ComposerPayload;
 import dev.coroner.core.install.InstallException;
 import dev.coroner.core.install.InstallOptions;
 import dev.coroner.core.install.NodeSetup;
 import dev.coroner.core.store.S3Store;
+import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -54,6 +60,8 @@ public final class Agent implements AutoCloseable {
   private RuntimeLookup runtime;
   private CrashTriage triage;
   private IdentityServer identity;
+  private KubernetesClient kube;
+  private PodEvents events;
 
   public Agent(AgentConfig config) {
     this.config = config;
@@ -80,7 +88,8 @@ public final class Agent implements AutoCloseable {
     store = S3Store.open(config.store(), config.s3());
     uploader =
         new DumpUploader(store, metrics, new Backoff(config.retryBase(), config.retryMax()))
-            .enrichWith(this::fillInPod);
+            .enrichWith(this::fillInPod)
+            .onNewDump(this::announce);
     watcher = new DumpWatcher(config.dumpDir(), uploader::offer);
     watcher.start(config.sweepInterval());
     gauges.scheduleWithFixedDelay(this::updateBacklog, 0, 5, TimeUnit.SECONDS);
@@ -90,6 +99,27 @@ public final class Agent implements AutoCloseable {
 
   private void startIdentity() throws IOException {
     AgentConfig.Identity id = config.identity();
+    // In a cluster: Events on crashed pods, and pod owners as flood-control workloads. The
+    // environment says whether there is a cluster (service host or kubeconfig).
+    kube = KubeClients.connect(System.getenv()).orElse(null);
+    if (kube != null && id.events()) {
+      String node = id.nodeName() != null ? id.nodeName() : "unknown";
+      events =
+          new PodEvents(
+              kube,
+              node,
+              PodEvents.DEFAULT_QUEUE,
+              r -> metrics.events.labelValues(r.label()).inc());
+    }
+    PodOwners owners = kube != null ? new PodOwners(kube) : PodOwners.offline();
+    if (kube != null) {
+      LOG.info(
+          "Kubernetes API at {}: events {}, flood control per pod owner",
+          kube.getMasterUrl(),
+          events != null ? "on" : "off (CORONER_EVENTS=false)");
+    } else {
+      LOG.info("no Kubernetes API configured: no events, flood control per pod");
+    }
     runtime =
         new RuntimeLookup(
             Path.of("/"),
@@ -104,8 +134,23 @@ public final class Agent implements AutoCloseable {
             new CrashTriage.Rules(
                 id.policy(),
                 new FloodControl(id.floodMaxCores(), id.floodWindow(), Clock.systemUTC()),
-                CrashTriage::containerWorkload),
+                pod ->
+                    // Flood control counts per pod owner (a Deployment's pods together); the
+                    // container is part of the key so that a sidecar's crashes count apart.
+                    owners.workloadKey(new PodRef(pod.namespace(), pod.name(), pod.uid()))
+                        + "/"
+                        + pod.container()),
             metrics);
+    if (events != null) {
+      PodEvents e = events;
+      triage.onSkip(
+          (pod, crash, reason) ->
+              e.coreDumpSkipped(
+                  new PodRef(pod.namespace(), pod.name(), pod.uid()),
+                  reason,
+                  Signals.name(crash.signal()),
+                  crash.exe()));
+    }
     identity = IdentityServer.start(config.prefix().resolve(AgentConfig.AGENT_SOCKET), triage);
     try {
       LOG.info("container runtime: {}", runtime.describe());
@@ -123,6 +168,22 @@ public final class Agent implements AutoCloseable {
     }
     ContainerMetadata meta = triage.identify(info.process().containerId());
     return meta == null ? info : info.withPod(triage.podInfo(meta));
+  }
+
+  /** Posts {@code CoreDumped} on the crashed pod when its dump first shows up. */
+  private void announce(DumpInfo info) {
+    if (events == null || info.pod() == null) {
+      return;
+    }
+    String reason = info.integrity().reason();
+    if (reason != null && reason.startsWith("flood:")) {
+      return; // CoreDumpSkipped went out when the crash was triaged
+    }
+    events.coreDumped(
+        new PodRef(info.pod().namespace(), info.pod().name(), info.pod().uid()),
+        info.process().signalName(),
+        info.process().exe(),
+        info.name());
   }
 
   private NodeSetup nodeSetup() {
@@ -182,6 +243,12 @@ public final class Agent implements AutoCloseable {
     }
     if (runtime != null) {
       runtime.close();
+    }
+    if (events != null) {
+      events.close();
+    }
+    if (kube != null) {
+      kube.close();
     }
     if (http != null) {
       http.close();

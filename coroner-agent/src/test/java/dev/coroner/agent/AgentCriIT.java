@@ -11,6 +11,10 @@ import dev.coroner.agent.cri.ContainerdHarness.ContainerSpec;
 import dev.coroner.agent.cri.ContainerdHarness.Pod;
 import dev.coroner.core.install.InstallOptions;
 import dev.coroner.core.install.KernelSettings;
+import io.fabric8.kubernetes.api.model.Event;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import java.io.ByteArrayInputStream;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
@@ -41,9 +45,17 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  * server (s3proxy). Covers pod identity across namespaces, the opt-out label, flood control, and a
  * runtime that cannot be reached. The kernel settings, pods and containerd are restored or removed
  * whatever happens.
+ *
+ * <p>Kubernetes' API server cannot run on this machine, so the Events the agent posts go to
+ * fabric8's mock server in CRUD mode, for that one boundary; the agent reaches it through a
+ * kubeconfig, as it would reach a real cluster.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@EnableKubernetesMockClient(crud = true, https = false)
 class AgentCriIT {
+  static KubernetesMockServer api;
+  static KubernetesClient apiClient;
+
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final int FLOOD_MAX = 2;
   private static final String CRASH = "/app/crashing-nodejs-app/index.js";
@@ -64,6 +76,17 @@ class AgentCriIT {
     s3 = new S3Server(Files.createDirectory(tmp.resolve("blobs")));
     admin = s3.client();
     admin.createBucket(b -> b.bucket("crashes"));
+    Files.writeString(
+        tmp.resolve("kubeconfig"),
+        """
+        apiVersion: v1
+        kind: Config
+        clusters: [{name: mock, cluster: {server: "%s"}}]
+        users: [{name: agent, user: {token: agent-token}}]
+        contexts: [{name: mock, context: {cluster: mock, user: agent}}]
+        current-context: mock
+        """
+            .formatted(api.url("/")));
     agent = startAgent(harness.socket().toString());
   }
 
@@ -85,7 +108,9 @@ class AgentCriIT {
                 "CORONER_FLOOD_MAX_CORES",
                 Integer.toString(FLOOD_MAX),
                 "CORONER_LOG_TAIL_LINES",
-                "50"));
+                "50",
+                "KUBECONFIG",
+                tmp.resolve("kubeconfig").toString()));
     assertThat(a.ready()).as(String.join("\n", a.log())).isTrue();
     return a;
   }
@@ -99,6 +124,10 @@ class AgentCriIT {
   static void stop() throws Exception {
     try {
       if (agent != null) {
+        // On a failure, what the agent complained about is the first thing to read.
+        agent.log().stream()
+            .filter(l -> l.contains("\"WARN\"") || l.contains("\"ERROR\""))
+            .forEach(l -> System.out.println("agent: " + l));
         agent.close();
       }
       if (admin != null) {
@@ -146,6 +175,17 @@ class AgentCriIT {
           .contains("{} hello world")
           .doesNotContain(" stdout F ");
       assertThat(zip.keySet()).anyMatch(e -> e.endsWith(".core.zst"));
+      Event dumped =
+          await()
+              .atMost(Duration.ofSeconds(30))
+              .until(() -> events(c.pod().namespace(), "CoreDumped"), l -> !l.isEmpty())
+              .get(0);
+      assertThat(dumped.getInvolvedObject().getUid()).isEqualTo(c.pod().uid());
+      assertThat(dumped.getInvolvedObject().getName()).isEqualTo("web");
+      assertThat(dumped.getMessage())
+          .contains("node")
+          .contains("SIGTRAP")
+          .contains(meta.get("name"));
     }
   }
 
@@ -157,6 +197,15 @@ class AgentCriIT {
     await().atMost(Duration.ofSeconds(60)).until(() -> skipped("policy") == before + 1);
     await().atMost(Duration.ofSeconds(30)).until(() -> exited(c));
     assertThat(agent.log()).anyMatch(l -> l.contains("opted out with coroner.io/capture=false"));
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(
+            () ->
+                events("team-a", "CoreDumpSkipped").stream()
+                    .anyMatch(
+                        e ->
+                            e.getInvolvedObject().getName().equals("private")
+                                && e.getMessage().contains("opted out")));
     // Had the composer written anything, the agent would upload it within these seconds.
     await()
         .during(Duration.ofSeconds(5))
@@ -214,6 +263,12 @@ class AgentCriIT {
     }
     assertThat(withCore).isEqualTo(FLOOD_MAX);
     assertThat(metadataOnly).isEqualTo(crashes - FLOOD_MAX);
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> events("team-c", "CoreDumpSkipped").size() == crashes - FLOOD_MAX);
+    assertThat(events("team-c", "CoreDumpSkipped"))
+        .allMatch(e -> e.getMessage().contains("flood: team-c/pod/looper/app already kept 2"));
+    assertThat(events("team-c", "CoreDumped")).hasSize(FLOOD_MAX);
   }
 
   @Test
@@ -255,6 +310,12 @@ class AgentCriIT {
             () -> objects(prefix).stream().filter(o -> o.key().endsWith(".zip")).findFirst(),
             o -> o.isPresent())
         .orElseThrow();
+  }
+
+  private static List<Event> events(String namespace, String reason) {
+    return apiClient.v1().events().inNamespace(namespace).list().getItems().stream()
+        .filter(e -> reason.equals(e.getReason()))
+        .toList();
   }
 
   /** The object's coroner metadata, decoded (values travel URL-encoded in x-amz-meta-*). */

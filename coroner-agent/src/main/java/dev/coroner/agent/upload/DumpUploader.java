@@ -16,6 +16,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -44,6 +45,7 @@ public final class DumpUploader implements AutoCloseable {
   private final Map<Path, Integer> failures = new ConcurrentHashMap<>();
 
   private UnaryOperator<DumpInfo> enricher = UnaryOperator.identity();
+  private Consumer<DumpInfo> onNewDump = info -> {};
 
   public DumpUploader(S3Store store, AgentMetrics metrics, Backoff backoff) {
     this.store = store;
@@ -57,6 +59,12 @@ public final class DumpUploader implements AutoCloseable {
    */
   public DumpUploader enrichWith(UnaryOperator<DumpInfo> enricher) {
     this.enricher = enricher;
+    return this;
+  }
+
+  /** Told once per dump, at its first upload attempt (for the {@code CoreDumped} Event). */
+  public DumpUploader onNewDump(Consumer<DumpInfo> listener) {
+    this.onNewDump = listener;
     return this;
   }
 
@@ -93,9 +101,16 @@ public final class DumpUploader implements AutoCloseable {
     MDC.put("dump", info.uuid());
     MDC.put("namespace", info.pod() == null ? "" : info.pod().namespace());
     try {
-      if (failures.getOrDefault(zip, 0) == 0 && info.integrity().truncated()) {
-        metrics.truncated.labelValues(reasonWord(info.integrity().reason())).inc();
-        LOG.warn("dump {} is truncated: {}", info.name(), info.integrity().reason());
+      if (failures.getOrDefault(zip, 0) == 0) {
+        if (info.integrity().truncated()) {
+          metrics.truncated.labelValues(reasonWord(info.integrity().reason())).inc();
+          LOG.warn("dump {} is truncated: {}", info.name(), info.integrity().reason());
+        }
+        try {
+          onNewDump.accept(info);
+        } catch (RuntimeException e) {
+          LOG.warn("announcing dump {} failed: {}", info.name(), e.toString());
+        }
       }
       LOG.info("uploading {} ({} bytes)", zip.getFileName(), Files.size(zip));
       S3Store.Uploaded up = store.upload(zip, info);
