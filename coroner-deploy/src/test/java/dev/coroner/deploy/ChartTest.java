@@ -73,6 +73,9 @@ class ChartTest {
     assertSamePath("prefix", "/opt/coroner", "DirectoryOrCreate");
     assertSamePath("dumps", "/var/lib/coroner/dumps", "DirectoryOrCreate");
     assertSamePath("runtime", "/run/containerd", "Directory");
+    // The runtime names container logs by host path; the agent reads their tails, never writes.
+    assertSamePath("pod-logs", "/var/log/pods", "DirectoryOrCreate");
+    assertThat(DEFAULTS.mount("pod-logs").getReadOnly()).isTrue();
     assertThat(DEFAULTS.env("CORONER_PREFIX")).isEqualTo("/opt/coroner");
     assertThat(DEFAULTS.env("CORONER_DUMP_DIR")).isEqualTo("/var/lib/coroner/dumps");
     assertThat(DEFAULTS.env("CORONER_CRI_SOCKET")).isEqualTo("/run/containerd/containerd.sock");
