@@ -5,10 +5,13 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.coroner.agent.config.AgentConfig;
 import dev.coroner.agent.cri.ContainerdHarness;
 import dev.coroner.agent.cri.ContainerdHarness.Container;
 import dev.coroner.agent.cri.ContainerdHarness.ContainerSpec;
 import dev.coroner.agent.cri.ContainerdHarness.Pod;
+import dev.coroner.core.dump.DumpArchive;
+import dev.coroner.core.dump.DumpInfo;
 import dev.coroner.core.install.InstallOptions;
 import dev.coroner.core.install.KernelSettings;
 import io.fabric8.kubernetes.api.model.Event;
@@ -16,7 +19,10 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import java.io.ByteArrayInputStream;
+import java.net.StandardProtocolFamily;
 import java.net.URLDecoder;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.ServerSocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -42,9 +48,9 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  * Who crashed, end to end on real parts: a real containerd (the harness plays kubelet), the example
  * app crashing on the real kernel inside containers, the composer the agent installed asking the
  * agent over its socket, the agent asking containerd over CRI, and the dumps reaching a real S3
- * server (s3proxy). Covers pod identity across namespaces, the opt-out label, flood control, and a
- * runtime that cannot be reached. The kernel settings, pods and containerd are restored or removed
- * whatever happens.
+ * server (s3proxy). Covers pod identity across namespaces, the opt-out label, flood control, a
+ * runtime that cannot be reached, and an agent that never answers. The kernel settings, pods and
+ * containerd are restored or removed whatever happens.
  *
  * <p>Kubernetes' API server cannot run on this machine, so the Events the agent posts go to
  * fabric8's mock server in CRUD mode, for that one boundary; the agent reaches it through a
@@ -287,6 +293,36 @@ class AgentCriIT {
     assertThat(zipEntries(object).keySet()).anyMatch(e -> e.endsWith(".core.zst"));
     assertThat(agent.metric("coroner_identity_lookups_total{result=\"unavailable\"}"))
         .isGreaterThanOrEqualTo(1);
+  }
+
+  @Test
+  @Order(5)
+  void anAgentThatNeverAnswersCostsTheTimeoutAndNothingElse() throws Exception {
+    // The agent dies (kill -9: core_pattern stays set) and something holds its socket without
+    // ever answering: the composer must give up after its timeout and keep the whole dump.
+    agent.kill();
+    Path socket = tmp.resolve("p").resolve(AgentConfig.AGENT_SOCKET);
+    Files.deleteIfExists(socket);
+    try (ServerSocketChannel silent = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+      silent.bind(UnixDomainSocketAddress.of(socket));
+      Container c = crashIn("team-e", "web", Map.of(), 0);
+      Path zip =
+          await()
+              .atMost(Duration.ofSeconds(60))
+              .until(
+                  () -> localDumps().stream().filter(p -> p.toString().endsWith(".zip")).toList(),
+                  l -> !l.isEmpty())
+              .get(0);
+      try (DumpArchive dump = DumpArchive.open(zip)) {
+        DumpInfo info = dump.info();
+        assertThat(info.process().containerId()).isEqualTo(c.id());
+        assertThat(info.pod()).as("no answer, no pod").isNull();
+        assertThat(info.composer().warnings())
+            .anyMatch(w -> w.startsWith("pod identity unknown: no answer within 1000 ms"));
+        assertThat(info.integrity().truncated()).isFalse();
+        assertThat(info.composer().durationMs()).isGreaterThanOrEqualTo(1000);
+      }
+    }
   }
 
   private Container crashIn(String ns, String name, Map<String, String> labels, int restarts)
