@@ -1,7 +1,9 @@
 package dev.coroner.composer;
 
+import dev.coroner.core.dump.DumpInfo.PodInfo;
 import dev.coroner.core.identity.CrashQuery;
 import dev.coroner.core.identity.CrashVerdict;
+import dev.coroner.core.identity.Decision;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
@@ -13,6 +15,7 @@ import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
 
 /**
  * Asks the node agent, over its unix socket, who the crashed container belongs to and what to keep.
@@ -33,6 +36,28 @@ final class AgentClient {
   private static final int MAX_REPLY = 4 << 20;
 
   private AgentClient() {}
+
+  /**
+   * Loads and runs once what {@link #ask} needs (unix socket channels, the selector, the wire
+   * format), so that neither the dying process nor the agent's deadline pays for class loading. Run
+   * on the prewarm thread; the installer's training run puts these classes in the archive.
+   */
+  static void warmUp() {
+    try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX);
+        Selector selector = Selector.open()) {
+      ch.configureBlocking(false);
+      ch.register(selector, SelectionKey.OP_READ);
+      selector.selectNow();
+      UnixDomainSocketAddress.of("/");
+    } catch (IOException e) {
+      // warming only
+    }
+    PodInfo pod =
+        new PodInfo("ns", "pod", "uid", "c", "img", "sha256:0", 0, "n", Map.of("k", "v"), Map.of());
+    String text = new CrashVerdict(Decision.CAPTURE, null, pod, "log").encode();
+    CrashVerdict.decode(new String(text.getBytes(StandardCharsets.UTF_8), StandardCharsets.UTF_8));
+    CrashQuery.decode(new CrashQuery("u", "0".repeat(64), 1, "e", 6).encode());
+  }
 
   static CrashVerdict ask(Path socket, CrashQuery query, Duration timeout)
       throws NoAnswerException {

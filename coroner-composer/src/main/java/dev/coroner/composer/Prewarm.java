@@ -8,7 +8,8 @@ import java.util.concurrent.CompletableFuture;
  * Initialises the expensive parts of a capture on a second thread while the main thread reads the
  * settings and /proc: the JDK's security providers behind {@code
  * MessageDigest.getInstance("SHA-256")} take 20-30 ms on first use, and zstd-jni loads its native
- * library. Both would otherwise stall the dying process.
+ * library. Both would otherwise stall the dying process, as would loading the classes that ask the
+ * node agent who crashed.
  */
 final class Prewarm {
   /** 4 MiB: measured to bring the first 48 MiB core from 115 to 90 ms; more did not help. */
@@ -26,6 +27,9 @@ final class Prewarm {
         new Thread(
             () -> {
               try {
+                // First what is needed first: the question to the node agent comes right after
+                // /proc is read, the digest only when the core is.
+                AgentClient.warmUp();
                 digest.complete(CoreCopier.sha256());
                 Zstd.defaultCompressionLevel();
                 // Get SHA-256 compiled by C2 (which uses the CPU's SHA instructions) before the

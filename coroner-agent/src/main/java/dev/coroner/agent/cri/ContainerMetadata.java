@@ -69,6 +69,25 @@ public record ContainerMetadata(
         name);
   }
 
+  /** The same metadata with another log tail. */
+  public ContainerMetadata withLogTail(List<String> lines) {
+    return new ContainerMetadata(
+        containerId,
+        containerName,
+        image,
+        imageRef,
+        podName,
+        podNamespace,
+        podUid,
+        podLabels,
+        podAnnotations,
+        containerLabels,
+        restartCount,
+        lines,
+        logPath,
+        nodeName);
+  }
+
   /** The {@code sha256:...} part of {@link #imageRef}, or null if it holds no digest. */
   public String imageDigest() {
     if (imageRef == null) {

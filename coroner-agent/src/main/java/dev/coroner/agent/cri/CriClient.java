@@ -263,6 +263,14 @@ public final class CriClient implements AutoCloseable {
     return Path.of(pod.logDirectory()).resolve(path).toString();
   }
 
+  /**
+   * The last {@code lines} lines of a container's log, read now (no RPC): for metadata looked up
+   * earlier, whose log has grown since.
+   */
+  public List<String> logTail(ContainerMetadata container, int lines) {
+    return logTail(container.logPath(), lines);
+  }
+
   private List<String> logTail(String logPath, int lines) {
     if (logPath == null || lines <= 0) {
       return List.of();

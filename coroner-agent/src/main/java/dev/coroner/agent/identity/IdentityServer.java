@@ -98,12 +98,21 @@ public final class IdentityServer implements AutoCloseable {
           return;
         }
       }
+      long received = System.nanoTime();
       CrashQuery query = CrashQuery.decode(in.toString(StandardCharsets.UTF_8));
       CrashVerdict verdict = triage.decide(query);
       ByteBuffer out = ByteBuffer.wrap(verdict.encode().getBytes(StandardCharsets.UTF_8));
       while (out.hasRemaining()) {
         client.write(out);
       }
+      LOG.info(
+          "crash of {} (pid {}, container {}): {}, pod {}; answered in {} ms",
+          query.exe(),
+          query.hostPid(),
+          query.containerId().substring(0, 12),
+          verdict.decision().id(),
+          verdict.pod() == null ? "unknown" : verdict.pod().qualifiedName(),
+          (System.nanoTime() - received) / 1_000_000);
     } catch (IOException e) {
       // The composer gave up (its deadline passed) or died: it captures without us.
       LOG.warn("identity socket: the composer left before the answer: {}", e.toString());

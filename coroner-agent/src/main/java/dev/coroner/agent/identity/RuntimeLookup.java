@@ -6,18 +6,39 @@ import dev.coroner.agent.cri.CriException;
 import dev.coroner.agent.cri.CriSockets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
  * The container runtime as {@link CrashTriage} asks it. The socket is found at the first crash
  * rather than at start, so an agent that starts before the runtime (node boot) still finds it.
+ *
+ * <p>What the runtime says about a container (pod, image, labels, restart count) never changes for
+ * that container ID, so it is remembered: the next crash of the same container (a crash loop, or a
+ * process that forks and crashes) costs a read of its log instead of two RPCs made while the node
+ * is busy writing a core.
  */
 public final class RuntimeLookup implements CrashTriage.Lookup, AutoCloseable {
+  private static final int MAX_KNOWN = 1024;
+
   private final Path hostRoot;
   private final Optional<String> configured;
   private final int logTailLines;
   private final Duration timeout;
   private CriClient client;
+  private final Map<String, ContainerMetadata> known =
+      Collections.synchronizedMap(
+          new LinkedHashMap<>(16, 0.75f, true) {
+            private static final long serialVersionUID = 1L;
+
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<String, ContainerMetadata> eldest) {
+              return size() > MAX_KNOWN;
+            }
+          });
 
   /**
    * @param configured the runtime's socket, or empty to detect it
@@ -34,7 +55,14 @@ public final class RuntimeLookup implements CrashTriage.Lookup, AutoCloseable {
 
   @Override
   public ContainerMetadata lookup(String containerId) throws CriException {
-    return client().lookup(containerId, logTailLines, timeout);
+    CriClient c = client();
+    ContainerMetadata seen = known.get(containerId);
+    if (seen != null) {
+      return seen.withLogTail(c.logTail(seen, logTailLines));
+    }
+    ContainerMetadata fresh = c.lookup(containerId, logTailLines, timeout);
+    known.put(containerId, fresh.withLogTail(List.of()));
+    return fresh;
   }
 
   /** The runtime's name and version, connecting now: for start-up logs. */
