@@ -33,7 +33,8 @@ import picocli.CommandLine.Spec;
       "Copy a dump to a directory and verify its core against the sha256 in dump-info.",
       "",
       "With --extract, lay it out as NAME/NAME.core (the raw core, byte for byte what the",
-      "kernel gave) plus NAME/dump-info.json and NAME/proc/*. Files are 0600: cores hold secrets."
+      "kernel gave) plus NAME/dump-info.json, NAME/proc/* and, for a container, NAME/container.log",
+      "(the tail of its log at the crash). Files are 0600: cores hold secrets."
     })
 public final class GetCommand implements Callable<Integer> {
   @Spec CommandSpec spec;

@@ -77,8 +77,20 @@ public final class InfoCommand implements Callable<Integer> {
     r.add("Hostname", i.hostname());
     r.add("Node", i.nodeHostname());
     if (i.pod() != null) {
-      r.add("Pod", i.pod().qualifiedName() + " (uid " + i.pod().uid() + ")");
-      r.add("Container", i.pod().container() + ", image " + i.pod().image());
+      var pod = i.pod();
+      r.add("Pod", pod.qualifiedName() + " (uid " + pod.uid() + ")");
+      r.add(
+          "Container",
+          pod.container()
+              + (pod.restartCount() == null ? "" : ", " + pod.restartCount() + " restarts before"));
+      r.add(
+          "Image", pod.image() + (pod.imageDigest() == null ? "" : " (" + pod.imageDigest() + ")"));
+      if (pod.node() != null) {
+        r.add("Kubernetes node", pod.node());
+      }
+      pod.labels().forEach((k, v) -> r.add("Label", k + "=" + v));
+    } else if (p.containerId() != null) {
+      r.add("Pod", "unknown (the container runtime did not answer in time)");
     }
     r.add("Container ID", p.containerId() == null ? "none (host process)" : p.containerId());
     r.add(
@@ -101,6 +113,11 @@ public final class InfoCommand implements Callable<Integer> {
             : "yes" + (i.core().expectedSize() != null ? " (size matches the ELF headers)" : ""));
     r.add("Core limit", p.coreLimit());
     r.add("Files", String.join(", ", i.files()));
+    if (i.files().contains("container.log")) {
+      r.add(
+          "Container log",
+          "container.log; read it with: coroner get " + dump.name() + " --extract");
+    }
     r.add("Composer", i.composer().version() + ", " + i.composer().durationMs() + " ms");
     for (String w : i.composer().warnings()) {
       r.add("Warning", w);

@@ -63,6 +63,41 @@ public class DumpInfoTest {
   }
 
   @Test
+  void aFullPodRoundTrips() throws IOException {
+    DumpInfo info =
+        sample()
+            .withPod(
+                new DumpInfo.PodInfo(
+                    "shop",
+                    "web-7d9f",
+                    "uid-9",
+                    "app",
+                    "registry/app:1",
+                    "sha256:" + "e".repeat(64),
+                    4,
+                    "node-1",
+                    java.util.Map.of("app.kubernetes.io/name", "web", "quote", "a\"b"),
+                    java.util.Map.of("coroner.io/capture", "true")));
+    String json = info.toJson();
+    assertThat(DumpInfoJson.parse(json.getBytes(StandardCharsets.UTF_8))).isEqualTo(info);
+    JsonNode pod = new ObjectMapper().readTree(json).get("pod");
+    assertThat(pod.get("image_digest").asText()).startsWith("sha256:eee");
+    assertThat(pod.get("restart_count").asInt()).isEqualTo(4);
+    assertThat(pod.get("labels").get("quote").asText()).isEqualTo("a\"b");
+  }
+
+  @Test
+  void aDumpWithoutTheNewPodFieldsStillReads() throws IOException {
+    String old =
+        sample().toJson().replaceAll(",\\s*\"image_digest\"[\\s\\S]*?\"annotations\": \\{\\}", "");
+    assertThat(old).doesNotContain("image_digest").contains("\"image\": \"example:1\"");
+    DumpInfo read = DumpInfoJson.parse(old.getBytes(StandardCharsets.UTF_8));
+    assertThat(read.pod().labels()).isEmpty();
+    assertThat(read.pod().restartCount()).isNull();
+    assertThat(read).isEqualTo(sample());
+  }
+
+  @Test
   void jsonHasTheDocumentedFieldNames() throws IOException {
     JsonNode json = new ObjectMapper().readTree(sample().toJson());
     assertThat(json.get("schema_version").asInt()).isEqualTo(1);
