@@ -137,19 +137,13 @@ public final class Agent implements AutoCloseable {
                 pod ->
                     // Flood control counts per pod owner (a Deployment's pods together); the
                     // container is part of the key so that a sidecar's crashes count apart.
-                    owners.workloadKey(new PodRef(pod.namespace(), pod.name(), pod.uid()))
-                        + "/"
-                        + pod.container()),
+                    owners.workloadKey(PodRef.of(pod)) + "/" + pod.container()),
             metrics);
     if (events != null) {
       PodEvents e = events;
       triage.onSkip(
           (pod, crash, reason) ->
-              e.coreDumpSkipped(
-                  new PodRef(pod.namespace(), pod.name(), pod.uid()),
-                  reason,
-                  Signals.name(crash.signal()),
-                  crash.exe()));
+              e.coreDumpSkipped(PodRef.of(pod), reason, Signals.name(crash.signal()), crash.exe()));
     }
     identity = IdentityServer.start(config.prefix().resolve(AgentConfig.AGENT_SOCKET), triage);
     try {
@@ -180,10 +174,7 @@ public final class Agent implements AutoCloseable {
       return; // CoreDumpSkipped went out when the crash was triaged
     }
     events.coreDumped(
-        new PodRef(info.pod().namespace(), info.pod().name(), info.pod().uid()),
-        info.process().signalName(),
-        info.process().exe(),
-        info.name());
+        PodRef.of(info.pod()), info.process().signalName(), info.process().exe(), info.name());
   }
 
   private NodeSetup nodeSetup() {

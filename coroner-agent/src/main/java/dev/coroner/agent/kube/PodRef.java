@@ -1,5 +1,6 @@
 package dev.coroner.agent.kube;
 
+import dev.coroner.core.dump.DumpInfo;
 import java.util.Objects;
 
 /**
@@ -16,6 +17,11 @@ public record PodRef(String namespace, String name, String uid) {
     if (namespace.isBlank() || name.isBlank()) {
       throw new IllegalArgumentException("a pod needs a namespace and a name: " + this);
     }
+  }
+
+  /** The pod a dump's metadata names. */
+  public static PodRef of(DumpInfo.PodInfo pod) {
+    return new PodRef(pod.namespace(), pod.name(), pod.uid());
   }
 
   @Override
