@@ -17,12 +17,17 @@
 # kernel.core_pattern is global: the run holds /tmp/coroner-kernel.lock (the tests take it too)
 # and restores the kernel settings it found, also on failure. Needs root and bin/setup.
 #
-# Usage: bench/identity.sh [--crashes N]
+# It also prints the agent's RSS once it has answered and uploaded (with --nmt, the JVM's native
+# memory tracking summary too).
+#
+# Usage: bench/identity.sh [--crashes N] [--nmt]
 set -euo pipefail
 CRASHES=20
+NMT=false
 while [[ $# -gt 0 ]]; do
   case $1 in
     --crashes) CRASHES=${2:?--crashes needs a value}; shift 2 ;;
+    --nmt) NMT=true; shift ;;
     -h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     *) echo "identity.sh: unknown argument: $1 (see --help)" >&2; exit 2 ;;
   esac
@@ -34,9 +39,10 @@ out=$(mktemp)
 trap 'rm -f "$out"' EXIT
 if ! flock /tmp/coroner-kernel.lock ./mvnw -B -o -pl coroner-agent -am verify -DskipTests=false \
   -Dtest=none -Dsurefire.failIfNoSpecifiedTests=false -Dfailsafe.failIfNoSpecifiedTests=false \
-  -Dit.test=IdentityStallBench -Dcrashes="$CRASHES" >"$out" 2>&1; then
+  -Dit.test=IdentityStallBench -Dcrashes="$CRASHES" -Dnmt="$NMT" >"$out" 2>&1; then
   tail -60 "$out" >&2
   echo "identity.sh: the benchmark failed (full Maven output above)" >&2
   exit 1
 fi
+grep '^nmt: ' "$out" || true
 sed -n '/^stall added by the pod lookup/,/^identity_stall_added_ms=/p' "$out"

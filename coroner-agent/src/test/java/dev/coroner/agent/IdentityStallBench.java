@@ -42,19 +42,7 @@ class IdentityStallBench {
         admin.createBucket(b -> b.bucket("crashes"));
       }
       AgentProcess agent =
-          AgentProcess.start(
-              s3,
-              tmp.resolve("dumps"),
-              "crashes",
-              Map.of(
-                  "CORONER_INSTALL",
-                  "true",
-                  "CORONER_PREFIX",
-                  tmp.resolve("p").toString(),
-                  "CORONER_CRI_SOCKET",
-                  harness.socket().toString(),
-                  "CORONER_FLOOD_MAX_CORES",
-                  "0"));
+          AgentProcess.start(s3, tmp.resolve("dumps"), "crashes", env(tmp, harness));
       try {
         assertThat(agent.ready()).isTrue();
         Path composerLog = tmp.resolve("p/composer.log");
@@ -67,6 +55,19 @@ class IdentityStallBench {
             .filter(l -> l.contains("answered in"))
             .map(l -> l.replaceAll(".*; answered in (\\d+) ms.*", "$1"))
             .forEach(ms -> answeredMs.add(Long.parseLong(ms)));
+        // The agent's memory once it has answered over CRI and uploaded (idle target: 96 MiB).
+        await().atMost(Duration.ofMinutes(2)).until(() -> localDumps(tmp).isEmpty());
+        rssKib = rss(agent.pid());
+        if (Boolean.getBoolean("nmt")) {
+          Process jcmd =
+              new ProcessBuilder("jcmd", Long.toString(agent.pid()), "VM.native_memory", "summary")
+                  .redirectErrorStream(true)
+                  .start();
+          new String(jcmd.getInputStream().readAllBytes())
+              .lines()
+              .filter(l -> l.startsWith("Total") || l.startsWith("-"))
+              .forEach(l -> System.out.println("nmt: " + l));
+        }
         // No agent: killed, so core_pattern stays and its socket file refuses connections.
         agent.kill();
         Run alone = run(harness, "alone", crashes, composerLog);
@@ -83,6 +84,35 @@ class IdentityStallBench {
   }
 
   private final List<Long> answeredMs = new ArrayList<>();
+  private long rssKib;
+
+  private static Map<String, String> env(Path tmp, ContainerdHarness harness) {
+    Map<String, String> env = new java.util.HashMap<>();
+    env.put("CORONER_INSTALL", "true");
+    env.put("CORONER_PREFIX", tmp.resolve("p").toString());
+    env.put("CORONER_CRI_SOCKET", harness.socket().toString());
+    env.put("CORONER_FLOOD_MAX_CORES", "0");
+    if (Boolean.getBoolean("nmt")) {
+      // -Dnmt=true: the JVM's own account of the agent's memory, printed before it is killed.
+      env.put("JAVA_TOOL_OPTIONS", "-XX:NativeMemoryTracking=summary");
+    }
+    return env;
+  }
+
+  private static List<Path> localDumps(Path tmp) throws java.io.IOException {
+    try (var files = Files.list(tmp.resolve("dumps"))) {
+      return files.filter(p -> p.getFileName().toString().endsWith(".zip")).toList();
+    }
+  }
+
+  private static long rss(long pid) throws java.io.IOException {
+    for (String l : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
+      if (l.startsWith("VmRSS:")) {
+        return Long.parseLong(l.replaceAll("\\D+", ""));
+      }
+    }
+    return -1;
+  }
 
   /** Medians of one mode, in ms. */
   private record Run(List<Long> beforeRead, List<Long> crash) {}
@@ -156,6 +186,7 @@ class IdentityStallBench {
           all runs, first crashes:  %s
           all runs, repeated:       %s
           all runs, no agent:       %s
+        the agent's RSS after those answers and their uploads: %d MiB
         target: median added stall <= 50 ms: first crash %s, repeated crash %s
         identity_stall_added_ms=%d identity_stall_added_repeated_ms=%d
         """,
@@ -169,6 +200,7 @@ class IdentityStallBench {
         first,
         repeated.beforeRead(),
         alone.beforeRead(),
+        rssKib / 1024,
         addedFirst <= 50 ? "met" : "MISSED",
         addedRepeated <= 50 ? "met" : "MISSED",
         addedFirst,

@@ -9,12 +9,14 @@ import dev.coroner.agent.cri.api.RemoveContainerRequest;
 import dev.coroner.agent.cri.api.RemovePodSandboxRequest;
 import dev.coroner.agent.cri.api.RuntimeServiceGrpc.RuntimeServiceBlockingStub;
 import dev.coroner.agent.cri.api.StopPodSandboxRequest;
+import io.grpc.StatusRuntimeException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -76,7 +78,20 @@ final class HarnessCleanup {
   }
 
   void removeSandbox(RuntimeServiceBlockingStub runtime, String id) {
-    runtime.stopPodSandbox(StopPodSandboxRequest.newBuilder().setPodSandboxId(id).build());
+    // containerd 1.6 may answer "failed to kill container ... ttrpc: closed" when a container's
+    // shim is exiting at that moment (its process just died); asking again succeeds.
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .ignoreExceptionsMatching(
+            e ->
+                e instanceof StatusRuntimeException
+                    && String.valueOf(e.getMessage()).contains("ttrpc"))
+        .until(
+            () -> {
+              runtime.stopPodSandbox(
+                  StopPodSandboxRequest.newBuilder().setPodSandboxId(id).build());
+              return true;
+            });
     runtime.removePodSandbox(RemovePodSandboxRequest.newBuilder().setPodSandboxId(id).build());
   }
 
