@@ -13,8 +13,12 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -28,6 +32,9 @@ public final class IdentityServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(IdentityServer.class);
   private static final int MAX_QUERY = 64 << 10;
 
+  /** A composer waits 1 s by default; a connection open this long is stuck. */
+  static final Duration MAX_CONNECTION = Duration.ofSeconds(10);
+
   private final Path path;
   private final ServerSocketChannel server;
   private final CrashTriage triage;
@@ -35,8 +42,19 @@ public final class IdentityServer implements AutoCloseable {
   // runtime answer does not queue the next composer behind it.
   private final ExecutorService workers;
   private final Thread acceptor;
+  private final ScheduledExecutorService timer =
+      Executors.newSingleThreadScheduledExecutor(
+          r -> {
+            Thread t = new Thread(r, "coroner-identity-deadline");
+            t.setDaemon(true);
+            return t;
+          });
 
-  private IdentityServer(Path path, ServerSocketChannel server, CrashTriage triage) {
+  private final Duration maxConnection;
+
+  private IdentityServer(
+      Path path, ServerSocketChannel server, CrashTriage triage, Duration maxConnection) {
+    this.maxConnection = maxConnection;
     this.path = path;
     this.server = server;
     this.triage = triage;
@@ -55,6 +73,11 @@ public final class IdentityServer implements AutoCloseable {
 
   /** Listens on {@code path}, replacing a socket file a previous agent left behind. */
   public static IdentityServer start(Path path, CrashTriage triage) throws IOException {
+    return start(path, triage, MAX_CONNECTION);
+  }
+
+  static IdentityServer start(Path path, CrashTriage triage, Duration maxConnection)
+      throws IOException {
     Path dir = path.getParent();
     Files.createDirectories(dir);
     Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
@@ -63,7 +86,7 @@ public final class IdentityServer implements AutoCloseable {
     ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
     server.bind(UnixDomainSocketAddress.of(path));
     Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rw-------"));
-    IdentityServer s = new IdentityServer(path, server, triage);
+    IdentityServer s = new IdentityServer(path, server, triage, maxConnection);
     s.acceptor.start();
     return s;
   }
@@ -87,6 +110,10 @@ public final class IdentityServer implements AutoCloseable {
   }
 
   private void answer(SocketChannel client) {
+    // A composer gives up after its own deadline and closes; one that hangs without closing
+    // must not hold a worker: past this, the connection is closed under the reader.
+    ScheduledFuture<?> deadline =
+        timer.schedule(() -> closeQuietly(client), maxConnection.toMillis(), TimeUnit.MILLISECONDS);
     try (client) {
       ByteArrayOutputStream in = new ByteArrayOutputStream(512);
       ByteBuffer buf = ByteBuffer.allocate(4096);
@@ -118,6 +145,16 @@ public final class IdentityServer implements AutoCloseable {
       LOG.warn("identity socket: the composer left before the answer: {}", e.toString());
     } catch (IllegalArgumentException e) {
       LOG.warn("identity socket: unreadable query: {}", e.getMessage());
+    } finally {
+      deadline.cancel(false);
+    }
+  }
+
+  private static void closeQuietly(SocketChannel client) {
+    try {
+      client.close();
+    } catch (IOException e) {
+      // closing anyway
     }
   }
 
@@ -129,6 +166,7 @@ public final class IdentityServer implements AutoCloseable {
       // closing anyway
     }
     workers.shutdownNow();
+    timer.shutdownNow();
     try {
       Files.deleteIfExists(path);
     } catch (IOException e) {
