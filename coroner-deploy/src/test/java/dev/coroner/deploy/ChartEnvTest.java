@@ -59,6 +59,7 @@ class ChartEnvTest {
             "CORONER_FLOOD_MAX_CORES",
             "CORONER_FLOOD_WINDOW",
             "CORONER_LOG_TAIL_LINES",
+            "CORONER_IDENTITY_TIMEOUT",
             "CORONER_EVENTS",
             "CORONER_NODE_NAME",
             "CORONER_POD_NAMESPACE");
@@ -82,6 +83,7 @@ class ChartEnvTest {
             Map.entry("CORONER_FLOOD_MAX_CORES", "3"),
             Map.entry("CORONER_FLOOD_WINDOW", "1h"),
             Map.entry("CORONER_LOG_TAIL_LINES", "500"),
+            Map.entry("CORONER_IDENTITY_TIMEOUT", "1s"),
             Map.entry("CORONER_EVENTS", "true"));
     expected.forEach((name, value) -> assertThat(DEFAULTS.env(name)).as(name).isEqualTo(value));
     assertThat(DEFAULTS.env().get("CORONER_NODE_NAME").getValueFrom().getFieldRef().getFieldPath())

@@ -108,7 +108,10 @@ public record AgentConfig(
           new String[] {"CORONER_NAMESPACES_EXCLUDE", "(none): comma-separated namespaces"},
           new String[] {"CORONER_FLOOD_MAX_CORES", "3 cores per workload per window; 0: no limit"},
           new String[] {"CORONER_FLOOD_WINDOW", "1h"},
-          new String[] {"CORONER_EVENTS", "true: post Kubernetes Events on crashed pods"});
+          new String[] {"CORONER_EVENTS", "true: post Kubernetes Events on crashed pods"},
+          new String[] {
+            "CORONER_IDENTITY_TIMEOUT", "1s: how long a crash waits for the agent's answer"
+          });
 
   /** A bad or missing variable; the message names it and its value. */
   public static final class ConfigException extends Exception {
@@ -161,7 +164,7 @@ public record AgentConfig(
             defaults.environ(),
             // Under the prefix, which the host and the agent's container see at the same path.
             prefix.resolve(AGENT_SOCKET),
-            defaults.agentTimeout());
+            r.get("CORONER_IDENTITY_TIMEOUT", "1s", Reader::identityTimeout));
     AgentConfig config =
         new AgentConfig(
             store,
@@ -255,6 +258,15 @@ public record AgentConfig(
         throw new IllegalArgumentException("must be none, aes256 or kms");
       }
       return v.toLowerCase(java.util.Locale.ROOT);
+    }
+
+    static Duration identityTimeout(String v) {
+      Duration d = Durations.parse(v);
+      if (d.toMillis() < 50 || d.toMillis() > 10_000) {
+        throw new IllegalArgumentException(
+            "must be 50ms to 10s: the dying process waits this long at most");
+      }
+      return d;
     }
 
     static boolean optIn(String v) {

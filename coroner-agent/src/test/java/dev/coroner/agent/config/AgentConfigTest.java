@@ -46,7 +46,9 @@ class AgentConfigTest {
                 "CORONER_NAMESPACES_INCLUDE", "shop, payments",
                 "CORONER_NAMESPACES_EXCLUDE", "kube-system",
                 "CORONER_FLOOD_MAX_CORES", "0",
-                "CORONER_FLOOD_WINDOW", "10m"));
+                "CORONER_FLOOD_WINDOW", "10m",
+                "CORONER_IDENTITY_TIMEOUT", "300ms"));
+    assertThat(c.capture().agentTimeout()).isEqualTo(Duration.ofMillis(300));
     assertThat(c.capture().agentSocket())
         .isEqualTo(Path.of("/home/kubernetes/bin/coroner/run/agent.sock"));
     assertThat(c.identity().criSocket()).isEqualTo(Path.of("/run/crio/crio.sock"));
@@ -71,17 +73,18 @@ class AgentConfigTest {
     assertThatThrownBy(
             () ->
                 AgentConfig.from(
-                    Map.of(
-                        "CORONER_STORE", "gs://bucket",
-                        "CORONER_SWEEP_INTERVAL", "often",
-                        "CORONER_INSTALL", "maybe",
-                        "CORONER_S3_PART_SIZE", "1M",
-                        "CORONER_S3_SSE", "rot13",
-                        "CORONER_DUMP_DIR", "relative",
-                        "CORONER_S3_KEY", "{namespace}/dump.zip",
-                        "CORONER_METRICS_PORT", "99999",
-                        "CORONER_CAPTURE_MODE", "sometimes",
-                        "CORONER_NAMESPACES_EXCLUDE", "Kube_System")))
+                    Map.ofEntries(
+                        Map.entry("CORONER_STORE", "gs://bucket"),
+                        Map.entry("CORONER_SWEEP_INTERVAL", "often"),
+                        Map.entry("CORONER_INSTALL", "maybe"),
+                        Map.entry("CORONER_S3_PART_SIZE", "1M"),
+                        Map.entry("CORONER_S3_SSE", "rot13"),
+                        Map.entry("CORONER_DUMP_DIR", "relative"),
+                        Map.entry("CORONER_S3_KEY", "{namespace}/dump.zip"),
+                        Map.entry("CORONER_METRICS_PORT", "99999"),
+                        Map.entry("CORONER_CAPTURE_MODE", "sometimes"),
+                        Map.entry("CORONER_NAMESPACES_EXCLUDE", "Kube_System"),
+                        Map.entry("CORONER_IDENTITY_TIMEOUT", "1m"))))
         .isInstanceOf(AgentConfig.ConfigException.class)
         .hasMessageContaining("CORONER_STORE must be an s3://bucket/prefix URL: 'gs://bucket'")
         .hasMessageContaining("CORONER_SWEEP_INTERVAL")
@@ -93,7 +96,8 @@ class AgentConfigTest {
         .hasMessageContaining("CORONER_S3_KEY")
         .hasMessageContaining("CORONER_METRICS_PORT")
         .hasMessageContaining("CORONER_CAPTURE_MODE: must be opt-out or opt-in (got 'sometimes')")
-        .hasMessageContaining("'Kube_System' is not a namespace name");
+        .hasMessageContaining("'Kube_System' is not a namespace name")
+        .hasMessageContaining("CORONER_IDENTITY_TIMEOUT: must be 50ms to 10s");
   }
 
   @Test
