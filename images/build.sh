@@ -334,7 +334,11 @@ lldb_packages() {
   local lldb_pkg
   lldb_pkg=$(owner "$(command -v lldb)")
   [[ -n $lldb_pkg ]] || die "cannot tell which package installed $(command -v lldb)"
-  echo "$lldb_pkg" "lib$lldb_pkg" "python3-$lldb_pkg" lldb \
+  # The Python modules the bindings import (python3-six on Debian 12).
+  local python_deps
+  python_deps=$(dpkg-query -W -f='${Depends}' "python3-$lldb_pkg" | grep -o 'python3-[a-z0-9.+-]*' \
+    | grep -v "^python3-$lldb_pkg\$" | tr '\n' ' ' || true)
+  echo "$lldb_pkg" "lib$lldb_pkg" "python3-$lldb_pkg" lldb $python_deps \
     "$(python_packages "$(realpath "$(command -v lldb)")")"
 }
 

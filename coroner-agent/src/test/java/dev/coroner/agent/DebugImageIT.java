@@ -88,7 +88,9 @@ class DebugImageIT {
           .contains("bar(")
           .contains("foo(")
           .contains("hello world")
-          .doesNotContain("error: ");
+          .doesNotContain("error: ")
+          .as("lldb's Python works (llnode's commands need it)")
+          .doesNotContain("Traceback");
       harness.removePod(pod);
     }
   }

@@ -362,7 +362,10 @@ public final class ContainerdHarness implements AutoCloseable {
         await()
             .atMost(30, TimeUnit.SECONDS)
             .until(
-                () -> pid(id) > 0 || state(id) == ContainerState.CONTAINER_EXITED ? pid(id) : -1,
+                () -> {
+                  long p = pid(id);
+                  return p > 0 || state(id) == ContainerState.CONTAINER_EXITED ? p : -1;
+                },
                 p -> p >= 0);
     Path log = pod.logDirectory().resolve(spec.name() + "/" + spec.restartCount() + ".log");
     return new Container(id, spec.name(), pid, log, pod);
