@@ -57,12 +57,18 @@ repository=""
 jdk=""
 force=false
 images=()
+# The value of option $1, or a usage error.
+value() {
+  [[ $# -ge 2 && -n $2 && $2 != -* ]] || usage_error "$1 needs a value"
+  echo "$2"
+}
+
 while [[ $# -gt 0 ]]; do
   case "$1" in
-    -o | --out) out=${2:?--out needs a directory}; shift 2 ;;
-    -t | --tag) tag=${2:?--tag needs a value}; shift 2 ;;
-    -r | --repository) repository=${2:?--repository needs a value}; shift 2 ;;
-    --jdk) jdk=${2:?--jdk needs a directory}; shift 2 ;;
+    -o | --out) out=$(value "$@"); shift 2 ;;
+    -t | --tag) tag=$(value "$@"); shift 2 ;;
+    -r | --repository) repository=$(value "$@"); shift 2 ;;
+    --jdk) jdk=$(value "$@"); shift 2 ;;
     --force) force=true; shift ;;
     -h | --help) usage; exit 0 ;;
     -*) usage_error "unknown option '$1'" ;;
@@ -80,7 +86,9 @@ if [[ -z $tag ]]; then
   tag=$(grep -m1 -o '<version>[^<]*</version>' "$repo/pom.xml" | sed 's/<[^>]*>//g')
 fi
 if [[ -z $jdk ]]; then
-  jdk=$(ls -d /usr/lib/jvm/java-17-openjdk-* 2>/dev/null | head -n1 || true)
+  for d in /usr/lib/jvm/java-17-openjdk-*; do
+    [[ -d $d && ! -L $d ]] && { jdk=$d; break; }
+  done
 fi
 arch=$(dpkg --print-architecture)
 mkdir -p "$out"
@@ -228,7 +236,7 @@ check_links() {
   dangling=$(find "$rootfs" -xtype l -printf '/%P\n' | head -n 20)
   if [[ -n $dangling ]]; then
     echo "images/build.sh: note: links whose target is not in the image:" >&2
-    echo "$dangling" | sed 's/^/  /' >&2
+    echo "  ${dangling//$'\n'/$'\n'  }" >&2
   fi
 }
 
@@ -338,7 +346,7 @@ lldb_packages() {
   local python_deps
   python_deps=$(dpkg-query -W -f='${Depends}' "python3-$lldb_pkg" | grep -o 'python3-[a-z0-9.+-]*' \
     | grep -v "^python3-$lldb_pkg\$" | tr '\n' ' ' || true)
-  echo "$lldb_pkg" "lib$lldb_pkg" "python3-$lldb_pkg" lldb $python_deps \
+  echo "$lldb_pkg" "lib$lldb_pkg" "python3-$lldb_pkg" lldb "$python_deps" \
     "$(python_packages "$(realpath "$(command -v lldb)")")"
 }
 
