@@ -9,5 +9,4 @@ llnode=${LLNODE:-/usr/lib/node_modules/llnode/llnode.so}
 for f in "$CORE_LOCATION" "$EXE_LOCATION" "$llnode"; do
   [[ -r $f ]] || { echo "rundebug.sh: cannot read $f" >&2; exit 1; }
 done
-echo "(lldb) target create \"$EXE_LOCATION\" --core \"$CORE_LOCATION\""
 exec lldb -o "plugin load $llnode" "$@" -c "$CORE_LOCATION" "$EXE_LOCATION"
