@@ -7,12 +7,15 @@ import dev.coroner.agent.cri.api.ContainerConfig;
 import dev.coroner.agent.cri.api.ContainerState;
 import dev.coroner.agent.cri.api.ContainerStatusRequest;
 import dev.coroner.agent.cri.api.CreateContainerRequest;
+import dev.coroner.agent.cri.api.ExecSyncRequest;
+import dev.coroner.agent.cri.api.ExecSyncResponse;
 import dev.coroner.agent.cri.api.ImageSpec;
 import dev.coroner.agent.cri.api.KeyValue;
 import dev.coroner.agent.cri.api.LinuxContainerConfig;
 import dev.coroner.agent.cri.api.LinuxContainerSecurityContext;
 import dev.coroner.agent.cri.api.LinuxPodSandboxConfig;
 import dev.coroner.agent.cri.api.LinuxSandboxSecurityContext;
+import dev.coroner.agent.cri.api.Mount;
 import dev.coroner.agent.cri.api.NamespaceMode;
 import dev.coroner.agent.cri.api.NamespaceOption;
 import dev.coroner.agent.cri.api.PodSandboxConfig;
@@ -21,8 +24,10 @@ import dev.coroner.agent.cri.api.RunPodSandboxRequest;
 import dev.coroner.agent.cri.api.RuntimeServiceGrpc;
 import dev.coroner.agent.cri.api.RuntimeServiceGrpc.RuntimeServiceBlockingStub;
 import dev.coroner.agent.cri.api.StartContainerRequest;
+import dev.coroner.agent.cri.api.StopContainerRequest;
 import dev.coroner.agent.cri.api.VersionRequest;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -57,8 +62,17 @@ public final class ContainerdHarness implements AutoCloseable {
   private Process containerd;
   private CriChannel channel;
 
-  /** A pod sandbox the harness ran. */
-  public record Pod(String id, String namespace, String name, String uid, Path logDirectory) {}
+  /**
+   * A pod sandbox the harness ran; a privileged one shares the node's network and PID namespace,
+   * like a node agent's DaemonSet pod ({@code hostNetwork}, {@code hostPID}, {@code privileged}).
+   */
+  public record Pod(
+      String id,
+      String namespace,
+      String name,
+      String uid,
+      Path logDirectory,
+      boolean privileged) {}
 
   /** What to run in a pod, as kubelet knows it from the pod spec and its restart count. */
   public record ContainerSpec(
@@ -69,8 +83,11 @@ public final class ContainerdHarness implements AutoCloseable {
     }
   }
 
-  /** A started container: its 64-hex ID, host PID, log file and pod. */
+  /** A started container: its 64-hex ID, host PID (0 if it exited at once), log file and pod. */
   public record Container(String id, String name, long pid, Path logPath, Pod pod) {}
+
+  /** What a command run in a container with {@link #exec} printed, and its exit code. */
+  public record ExecResult(int exitCode, String stdout, String stderr) {}
 
   private ContainerdHarness(Path scratch) {
     this.scratch = scratch;
@@ -187,7 +204,11 @@ public final class ContainerdHarness implements AutoCloseable {
         .formatted(s, PAUSE_IMAGE);
   }
 
-  private void importImage(Path tarball, String image) {
+  /**
+   * Imports an image tarball (docker-archive or OCI layout) under {@code image}'s repository, as a
+   * pull would have stored it.
+   */
+  public void importImage(Path tarball, String image) {
     long start = System.nanoTime();
     String base = image.substring(0, image.lastIndexOf(':'));
     // --digests adds the name@sha256 reference a pull would record, so CRI reports a repo digest.
@@ -232,6 +253,24 @@ public final class ContainerdHarness implements AutoCloseable {
   public Pod runPod(
       String namespace, String name, Map<String, String> labels, Map<String, String> annotations)
       throws IOException {
+    return runPod(namespace, name, labels, annotations, false);
+  }
+
+  /**
+   * Runs a privileged pod sandbox on the node's network and PID namespace: what the agent's
+   * DaemonSet pod gets. Its containers are privileged and see the host's processes.
+   */
+  public Pod runHostPod(String namespace, String name) throws IOException {
+    return runPod(namespace, name, Map.of(), Map.of(), true);
+  }
+
+  private Pod runPod(
+      String namespace,
+      String name,
+      Map<String, String> labels,
+      Map<String, String> annotations,
+      boolean privileged)
+      throws IOException {
     String uid = UUID.randomUUID().toString();
     Path logDirectory =
         Files.createDirectories(
@@ -250,14 +289,16 @@ public final class ContainerdHarness implements AutoCloseable {
                 LinuxPodSandboxConfig.newBuilder()
                     .setCgroupParent(cleanup.podCgroup(uid))
                     .setSecurityContext(
-                        LinuxSandboxSecurityContext.newBuilder().setNamespaceOptions(namespaces())))
+                        LinuxSandboxSecurityContext.newBuilder()
+                            .setPrivileged(privileged)
+                            .setNamespaceOptions(namespaces(privileged))))
             .build();
     String id =
         runtime()
             .runPodSandbox(RunPodSandboxRequest.newBuilder().setConfig(config).build())
             .getPodSandboxId();
     sandboxes.put(id, config);
-    return new Pod(id, namespace, name, uid, logDirectory);
+    return new Pod(id, namespace, name, uid, logDirectory, privileged);
   }
 
   /**
@@ -266,6 +307,15 @@ public final class ContainerdHarness implements AutoCloseable {
    * the process runs and returns its host PID.
    */
   public Container runContainer(Pod pod, ContainerSpec spec) throws IOException {
+    return runContainer(pod, spec, Volumes.NONE);
+  }
+
+  /**
+   * {@link #runContainer(Pod, ContainerSpec)} with host paths bound in and, if asked, a read-only
+   * root. An empty command runs the image's own entrypoint and arguments. In a privileged pod the
+   * container is privileged and in the node's PID namespace.
+   */
+  public Container runContainer(Pod pod, ContainerSpec spec, Volumes volumes) throws IOException {
     Files.createDirectories(pod.logDirectory().resolve(spec.name()));
     ContainerConfig.Builder config =
         ContainerConfig.newBuilder()
@@ -286,7 +336,16 @@ public final class ContainerdHarness implements AutoCloseable {
                 LinuxContainerConfig.newBuilder()
                     .setSecurityContext(
                         LinuxContainerSecurityContext.newBuilder()
-                            .setNamespaceOptions(namespaces())));
+                            .setPrivileged(pod.privileged())
+                            .setReadonlyRootfs(volumes.readOnlyRoot())
+                            .setNamespaceOptions(namespaces(pod.privileged()))));
+    for (Volumes.Mount m : volumes.mounts()) {
+      config.addMounts(
+          Mount.newBuilder()
+              .setHostPath(m.hostPath().toString())
+              .setContainerPath(m.containerPath())
+              .setReadonly(m.readOnly()));
+    }
     spec.env().forEach((k, v) -> config.addEnvs(KeyValue.newBuilder().setKey(k).setValue(v)));
     String id =
         runtime()
@@ -298,17 +357,69 @@ public final class ContainerdHarness implements AutoCloseable {
                     .build())
             .getContainerId();
     runtime().startContainer(StartContainerRequest.newBuilder().setContainerId(id).build());
-    long pid = await().atMost(30, TimeUnit.SECONDS).until(() -> pid(id), p -> p > 0);
+    // A short-lived container may be gone before its PID is seen: then it has none.
+    long pid =
+        await()
+            .atMost(30, TimeUnit.SECONDS)
+            .until(
+                () -> {
+                  long p = pid(id);
+                  return p > 0 || state(id) == ContainerState.CONTAINER_EXITED ? p : -1;
+                },
+                p -> p >= 0);
     Path log = pod.logDirectory().resolve(spec.name() + "/" + spec.restartCount() + ".log");
     return new Container(id, spec.name(), pid, log, pod);
   }
 
   /** The container's state as the runtime reports it. */
   public ContainerState state(Container container) {
+    return state(container.id());
+  }
+
+  private ContainerState state(String containerId) {
+    return runtime()
+        .containerStatus(ContainerStatusRequest.newBuilder().setContainerId(containerId).build())
+        .getStatus()
+        .getState();
+  }
+
+  /** The exit code of a container that has exited. */
+  public int exitCode(Container container) {
     return runtime()
         .containerStatus(ContainerStatusRequest.newBuilder().setContainerId(container.id()).build())
         .getStatus()
-        .getState();
+        .getExitCode();
+  }
+
+  /**
+   * Stops the container as kubelet does when a pod goes: SIGTERM, then SIGKILL after {@code grace};
+   * returns once it has stopped.
+   */
+  public void stop(Container container, Duration grace) {
+    RuntimeServiceGrpc.newBlockingStub(channel.channel())
+        .withDeadlineAfter(grace.toSeconds() + 30, TimeUnit.SECONDS)
+        .stopContainer(
+            StopContainerRequest.newBuilder()
+                .setContainerId(container.id())
+                .setTimeout(grace.toSeconds())
+                .build());
+  }
+
+  /** Runs {@code command} in the running container, as a probe or a preStop exec hook does. */
+  public ExecResult exec(Container container, Duration timeout, String... command) {
+    ExecSyncResponse r =
+        RuntimeServiceGrpc.newBlockingStub(channel.channel())
+            .withDeadlineAfter(timeout.toSeconds() + 10, TimeUnit.SECONDS)
+            .execSync(
+                ExecSyncRequest.newBuilder()
+                    .setContainerId(container.id())
+                    .addAllCmd(List.of(command))
+                    .setTimeout(timeout.toSeconds())
+                    .build());
+    return new ExecResult(
+        r.getExitCode(),
+        r.getStdout().toString(StandardCharsets.UTF_8),
+        r.getStderr().toString(StandardCharsets.UTF_8));
   }
 
   private long pid(String containerId) throws IOException {
@@ -328,11 +439,11 @@ public final class ContainerdHarness implements AutoCloseable {
     sandboxes.remove(pod.id());
   }
 
-  private static NamespaceOption namespaces() {
+  private static NamespaceOption namespaces(boolean hostPid) {
     // NODE network needs no CNI plugin; POD pid keeps the app off PID 1, as in a real pod.
     return NamespaceOption.newBuilder()
         .setNetwork(NamespaceMode.NODE)
-        .setPid(NamespaceMode.POD)
+        .setPid(hostPid ? NamespaceMode.NODE : NamespaceMode.POD)
         .build();
   }
 

@@ -64,16 +64,25 @@ final class ComposerRuntime {
       deleteTree(dir);
       Files.createDirectories(dir.resolve("lib"));
       progress.accept("jlink a Java " + javaFeature + " runtime from " + javaHome);
+      List<String> jlink =
+          new ArrayList<>(
+              List.of(
+                  javaHome.resolve("bin/jlink").toString(),
+                  "--add-modules",
+                  "java.base",
+                  "--strip-debug",
+                  "--no-man-pages",
+                  "--no-header-files",
+                  "--output",
+                  dir.resolve("runtime").toString()));
+      if (javaFeature < 25) {
+        // AppCDS training needs a base CDS archive in the runtime, and a JDK whose java.base.jmod
+        // has none (Debian's 17) links a runtime without one: "DynamicDumpSharedSpaces is
+        // unsupported when base CDS archive is not loaded".
+        jlink.add("--generate-cds-archive");
+      }
       run(
-          List.of(
-              javaHome.resolve("bin/jlink").toString(),
-              "--add-modules",
-              "java.base",
-              "--strip-debug",
-              "--no-man-pages",
-              "--no-header-files",
-              "--output",
-              dir.resolve("runtime").toString()),
+          jlink,
           null,
           "jlink failed; pass --java-home with a full JDK (on Java 17 install openjdk-17-jmods)");
       for (Path jar : jars) {

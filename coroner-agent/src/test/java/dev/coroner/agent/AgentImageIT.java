@@ -1,0 +1,297 @@
+package dev.coroner.agent;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.coroner.agent.cri.ContainerdHarness;
+import dev.coroner.agent.cri.ContainerdHarness.Container;
+import dev.coroner.agent.cri.ContainerdHarness.ContainerSpec;
+import dev.coroner.agent.cri.ContainerdHarness.ExecResult;
+import dev.coroner.agent.cri.ContainerdHarness.Pod;
+import dev.coroner.agent.cri.Volumes;
+import dev.coroner.agent.cri.Volumes.Mount;
+import dev.coroner.agent.cri.api.ContainerState;
+import dev.coroner.core.install.InstallOptions;
+import dev.coroner.core.install.KernelSettings;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.URLDecoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.S3Object;
+
+/**
+ * The agent image (target/images/coroner-agent.tar, built by Jib at package time) run the way the
+ * chart's DaemonSet runs it, in a real containerd: a privileged pod on the node's network and PID
+ * namespace, a read-only root, the composer prefix, the dump directory and the runtime's socket
+ * bound in at their host paths, the chart's environment, and no command of its own (the image's
+ * entrypoint). The agent in the image installs the composer on this machine's kernel; the example
+ * app crashes on the host; its dump reaches s3proxy; stopping the container, or the preStop hook,
+ * puts the kernel back. Kernel settings, pods, containerd and files are restored or removed
+ * whatever happens.
+ */
+class AgentImageIT {
+  private static final Path IMAGE_DIR = Path.of("target", "images").toAbsolutePath();
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private static KernelSettings saved;
+  private static Path tmp;
+  private static ContainerdHarness harness;
+  private static S3Server s3;
+  private static S3Client admin;
+  private static String image;
+  private final List<Pod> pods = new ArrayList<>();
+
+  @BeforeAll
+  static void start() throws Exception {
+    assumeTrue(
+        Files.exists(IMAGE_DIR.resolve("coroner-agent.tar")),
+        "no agent image: build it with ./mvnw -pl coroner-agent -am package (without -DskipImages)");
+    image = JSON.readTree(IMAGE_DIR.resolve("coroner-agent.json").toFile()).get("image").asText();
+    saved = KernelSettings.read(InstallOptions.PROC_SYS);
+    tmp = Files.createTempDirectory(Path.of("/tmp"), "agent-image");
+    harness = ContainerdHarness.start();
+    long start = System.nanoTime();
+    harness.importImage(IMAGE_DIR.resolve("coroner-agent.tar"), image);
+    System.out.printf("agent image imported in %d ms%n", (System.nanoTime() - start) / 1_000_000);
+    s3 = new S3Server(Files.createDirectory(tmp.resolve("blobs")));
+    admin = s3.client();
+    admin.createBucket(b -> b.bucket("crashes"));
+  }
+
+  @AfterEach
+  void removePods() {
+    pods.forEach(harness::removePod);
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    try {
+      if (admin != null) {
+        admin.close();
+      }
+      if (s3 != null) {
+        s3.close();
+      }
+      if (harness != null) {
+        harness.close();
+      }
+    } finally {
+      if (saved != null && !KernelSettings.read(InstallOptions.PROC_SYS).equals(saved)) {
+        saved.write(InstallOptions.PROC_SYS);
+      }
+      if (tmp != null) {
+        new ProcessBuilder("rm", "-rf", tmp.toString()).start().waitFor(60, TimeUnit.SECONDS);
+      }
+    }
+  }
+
+  @Test
+  void aCrashOnTheNodeReachesTheBucketAndStoppingTheContainerRestoresTheKernel() throws Exception {
+    RunningAgent agent = runAgent("a");
+    assertThat(KernelSettings.read(InstallOptions.PROC_SYS).corePattern())
+        .as("the agent in the image installed the composer at the host path")
+        .startsWith("|" + agent.prefix().resolve("composer") + " ");
+
+    Process node =
+        new ProcessBuilder("node", "--abort-on-uncaught-exception", "index.js")
+            .directory(Path.of("..", "examples", "crashing-nodejs-app").toFile())
+            .redirectErrorStream(true)
+            .start();
+    node.getInputStream().readAllBytes();
+    assertThat(node.waitFor(60, TimeUnit.SECONDS)).isTrue();
+
+    S3Object object =
+        await()
+            .atMost(Duration.ofSeconds(90))
+            .until(
+                () ->
+                    objects("host/").stream()
+                        .filter(o -> o.key().endsWith(".zip"))
+                        .filter(o -> Long.toString(node.pid()).equals(meta(o).get("host-pid")))
+                        .findFirst(),
+                o -> o.isPresent())
+            .orElseThrow();
+    assertThat(meta(object))
+        .containsEntry("exe", "node")
+        .containsEntry("signal", "5")
+        .containsEntry("truncated", "false");
+    assertThat(agent.dumps()).as("uploaded dumps are gone from the host directory").isEmpty();
+
+    // kubelet stopping the pod: SIGTERM to the agent, which restores the kernel on its way out.
+    harness.stop(agent.container(), Duration.ofSeconds(30));
+    assertThat(harness.state(agent.container())).isEqualTo(ContainerState.CONTAINER_EXITED);
+    assertThat(harness.exitCode(agent.container())).as("128 + SIGTERM").isEqualTo(143);
+    assertThat(KernelSettings.read(InstallOptions.PROC_SYS)).isEqualTo(saved);
+    assertThat(Files.readString(agent.container().logPath()))
+        .as("the agent's JSON log on stdout, in the container's CRI log")
+        .contains("node setup: set kernel settings");
+  }
+
+  @Test
+  void thePreStopHookRestoresTheKernelWhileTheAgentRuns() throws Exception {
+    RunningAgent agent = runAgent("b");
+    assertThat(KernelSettings.read(InstallOptions.PROC_SYS)).isNotEqualTo(saved);
+
+    // The chart's preStop exec hook, in the running container.
+    ExecResult uninstall =
+        harness.exec(
+            agent.container(),
+            Duration.ofSeconds(120),
+            "/opt/coroner-agent/bin/coroner-agent",
+            "uninstall");
+    assertThat(uninstall.exitCode()).as(uninstall.stdout() + uninstall.stderr()).isZero();
+    assertThat(KernelSettings.read(InstallOptions.PROC_SYS)).isEqualTo(saved);
+    assertThat(agent.prefix().resolve("composer")).doesNotExist();
+
+    harness.stop(agent.container(), Duration.ofSeconds(30));
+    assertThat(harness.exitCode(agent.container())).isEqualTo(143);
+    assertThat(KernelSettings.read(InstallOptions.PROC_SYS)).isEqualTo(saved);
+  }
+
+  /** An agent container in its own pod, with its own host directories, ready. */
+  private record RunningAgent(Container container, Path prefix, Path dumpDir) {
+    List<Path> dumps() throws IOException {
+      try (var files = Files.list(dumpDir)) {
+        return files.filter(p -> p.getFileName().toString().contains(".zip")).toList();
+      }
+    }
+  }
+
+  private RunningAgent runAgent(String name) throws Exception {
+    Path prefix = Files.createDirectories(tmp.resolve(name + "/opt/coroner"));
+    Path dumps = Files.createDirectories(tmp.resolve(name + "/var/lib/coroner/dumps"));
+    Path scratch = Files.createDirectories(tmp.resolve(name + "/emptydir-tmp"));
+    int port = freePort();
+    Pod pod = harness.runHostPod("coroner", "coroner-" + name);
+    pods.add(pod);
+    // The DaemonSet's mounts: hostPath volumes at the same paths (the kernel uses them outside
+    // any container), the runtime's socket, and an emptyDir for /tmp under a read-only root.
+    Volumes volumes =
+        new Volumes(
+            List.of(
+                Mount.samePath(prefix),
+                Mount.samePath(dumps),
+                Mount.samePath(harness.socket()),
+                new Mount(scratch, "/tmp", false)),
+            true);
+    Container container =
+        harness.runContainer(
+            pod,
+            new ContainerSpec("agent", image, List.of(), chartEnv(prefix, dumps, port), 0),
+            volumes);
+    try {
+      await()
+          .atMost(Duration.ofSeconds(180))
+          .pollInterval(Duration.ofMillis(250))
+          .failFast(
+              "the agent container exited",
+              () -> harness.state(container) == ContainerState.CONTAINER_EXITED)
+          .until(() -> get(port, "/readyz").startsWith("ready"));
+    } catch (RuntimeException | AssertionError e) {
+      throw new AssertionError(
+          "the agent in the image did not get ready; its log:\n" + log(container), e);
+    }
+    return new RunningAgent(container, prefix, dumps);
+  }
+
+  /** The environment charts/coroner sets with its defaults, pointed at this test's parts. */
+  private static Map<String, String> chartEnv(Path prefix, Path dumps, int port) {
+    Map<String, String> env = new HashMap<>();
+    env.put("CORONER_STORE", "s3://crashes");
+    env.put("CORONER_S3_REGION", "us-east-1");
+    // The pod is on the node's network: the host's loopback is its own.
+    env.put("AWS_ENDPOINT_URL_S3", s3.uri().toString());
+    env.put("CORONER_S3_KEY", "{namespace}/{name}.zip");
+    env.put("CORONER_S3_SSE", "none");
+    env.put("CORONER_S3_PART_SIZE", "16M");
+    env.put("CORONER_S3_PARALLELISM", "4");
+    // In the chart these come from an existing Secret through secretKeyRef.
+    env.put("AWS_ACCESS_KEY_ID", S3Server.ACCESS);
+    env.put("AWS_SECRET_ACCESS_KEY", S3Server.SECRET);
+    env.put("CORONER_INSTALL", "true");
+    env.put("CORONER_PREFIX", prefix.toString());
+    env.put("CORONER_DUMP_DIR", dumps.toString());
+    env.put("CORONER_PROC_SYS", "/proc/sys");
+    env.put("CORONER_CRI_SOCKET", harness.socket().toString());
+    env.put("CORONER_RESTORE_ON_STOP", "true");
+    env.put("CORONER_SWEEP_INTERVAL", "30s");
+    env.put("CORONER_RETRY_BASE", "1s");
+    env.put("CORONER_RETRY_MAX", "5m");
+    env.put("CORONER_METRICS_PORT", Integer.toString(port));
+    env.put("CORONER_KEEP_FREE", "1G");
+    env.put("CORONER_MAX_USE", "0");
+    env.put("CORONER_MAX_CORE_SIZE", "0");
+    env.put("CORONER_CAPTURE_MODE", "opt-out");
+    env.put("CORONER_FLOOD_MAX_CORES", "3");
+    env.put("CORONER_FLOOD_WINDOW", "1h");
+    env.put("CORONER_LOG_TAIL_LINES", "500");
+    env.put("CORONER_EVENTS", "true");
+    env.put("CORONER_NODE_NAME", "node-1");
+    env.put("CORONER_POD_NAMESPACE", "coroner");
+    return env;
+  }
+
+  private static String log(Container container) {
+    try {
+      return Files.readString(container.logPath());
+    } catch (IOException e) {
+      return "(no log: " + e + ")";
+    }
+  }
+
+  private static String get(int port, String path) {
+    try {
+      return HttpClient.newHttpClient()
+          .send(
+              HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                  .timeout(Duration.ofSeconds(5))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString())
+          .body();
+    } catch (IOException e) {
+      return "";
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return "";
+    }
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    }
+  }
+
+  private static List<S3Object> objects(String prefix) {
+    return admin.listObjectsV2(l -> l.bucket("crashes").prefix(prefix)).contents();
+  }
+
+  /** The object's coroner metadata, decoded (values travel URL-encoded in x-amz-meta-*). */
+  private static Map<String, String> meta(S3Object o) {
+    Map<String, String> decoded = new HashMap<>();
+    admin
+        .headObject(h -> h.bucket("crashes").key(o.key()))
+        .metadata()
+        .forEach((k, v) -> decoded.put(k, URLDecoder.decode(v, StandardCharsets.UTF_8)));
+    return decoded;
+  }
+}

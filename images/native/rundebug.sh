@@ -1,0 +1,14 @@
+#!/bin/bash
+# Opens the core at $CORE_LOCATION with the executable at $EXE_LOCATION in gdb (DEBUGGER=lldb for
+# lldb). Arguments go to the debugger, e.g. rundebug.sh -batch -ex 'bt'
+set -euo pipefail
+: "${CORE_LOCATION:?set CORE_LOCATION to the core file}"
+: "${EXE_LOCATION:?set EXE_LOCATION to the executable that crashed}"
+for f in "$CORE_LOCATION" "$EXE_LOCATION"; do
+  [[ -r $f ]] || { echo "rundebug.sh: cannot read $f" >&2; exit 1; }
+done
+case "${DEBUGGER:-gdb}" in
+  gdb) exec gdb -q "$@" "$EXE_LOCATION" "$CORE_LOCATION" ;;
+  lldb) exec lldb "$@" -c "$CORE_LOCATION" "$EXE_LOCATION" ;;
+  *) echo "rundebug.sh: DEBUGGER must be gdb or lldb: '$DEBUGGER'" >&2; exit 2 ;;
+esac
