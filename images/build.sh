@@ -374,6 +374,12 @@ debug_common() {
   add_package bash
   add_package coreutils
   add_package libc6
+  # What `coroner debug --k8s` runs in the debug image's init container to fetch and verify a
+  # dump (coroner-cli's k8s/fetch-dump.sh): curl (https, so the CA bundle), unzip, zstd.
+  add_package curl
+  add_package unzip
+  add_package zstd
+  [[ -f /etc/ssl/certs/ca-certificates.crt ]] && add_path /etc/ssl/certs/ca-certificates.crt
   ln -sf bash "$rootfs/usr/bin/sh"
   mkdir -p "$rootfs/debug"
   base_etc
@@ -390,7 +396,7 @@ build_nodejs() {
   read -r -a pkgs <<<"$(lldb_packages)"
   local key
   key=$({
-    input_key bash coreutils libc6 "${pkgs[@]}"
+    input_key bash coreutils libc6 curl unzip zstd "${pkgs[@]}"
     sha256sum "$(realpath "$(command -v node)")" "$llnode" "$here/nodejs/rundebug.sh"
   } | sha256sum | cut -d' ' -f1)
   if up_to_date "$name" "$key"; then echo "images/build.sh: $name is up to date"; return 0; fi
@@ -421,7 +427,7 @@ build_native() {
   read -r -a pkgs <<<"$(lldb_packages) gdb $(python_packages "$(command -v gdb)")"
   local key
   key=$({
-    input_key bash coreutils libc6 "${pkgs[@]}"
+    input_key bash coreutils libc6 curl unzip zstd "${pkgs[@]}"
     sha256sum "$here/native/rundebug.sh"
   } | sha256sum | cut -d' ' -f1)
   if up_to_date "$name" "$key"; then echo "images/build.sh: $name is up to date"; return 0; fi
@@ -448,7 +454,7 @@ build_java() {
   [[ -n ${jdk_pkgs[*]} ]] || die "$jdk is not from a Debian package; pass --jdk with Debian's openjdk-17"
   local key
   key=$({
-    input_key bash coreutils libc6 ca-certificates-java "${jdk_pkgs[@]}"
+    input_key bash coreutils libc6 curl unzip zstd ca-certificates-java "${jdk_pkgs[@]}"
     sha256sum "$here/java/rundebug.sh"
   } | sha256sum | cut -d' ' -f1)
   if up_to_date "$name" "$key"; then echo "images/build.sh: $name is up to date"; return 0; fi
