@@ -66,12 +66,17 @@ class AgentEndToEndIT {
         assertThat(row.get("signal").asInt()).isEqualTo(5);
         assertThat(row.get("exe").asText()).isEqualTo("node");
         assertThat(row.get("location").asText()).startsWith("s3://crashes/host/");
-        assertThat(
-                Files.list(tmp.resolve("dumps"))
-                    .filter(p -> p.toString().endsWith(".zip"))
-                    .toList())
-            .as("uploaded dumps are gone locally")
-            .isEmpty();
+        // Listed as soon as the object is written; deleted locally after the verifying HEAD.
+        await()
+            .atMost(Duration.ofSeconds(30))
+            .untilAsserted(
+                () -> {
+                  try (var files = Files.list(tmp.resolve("dumps"))) {
+                    assertThat(files.filter(p -> p.toString().endsWith(".zip")).toList())
+                        .as("uploaded dumps are gone locally")
+                        .isEmpty();
+                  }
+                });
 
         String bt =
             cli(

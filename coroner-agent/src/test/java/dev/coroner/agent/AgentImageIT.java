@@ -134,7 +134,15 @@ class AgentImageIT {
         .containsEntry("exe", "node")
         .containsEntry("signal", "5")
         .containsEntry("truncated", "false");
-    assertThat(agent.dumps()).as("uploaded dumps are gone from the host directory").isEmpty();
+    // The object is listed once it is written; the local file goes after the HEAD that verifies
+    // it and the sidecar, a moment later.
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .untilAsserted(
+            () ->
+                assertThat(agent.dumps())
+                    .as("uploaded dumps are gone from the host directory")
+                    .isEmpty());
 
     // kubelet stopping the pod: SIGTERM to the agent, which restores the kernel on its way out.
     harness.stop(agent.container(), Duration.ofSeconds(30));
