@@ -1,0 +1,93 @@
+package dev.coroner.cli.k8s;
+
+import dev.coroner.cli.errors.CliException;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import java.io.IOException;
+
+/** Turns the API's answers into messages that say what to do, with the CLI's exit codes. */
+final class KubeErrors {
+  private KubeErrors() {}
+
+  /**
+   * The failure of {@code what} (e.g. "create pod shop/x") in {@code namespace}, on the cluster
+   * that {@code where} describes.
+   */
+  static CliException of(KubernetesClientException e, String what, String namespace, String where) {
+    String server = e.getStatus() == null ? null : e.getStatus().getMessage();
+    String detail = server != null ? server : String.valueOf(e.getMessage());
+    switch (e.getCode()) {
+      case 401 -> {
+        return new CliException(
+            CliException.UNREACHABLE,
+            "the cluster did not accept your credentials for "
+                + where
+                + " (401): log in again, then 'kubectl get pods -n "
+                + namespace
+                + "' should work",
+            e);
+      }
+      case 403 -> {
+        return new CliException(
+            CliException.UNREACHABLE,
+            "forbidden to "
+                + what
+                + ": "
+                + detail
+                + ". Debugging in namespace "
+                + namespace
+                + " takes pods create/get/watch/delete and pods/exec create there (README,"
+                + " 'Debug in the cluster'); 'kubectl auth can-i create pods -n "
+                + namespace
+                + "' checks",
+            e);
+      }
+      case 404 -> {
+        return new CliException(
+            CliException.NOT_FOUND,
+            "cannot " + what + ": " + detail + " (on " + where + "); pass -n NAMESPACE",
+            e);
+      }
+      case 0 -> {
+        return new CliException(
+            CliException.UNREACHABLE,
+            "cannot reach the cluster at "
+                + where
+                + " to "
+                + what
+                + ": "
+                + rootMessage(e)
+                + "; check 'kubectl config current-context' and the network",
+            e);
+      }
+      default -> {
+        return new CliException(
+            CliException.FAILURE,
+            "the cluster refused to " + what + " (" + e.getCode() + "): " + detail,
+            e);
+      }
+    }
+  }
+
+  /** What went wrong on the way, in words: the JDK's client often leaves its messages empty. */
+  private static String rootMessage(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      String m = t.getMessage();
+      if (t instanceof java.net.ConnectException) {
+        return "no answer on that address (connection refused or timed out)";
+      }
+      if (t instanceof java.net.http.HttpTimeoutException) {
+        return "timed out";
+      }
+      if (t instanceof java.net.UnknownHostException) {
+        return "unknown host " + m;
+      }
+      if (t instanceof javax.net.ssl.SSLException) {
+        return "TLS failed: " + m;
+      }
+      if (t instanceof IOException && m != null) {
+        return m;
+      }
+    }
+    return String.valueOf(e.getMessage());
+  }
+}
