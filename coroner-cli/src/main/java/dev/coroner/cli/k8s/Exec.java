@@ -25,7 +25,9 @@ final class Exec {
         // fabric8 returns once the WebSocket is upgraded, or throws why it was not.
         return start.get();
       } catch (KubernetesClientException e) {
-        boolean passing = e.getCode() == 0 || e.getCode() >= 500;
+        // Connection trouble and server errors pass; a refusal (4xx) will not change.
+        int code = KubeErrors.code(e);
+        boolean passing = code <= 0 || code >= 500;
         if (!passing || attempt == ATTEMPTS) {
           throw KubeErrors.of(
               e, "exec into pod " + pod.qualifiedName(), pod.namespace(), "the cluster");

@@ -2,6 +2,7 @@ package dev.coroner.cli.k8s;
 
 import dev.coroner.cli.errors.CliException;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.http.WebSocketHandshakeException;
 import java.io.IOException;
 
 /** Turns the API's answers into messages that say what to do, with the CLI's exit codes. */
@@ -14,8 +15,12 @@ final class KubeErrors {
    */
   static CliException of(KubernetesClientException e, String what, String namespace, String where) {
     String server = e.getStatus() == null ? null : e.getStatus().getMessage();
-    String detail = server != null ? server : String.valueOf(e.getMessage());
-    switch (e.getCode()) {
+    int code = code(e);
+    String detail =
+        server != null
+            ? server
+            : code != e.getCode() ? "HTTP " + code : String.valueOf(e.getMessage());
+    switch (code) {
       case 401 -> {
         return new CliException(
             CliException.UNREACHABLE,
@@ -62,10 +67,28 @@ final class KubeErrors {
       default -> {
         return new CliException(
             CliException.FAILURE,
-            "the cluster refused to " + what + " (" + e.getCode() + "): " + detail,
+            code > 0
+                ? "the cluster refused to " + what + " (" + code + "): " + detail
+                : "cannot " + what + ": " + rootMessage(e),
             e);
       }
     }
+  }
+
+  /**
+   * The HTTP status. An exec's WebSocket upgrade refused by the server reaches fabric8 as code -1
+   * with the status only on the handshake's response (the JDK client drops the body).
+   */
+  static int code(KubernetesClientException e) {
+    if (e.getCode() > 0) {
+      return e.getCode();
+    }
+    for (Throwable t = e.getCause(); t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof WebSocketHandshakeException h && h.getResponse() != null) {
+        return h.getResponse().code();
+      }
+    }
+    return e.getCode();
   }
 
   /** What went wrong on the way, in words: the JDK's client often leaves its messages empty. */
