@@ -20,8 +20,9 @@ final class DebugPodGc {
    * @param allNamespaces look in every namespace
    * @param olderThan delete pods older than this even if running; null for their own deadline
    * @param dryRun report only
+   * @param now the time ages are measured at
    */
-  record Options(boolean allNamespaces, Duration olderThan, boolean dryRun) {}
+  record Options(boolean allNamespaces, Duration olderThan, boolean dryRun, Instant now) {}
 
   /** A pod to delete and why. */
   record Doomed(Pod pod, String why) {
@@ -46,7 +47,7 @@ final class DebugPodGc {
       } catch (KubernetesClientException e) {
         throw KubeErrors.of(e, "list debug pods in " + scope, namespace, kube.describe());
       }
-      List<Doomed> doomed = select(pods, Instant.now(), options.olderThan());
+      List<Doomed> doomed = select(pods, options.now(), options.olderThan());
       for (Doomed d : doomed) {
         if (!options.dryRun()) {
           String ns = d.pod().getMetadata().getNamespace();

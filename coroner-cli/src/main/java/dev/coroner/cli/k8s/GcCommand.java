@@ -1,5 +1,6 @@
 package dev.coroner.cli.k8s;
 
+import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -50,6 +51,9 @@ public final class GcCommand implements Callable<Integer> {
   @Option(names = "--dry-run", description = "Show what would be deleted, delete nothing.")
   boolean dryRun;
 
+  /** Now, for ages; tests move it. */
+  Clock clock = Clock.systemUTC();
+
   @Override
   public Integer call() {
     if (allNamespaces && kube.namespace() != null) {
@@ -58,7 +62,7 @@ public final class GcCommand implements Callable<Integer> {
     }
     return DebugPodGc.run(
         kube,
-        new DebugPodGc.Options(allNamespaces, olderThan, dryRun),
+        new DebugPodGc.Options(allNamespaces, olderThan, dryRun, clock.instant()),
         spec.commandLine().getOut());
   }
 }
