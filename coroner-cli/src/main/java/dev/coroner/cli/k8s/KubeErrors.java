@@ -20,6 +20,9 @@ final class KubeErrors {
         server != null
             ? server
             : code != e.getCode() ? "HTTP " + code : String.valueOf(e.getMessage());
+    if (code <= 0 && ioCause(e)) {
+      code = 0;
+    }
     switch (code) {
       case 401 -> {
         return new CliException(
@@ -89,6 +92,18 @@ final class KubeErrors {
       }
     }
     return e.getCode();
+  }
+
+  /**
+   * Whether the request never got an answer: fabric8 reports that as -1 or 0, with an IOException.
+   */
+  private static boolean ioCause(Throwable e) {
+    for (Throwable t = e.getCause(); t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof IOException && !(t instanceof WebSocketHandshakeException)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** What went wrong on the way, in words: the JDK's client often leaves its messages empty. */

@@ -11,6 +11,7 @@ import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -110,9 +111,28 @@ class GcCommandTest {
     assertThat(unknown.err()).contains("no context 'prod' in the kubeconfig; it has: mock");
   }
 
+  @Test
+  void anUnreachableClusterExits4() throws Exception {
+    int closed;
+    try (var socket = new java.net.ServerSocket(0)) {
+      closed = socket.getLocalPort();
+    }
+    Path nowhere = tmp.resolve("nowhere");
+    Files.writeString(
+        nowhere, Files.readString(kubeconfig).replace(":" + server.getPort(), ":" + closed));
+    Run r = gc("--kubeconfig", nowhere.toString());
+    assertThat(r.code()).isEqualTo(4);
+    assertThat(r.err())
+        .contains("cannot reach the cluster at context 'mock'")
+        .contains("kubectl config current-context");
+  }
+
   private Run gc(String... args) {
-    List<String> all = new ArrayList<>(List.of("gc", "--kubeconfig", kubeconfig.toString()));
+    List<String> all = new ArrayList<>(List.of("gc"));
     all.addAll(List.of(args));
+    if (!all.contains("--kubeconfig")) {
+      all.addAll(List.of("--kubeconfig", kubeconfig.toString()));
+    }
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
     CommandLine cl = Main.commandLine(CliConfig.load(Map.of(), tmp));
