@@ -129,11 +129,7 @@ public final class DebugCommand implements Callable<Integer> {
     if (k8s) {
       return inCluster(out, err);
     }
-    for (String name : DebugPodOptions.NAMES) {
-      if (spec.commandLine().getParseResult().hasMatchedOption(name)) {
-        throw new CliException(CliException.USAGE, name + " needs --k8s");
-      }
-    }
+    rejectClusterOptions();
     Store s = store.open();
     StoredDump dump = StoreOptions.readable(StoreOptions.resolve(s, ref));
     Tools tools = new Tools(env);
@@ -178,6 +174,15 @@ public final class DebugCommand implements Callable<Integer> {
     out.flush();
     err.flush();
     return run(launch, out);
+  }
+
+  /** Options for the debug pod mean nothing here: say so rather than ignore them. */
+  private void rejectClusterOptions() {
+    for (String name : DebugPodOptions.NAMES) {
+      if (spec.commandLine().getParseResult().hasMatchedOption(name)) {
+        throw new CliException(CliException.USAGE, name + " needs --k8s");
+      }
+    }
   }
 
   /** {@code --k8s}: the same dump, opened in a debug pod; nothing is downloaded here. */

@@ -135,12 +135,8 @@ public final class DebugSession {
         PodState state =
             PodState.of(current.orElseThrow(() -> new CliException(CliException.FAILURE, gone())));
         report(state, printed);
-        switch (state.phase()) {
-          case READY -> {
-            return;
-          }
-          case FAILED -> throw new CliException(CliException.FAILURE, state.problem());
-          default -> {}
+        if (ready(state)) {
+          return;
         }
         long left = Duration.between(Instant.now(), deadline).toMillis();
         Event e = left <= 0 ? null : events.poll(left, TimeUnit.MILLISECONDS);
@@ -166,6 +162,14 @@ public final class DebugSession {
     } finally {
       watch.close();
     }
+  }
+
+  /** Ready, still starting, or failed: then the session ends with what went wrong. */
+  private static boolean ready(PodState state) {
+    if (state.phase() == PodState.Phase.FAILED) {
+      throw new CliException(CliException.FAILURE, state.problem());
+    }
+    return state.phase() == PodState.Phase.READY;
   }
 
   private Watch watch(BlockingQueue<Event> events) {

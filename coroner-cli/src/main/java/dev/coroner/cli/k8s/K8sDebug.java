@@ -62,39 +62,20 @@ public final class K8sDebug {
             PodImages.app(r.info().pod(), r.pod().appImage()),
             PodImages.debug(r.kind(), r.pod().debugImage(), version()),
             exePath(r));
-    PodImages.AppImage app = images.app();
     if (r.pod().dryRun()) {
-      String namespace = r.kube().namespace() != null ? r.kube().namespace() : dumpNamespace(r);
-      Signed placeholder = new Signed(PLACEHOLDER_URL, expiry(r));
-      Pod pod = DebugPodFactory.build(spec(r, namespace, images, placeholder));
+      // No cluster and no signature: the pod as it would be, for review.
+      String namespace = namespace(r, "default");
+      Pod pod =
+          DebugPodFactory.build(spec(r, namespace, images, new Signed(PLACEHOLDER_URL, expiry(r))));
       out.print(new KubernetesSerialization().asYaml(pod));
       out.flush();
       return 0;
     }
-    if (app.note() != null) {
-      err.println("note: " + app.note());
-    }
-    if (r.info().integrity().truncated()) {
-      err.println("warning: the core is truncated (" + r.info().integrity().reason() + ")");
-    }
+    warn(r, images, err);
     try (KubeConnect kube = KubeConnect.open(r.kube())) {
-      String namespace =
-          r.kube().namespace() != null
-              ? r.kube().namespace()
-              : r.info().pod() != null ? r.info().pod().namespace() : kube.namespace();
       Signed url = sign(store, r);
-      Pod pod = DebugPodFactory.build(spec(r, namespace, images, url));
-      err.println(
-          "Debugging "
-              + r.info().process().exe()
-              + " (pid "
-              + r.info().process().pid()
-              + ", "
-              + r.info().process().signalName()
-              + ") in "
-              + r.kind().debugger()
-              + " in the cluster; the pod reads the dump through a URL that expires at "
-              + url.expires());
+      Pod pod = DebugPodFactory.build(spec(r, namespace(r, kube.namespace()), images, url));
+      err.println(intro(r, url));
       DebugSession session =
           new DebugSession(
               kube.client(),
@@ -112,6 +93,40 @@ public final class K8sDebug {
       Thread.currentThread().interrupt();
       throw new CliException(CliException.FAILURE, "interrupted; the debug pod was deleted", e);
     }
+  }
+
+  /** -n, else the dump's own namespace, else {@code fallback} (the context's). */
+  private static String namespace(Request r, String fallback) {
+    if (r.kube().namespace() != null) {
+      return r.kube().namespace();
+    }
+    return r.info().pod() != null ? r.info().pod().namespace() : fallback;
+  }
+
+  private static void warn(Request r, Images images, PrintWriter err) {
+    if (images.app().note() != null) {
+      err.println("note: " + images.app().note());
+    }
+    if (r.info().integrity().truncated()) {
+      err.println("warning: the core is truncated (" + r.info().integrity().reason() + ")");
+    }
+    if (r.kind() == DebugKind.JAVA && !r.batch() && !r.commands().isEmpty()) {
+      err.println("note: jhsdb takes no commands to run first; type them at its prompt");
+    }
+  }
+
+  private static String intro(Request r, Signed url) {
+    DumpInfo.ProcessInfo p = r.info().process();
+    return "Debugging "
+        + p.exe()
+        + " (pid "
+        + p.pid()
+        + ", "
+        + p.signalName()
+        + ") in "
+        + r.kind().debugger()
+        + " in the cluster; the pod reads the dump through a URL that expires at "
+        + url.expires();
   }
 
   private static void check(Request r) {
@@ -162,10 +177,6 @@ public final class K8sDebug {
               + "'); pass --exe with its path in the image");
     }
     return path;
-  }
-
-  private static String dumpNamespace(Request r) {
-    return r.info().pod() != null ? r.info().pod().namespace() : "default";
   }
 
   /** A signed URL and when it dies. */

@@ -14,68 +14,52 @@ final class KubeErrors {
    * that {@code where} describes.
    */
   static CliException of(KubernetesClientException e, String what, String namespace, String where) {
-    String server = e.getStatus() == null ? null : e.getStatus().getMessage();
     int code = code(e);
-    String detail =
-        server != null
-            ? server
-            : code != e.getCode() ? "HTTP " + code : String.valueOf(e.getMessage());
     if (code <= 0 && ioCause(e)) {
       code = 0;
     }
-    switch (code) {
-      case 401 -> {
-        return new CliException(
-            CliException.UNREACHABLE,
-            "the cluster did not accept your credentials for "
-                + where
-                + " (401): log in again, then 'kubectl get pods -n "
-                + namespace
-                + "' should work",
-            e);
-      }
-      case 403 -> {
-        return new CliException(
-            CliException.UNREACHABLE,
-            "forbidden to "
-                + what
-                + ": "
-                + detail
-                + ". Debugging in namespace "
-                + namespace
-                + " takes pods create/get/watch/delete and pods/exec create there (README,"
-                + " 'Debug in the cluster'); 'kubectl auth can-i create pods -n "
-                + namespace
-                + "' checks",
-            e);
-      }
-      case 404 -> {
-        return new CliException(
-            CliException.NOT_FOUND,
-            "cannot " + what + ": " + detail + " (on " + where + "); pass -n NAMESPACE",
-            e);
-      }
-      case 0 -> {
-        return new CliException(
-            CliException.UNREACHABLE,
-            "cannot reach the cluster at "
-                + where
-                + " to "
-                + what
-                + ": "
-                + rootMessage(e)
-                + "; check 'kubectl config current-context' and the network",
-            e);
-      }
-      default -> {
-        return new CliException(
-            CliException.FAILURE,
-            code > 0
-                ? "the cluster refused to " + what + " (" + code + "): " + detail
-                : "cannot " + what + ": " + rootMessage(e),
-            e);
-      }
-    }
+    String server = e.getStatus() == null ? null : e.getStatus().getMessage();
+    String detail = server != null ? server : code > 0 ? "HTTP " + code : rootMessage(e);
+    String message =
+        switch (code) {
+          case 401 ->
+              "the cluster did not accept your credentials for "
+                  + where
+                  + " (401): log in again, then 'kubectl get pods -n "
+                  + namespace
+                  + "' should work";
+          case 403 ->
+              "forbidden to "
+                  + what
+                  + ": "
+                  + detail
+                  + ". In namespace "
+                  + namespace
+                  + " coroner needs pods create/get/list/watch/delete and pods/exec create (README,"
+                  + " 'Debug in the cluster'); 'kubectl auth can-i create pods -n "
+                  + namespace
+                  + "' checks";
+          case 404 -> "cannot " + what + ": " + detail + " (on " + where + "); pass -n NAMESPACE";
+          case 0 ->
+              "cannot reach the cluster at "
+                  + where
+                  + " to "
+                  + what
+                  + ": "
+                  + rootMessage(e)
+                  + "; check 'kubectl config current-context' and the network";
+          default ->
+              code > 0
+                  ? "the cluster refused to " + what + " (" + code + "): " + detail
+                  : "cannot " + what + ": " + detail;
+        };
+    int exit =
+        switch (code) {
+          case 0, 401, 403 -> CliException.UNREACHABLE;
+          case 404 -> CliException.NOT_FOUND;
+          default -> CliException.FAILURE;
+        };
+    return new CliException(exit, message, e);
   }
 
   /**

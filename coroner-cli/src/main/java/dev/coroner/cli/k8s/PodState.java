@@ -1,6 +1,8 @@
 package dev.coroner.cli.k8s;
 
 import io.fabric8.kubernetes.api.model.ContainerState;
+import io.fabric8.kubernetes.api.model.ContainerStateTerminated;
+import io.fabric8.kubernetes.api.model.ContainerStateWaiting;
 import io.fabric8.kubernetes.api.model.ContainerStatus;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodCondition;
@@ -113,53 +115,58 @@ public record PodState(Phase phase, List<String> progress, String problem, Strin
 
   private static String problem(ContainerStatus cs) {
     ContainerState state = cs.getState();
-    if (state == null) {
-      return null;
+    if (state != null && state.getWaiting() != null) {
+      return waitingProblem(cs, state.getWaiting());
     }
-    String name = cs.getName();
-    if (state.getWaiting() != null) {
-      String reason = String.valueOf(state.getWaiting().getReason());
-      String message = state.getWaiting().getMessage();
-      if (PULL_ERRORS.contains(reason)) {
-        return "cannot pull image "
-            + cs.getImage()
-            + " for container '"
-            + name
-            + "' ("
-            + reasonAndMessage(reason, message)
-            + "). "
-            + pullHint(name, message);
-      }
-      if (START_ERRORS.contains(reason)) {
-        return "container '"
-            + name
-            + "' cannot start ("
-            + reasonAndMessage(reason, message)
-            + ")"
-            + hint(name, cs.getImage(), message);
-      }
-      return null;
-    }
-    if (state.getTerminated() != null) {
-      Integer code = state.getTerminated().getExitCode();
-      boolean failed = code == null || code != 0;
-      if (failed || DebugPodFactory.DEBUG_CONTAINER.equals(name)) {
-        String message = state.getTerminated().getMessage();
-        return "container '"
-            + name
-            + "' "
-            + (failed ? "failed" : "ended")
-            + " (exit "
-            + code
-            + (state.getTerminated().getReason() == null
-                ? ""
-                : ", " + state.getTerminated().getReason())
-            + ")"
-            + (message == null || message.isBlank() ? "" : ": " + message.strip())
-            + hint(name, cs.getImage(), message);
-      }
+    if (state != null && state.getTerminated() != null) {
+      return terminatedProblem(cs, state.getTerminated());
     }
     return null;
+  }
+
+  /** A container that cannot start: its image, or its creation, failed. */
+  private static String waitingProblem(ContainerStatus cs, ContainerStateWaiting waiting) {
+    String reason = String.valueOf(waiting.getReason());
+    String message = waiting.getMessage();
+    if (PULL_ERRORS.contains(reason)) {
+      return "cannot pull image "
+          + cs.getImage()
+          + " for container '"
+          + cs.getName()
+          + "' ("
+          + reasonAndMessage(reason, message)
+          + "). "
+          + pullHint(cs.getName(), message);
+    }
+    if (START_ERRORS.contains(reason)) {
+      return "container '"
+          + cs.getName()
+          + "' cannot start ("
+          + reasonAndMessage(reason, message)
+          + ")"
+          + hint(cs.getName(), cs.getImage(), message);
+    }
+    return null;
+  }
+
+  /** An init container that failed, or the debug container that ended at all. */
+  private static String terminatedProblem(ContainerStatus cs, ContainerStateTerminated ended) {
+    Integer code = ended.getExitCode();
+    boolean failed = code == null || code != 0;
+    if (!failed && !DebugPodFactory.DEBUG_CONTAINER.equals(cs.getName())) {
+      return null;
+    }
+    String message = ended.getMessage();
+    return "container '"
+        + cs.getName()
+        + "' "
+        + (failed ? "failed" : "ended")
+        + " (exit "
+        + code
+        + (ended.getReason() == null ? "" : ", " + ended.getReason())
+        + ")"
+        + (message == null || message.isBlank() ? "" : ": " + message.strip())
+        + hint(cs.getName(), cs.getImage(), message);
   }
 
   private static String pullHint(String container, String message) {

@@ -204,7 +204,7 @@ class DebugSessionTest {
       assertThatThrownBy(() -> session.run(target -> 0))
           .isInstanceOf(CliException.class)
           .hasMessageContaining("User \"dev\" cannot create resource \"pods\"")
-          .hasMessageContaining("pods create/get/watch/delete and pods/exec create")
+          .hasMessageContaining("pods create/get/list/watch/delete and pods/exec create")
           .hasMessageContaining("kubectl auth can-i create pods -n shop")
           .extracting(t -> ((CliException) t).exitCode())
           .isEqualTo(CliException.UNREACHABLE);

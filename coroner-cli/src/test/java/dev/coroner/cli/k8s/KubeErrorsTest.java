@@ -18,7 +18,7 @@ class KubeErrorsTest {
     assertThat(e.exitCode()).isEqualTo(CliException.UNREACHABLE);
     assertThat(e.getMessage())
         .startsWith("forbidden to create pod shop/x: pods is forbidden: User \"dev\"")
-        .contains("pods create/get/watch/delete and pods/exec create")
+        .contains("pods create/get/list/watch/delete and pods/exec create")
         .contains("kubectl auth can-i create pods -n shop");
   }
 
