@@ -167,6 +167,58 @@ class K8sDebugIT {
   }
 
   @Test
+  void atATerminalTheDebuggerGetsATtyAndTheTerminalIsRestored() throws Exception {
+    String lldb = "(lldb) target create \"/shared/node\" --core \"/debug/core\"\r\n";
+    AtomicReference<Pod> created = new AtomicReference<>();
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    String coroner =
+        String.join(
+            " ",
+            java,
+            "-cp",
+            System.getProperty("java.class.path"),
+            "-Daws.accessKeyId=" + s3.getAccessKey(),
+            "-Daws.secretAccessKey=" + s3.getSecretKey(),
+            "dev.coroner.cli.Main",
+            "debug",
+            "latest",
+            "--k8s",
+            "--store",
+            "s3://crashes/prod",
+            "--s3-endpoint",
+            s3.getUri().toString(),
+            "--kubeconfig",
+            kubeconfig.toString());
+    String output;
+    int code;
+    try (Watch watch =
+        playKubelet(
+            created,
+            "command=rundebug.sh&container=debug&tty=true&stdin=true&stdout=true&stderr=true",
+            lldb)) {
+      // script(1) gives the CLI a pseudo-terminal, as a user's shell would; stty -a afterwards
+      // shows whether raw mode was undone.
+      Process p =
+          new ProcessBuilder("script", "-qec", coroner + "; echo EXIT=$?; stty -a", "/dev/null")
+              .redirectErrorStream(true)
+              .redirectInput(ProcessBuilder.Redirect.PIPE)
+              .start();
+      output = new String(p.getInputStream().readAllBytes());
+      assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+      code = p.exitValue();
+    }
+    assertThat(code).as(output).isZero();
+    assertThat(output)
+        .contains("Ready")
+        .contains("(lldb) target create")
+        .contains("EXIT=0")
+        .contains("Deleted pod shop/")
+        .containsPattern("(?m)(^|\\s)icanon(\\s|$)")
+        .containsPattern("(?m)(^|\\s)echo(\\s|$)");
+    assertThat(client.pods().inNamespace("shop").list().getItems()).isEmpty();
+  }
+
+  @Test
   void dryRunPrintsThePodAndTouchesNothing() {
     Run r = coroner("debug", "latest", "--k8s", "--dry-run", "-n", "team-a", "--deadline", "2h");
     assertThat(r.code()).as(r.err()).isZero();
@@ -209,6 +261,14 @@ class K8sDebugIT {
    * expectation is added then) and reports it ready.
    */
   private Watch playKubelet(AtomicReference<Pod> created) {
+    return playKubelet(
+        created,
+        "command=rundebug.sh&command=--batch&command=-o&command=v8%20bt"
+            + "&container=debug&stdout=true&stderr=true",
+        V8_BT);
+  }
+
+  private Watch playKubelet(AtomicReference<Pod> created, String execQuery, String output) {
     return client
         .pods()
         .inNamespace("shop")
@@ -217,7 +277,7 @@ class K8sDebugIT {
               @Override
               public void eventReceived(Action action, Pod pod) {
                 if (action == Action.ADDED && created.compareAndSet(null, pod)) {
-                  kubelet.submit(() -> start(pod));
+                  kubelet.submit(() -> start(pod, execQuery, output));
                 }
               }
 
@@ -226,20 +286,16 @@ class K8sDebugIT {
             });
   }
 
-  private void start(Pod pod) {
+  private void start(Pod pod, String execQuery, String output) {
     String name = pod.getMetadata().getName();
     server
         .expect()
         .get()
-        .withPath(
-            "/api/v1/namespaces/shop/pods/"
-                + name
-                + "/exec?command=rundebug.sh&command=--batch&command=-o&command=v8%20bt"
-                + "&container=debug&stdout=true&stderr=true")
+        .withPath("/api/v1/namespaces/shop/pods/" + name + "/exec?" + execQuery)
         .andUpgradeToWebSocket()
         .open()
         .waitFor(10)
-        .andEmit(new OutputStreamMessage(V8_BT))
+        .andEmit(new OutputStreamMessage(output))
         .waitFor(10)
         .andEmit(new StatusStreamMessage(0))
         .done()
