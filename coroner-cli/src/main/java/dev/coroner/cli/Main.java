@@ -10,6 +10,7 @@ import dev.coroner.cli.dumps.StoreOptions;
 import dev.coroner.cli.errors.CliException;
 import dev.coroner.cli.install.InstallCommand;
 import dev.coroner.cli.install.UninstallCommand;
+import dev.coroner.cli.k8s.GcCommand;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Map;
@@ -35,6 +36,7 @@ import picocli.CommandLine.Option;
       GetCommand.class,
       DebugCommand.class,
       RmCommand.class,
+      GcCommand.class,
       InstallCommand.class,
       UninstallCommand.class,
       DemoCommand.class,

@@ -2,9 +2,14 @@ package dev.coroner.cli.debug;
 
 import dev.coroner.cli.dumps.StoreOptions;
 import dev.coroner.cli.errors.CliException;
+import dev.coroner.cli.k8s.DebugKind;
+import dev.coroner.cli.k8s.DebugPodOptions;
+import dev.coroner.cli.k8s.K8sDebug;
+import dev.coroner.cli.k8s.KubeOptions;
 import dev.coroner.core.dump.CorruptDumpException;
 import dev.coroner.core.dump.DumpArchive;
 import dev.coroner.core.dump.DumpInfo;
+import dev.coroner.core.store.S3Store;
 import dev.coroner.core.store.Store;
 import dev.coroner.core.store.StoreException;
 import dev.coroner.core.store.StoredDump;
@@ -38,10 +43,16 @@ import picocli.CommandLine.Spec;
           + " used when its build-id matches the core's; else pass --exe. Cores are extracted"
           + " once into ~/.cache/coroner (0700) and reused.",
       "",
+      "With --k8s the debugger runs in a pod in the cluster instead (the dump's namespace, your"
+          + " own kube credentials): it fetches the dump through a short-lived presigned URL,"
+          + " copies the executable out of the crashed app's image, and is deleted afterwards.",
+      "",
       "Examples:",
       "  coroner debug latest",
       "  coroner debug latest --batch -o 'v8 bt'",
-      "  coroner debug 8179c3b0 --debugger gdb --batch -o bt"
+      "  coroner debug 8179c3b0 --debugger gdb --batch -o bt",
+      "  coroner debug latest --store s3://crashes/prod --k8s",
+      "  coroner debug latest --store s3://crashes/prod --k8s --batch -o 'v8 bt'"
     })
 public final class DebugCommand implements Callable<Integer> {
   /** The option's name; {@code Main} supplies its default from {@code CliConfig}. */
@@ -63,8 +74,21 @@ public final class DebugCommand implements Callable<Integer> {
   @Option(
       names = "--exe",
       paramLabel = "PATH",
-      description = "The executable to load, when the recorded one is not here or differs.")
+      description =
+          "The executable to load, when the recorded one is not here or differs. With --k8s: its"
+              + " path inside the app image.")
   Path exe;
+
+  @Option(
+      names = "--k8s",
+      description =
+          "Debug in a pod in the cluster rather than here: needs an s3:// store and a kube"
+              + " context. See docs/cli.md.")
+  boolean k8s;
+
+  @Mixin KubeOptions kube;
+
+  @Mixin DebugPodOptions podOptions;
 
   @Option(
       names = "--batch",
@@ -102,6 +126,10 @@ public final class DebugCommand implements Callable<Integer> {
       throw new CliException(
           CliException.USAGE, "--batch needs at least one -o CMD, e.g. -o 'v8 bt'");
     }
+    if (k8s) {
+      return inCluster(out, err);
+    }
+    rejectClusterOptions();
     Store s = store.open();
     StoredDump dump = StoreOptions.readable(StoreOptions.resolve(s, ref));
     Tools tools = new Tools(env);
@@ -146,6 +174,55 @@ public final class DebugCommand implements Callable<Integer> {
     out.flush();
     err.flush();
     return run(launch, out);
+  }
+
+  /** Options for the debug pod mean nothing here: say so rather than ignore them. */
+  private void rejectClusterOptions() {
+    for (String name : DebugPodOptions.NAMES) {
+      if (spec.commandLine().getParseResult().hasMatchedOption(name)) {
+        throw new CliException(CliException.USAGE, name + " needs --k8s");
+      }
+    }
+  }
+
+  /** {@code --k8s}: the same dump, opened in a debug pod; nothing is downloaded here. */
+  private int inCluster(PrintWriter out, PrintWriter err) {
+    Store s = store.open();
+    if (!(s instanceof S3Store s3)) {
+      throw new CliException(
+          CliException.USAGE,
+          "--k8s needs the dumps in object storage the pod can fetch from: --store"
+              + " s3://bucket/prefix (now "
+              + s.url()
+              + ")");
+    }
+    StoredDump dump = StoreOptions.readable(StoreOptions.resolve(s, ref));
+    DumpInfo info = StoreOptions.info(s, dump);
+    // Only the name tells the runtime here: proc/maps is inside the zip, which stays in the store.
+    AppRuntime runtime = AppRuntime.detect(info, "");
+    return K8sDebug.run(
+        s3,
+        new K8sDebug.Request(
+            dump,
+            info,
+            kind(runtime),
+            exe == null ? null : exe.toString(),
+            kube,
+            podOptions,
+            commands,
+            batch),
+        out,
+        err);
+  }
+
+  /** The debug image and debugger for a runtime, or for the --debugger asked for. */
+  private DebugKind kind(AppRuntime runtime) {
+    Debugger chosen = choose(runtime);
+    return switch (chosen) {
+      case LLDB -> runtime == AppRuntime.NODE ? DebugKind.NODEJS : DebugKind.NATIVE_LLDB;
+      case GDB -> DebugKind.NATIVE_GDB;
+      case JHSDB -> DebugKind.JAVA;
+    };
   }
 
   /** The dump's zip on this machine: where it is for a local store, else downloaded once. */

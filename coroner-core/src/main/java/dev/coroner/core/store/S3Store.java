@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Comparator;
@@ -29,6 +30,7 @@ import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.regions.providers.DefaultAwsRegionProviderChain;
 import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.S3Configuration;
 import software.amazon.awssdk.services.s3.model.CompletedPart;
 import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
 import software.amazon.awssdk.services.s3.model.NoSuchBucketException;
@@ -36,6 +38,7 @@ import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 import software.amazon.awssdk.services.s3.model.S3Object;
 import software.amazon.awssdk.services.s3.model.ServerSideEncryption;
+import software.amazon.awssdk.services.s3.presigner.S3Presigner;
 
 /**
  * Dumps in S3-compatible object storage: {@code s3://bucket/prefix}. Each dump is a zip object
@@ -50,14 +53,21 @@ public final class S3Store implements Store, AutoCloseable {
   private final String prefix;
   private final S3Options options;
   private final String url;
+  private final Region region;
+  private final DefaultCredentialsProvider credentials;
 
-  S3Store(S3Client client, String bucket, String prefix, S3Options options) {
+  private S3Store(S3Client client, String bucket, String prefix, S3Options options, Access access) {
     this.client = client;
     this.bucket = bucket;
     this.prefix = prefix;
     this.options = options;
     this.url = "s3://" + bucket + "/" + prefix;
+    this.region = access.region();
+    this.credentials = access.credentials();
   }
+
+  /** What both the client and the presigner sign with. */
+  private record Access(Region region, DefaultCredentialsProvider credentials) {}
 
   /**
    * Opens {@code s3://bucket[/prefix]}.
@@ -73,11 +83,12 @@ public final class S3Store implements Store, AutoCloseable {
     if (!prefix.isEmpty() && !prefix.endsWith("/")) {
       prefix += "/";
     }
+    Access access = new Access(region(options), DefaultCredentialsProvider.builder().build());
     var builder =
         S3Client.builder()
             .httpClientBuilder(UrlConnectionHttpClient.builder())
-            .credentialsProvider(DefaultCredentialsProvider.builder().build())
-            .region(region(options))
+            .credentialsProvider(access.credentials())
+            .region(access.region())
             .forcePathStyle(options.pathStyle())
             // s3proxy, MinIO and older servers reject the SDK's default trailing checksums.
             .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
@@ -85,7 +96,7 @@ public final class S3Store implements Store, AutoCloseable {
     if (options.endpoint() != null) {
       builder.endpointOverride(options.endpoint());
     }
-    return new S3Store(builder.build(), bucket, prefix, options);
+    return new S3Store(builder.build(), bucket, prefix, options, access);
   }
 
   private static Region region(S3Options options) {
@@ -202,6 +213,53 @@ public final class S3Store implements Store, AutoCloseable {
       client.deleteObject(b -> b.bucket(bucket).key(key.replaceFirst("\\.zip$", ".json")));
     } catch (SdkException e) {
       throw failure("delete " + dump.location(), e);
+    }
+  }
+
+  /** How long a presigned URL lives unless the caller says otherwise. */
+  public static final Duration DEFAULT_URL_TTL = Duration.ofMinutes(15);
+
+  /** The longest a presigned URL may live: it is a bearer capability for a whole core. */
+  public static final Duration MAX_URL_TTL = Duration.ofHours(1);
+
+  /**
+   * A URL that downloads this one dump's zip with a plain HTTP GET until {@code ttl} has passed
+   * (SigV4 query signing, {@code X-Amz-Expires}). It carries a signature, never the credentials,
+   * and grants nothing but a read of this one object; whoever holds it can read the dump until it
+   * expires. With temporary credentials (IRSA, SSO) it also dies when they do, whichever is first.
+   * Signing is local: nothing is sent to the server.
+   *
+   * @throws IllegalArgumentException when {@code ttl} is not in (0, {@link #MAX_URL_TTL}]
+   * @throws StoreException when no credentials can be found to sign with
+   */
+  public URI presign(StoredDump dump, Duration ttl) throws StoreException {
+    if (ttl.isNegative() || ttl.isZero() || ttl.compareTo(MAX_URL_TTL) > 0) {
+      throw new IllegalArgumentException(
+          "a presigned URL lives between 1s and " + MAX_URL_TTL.toMinutes() + "m: " + ttl);
+    }
+    String key = key(dump);
+    // Configured as the client is (region, credentials, endpoint, path style), so the URL points
+    // where every other request of this store goes. S3Presigner.builder().s3Client(client) would
+    // be shorter but does not carry the region over (the SDK resolves it again and fails).
+    var builder =
+        S3Presigner.builder()
+            .region(region)
+            .credentialsProvider(credentials)
+            .serviceConfiguration(
+                S3Configuration.builder().pathStyleAccessEnabled(options.pathStyle()).build());
+    if (options.endpoint() != null) {
+      builder.endpointOverride(options.endpoint());
+    }
+    try (S3Presigner presigner = builder.build()) {
+      return presigner
+          .presignGetObject(
+              p -> p.signatureDuration(ttl).getObjectRequest(g -> g.bucket(bucket).key(key)))
+          .url()
+          .toURI();
+    } catch (java.net.URISyntaxException e) {
+      throw new IllegalStateException("the SDK signed an invalid URL for " + key, e);
+    } catch (SdkException e) {
+      throw failure("sign a download URL for " + dump.location(), e);
     }
   }
 

@@ -1,0 +1,119 @@
+package dev.coroner.cli.k8s;
+
+import dev.coroner.core.store.S3Store;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import picocli.CommandLine.Option;
+
+/** {@code coroner debug --k8s}: what goes into the debug pod and how long it may live. */
+public final class DebugPodOptions {
+  /** Options that mean nothing without {@code --k8s}. */
+  public static final List<String> NAMES =
+      List.of(
+          "--context",
+          "--namespace",
+          "--kubeconfig",
+          "--image",
+          "--debug-image",
+          "--url-ttl",
+          "--deadline",
+          "--wait",
+          "--keep",
+          "--image-pull-secret",
+          "--dry-run");
+
+  @Option(
+      names = {"-i", "--image"},
+      paramLabel = "IMAGE",
+      description =
+          "The image to copy the crashed executable from (default: the crashed container's image,"
+              + " pinned to the digest it ran). It needs a 'cp'; for a distroless app image, pass"
+              + " an image with the same executable and a cp (e.g. node:20.11.1-slim).")
+  String appImage;
+
+  @Option(
+      names = "--debug-image",
+      paramLabel = "IMAGE",
+      description =
+          "The debugger image (default: ghcr.io/coroner-dev/coroner-debug-nodejs, -native or"
+              + " -java by runtime, tagged with this CLI's version). See docs/cli.md for what it"
+              + " must contain.")
+  String debugImage;
+
+  @Option(
+      names = "--url-ttl",
+      paramLabel = "DURATION",
+      converter = DurationConverter.class,
+      description =
+          "How long the pod's presigned download URL stays valid: at most 1h. Default: 15m.")
+  Duration urlTtl = S3Store.DEFAULT_URL_TTL;
+
+  @Option(
+      names = "--deadline",
+      paramLabel = "DURATION",
+      converter = DurationConverter.class,
+      description =
+          "The pod's activeDeadlineSeconds: Kubernetes ends it after this even if coroner dies;"
+              + " 'coroner gc' deletes it. Default: 4h.")
+  Duration deadline = Duration.ofHours(4);
+
+  @Option(
+      names = "--wait",
+      paramLabel = "DURATION",
+      converter = DurationConverter.class,
+      description = "How long to wait for the pod to be ready. Default: 5m.")
+  Duration waitFor = Duration.ofMinutes(5);
+
+  @Option(
+      names = "--keep",
+      description = "Keep the pod after the session (it still ends at --deadline).")
+  boolean keep;
+
+  @Option(
+      names = "--image-pull-secret",
+      paramLabel = "NAME",
+      description =
+          "An image pull secret of the namespace for private images (repeatable; the namespace's"
+              + " default service account's secrets apply anyway).")
+  List<String> pullSecrets = new ArrayList<>();
+
+  @Option(
+      names = "--dry-run",
+      description =
+          "Print the debug pod as YAML and create nothing (no URL is signed: DUMP_URL shows a"
+              + " placeholder).")
+  boolean dryRun;
+
+  public boolean dryRun() {
+    return dryRun;
+  }
+
+  public String appImage() {
+    return appImage;
+  }
+
+  public String debugImage() {
+    return debugImage;
+  }
+
+  public Duration urlTtl() {
+    return urlTtl;
+  }
+
+  public Duration deadline() {
+    return deadline;
+  }
+
+  public Duration waitFor() {
+    return waitFor;
+  }
+
+  public boolean keep() {
+    return keep;
+  }
+
+  public List<String> pullSecrets() {
+    return List.copyOf(pullSecrets);
+  }
+}

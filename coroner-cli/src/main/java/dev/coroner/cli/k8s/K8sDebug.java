@@ -1,0 +1,240 @@
+package dev.coroner.cli.k8s;
+
+import dev.coroner.cli.errors.CliException;
+import dev.coroner.core.dump.DumpInfo;
+import dev.coroner.core.store.S3Store;
+import dev.coroner.core.store.StoreException;
+import dev.coroner.core.store.StoredDump;
+import dev.coroner.core.units.Durations;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import java.io.PrintWriter;
+import java.net.URI;
+import java.security.SecureRandom;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+
+/**
+ * {@code coroner debug DUMP --k8s}: opens the dump in a debug pod in the cluster, with the user's
+ * own kube credentials, instead of on this machine. The only class the debug command calls on this
+ * path, so fabric8 is loaded only here.
+ */
+public final class K8sDebug {
+  /** Where the dump is read from inside the pod until the real URL is signed (dry runs). */
+  static final URI PLACEHOLDER_URL = URI.create("https://presigned-url.invalid/signed-at-creation");
+
+  private static final SecureRandom RANDOM = new SecureRandom();
+
+  private K8sDebug() {}
+
+  /**
+   * One request.
+   *
+   * @param dump the dump, as listed
+   * @param info its full dump-info
+   * @param kind the debugger and image chosen from its runtime
+   * @param exe the executable's path in the app image (--exe), or null for the recorded one
+   * @param kube the cluster options
+   * @param pod the pod options
+   * @param commands the -o commands
+   * @param batch run them and exit (no terminal)
+   */
+  public record Request(
+      StoredDump dump,
+      DumpInfo info,
+      DebugKind kind,
+      String exe,
+      KubeOptions kube,
+      DebugPodOptions pod,
+      List<String> commands,
+      boolean batch) {
+    public Request {
+      commands = List.copyOf(commands);
+    }
+  }
+
+  /** Runs the request; the debugger's exit code. */
+  public static int run(S3Store store, Request r, PrintWriter out, PrintWriter err) {
+    check(r);
+    Images images =
+        new Images(
+            PodImages.app(r.info().pod(), r.pod().appImage()),
+            PodImages.debug(r.kind(), r.pod().debugImage(), version()),
+            exePath(r));
+    if (r.pod().dryRun()) {
+      // No cluster and no signature: the pod as it would be, for review.
+      String namespace = namespace(r, "default");
+      Pod pod =
+          DebugPodFactory.build(spec(r, namespace, images, new Signed(PLACEHOLDER_URL, expiry(r))));
+      out.print(new KubernetesSerialization().asYaml(pod));
+      out.flush();
+      return 0;
+    }
+    warn(r, images, err);
+    try (KubeConnect kube = KubeConnect.open(r.kube())) {
+      Signed url = sign(store, r);
+      Pod pod = DebugPodFactory.build(spec(r, namespace(r, kube.namespace()), images, url));
+      err.println(intro(r, url));
+      DebugSession session =
+          new DebugSession(
+              kube.client(),
+              pod,
+              err,
+              new DebugSession.Options(r.pod().waitFor(), r.pod().keep()),
+              kube.describe());
+      DebugKind.Invocation invocation = r.kind().invocation(r.batch(), r.commands());
+      return session.run(
+          target ->
+              r.batch()
+                  ? BatchExec.run(target, invocation, out, err)
+                  : Attach.run(target, invocation, new Terminal()));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new CliException(CliException.FAILURE, "interrupted; the debug pod was deleted", e);
+    }
+  }
+
+  /** -n, else the dump's own namespace, else {@code fallback} (the context's). */
+  private static String namespace(Request r, String fallback) {
+    if (r.kube().namespace() != null) {
+      return r.kube().namespace();
+    }
+    return r.info().pod() != null ? r.info().pod().namespace() : fallback;
+  }
+
+  private static void warn(Request r, Images images, PrintWriter err) {
+    if (images.app().note() != null) {
+      err.println("note: " + images.app().note());
+    }
+    if (r.info().integrity().truncated()) {
+      err.println("warning: the core is truncated (" + r.info().integrity().reason() + ")");
+    }
+    if (r.kind() == DebugKind.JAVA && !r.batch() && !r.commands().isEmpty()) {
+      err.println("note: jhsdb takes no commands to run first; type them at its prompt");
+    }
+  }
+
+  private static String intro(Request r, Signed url) {
+    DumpInfo.ProcessInfo p = r.info().process();
+    return "Debugging "
+        + p.exe()
+        + " (pid "
+        + p.pid()
+        + ", "
+        + p.signalName()
+        + ") in "
+        + r.kind().debugger()
+        + " in the cluster; the pod reads the dump through a URL that expires at "
+        + url.expires();
+  }
+
+  private static void check(Request r) {
+    DumpInfo.CoreInfo core = r.info().core();
+    if (core == null || core.entry() == null) {
+      throw new CliException(
+          CliException.FAILURE,
+          "dump "
+              + r.dump().name()
+              + " holds no core ("
+              + r.info().integrity().reason()
+              + "): there is nothing to debug; 'coroner info' shows what it kept");
+    }
+    DebugPodOptions o = r.pod();
+    if (o.urlTtl().compareTo(S3Store.MAX_URL_TTL) > 0 || o.urlTtl().toSeconds() < 1) {
+      throw new CliException(
+          CliException.USAGE,
+          "--url-ttl must be between 1s and 1h: " + Durations.format(o.urlTtl()));
+    }
+    if (o.urlTtl().compareTo(o.waitFor()) < 0) {
+      // The fetch starts at the latest when the wait ends; a URL dead by then fails the pod.
+      throw new CliException(
+          CliException.USAGE,
+          "--url-ttl ("
+              + Durations.format(o.urlTtl())
+              + ") must be at least --wait ("
+              + Durations.format(o.waitFor())
+              + "), or the URL can expire before the pod fetches the dump");
+    }
+    if (o.deadline().toSeconds() < 60) {
+      throw new CliException(CliException.USAGE, "--deadline must be at least 1m");
+    }
+    if (!r.batch() && !o.dryRun() && !Terminal.interactive()) {
+      throw new CliException(
+          CliException.USAGE,
+          "no terminal to attach the debugger to; pass --batch -o CMD (e.g. -o 'v8 bt') to run"
+              + " commands in the pod and print their output");
+    }
+  }
+
+  private static String exePath(Request r) {
+    String path = r.exe() != null ? r.exe() : r.info().process().exePath();
+    if (path == null || !path.startsWith("/")) {
+      throw new CliException(
+          CliException.USAGE,
+          "the dump records no absolute path of the executable ('"
+              + path
+              + "'); pass --exe with its path in the image");
+    }
+    return path;
+  }
+
+  /** A signed URL and when it dies. */
+  private record Signed(URI url, Instant expires) {}
+
+  /** The images and where the executable is in the app image. */
+  private record Images(PodImages.AppImage app, String debugImage, String exePath) {}
+
+  private static Instant expiry(Request r) {
+    return Instant.now().plus(r.pod().urlTtl()).truncatedTo(ChronoUnit.SECONDS);
+  }
+
+  private static Signed sign(S3Store store, Request r) {
+    Instant expires = expiry(r);
+    try {
+      return new Signed(store.presign(r.dump(), r.pod().urlTtl()), expires);
+    } catch (StoreException e) {
+      throw new CliException(CliException.UNREACHABLE, e.getMessage(), e);
+    }
+  }
+
+  private static DebugPodSpec spec(Request r, String namespace, Images images, Signed url) {
+    DumpInfo info = r.info();
+    DebugPodSpec.Dump dump =
+        new DebugPodSpec.Dump(
+            info.name(),
+            info.uuid(),
+            r.dump().size(),
+            info.core().entry(),
+            info.core().compression(),
+            info.core().size(),
+            info.core().sha256());
+    return new DebugPodSpec(
+        podName(info.uuid()),
+        namespace,
+        dump,
+        images.app().reference(),
+        images.debugImage(),
+        r.kind(),
+        images.exePath(),
+        url.url(),
+        url.expires(),
+        r.pod().deadline(),
+        r.pod().pullSecrets());
+  }
+
+  /** {@code coroner-debug-<uuid prefix>-<5 random>}: unique, and tells whose dump it is. */
+  static String podName(String uuid) {
+    String alphabet = "abcdefghijklmnopqrstuvwxyz0123456789";
+    StringBuilder suffix = new StringBuilder();
+    for (int i = 0; i < 5; i++) {
+      suffix.append(alphabet.charAt(RANDOM.nextInt(alphabet.length())));
+    }
+    String prefix = uuid.length() >= 8 ? uuid.substring(0, 8) : uuid;
+    return "coroner-debug-" + prefix.toLowerCase(java.util.Locale.ROOT) + "-" + suffix;
+  }
+
+  private static String version() {
+    return K8sDebug.class.getPackage().getImplementationVersion();
+  }
+}
