@@ -20,7 +20,6 @@ import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import java.io.ByteArrayInputStream;
 import java.net.StandardProtocolFamily;
-import java.net.URLDecoder;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.charset.StandardCharsets;
@@ -354,18 +353,12 @@ class AgentCriIT {
         .toList();
   }
 
-  /** The object's coroner metadata, decoded (values travel URL-encoded in x-amz-meta-*). */
   private static Map<String, String> meta(S3Object o) {
-    Map<String, String> decoded = new HashMap<>();
-    admin
-        .headObject(h -> h.bucket("crashes").key(o.key()))
-        .metadata()
-        .forEach((k, v) -> decoded.put(k, URLDecoder.decode(v, StandardCharsets.UTF_8)));
-    return decoded;
+    return S3Server.metadata(admin, "crashes", o);
   }
 
   private static List<S3Object> objects(String prefix) {
-    return admin.listObjectsV2(l -> l.bucket("crashes").prefix(prefix)).contents();
+    return S3Server.objects(admin, "crashes", prefix);
   }
 
   private static JsonNode sidecar(S3Object zip) throws Exception {

@@ -18,11 +18,9 @@ import dev.coroner.core.install.KernelSettings;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
-import java.net.URLDecoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -290,16 +288,10 @@ class AgentImageIT {
   }
 
   private static List<S3Object> objects(String prefix) {
-    return admin.listObjectsV2(l -> l.bucket("crashes").prefix(prefix)).contents();
+    return S3Server.objects(admin, "crashes", prefix);
   }
 
-  /** The object's coroner metadata, decoded (values travel URL-encoded in x-amz-meta-*). */
   private static Map<String, String> meta(S3Object o) {
-    Map<String, String> decoded = new HashMap<>();
-    admin
-        .headObject(h -> h.bucket("crashes").key(o.key()))
-        .metadata()
-        .forEach((k, v) -> decoded.put(k, URLDecoder.decode(v, StandardCharsets.UTF_8)));
-    return decoded;
+    return S3Server.metadata(admin, "crashes", o);
   }
 }

@@ -2,7 +2,12 @@ package dev.coroner.agent;
 
 import java.net.ServerSocket;
 import java.net.URI;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import org.gaul.s3proxy.AuthenticationType;
 import org.gaul.s3proxy.S3Proxy;
@@ -14,6 +19,7 @@ import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
 import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.S3Object;
 
 /**
  * A real S3 server on loopback: s3proxy in this JVM over a filesystem blob store. It can be stopped
@@ -76,6 +82,21 @@ final class S3Server implements AutoCloseable {
         .credentialsProvider(
             StaticCredentialsProvider.create(AwsBasicCredentials.create(ACCESS, SECRET)))
         .build();
+  }
+
+  /** The objects under {@code prefix} in {@code bucket}. */
+  static List<S3Object> objects(S3Client client, String bucket, String prefix) {
+    return client.listObjectsV2(l -> l.bucket(bucket).prefix(prefix)).contents();
+  }
+
+  /** An object's coroner metadata, decoded (values travel URL-encoded in x-amz-meta-*). */
+  static Map<String, String> metadata(S3Client client, String bucket, S3Object o) {
+    Map<String, String> decoded = new HashMap<>();
+    client
+        .headObject(h -> h.bucket(bucket).key(o.key()))
+        .metadata()
+        .forEach((k, v) -> decoded.put(k, URLDecoder.decode(v, StandardCharsets.UTF_8)));
+    return decoded;
   }
 
   @Override

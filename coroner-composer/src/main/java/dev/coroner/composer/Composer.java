@@ -59,6 +59,9 @@ final class Composer {
     // %t missing (a hand-run or bad pattern): the composer's clock is the next best thing.
     long timestamp = k.timestamp() >= 0 ? k.timestamp() : System.currentTimeMillis() / 1000;
     CaptureSettings settings = loadSettings(warnings);
+    if (settings.agentSocket() != null) {
+      Prewarm.agentPath();
+    }
     String excludedBy = ExeFilter.excludedBy(settings.excludeExe(), k.exePath(), k.comm());
     if (excludedBy != null) {
       log.info("skipped: " + k.exePath() + " matches filter.exclude-exe '" + excludedBy + "'");

@@ -27,9 +27,6 @@ final class Prewarm {
         new Thread(
             () -> {
               try {
-                // First what is needed first: the question to the node agent comes right after
-                // /proc is read, the digest only when the core is.
-                AgentClient.warmUp();
                 digest.complete(CoreCopier.sha256());
                 Zstd.defaultCompressionLevel();
                 // Get SHA-256 compiled by C2 (which uses the CPU's SHA instructions) before the
@@ -47,6 +44,17 @@ final class Prewarm {
     t.setDaemon(true);
     t.start();
     return new Prewarm(digest);
+  }
+
+  /**
+   * With a node agent to ask: loads what asking needs on a thread of its own, while the main thread
+   * reads /proc (one host without an agent never pays for it). The installer's training run sets an
+   * agent socket, so these classes are in the trained archive too.
+   */
+  static void agentPath() {
+    Thread t = new Thread(AgentClient::warmUp, "coroner-prewarm-agent");
+    t.setDaemon(true);
+    t.start();
   }
 
   /** The SHA-256 digest, waiting for the warm-up if needed. */

@@ -158,7 +158,15 @@ final class ComposerRuntime {
     Path scratch = Files.createTempDirectory(dir, "training");
     try {
       Path config = scratch.resolve("composer.properties");
-      Files.writeString(config, "dump.dir=" + scratch.resolve("dumps") + "\n");
+      // An agent socket that nothing listens on: the training crash is a host process, so it is
+      // never asked, but the composer loads the classes for asking into the archive.
+      Files.writeString(
+          config,
+          "dump.dir="
+              + scratch.resolve("dumps")
+              + "\nagent.socket="
+              + scratch.resolve("agent.sock")
+              + "\n");
       List<String> cmd = new ArrayList<>(command(layout, cacheFlag(true)));
       cmd.replaceAll(
           a ->

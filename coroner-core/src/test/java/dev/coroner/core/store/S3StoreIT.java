@@ -17,54 +17,12 @@ import java.util.List;
 import java.util.Random;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
-import org.gaul.s3proxy.junit.S3ProxyExtension;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.regions.Region;
-import software.amazon.awssdk.services.s3.S3Client;
 
 /** The S3 store against a real S3 server on loopback: s3proxy, in-process, filesystem-backed. */
-class S3StoreIT {
-  @RegisterExtension
-  final S3ProxyExtension s3 =
-      S3ProxyExtension.builder()
-          .withCredentials("test-access", "test-secret")
-          .ignoreUnknownHeaders()
-          .build();
-
+class S3StoreIT extends LocalS3Test {
   @TempDir Path tmp;
-  private final List<String> saved = new ArrayList<>();
-
-  @BeforeEach
-  void credentials() {
-    // The store takes credentials from the SDK's default chain; system properties are in it.
-    saved.add(System.getProperty("aws.accessKeyId"));
-    saved.add(System.getProperty("aws.secretAccessKey"));
-    System.setProperty("aws.accessKeyId", s3.getAccessKey());
-    System.setProperty("aws.secretAccessKey", s3.getSecretKey());
-    try (S3Client admin =
-        S3Client.builder()
-            .endpointOverride(s3.getUri())
-            .region(Region.US_EAST_1)
-            .forcePathStyle(true)
-            .credentialsProvider(
-                StaticCredentialsProvider.create(
-                    AwsBasicCredentials.create(s3.getAccessKey(), s3.getSecretKey())))
-            .build()) {
-      admin.createBucket(b -> b.bucket("crashes"));
-    }
-  }
-
-  @AfterEach
-  void restore() {
-    restore("aws.accessKeyId", saved.get(0));
-    restore("aws.secretAccessKey", saved.get(1));
-  }
 
   @Test
   void uploadVerifyListInfoFetchAndDelete() throws Exception {
@@ -218,13 +176,5 @@ class S3StoreIT {
         s.integrity(),
         s.files(),
         s.composer());
-  }
-
-  private static void restore(String key, String value) {
-    if (value == null) {
-      System.clearProperty(key);
-    } else {
-      System.setProperty(key, value);
-    }
   }
 }
