@@ -150,7 +150,8 @@ public final class Agent implements AutoCloseable {
       LOG.info("container runtime: {}", runtime.describe());
     } catch (CriException e) {
       LOG.warn(
-          "{} Crashes in containers keep their cores with the pod unknown until it answers.",
+          "{} Crashes in containers keep their cores with the pod unknown until it answers;"
+              + " set CORONER_CRI_SOCKET (chart: node.runtime.socket) if it listens elsewhere.",
           e.getMessage());
     }
   }
