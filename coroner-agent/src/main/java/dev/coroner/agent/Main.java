@@ -1,8 +1,8 @@
 package dev.coroner.agent;
 
 import dev.coroner.agent.config.AgentConfig;
-import dev.coroner.core.install.InstallException;
-import dev.coroner.core.install.NodeSetup;
+import dev.coroner.node.InstallException;
+import dev.coroner.node.NodeSetup;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;

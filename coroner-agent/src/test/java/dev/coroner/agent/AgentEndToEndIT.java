@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.coroner.core.install.InstallOptions;
-import dev.coroner.core.install.KernelSettings;
+import dev.coroner.node.InstallOptions;
+import dev.coroner.node.KernelSettings;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;

@@ -1,6 +1,6 @@
 package dev.coroner.agent;
 
-import dev.coroner.core.dump.DumpInfo;
+import dev.coroner.dump.DumpInfo;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;

@@ -3,12 +3,12 @@ package dev.coroner.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.coroner.core.capture.CaptureSettings;
-import dev.coroner.core.dump.DumpArchive;
-import dev.coroner.core.dump.DumpInfo;
-import dev.coroner.core.install.ComposerPayload;
-import dev.coroner.core.install.InstallOptions;
-import dev.coroner.core.install.NodeSetup;
+import dev.coroner.capture.settings.CaptureSettings;
+import dev.coroner.dump.DumpInfo;
+import dev.coroner.node.ComposerPayload;
+import dev.coroner.node.InstallOptions;
+import dev.coroner.node.NodeSetup;
+import dev.coroner.store.archive.DumpArchive;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;

@@ -2,8 +2,8 @@ package dev.coroner.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.coroner.core.install.InstallOptions;
-import dev.coroner.core.install.KernelSettings;
+import dev.coroner.node.InstallOptions;
+import dev.coroner.node.KernelSettings;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;

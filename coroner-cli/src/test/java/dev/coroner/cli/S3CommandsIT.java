@@ -3,10 +3,10 @@ package dev.coroner.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.coroner.core.dump.DumpArchive;
-import dev.coroner.core.install.TrainingCore;
-import dev.coroner.core.store.S3Options;
-import dev.coroner.core.store.S3Store;
+import dev.coroner.dump.elf.TrainingCore;
+import dev.coroner.store.archive.DumpArchive;
+import dev.coroner.store.s3.S3Options;
+import dev.coroner.store.s3.S3Store;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,7 +1,7 @@
 package dev.coroner.cli;
 
-import dev.coroner.core.dump.DumpInfo;
-import dev.coroner.core.store.StoredDump;
+import dev.coroner.dump.DumpInfo;
+import dev.coroner.store.StoredDump;
 import java.time.Instant;
 import java.util.List;
 

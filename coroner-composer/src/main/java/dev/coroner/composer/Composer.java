@@ -1,12 +1,21 @@
 package dev.coroner.composer;
 
-import dev.coroner.core.capture.CaptureSettings;
-import dev.coroner.core.dump.DumpInfo;
-import dev.coroner.core.dump.DumpInfo.PodInfo;
-import dev.coroner.core.dump.NameFields;
-import dev.coroner.core.identity.CrashQuery;
-import dev.coroner.core.identity.CrashVerdict;
-import dev.coroner.core.identity.Decision;
+import dev.coroner.base.exit.ExitCode;
+import dev.coroner.capture.ComposerLog;
+import dev.coroner.capture.ExeFilter;
+import dev.coroner.capture.Prewarm;
+import dev.coroner.capture.Uuids;
+import dev.coroner.capture.Watchdog;
+import dev.coroner.capture.identity.AgentClient;
+import dev.coroner.capture.identity.CrashQuery;
+import dev.coroner.capture.identity.CrashVerdict;
+import dev.coroner.capture.identity.Decision;
+import dev.coroner.capture.proc.ProcSnapshot;
+import dev.coroner.capture.settings.CaptureSettings;
+import dev.coroner.capture.write.DumpWriter;
+import dev.coroner.dump.DumpInfo;
+import dev.coroner.dump.DumpInfo.PodInfo;
+import dev.coroner.dump.name.NameFields;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.channels.ReadableByteChannel;
@@ -134,7 +143,7 @@ final class Composer {
       if ("timeout".equals(info.integrity().reason())) {
         return ExitCode.TIMEOUT;
       }
-      return info.integrity().truncated() ? ExitCode.TRUNCATED : ExitCode.COMPLETE;
+      return info.integrity().truncated() ? ExitCode.DUMP_TRUNCATED : ExitCode.OK;
     } catch (DumpWriter.NotWrittenException e) {
       log.info("no dump written: " + e.getMessage());
       return ExitCode.NOT_WRITTEN;

@@ -1,5 +1,7 @@
 package dev.coroner.composer;
 
+import dev.coroner.base.exit.ExitCode;
+import dev.coroner.capture.ComposerLog;
 import java.io.FileDescriptor;
 import java.io.FileInputStream;
 import java.nio.channels.FileChannel;
@@ -30,7 +32,7 @@ public final class Main {
       } catch (Throwable ignored) {
         // nowhere left to report it
       }
-      code = ExitCode.INTERNAL_ERROR.code();
+      code = ExitCode.INTERNAL.code();
     }
     System.exit(code);
   }

@@ -8,8 +8,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 import static org.awaitility.Awaitility.await;
 
-import dev.coroner.core.dump.DumpArchive;
-import dev.coroner.core.install.TrainingCore;
+import dev.coroner.base.exit.ExitCode;
+import dev.coroner.dump.elf.TrainingCore;
+import dev.coroner.store.archive.DumpArchive;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
@@ -41,7 +42,7 @@ class ComposerBadInputIT {
   void emptyStdin() throws Exception {
     Path dumps = tmp.resolve("dumps");
     int code = run(config(tmp, "dump.dir=" + dumps), log(), new byte[0], args(11));
-    assertThat(code).isEqualTo(ExitCode.TRUNCATED.code());
+    assertThat(code).isEqualTo(ExitCode.DUMP_TRUNCATED.code());
     try (var dump = openOnly(dumps)) {
       assertThat(dump.info().integrity().truncated()).isTrue();
       assertThat(dump.info().integrity().reason()).startsWith("empty");
@@ -54,7 +55,7 @@ class ComposerBadInputIT {
   void oneByte() throws Exception {
     Path dumps = tmp.resolve("dumps");
     int code = run(config(tmp, "dump.dir=" + dumps), log(), new byte[] {0x7f}, args(11));
-    assertThat(code).isEqualTo(ExitCode.TRUNCATED.code());
+    assertThat(code).isEqualTo(ExitCode.DUMP_TRUNCATED.code());
     try (var dump = openOnly(dumps)) {
       assertThat(dump.info().core().size()).isEqualTo(1);
       assertThat(dump.info().integrity().reason()).isEqualTo("not-elf: not an ELF file");
@@ -67,7 +68,7 @@ class ComposerBadInputIT {
     Path dumps = tmp.resolve("dumps");
     byte[] data = ComposerIT.random(3 << 20);
     int code = run(config(tmp, "dump.dir=" + dumps), log(), data, args(11));
-    assertThat(code).isEqualTo(ExitCode.TRUNCATED.code());
+    assertThat(code).isEqualTo(ExitCode.DUMP_TRUNCATED.code());
     try (var dump = openOnly(dumps)) {
       assertThat(dump.info().integrity().reason()).startsWith("not-elf");
       // What arrived is kept intact, in case it matters.
@@ -81,7 +82,7 @@ class ComposerBadInputIT {
     byte[] core = TrainingCore.of(1 << 20);
     int code = run(config(tmp, "dump.dir=" + dumps), log(), core, "--help", "x y", "-1");
     // The core itself is whole; what is missing is who died, and dump-info says so.
-    assertThat(code).isEqualTo(ExitCode.COMPLETE.code());
+    assertThat(code).isEqualTo(ExitCode.OK.code());
     try (var dump = openOnly(dumps)) {
       var info = dump.info();
       assertThat(info.process().hostPid()).isEqualTo(-1);
@@ -100,7 +101,7 @@ class ComposerBadInputIT {
     // Defaults write to /var/lib/coroner/dumps; find our dump there by its unique log uuid.
     Path missing = tmp.resolve("nope.properties");
     int code = run(missing, log(), TrainingCore.of(1 << 20), args(6));
-    assertThat(code).isEqualTo(ExitCode.COMPLETE.code());
+    assertThat(code).isEqualTo(ExitCode.OK.code());
     String logText = Files.readString(log());
     assertThat(logText).contains("config file " + missing + " is missing; using defaults");
     String uuid = logText.substring(logText.indexOf('[') + 1, logText.indexOf(']'));
@@ -142,7 +143,7 @@ class ComposerBadInputIT {
             log(),
             data,
             args(11));
-    assertThat(code).isEqualTo(ExitCode.TRUNCATED.code());
+    assertThat(code).isEqualTo(ExitCode.DUMP_TRUNCATED.code());
     try (var dump = openOnly(dumps)) {
       var info = dump.info();
       assertThat(info.integrity().reason()).startsWith("keep-free");
@@ -162,7 +163,7 @@ class ComposerBadInputIT {
             log(),
             data,
             args(11));
-    assertThat(code).isEqualTo(ExitCode.TRUNCATED.code());
+    assertThat(code).isEqualTo(ExitCode.DUMP_TRUNCATED.code());
     Path dump;
     try (var files = Files.list(dumps)) {
       dump =
@@ -190,7 +191,7 @@ class ComposerBadInputIT {
             log(),
             TrainingCore.of(4 << 20),
             args(11));
-    assertThat(code).isEqualTo(ExitCode.TRUNCATED.code());
+    assertThat(code).isEqualTo(ExitCode.DUMP_TRUNCATED.code());
     try (var dump = openOnly(dumps)) {
       assertThat(dump.info().integrity().reason()).startsWith("keep-free");
       assertThat(dump.info().core().size()).isZero();

@@ -6,7 +6,8 @@ import static dev.coroner.composer.ComposerProcess.openOnly;
 import static dev.coroner.composer.ComposerProcess.run;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.coroner.core.install.TrainingCore;
+import dev.coroner.base.exit.ExitCode;
+import dev.coroner.dump.elf.TrainingCore;
 import java.io.ByteArrayOutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -34,7 +35,7 @@ class ComposerIT {
             tmp.resolve("log"),
             core,
             args(5));
-    assertThat(code).isEqualTo(ExitCode.COMPLETE.code());
+    assertThat(code).isEqualTo(ExitCode.OK.code());
     assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(dumps)))
         .isEqualTo("rwx------");
     try (var dump = openOnly(dumps)) {
@@ -101,7 +102,7 @@ class ComposerIT {
     byte[] core = TrainingCore.of(4 << 20);
     byte[] cut = java.util.Arrays.copyOf(core, 3 << 20);
     int code = run(config(tmp, "dump.dir=" + dumps), tmp.resolve("log"), cut, args(11));
-    assertThat(code).isEqualTo(ExitCode.TRUNCATED.code());
+    assertThat(code).isEqualTo(ExitCode.DUMP_TRUNCATED.code());
     try (var dump = openOnly(dumps)) {
       assertThat(dump.info().integrity().truncated()).isTrue();
       assertThat(dump.info().integrity().reason())
@@ -119,7 +120,7 @@ class ComposerIT {
             tmp.resolve("log"),
             core,
             args(6));
-    assertThat(code).isEqualTo(ExitCode.TRUNCATED.code());
+    assertThat(code).isEqualTo(ExitCode.DUMP_TRUNCATED.code());
     try (var dump = openOnly(dumps)) {
       assertThat(dump.info().core().size()).isEqualTo(2 << 20);
       assertThat(dump.info().integrity().reason()).startsWith("max-core-size");

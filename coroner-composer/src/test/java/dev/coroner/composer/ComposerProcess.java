@@ -2,7 +2,7 @@ package dev.coroner.composer;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.coroner.core.dump.DumpArchive;
+import dev.coroner.store.archive.DumpArchive;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

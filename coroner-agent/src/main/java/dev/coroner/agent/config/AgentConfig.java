@@ -1,11 +1,11 @@
 package dev.coroner.agent.config;
 
 import dev.coroner.agent.identity.CapturePolicy;
-import dev.coroner.core.capture.CaptureSettings;
-import dev.coroner.core.install.InstallOptions;
-import dev.coroner.core.store.S3Options;
-import dev.coroner.core.units.ByteSizes;
-import dev.coroner.core.units.Durations;
+import dev.coroner.base.units.ByteSizes;
+import dev.coroner.base.units.Durations;
+import dev.coroner.capture.settings.CaptureSettings;
+import dev.coroner.node.InstallOptions;
+import dev.coroner.store.s3.S3Options;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -1,6 +1,6 @@
 package dev.coroner.agent.identity;
 
-import dev.coroner.core.dump.DumpInfo.PodInfo;
+import dev.coroner.dump.DumpInfo.PodInfo;
 import java.util.Locale;
 import java.util.Set;
 

@@ -1,6 +1,6 @@
 package dev.coroner.agent.identity;
 
-import dev.coroner.core.units.Durations;
+import dev.coroner.base.units.Durations;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;

@@ -1,7 +1,7 @@
 package dev.coroner.agent.identity;
 
-import dev.coroner.core.identity.CrashQuery;
-import dev.coroner.core.identity.CrashVerdict;
+import dev.coroner.capture.identity.CrashQuery;
+import dev.coroner.capture.identity.CrashVerdict;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;

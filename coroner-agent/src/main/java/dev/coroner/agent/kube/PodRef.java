@@ -1,6 +1,6 @@
 package dev.coroner.agent.kube;
 
-import dev.coroner.core.dump.DumpInfo;
+import dev.coroner.dump.DumpInfo;
 import java.util.Objects;
 
 /**

@@ -1,10 +1,10 @@
 package dev.coroner.agent.upload;
 
 import dev.coroner.agent.metrics.AgentMetrics;
-import dev.coroner.core.dump.DumpArchive;
-import dev.coroner.core.dump.DumpInfo;
-import dev.coroner.core.store.S3Store;
-import dev.coroner.core.store.StoreException;
+import dev.coroner.dump.DumpInfo;
+import dev.coroner.store.StoreException;
+import dev.coroner.store.archive.DumpArchive;
+import dev.coroner.store.s3.S3Store;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;

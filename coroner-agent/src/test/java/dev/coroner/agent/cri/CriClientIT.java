@@ -8,7 +8,7 @@ import dev.coroner.agent.cri.ContainerdHarness.Container;
 import dev.coroner.agent.cri.ContainerdHarness.ContainerSpec;
 import dev.coroner.agent.cri.ContainerdHarness.Pod;
 import dev.coroner.agent.cri.api.ContainerState;
-import dev.coroner.core.capture.ContainerIds;
+import dev.coroner.capture.proc.ContainerIds;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;

@@ -2,7 +2,7 @@ package dev.coroner.agent.identity;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.coroner.core.dump.DumpInfo.PodInfo;
+import dev.coroner.dump.DumpInfo.PodInfo;
 import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;

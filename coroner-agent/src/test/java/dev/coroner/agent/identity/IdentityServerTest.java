@@ -5,9 +5,9 @@ import static org.awaitility.Awaitility.await;
 
 import dev.coroner.agent.cri.ContainerMetadata;
 import dev.coroner.agent.metrics.AgentMetrics;
-import dev.coroner.core.identity.CrashQuery;
-import dev.coroner.core.identity.CrashVerdict;
-import dev.coroner.core.identity.Decision;
+import dev.coroner.capture.identity.CrashQuery;
+import dev.coroner.capture.identity.CrashVerdict;
+import dev.coroner.capture.identity.Decision;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;

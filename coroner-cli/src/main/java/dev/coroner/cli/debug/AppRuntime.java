@@ -1,6 +1,6 @@
 package dev.coroner.cli.debug;
 
-import dev.coroner.core.dump.DumpInfo;
+import dev.coroner.dump.DumpInfo;
 import java.nio.file.Path;
 
 /** The runtime of the crashed program, which decides the debugger. */

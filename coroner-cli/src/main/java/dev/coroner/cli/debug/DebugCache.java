@@ -1,9 +1,9 @@
 package dev.coroner.cli.debug;
 
 import dev.coroner.cli.errors.CliException;
-import dev.coroner.core.dump.CorruptDumpException;
-import dev.coroner.core.dump.DumpArchive;
-import dev.coroner.core.dump.DumpInfo;
+import dev.coroner.dump.DumpInfo;
+import dev.coroner.store.archive.CorruptDumpException;
+import dev.coroner.store.archive.DumpArchive;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;

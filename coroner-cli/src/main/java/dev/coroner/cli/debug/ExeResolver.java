@@ -1,8 +1,8 @@
 package dev.coroner.cli.debug;
 
 import dev.coroner.cli.errors.CliException;
-import dev.coroner.core.dump.DumpInfo;
-import dev.coroner.core.dump.ElfBuildId;
+import dev.coroner.dump.DumpInfo;
+import dev.coroner.dump.elf.ElfBuildId;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;

@@ -2,12 +2,12 @@ package dev.coroner.cli.demo;
 
 import dev.coroner.cli.errors.CliException;
 import dev.coroner.cli.install.CaptureOptions;
-import dev.coroner.core.dump.DumpArchive;
-import dev.coroner.core.install.ComposerPayload;
-import dev.coroner.core.install.InstallException;
-import dev.coroner.core.install.InstallOptions;
-import dev.coroner.core.install.KernelSettings;
-import dev.coroner.core.install.NodeSetup;
+import dev.coroner.node.ComposerPayload;
+import dev.coroner.node.InstallException;
+import dev.coroner.node.InstallOptions;
+import dev.coroner.node.KernelSettings;
+import dev.coroner.node.NodeSetup;
+import dev.coroner.store.archive.DumpArchive;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;

@@ -1,7 +1,7 @@
 package dev.coroner.cli.dumps;
 
-import dev.coroner.core.dump.DumpInfo;
-import dev.coroner.core.store.StoredDump;
+import dev.coroner.dump.DumpInfo;
+import dev.coroner.store.StoredDump;
 import java.nio.file.FileSystems;
 import java.nio.file.Path;
 import java.time.Instant;

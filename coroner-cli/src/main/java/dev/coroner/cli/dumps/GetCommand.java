@@ -1,13 +1,13 @@
 package dev.coroner.cli.dumps;
 
 import dev.coroner.cli.errors.CliException;
-import dev.coroner.core.dump.CorruptDumpException;
-import dev.coroner.core.dump.DumpArchive;
-import dev.coroner.core.dump.DumpInfo;
-import dev.coroner.core.store.Store;
-import dev.coroner.core.store.StoreException;
-import dev.coroner.core.store.StoredDump;
-import dev.coroner.core.store.TransferListener;
+import dev.coroner.dump.DumpInfo;
+import dev.coroner.store.Store;
+import dev.coroner.store.StoreException;
+import dev.coroner.store.StoredDump;
+import dev.coroner.store.TransferListener;
+import dev.coroner.store.archive.CorruptDumpException;
+import dev.coroner.store.archive.DumpArchive;
 import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.InputStream;

@@ -1,9 +1,9 @@
 package dev.coroner.cli.dumps;
 
-import dev.coroner.core.dump.DumpInfo;
-import dev.coroner.core.store.Store;
-import dev.coroner.core.store.StoredDump;
-import dev.coroner.core.units.ByteSizes;
+import dev.coroner.base.units.ByteSizes;
+import dev.coroner.dump.DumpInfo;
+import dev.coroner.store.Store;
+import dev.coroner.store.StoredDump;
 import java.io.PrintWriter;
 import java.time.Instant;
 import java.time.ZoneId;

@@ -1,9 +1,9 @@
 package dev.coroner.cli.dumps;
 
 import dev.coroner.cli.errors.CliException;
-import dev.coroner.core.dump.Signals;
-import dev.coroner.core.store.Store;
-import dev.coroner.core.store.StoredDump;
+import dev.coroner.dump.Signals;
+import dev.coroner.store.Store;
+import dev.coroner.store.StoredDump;
 import java.io.PrintWriter;
 import java.time.Clock;
 import java.time.Instant;

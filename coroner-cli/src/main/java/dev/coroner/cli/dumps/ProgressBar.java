@@ -1,7 +1,7 @@
 package dev.coroner.cli.dumps;
 
-import dev.coroner.core.store.TransferListener;
-import dev.coroner.core.units.ByteSizes;
+import dev.coroner.base.units.ByteSizes;
+import dev.coroner.store.TransferListener;
 import java.io.PrintWriter;
 
 /**

@@ -1,10 +1,10 @@
 package dev.coroner.cli.dumps;
 
+import dev.coroner.base.units.Durations;
 import dev.coroner.cli.errors.CliException;
-import dev.coroner.core.store.Store;
-import dev.coroner.core.store.StoreException;
-import dev.coroner.core.store.StoredDump;
-import dev.coroner.core.units.Durations;
+import dev.coroner.store.Store;
+import dev.coroner.store.StoreException;
+import dev.coroner.store.StoredDump;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.time.Instant;

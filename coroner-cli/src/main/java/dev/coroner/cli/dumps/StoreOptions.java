@@ -1,13 +1,13 @@
 package dev.coroner.cli.dumps;
 
 import dev.coroner.cli.errors.CliException;
-import dev.coroner.core.dump.DumpInfo;
-import dev.coroner.core.store.DumpReference;
-import dev.coroner.core.store.S3Options;
-import dev.coroner.core.store.Store;
-import dev.coroner.core.store.StoreException;
-import dev.coroner.core.store.StoredDump;
-import dev.coroner.core.store.Stores;
+import dev.coroner.dump.DumpInfo;
+import dev.coroner.store.DumpReference;
+import dev.coroner.store.Store;
+import dev.coroner.store.StoreException;
+import dev.coroner.store.StoredDump;
+import dev.coroner.store.Stores;
+import dev.coroner.store.s3.S3Options;
 import java.net.URI;
 import java.util.List;
 import picocli.CommandLine.Option;

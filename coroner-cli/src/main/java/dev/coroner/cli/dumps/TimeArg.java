@@ -1,6 +1,6 @@
 package dev.coroner.cli.dumps;
 
-import dev.coroner.core.units.Durations;
+import dev.coroner.base.units.Durations;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.LocalDateTime;

@@ -1,11 +1,11 @@
 package dev.coroner.cli.install;
 
-import dev.coroner.core.capture.CaptureSettings;
-import dev.coroner.core.capture.Compression;
-import dev.coroner.core.capture.EnvironMode;
-import dev.coroner.core.dump.NameTemplate;
-import dev.coroner.core.units.ByteSizes;
-import dev.coroner.core.units.Durations;
+import dev.coroner.base.units.ByteSizes;
+import dev.coroner.base.units.Durations;
+import dev.coroner.capture.settings.CaptureSettings;
+import dev.coroner.capture.settings.EnvironMode;
+import dev.coroner.dump.Compression;
+import dev.coroner.dump.name.NameTemplate;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;

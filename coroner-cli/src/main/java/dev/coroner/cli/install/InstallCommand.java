@@ -1,11 +1,11 @@
 package dev.coroner.cli.install;
 
+import dev.coroner.capture.settings.CaptureSettings;
 import dev.coroner.cli.errors.CliException;
-import dev.coroner.core.capture.CaptureSettings;
-import dev.coroner.core.install.ComposerPayload;
-import dev.coroner.core.install.InstallException;
-import dev.coroner.core.install.InstallOptions;
-import dev.coroner.core.install.NodeSetup;
+import dev.coroner.node.ComposerPayload;
+import dev.coroner.node.InstallException;
+import dev.coroner.node.InstallOptions;
+import dev.coroner.node.NodeSetup;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;

@@ -1,6 +1,6 @@
 package dev.coroner.cli.install;
 
-import dev.coroner.core.install.InstallOptions;
+import dev.coroner.node.InstallOptions;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
 

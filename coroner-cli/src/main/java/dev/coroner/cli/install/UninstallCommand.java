@@ -1,9 +1,9 @@
 package dev.coroner.cli.install;
 
 import dev.coroner.cli.errors.CliException;
-import dev.coroner.core.install.InstallException;
-import dev.coroner.core.install.InstallOptions;
-import dev.coroner.core.install.NodeSetup;
+import dev.coroner.node.InstallException;
+import dev.coroner.node.InstallOptions;
+import dev.coroner.node.NodeSetup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;

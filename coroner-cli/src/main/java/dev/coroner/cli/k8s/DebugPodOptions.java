@@ -1,6 +1,6 @@
 package dev.coroner.cli.k8s;
 
-import dev.coroner.core.store.S3Store;
+import dev.coroner.store.s3.S3Store;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

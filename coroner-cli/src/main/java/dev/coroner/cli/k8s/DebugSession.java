@@ -1,7 +1,7 @@
 package dev.coroner.cli.k8s;
 
+import dev.coroner.base.units.Durations;
 import dev.coroner.cli.errors.CliException;
-import dev.coroner.core.units.Durations;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;

@@ -1,6 +1,6 @@
 package dev.coroner.cli.k8s;
 
-import dev.coroner.core.units.Durations;
+import dev.coroner.base.units.Durations;
 import java.time.Duration;
 import picocli.CommandLine;
 

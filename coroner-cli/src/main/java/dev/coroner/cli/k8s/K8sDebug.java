@@ -1,11 +1,11 @@
 package dev.coroner.cli.k8s;
 
+import dev.coroner.base.units.Durations;
 import dev.coroner.cli.errors.CliException;
-import dev.coroner.core.dump.DumpInfo;
-import dev.coroner.core.store.S3Store;
-import dev.coroner.core.store.StoreException;
-import dev.coroner.core.store.StoredDump;
-import dev.coroner.core.units.Durations;
+import dev.coroner.dump.DumpInfo;
+import dev.coroner.store.StoreException;
+import dev.coroner.store.StoredDump;
+import dev.coroner.store.s3.S3Store;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.io.PrintWriter;

@@ -1,7 +1,7 @@
 package dev.coroner.cli.k8s;
 
 import dev.coroner.cli.errors.CliException;
-import dev.coroner.core.dump.DumpInfo;
+import dev.coroner.dump.DumpInfo;
 
 /** The debug pod's two images: the crashed app's (for its executable) and the debugger's. */
 public final class PodImages {

@@ -5,8 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.coroner.cli.TestDumps;
-import dev.coroner.core.dump.DumpInfo;
-import dev.coroner.core.store.StoredDump;
+import dev.coroner.dump.DumpInfo;
+import dev.coroner.store.StoredDump;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import org.junit.jupiter.api.Test;

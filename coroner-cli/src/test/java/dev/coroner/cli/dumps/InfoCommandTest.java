@@ -3,8 +3,8 @@ package dev.coroner.cli.dumps;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.coroner.cli.TestDumps;
-import dev.coroner.core.dump.DumpInfo;
-import dev.coroner.core.store.StoredDump;
+import dev.coroner.dump.DumpInfo;
+import dev.coroner.store.StoredDump;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.List;

@@ -2,7 +2,7 @@ package dev.coroner.cli.k8s;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.coroner.core.install.TrainingCore;
+import dev.coroner.dump.elf.TrainingCore;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -2,9 +2,9 @@ package dev.coroner.cli.k8s;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.coroner.core.store.S3Options;
-import dev.coroner.core.store.S3Store;
-import dev.coroner.core.store.StoredDump;
+import dev.coroner.store.StoredDump;
+import dev.coroner.store.s3.S3Options;
+import dev.coroner.store.s3.S3Store;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -252,7 +252,7 @@ class DebugPodFactoryTest {
         .isEqualTo(new PodImages.AppImage(Fixtures.APP_DIGEST, null));
     assertThat(PodImages.app(pod, "node:20.11.1-slim").reference()).isEqualTo("node:20.11.1-slim");
     var imageIdOnly =
-        new dev.coroner.core.dump.DumpInfo.PodInfo(
+        new dev.coroner.dump.DumpInfo.PodInfo(
             "shop",
             "web",
             "uid",
@@ -266,11 +266,10 @@ class DebugPodFactoryTest {
     assertThat(PodImages.app(imageIdOnly, null).reference()).isEqualTo(Fixtures.APP_IMAGE);
     assertThat(PodImages.app(imageIdOnly, null).note()).contains("image ID", "may have moved");
     var noDigest =
-        new dev.coroner.core.dump.DumpInfo.PodInfo("shop", "web", "uid", "web", Fixtures.APP_IMAGE);
+        new dev.coroner.dump.DumpInfo.PodInfo("shop", "web", "uid", "web", Fixtures.APP_IMAGE);
     assertThat(PodImages.app(noDigest, null).note()).contains("no image digest");
     var pinnedInSpec =
-        new dev.coroner.core.dump.DumpInfo.PodInfo(
-            "shop", "web", "uid", "web", Fixtures.APP_DIGEST);
+        new dev.coroner.dump.DumpInfo.PodInfo("shop", "web", "uid", "web", Fixtures.APP_DIGEST);
     assertThat(PodImages.app(pinnedInSpec, null))
         .isEqualTo(new PodImages.AppImage(Fixtures.APP_DIGEST, null));
     org.assertj.core.api.Assertions.assertThatThrownBy(() -> PodImages.app(null, null))

@@ -2,11 +2,11 @@ package dev.coroner.cli.k8s;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.coroner.core.dump.DumpArchive;
-import dev.coroner.core.dump.DumpInfo;
-import dev.coroner.core.store.S3Options;
-import dev.coroner.core.store.S3Store;
-import dev.coroner.core.store.StoredDump;
+import dev.coroner.dump.DumpInfo;
+import dev.coroner.store.StoredDump;
+import dev.coroner.store.archive.DumpArchive;
+import dev.coroner.store.s3.S3Options;
+import dev.coroner.store.s3.S3Store;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.Pod;

@@ -1,8 +1,8 @@
 package dev.coroner.cli.k8s;
 
 import dev.coroner.cli.TestDumps;
-import dev.coroner.core.dump.DumpInfo;
-import dev.coroner.core.store.StoredDump;
+import dev.coroner.dump.DumpInfo;
+import dev.coroner.store.StoredDump;
 import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;

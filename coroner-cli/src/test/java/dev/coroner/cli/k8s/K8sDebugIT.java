@@ -3,10 +3,10 @@ package dev.coroner.cli.k8s;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.coroner.cli.Main;
-import dev.coroner.core.dump.DumpArchive;
-import dev.coroner.core.dump.DumpInfo;
-import dev.coroner.core.store.S3Options;
-import dev.coroner.core.store.S3Store;
+import dev.coroner.dump.DumpInfo;
+import dev.coroner.store.archive.DumpArchive;
+import dev.coroner.store.s3.S3Options;
+import dev.coroner.store.s3.S3Store;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;

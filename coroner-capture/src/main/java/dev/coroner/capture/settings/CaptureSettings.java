@@ -1,0 +1,223 @@
+package dev.coroner.capture.settings;
+
+import dev.coroner.base.units.ByteSizes;
+import dev.coroner.base.units.Durations;
+import dev.coroner.dump.Compression;
+import dev.coroner.dump.name.NameTemplate;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Properties;
+import java.util.function.Function;
+
+/**
+ * How the composer captures a crash. The installer writes it as {@code composer.properties} beside
+ * the composer; the composer reads it at every crash, because the kernel's pattern is too short
+ * (127 characters) to carry it.
+ *
+ * @param dumpDir where finished dumps go (0700)
+ * @param nameTemplate how dumps are named
+ * @param compression how the core is stored
+ * @param level compression level (zstd 1-19, deflate 1-9)
+ * @param workers extra zstd worker threads; 0 (default) compresses on the composer's writer thread,
+ *     which already runs beside the reading thread and keeps memory low
+ * @param maxCoreSize stop storing the core past this many raw bytes; 0 means no limit
+ * @param keepFree stop storing when the dump directory's file system has less free space
+ * @param maxUse stop storing when the dump directory would hold more than this; 0 means no limit
+ * @param timeout the watchdog: past this the dump is finished as truncated
+ * @param excludeExe globs on the executable path or name; matching crashes are skipped
+ * @param environ whether the environment is kept
+ * @param agentSocket the node agent's unix socket, asked for the pod identity and whether to keep
+ *     the core; null when no agent runs (one host)
+ * @param agentTimeout how long the composer waits for the agent's answer before it captures with
+ *     the pod "unknown"
+ */
+public record CaptureSettings(
+    Path dumpDir,
+    NameTemplate nameTemplate,
+    Compression compression,
+    int level,
+    int workers,
+    long maxCoreSize,
+    long keepFree,
+    long maxUse,
+    Duration timeout,
+    List<String> excludeExe,
+    EnvironMode environ,
+    Path agentSocket,
+    Duration agentTimeout) {
+
+  public static final Path DEFAULT_DUMP_DIR = Path.of("/var/lib/coroner/dumps");
+
+  public CaptureSettings {
+    excludeExe = List.copyOf(excludeExe);
+  }
+
+  /** The defaults: zstd level 3, no size limit, 1 GiB kept free, a 10 minute watchdog. */
+  public static CaptureSettings defaults() {
+    return new CaptureSettings(
+        DEFAULT_DUMP_DIR,
+        NameTemplate.parse(NameTemplate.DEFAULT),
+        Compression.ZSTD,
+        3,
+        0,
+        0,
+        1L << 30,
+        0,
+        Duration.ofSeconds(600),
+        List.of(),
+        EnvironMode.OFF,
+        null,
+        Duration.ofSeconds(1));
+  }
+
+  /** A parse result: the settings, with defaults where a value was bad, and what was bad. */
+  public record Parsed(CaptureSettings settings, List<String> problems) {
+    public Parsed {
+      problems = List.copyOf(problems);
+    }
+  }
+
+  /**
+   * Reads settings from properties. Never throws for a bad value: the composer must capture even
+   * with a broken config, so each bad value falls back to its default and is reported in {@link
+   * Parsed#problems()} with its key and value.
+   */
+  public static Parsed fromProperties(Properties p) {
+    CaptureSettings d = defaults();
+    List<String> problems = new ArrayList<>();
+    Reader r = new Reader(p, problems);
+    var s =
+        new CaptureSettings(
+            r.get("dump.dir", Path::of, d.dumpDir()),
+            r.get("name.template", NameTemplate::parse, d.nameTemplate()),
+            r.get("compression", Compression::parse, d.compression()),
+            r.get("compression.level", v -> range(v, 0, 22), d.level()),
+            r.get("compression.workers", v -> range(v, 0, 64), d.workers()),
+            r.get("limit.max-core-size", ByteSizes::parse, d.maxCoreSize()),
+            r.get("limit.keep-free", ByteSizes::parse, d.keepFree()),
+            r.get("limit.max-use", ByteSizes::parse, d.maxUse()),
+            r.get("timeout", Durations::parse, d.timeout()),
+            r.get("filter.exclude-exe", CaptureSettings::list, d.excludeExe()),
+            r.get("proc.environ", EnvironMode::parse, d.environ()),
+            r.get("agent.socket", v -> v.isBlank() ? null : Path.of(v), d.agentSocket()),
+            r.get("agent.timeout", Durations::parse, d.agentTimeout()));
+    for (String key : p.stringPropertyNames()) {
+      if (!KEYS.contains(key)) {
+        problems.add("unknown setting " + key + "='" + p.getProperty(key) + "'; ignored");
+      }
+    }
+    if (!s.dumpDir().isAbsolute()) {
+      problems.add("dump.dir must be an absolute path: '" + s.dumpDir() + "'");
+      s = s.withDumpDir(d.dumpDir());
+    }
+    return new Parsed(s, problems);
+  }
+
+  private static final List<String> KEYS =
+      List.of(
+          "dump.dir",
+          "name.template",
+          "compression",
+          "compression.level",
+          "compression.workers",
+          "limit.max-core-size",
+          "limit.keep-free",
+          "limit.max-use",
+          "timeout",
+          "filter.exclude-exe",
+          "proc.environ",
+          "agent.socket",
+          "agent.timeout");
+
+  /** Writes settings in the form {@link #fromProperties} reads. */
+  public Properties toProperties() {
+    Properties p = new Properties();
+    p.setProperty("dump.dir", dumpDir.toString());
+    p.setProperty("name.template", nameTemplate.text());
+    p.setProperty("compression", compression.id());
+    p.setProperty("compression.level", Integer.toString(level));
+    p.setProperty("compression.workers", Integer.toString(workers));
+    p.setProperty("limit.max-core-size", Long.toString(maxCoreSize));
+    p.setProperty("limit.keep-free", Long.toString(keepFree));
+    p.setProperty("limit.max-use", Long.toString(maxUse));
+    p.setProperty("timeout", Durations.format(timeout));
+    p.setProperty("filter.exclude-exe", String.join(",", excludeExe));
+    p.setProperty("proc.environ", environ.id());
+    if (agentSocket != null) {
+      p.setProperty("agent.socket", agentSocket.toString());
+    }
+    p.setProperty("agent.timeout", Durations.format(agentTimeout));
+    return p;
+  }
+
+  public CaptureSettings withDumpDir(Path dir) {
+    return new CaptureSettings(
+        dir,
+        nameTemplate,
+        compression,
+        level,
+        workers,
+        maxCoreSize,
+        keepFree,
+        maxUse,
+        timeout,
+        excludeExe,
+        environ,
+        agentSocket,
+        agentTimeout);
+  }
+
+  /** The same settings with the node agent's socket ({@code null}: no agent). */
+  public CaptureSettings withAgentSocket(Path socket) {
+    return new CaptureSettings(
+        dumpDir,
+        nameTemplate,
+        compression,
+        level,
+        workers,
+        maxCoreSize,
+        keepFree,
+        maxUse,
+        timeout,
+        excludeExe,
+        environ,
+        socket,
+        agentTimeout);
+  }
+
+  private static int range(String v, int min, int max) {
+    int n;
+    try {
+      n = Integer.parseInt(v.trim());
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("not a number: '" + v + "'", e);
+    }
+    if (n < min || n > max) {
+      throw new IllegalArgumentException("must be " + min + " to " + max + ": '" + v + "'");
+    }
+    return n;
+  }
+
+  private static List<String> list(String v) {
+    return Arrays.stream(v.split(",")).map(String::trim).filter(x -> !x.isEmpty()).toList();
+  }
+
+  /** Reads one key, falling back to the default and recording a problem on a bad value. */
+  private record Reader(Properties p, List<String> problems) {
+    <T> T get(String key, Function<String, T> parse, T fallback) {
+      String value = p.getProperty(key);
+      if (value == null) {
+        return fallback;
+      }
+      try {
+        return parse.apply(value);
+      } catch (RuntimeException e) {
+        problems.add(key + ": " + e.getMessage() + "; using the default");
+        return fallback;
+      }
+    }
+  }
+}

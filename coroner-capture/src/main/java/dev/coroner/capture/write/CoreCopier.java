@@ -1,0 +1,191 @@
+package dev.coroner.capture.write;
+
+import dev.coroner.dump.elf.ElfCoreHeader;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.ClosedByInterruptException;
+import java.nio.channels.ReadableByteChannel;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+
+/**
+ * Streams the core from the kernel's pipe to the dump through a small pool of 1 MiB buffers. The
+ * calling thread reads and hashes (SHA-256 is sequential and is the most expensive step); a second
+ * thread compresses and writes. The dying process is released as soon as the pipe is drained, so
+ * the two halves overlap instead of adding up. The core is never held in memory: at most {@link
+ * #POOL} buffers are in flight.
+ */
+public final class CoreCopier {
+  private static final int BUFFER = 1 << 20;
+  private static final int POOL = 4;
+
+  /** Stops storing when free space would fall below the floor plus this reserve for the tail. */
+  static final long RESERVE = 8L << 20;
+
+  /**
+   * What the copy saw: raw size, its hash, the start of the core, why it stopped early and whether
+   * the output failed (then the dump being written is unusable).
+   */
+  record Result(
+      long size, String sha256, ElfCoreHeader header, String stopReason, boolean writeFailed) {}
+
+  /**
+   * Limits for one copy. {@code spaceProblem} is asked before every buffer with the margin still
+   * needed (buffers in flight plus {@link #RESERVE}); it answers null, or why to stop storing.
+   */
+  record Limits(long maxCoreSize, java.util.function.LongFunction<String> spaceProblem) {}
+
+  /** What may still be written after a space check: the buffers in flight and the reserve. */
+  static final long MARGIN = (long) BUFFER * (POOL + 1) + RESERVE;
+
+  private static final class Chunk {
+    final byte[] data;
+    int length;
+
+    Chunk(int size) {
+      data = new byte[size];
+    }
+  }
+
+  private static final Chunk END = new Chunk(0);
+
+  private CoreCopier() {}
+
+  /**
+   * Copies until end of input, a limit, a read or write failure or a watchdog interrupt (of the
+   * calling thread); each early stop is reported in the result, never thrown.
+   */
+  static Result copy(ReadableByteChannel in, OutputStream out, Limits limits, MessageDigest sha) {
+    BlockingQueue<Chunk> free = new ArrayBlockingQueue<>(POOL);
+    BlockingQueue<Chunk> full = new ArrayBlockingQueue<>(POOL + 1);
+    for (int i = 0; i < POOL; i++) {
+      free.add(new Chunk(BUFFER));
+    }
+    Writer writer = new Writer(full, free, out);
+    Thread thread = new Thread(writer, "coroner-writer");
+    thread.setDaemon(true);
+    thread.start();
+
+    byte[] head = new byte[ElfCoreHeader.HEAD_BYTES];
+    int headLength = 0;
+    long size = 0;
+    String stop = null;
+    try {
+      while (writer.failure == null) {
+        long allowed = limits.maxCoreSize() > 0 ? limits.maxCoreSize() - size : Long.MAX_VALUE;
+        if (allowed <= 0) {
+          stop = "max-core-size: the core exceeds limit.max-core-size=" + limits.maxCoreSize();
+          break;
+        }
+        String problem = limits.spaceProblem().apply(MARGIN);
+        if (problem != null) {
+          stop = problem;
+          break;
+        }
+        Chunk chunk = free.take();
+        ByteBuffer buf = ByteBuffer.wrap(chunk.data, 0, (int) Math.min(BUFFER, allowed));
+        boolean eof = false;
+        try {
+          // A pipe read returns at most what the pipe holds (64 KiB); gather at least half a
+          // chunk so the writer and the hash work on large blocks.
+          do {
+            if (in.read(buf) < 0) {
+              eof = true;
+            }
+          } while (!eof && buf.hasRemaining() && buf.position() < BUFFER / 2);
+        } catch (ClosedByInterruptException e) {
+          stop = "timeout";
+        } catch (IOException e) {
+          stop = "read-error: " + e.getMessage();
+        }
+        int n = buf.position();
+        sha.update(chunk.data, 0, n);
+        if (headLength < head.length) {
+          int take = Math.min(n, head.length - headLength);
+          System.arraycopy(chunk.data, 0, head, headLength, take);
+          headLength += take;
+        }
+        size += n;
+        chunk.length = n;
+        full.put(chunk);
+        if (eof || stop != null) {
+          break;
+        }
+      }
+    } catch (InterruptedException e) {
+      stop = "timeout";
+    }
+    // The watchdog's interrupt must not stop the hand-over below.
+    Thread.interrupted();
+    finish(full, thread);
+    if (writer.failure != null) {
+      stop = "write-error: " + writer.failure.getMessage();
+    }
+    return new Result(
+        size,
+        HexFormat.of().formatHex(sha.digest()),
+        ElfCoreHeader.parse(head, headLength),
+        stop,
+        writer.failure != null);
+  }
+
+  private static void finish(BlockingQueue<Chunk> full, Thread thread) {
+    boolean interrupted = false;
+    while (true) {
+      try {
+        full.put(END);
+        thread.join();
+        break;
+      } catch (InterruptedException e) {
+        interrupted = true;
+      }
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** Compresses and writes chunks in order; after a failure it only recycles them. */
+  private static final class Writer implements Runnable {
+    private final BlockingQueue<Chunk> full;
+    private final BlockingQueue<Chunk> free;
+    private final OutputStream out;
+    volatile IOException failure;
+
+    Writer(BlockingQueue<Chunk> full, BlockingQueue<Chunk> free, OutputStream out) {
+      this.full = full;
+      this.free = free;
+      this.out = out;
+    }
+
+    @Override
+    public void run() {
+      try {
+        for (Chunk c = full.take(); c != END; c = full.take()) {
+          if (failure == null) {
+            try {
+              out.write(c.data, 0, c.length);
+            } catch (IOException e) {
+              failure = e;
+            }
+          }
+          free.put(c);
+        }
+      } catch (InterruptedException e) {
+        // nobody interrupts this thread; end quietly if it happens
+      }
+    }
+  }
+
+  public static MessageDigest sha256() {
+    try {
+      return MessageDigest.getInstance("SHA-256");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every JDK has SHA-256", e);
+    }
+  }
+}

@@ -1,0 +1,337 @@
+package dev.coroner.capture.write;
+
+import com.github.luben.zstd.ZstdOutputStream;
+import dev.coroner.capture.ComposerLog;
+import dev.coroner.capture.Prewarm;
+import dev.coroner.capture.settings.CaptureSettings;
+import dev.coroner.dump.Compression;
+import dev.coroner.dump.DumpInfo;
+import java.io.BufferedOutputStream;
+import java.io.FileOutputStream;
+import java.io.FilterOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.channels.FileChannel;
+import java.nio.channels.ReadableByteChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.zip.Deflater;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipOutputStream;
+
+/**
+ * Writes one dump: {@code NAME.zip.partial} (0600) with the /proc files, the streamed core and
+ * dump-info.json last, then fsync and an atomic rename to {@code NAME.zip}. A crash of the composer
+ * at any point leaves only a {@code .partial}, never a zip that looks complete.
+ */
+public final class DumpWriter {
+  private static final String FILE_MODE = "rw-------";
+  private static final String DIR_MODE = "rwx------";
+
+  /** Builds dump-info once the core's fate is known. */
+  public interface InfoFactory {
+    DumpInfo build(DumpInfo.CoreInfo core, DumpInfo.Integrity integrity, List<String> files);
+  }
+
+  /** A finished dump. */
+  public record Written(Path file, DumpInfo info) {}
+
+  /** The dump directory or the dump file could not be written at all. */
+  public static final class NotWrittenException extends Exception {
+    private static final long serialVersionUID = 1L;
+
+    NotWrittenException(String message, Throwable cause) {
+      super(message, cause);
+    }
+  }
+
+  private final CaptureSettings settings;
+  private final String name;
+  private final Map<String, byte[]> procFiles;
+  private final ComposerLog log;
+
+  public DumpWriter(
+      CaptureSettings settings, String name, Map<String, byte[]> procFiles, ComposerLog log) {
+    this.settings = settings;
+    this.name = name;
+    this.procFiles = procFiles;
+    this.log = log;
+  }
+
+  /**
+   * Streams the core from {@code stdin} into the dump; closes {@code stdin} as soon as it is read,
+   * then runs {@code readDone} (the watchdog must not interrupt what follows).
+   */
+  public Written write(
+      ReadableByteChannel stdin, Prewarm prewarm, Runnable readDone, InfoFactory infoFactory)
+      throws NotWrittenException {
+    Path dir = settings.dumpDir();
+    Path partial = dir.resolve(name + ".zip.partial");
+    try {
+      Files.createDirectories(
+          dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString(DIR_MODE)));
+      Files.createFile(
+          partial,
+          PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString(FILE_MODE)));
+    } catch (IOException | RuntimeException e) {
+      closeQuietly(stdin);
+      throw new NotWrittenException("cannot create " + partial + ": " + e, e);
+    }
+    String coreEntry = settings.compression().entryName(name);
+    CoreCopier.Result copy = null;
+    long usedAtStart = settings.maxUse() > 0 ? usage(dir, partial) : 0;
+    try (FileOutputStream file = new FileOutputStream(partial.toFile());
+        CountingOutputStream counted = new CountingOutputStream(file);
+        BufferedOutputStream buffered = new BufferedOutputStream(counted, 1 << 20);
+        ZipOutputStream zip = new DumpZipOutputStream(buffered)) {
+      List<String> files = writeProcFiles(zip);
+      zip.setLevel(settings.compression() == Compression.DEFLATE ? settings.level() : 0);
+      ZipEntry entry = new ZipEntry(coreEntry);
+      zip.putNextEntry(entry);
+      try (OutputStream core = coreStream(zip);
+          Flusher flusher = Flusher.start(file.getChannel())) {
+        long readStart = System.nanoTime();
+        copy = CoreCopier.copy(stdin, core, limits(dir, usedAtStart, counted), prewarm.sha256());
+        long readMs = (System.nanoTime() - readStart) / 1_000_000;
+        readDone.run();
+        // A watchdog interrupt that came during the read must not close the channels used to
+        // finish the dump.
+        Thread.interrupted();
+        // Release the dying process now: the kernel waits until we close the pipe.
+        closeQuietly(stdin);
+        log.info(
+            "core read in "
+                + readMs
+                + " ms ("
+                + copy.size() / 1_000_000 * 1000 / Math.max(1, readMs)
+                + " MB/s); the process is released");
+        log.flush();
+        if (copy.writeFailed()) {
+          throw new IOException(copy.stopReason());
+        }
+      }
+      zip.closeEntry();
+      files.add(coreEntry);
+      var coreInfo =
+          new DumpInfo.CoreInfo(
+              coreEntry,
+              settings.compression().id(),
+              copy.size(),
+              entry.getCompressedSize(),
+              copy.sha256(),
+              copy.header().expectedSize());
+      DumpInfo info = infoFactory.build(coreInfo, integrity(copy), files);
+      writeEntry(zip, DumpInfo.ENTRY, info.toJson().getBytes(StandardCharsets.UTF_8));
+      zip.finish();
+      buffered.flush();
+      file.getFD().sync();
+      return new Written(publish(partial), info);
+    } catch (IOException | RuntimeException e) {
+      closeQuietly(stdin);
+      deleteQuietly(partial);
+      log.info("writing the core failed (" + e.getMessage() + "); keeping the metadata only");
+      String reason =
+          copy != null && copy.writeFailed() ? copy.stopReason() : "write-error: " + e.getMessage();
+      return writeMetadataOnly(copy, reason, infoFactory);
+    }
+  }
+
+  /**
+   * Keeps the metadata and the extra files but not the core (flood control): the process is
+   * released at once, and the dump is marked truncated with {@code reason}.
+   */
+  public Written writeWithoutCore(ReadableByteChannel stdin, String reason, InfoFactory infoFactory)
+      throws NotWrittenException {
+    closeQuietly(stdin);
+    try {
+      Files.createDirectories(
+          settings.dumpDir(),
+          PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString(DIR_MODE)));
+    } catch (IOException | RuntimeException e) {
+      throw new NotWrittenException("cannot create " + settings.dumpDir() + ": " + e, e);
+    }
+    return writeMetadataOnly(null, reason, infoFactory);
+  }
+
+  /**
+   * After a failed core write (usually a full disk), keeps what we know about the crash: a small
+   * zip without the core, marked truncated.
+   */
+  private Written writeMetadataOnly(CoreCopier.Result copy, String reason, InfoFactory factory)
+      throws NotWrittenException {
+    Path partial = settings.dumpDir().resolve(name + ".zip.partial");
+    var coreInfo =
+        new DumpInfo.CoreInfo(
+            null,
+            settings.compression().id(),
+            copy == null ? 0 : copy.size(),
+            0,
+            copy == null ? null : copy.sha256(),
+            copy == null ? null : copy.header().expectedSize());
+    try {
+      Files.createFile(
+          partial,
+          PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString(FILE_MODE)));
+      try (FileOutputStream file = new FileOutputStream(partial.toFile());
+          ZipOutputStream zip = new DumpZipOutputStream(new BufferedOutputStream(file))) {
+        List<String> files = writeProcFiles(zip);
+        DumpInfo info = factory.build(coreInfo, new DumpInfo.Integrity(true, reason), files);
+        writeEntry(zip, DumpInfo.ENTRY, info.toJson().getBytes(StandardCharsets.UTF_8));
+        zip.finish();
+        zip.flush();
+        file.getFD().sync();
+        zip.close();
+        return new Written(publish(partial), info);
+      }
+    } catch (IOException | RuntimeException e) {
+      deleteQuietly(partial);
+      throw new NotWrittenException("cannot write even the metadata to " + partial + ": " + e, e);
+    }
+  }
+
+  private List<String> writeProcFiles(ZipOutputStream zip) throws IOException {
+    zip.setLevel(Deflater.DEFAULT_COMPRESSION);
+    List<String> files = new ArrayList<>();
+    for (var e : procFiles.entrySet()) {
+      writeEntry(zip, e.getKey(), e.getValue());
+      files.add(e.getKey());
+    }
+    return files;
+  }
+
+  private static void writeEntry(ZipOutputStream zip, String entryName, byte[] content)
+      throws IOException {
+    zip.setLevel(Deflater.DEFAULT_COMPRESSION);
+    zip.putNextEntry(new ZipEntry(entryName));
+    zip.write(content);
+    zip.closeEntry();
+  }
+
+  /** The stream the raw core goes into; closing it ends the zstd frame, not the zip. */
+  private OutputStream coreStream(ZipOutputStream zip) throws IOException {
+    OutputStream entry =
+        new FilterOutputStream(zip) {
+          @Override
+          public void write(byte[] b, int off, int len) throws IOException {
+            out.write(b, off, len);
+          }
+
+          @Override
+          public void close() throws IOException {
+            flush();
+          }
+        };
+    if (settings.compression() != Compression.ZSTD) {
+      return entry;
+    }
+    ZstdOutputStream zstd = new ZstdOutputStream(entry, settings.level());
+    zstd.setChecksum(true);
+    if (settings.workers() > 0) {
+      zstd.setWorkers(settings.workers());
+    }
+    return zstd;
+  }
+
+  /**
+   * Stops storing at the free-space floor ({@code limit.keep-free}) or when the dump directory
+   * would hold more than {@code limit.max-use}: the dump then keeps its metadata and what was
+   * stored so far, marked truncated with the reason.
+   */
+  private CoreCopier.Limits limits(Path dir, long usedAtStart, CountingOutputStream written) {
+    return new CoreCopier.Limits(
+        settings.maxCoreSize(),
+        margin -> {
+          long free = dir.toFile().getUsableSpace();
+          if (free - margin < settings.keepFree()) {
+            return "keep-free: only "
+                + free
+                + " bytes free in the dump directory; limit.keep-free="
+                + settings.keepFree();
+          }
+          long used = usedAtStart + written.count();
+          if (settings.maxUse() > 0 && used + margin > settings.maxUse()) {
+            return "max-use: the dump directory holds "
+                + used
+                + " bytes; limit.max-use="
+                + settings.maxUse();
+          }
+          return null;
+        });
+  }
+
+  /** Bytes held by the dump directory's files (other captures' partials included). */
+  private static long usage(Path dir, Path except) {
+    long total = 0;
+    try (var files = Files.list(dir)) {
+      for (Path f : files.filter(p -> !p.equals(except)).toList()) {
+        try {
+          total += Files.size(f);
+        } catch (IOException e) {
+          // deleted meanwhile (uploaded by the agent)
+        }
+      }
+    } catch (IOException e) {
+      return 0;
+    }
+    return total;
+  }
+
+  private static DumpInfo.Integrity integrity(CoreCopier.Result copy) {
+    if (copy.stopReason() != null) {
+      return new DumpInfo.Integrity(true, copy.stopReason());
+    }
+    var header = copy.header();
+    if (!header.elf()) {
+      return new DumpInfo.Integrity(
+          true, copy.size() == 0 ? "empty: no core data received" : "not-elf: " + header.problem());
+    }
+    if (header.problem() != null) {
+      return new DumpInfo.Integrity(true, "bad-header: " + header.problem());
+    }
+    if (header.expectedSize() != null && copy.size() < header.expectedSize()) {
+      return new DumpInfo.Integrity(
+          true,
+          "short: received "
+              + copy.size()
+              + " of the "
+              + header.expectedSize()
+              + " bytes the ELF headers announce");
+    }
+    return DumpInfo.Integrity.complete();
+  }
+
+  /** Renames the finished file into place and makes the rename durable. */
+  private static Path publish(Path partial) throws IOException {
+    String fileName = partial.getFileName().toString();
+    Path done =
+        partial.resolveSibling(fileName.substring(0, fileName.length() - ".partial".length()));
+    Files.move(partial, done, StandardCopyOption.ATOMIC_MOVE);
+    try (FileChannel dir = FileChannel.open(done.getParent(), StandardOpenOption.READ)) {
+      dir.force(true);
+    }
+    return done;
+  }
+
+  private static void closeQuietly(ReadableByteChannel c) {
+    try {
+      c.close();
+    } catch (IOException e) {
+      // nothing to do: the kernel sees the pipe closed either way once we exit
+    }
+  }
+
+  private static void deleteQuietly(Path p) {
+    try {
+      Files.deleteIfExists(p);
+    } catch (IOException e) {
+      // a leftover .partial is never taken for a dump
+    }
+  }
+}

@@ -1,0 +1,212 @@
+package dev.coroner.dump;
+
+import java.time.Instant;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * What {@code dump-info.json} says about one dump: who died, how, and whether the core is whole.
+ * The schema is documented in {@code docs/dump-info.md}; fields are only ever added within a {@link
+ * #SCHEMA_VERSION}.
+ */
+public record DumpInfo(
+    int schemaVersion,
+    String uuid,
+    String name,
+    long timestamp,
+    String hostname,
+    String nodeHostname,
+    ProcessInfo process,
+    PodInfo pod,
+    CoreInfo core,
+    Integrity integrity,
+    List<String> files,
+    ComposerInfo composer) {
+
+  /** The version of the dump-info schema this code writes. */
+  public static final int SCHEMA_VERSION = 1;
+
+  /** The name of the metadata entry inside the zip. */
+  public static final String ENTRY = "dump-info.json";
+
+  public DumpInfo {
+    files = List.copyOf(files);
+  }
+
+  /**
+   * The process that died. {@code pid} is in its own PID namespace, {@code hostPid} on the host.
+   */
+  public record ProcessInfo(
+      String exe,
+      String exePath,
+      List<String> cmdline,
+      long pid,
+      long hostPid,
+      long tid,
+      long hostTid,
+      long uid,
+      long gid,
+      int signal,
+      String containerId,
+      String coreLimit,
+      boolean pidfdVerified) {
+    public ProcessInfo {
+      cmdline = List.copyOf(cmdline);
+    }
+
+    public String signalName() {
+      return Signals.name(signal);
+    }
+  }
+
+  /**
+   * The Kubernetes identity of the crashed container, or null for a process outside Kubernetes (or
+   * when the runtime could not be asked in time). Resolved from the container ID through the
+   * container runtime, never guessed from the hostname.
+   *
+   * @param image the image as the pod spec names it
+   * @param imageDigest the image the runtime ran ({@code sha256:...} or a repo digest); null when
+   *     the runtime did not say
+   * @param restartCount the container's restarts before this crash; null when unknown
+   * @param node the Kubernetes node name; null outside a cluster
+   * @param labels the pod's labels (empty when unknown)
+   * @param annotations the pod's annotations (empty when unknown)
+   */
+  public record PodInfo(
+      String namespace,
+      String name,
+      String uid,
+      String container,
+      String image,
+      String imageDigest,
+      Integer restartCount,
+      String node,
+      Map<String, String> labels,
+      Map<String, String> annotations) {
+    public PodInfo {
+      labels = labels == null ? Map.of() : Collections.unmodifiableMap(new TreeMap<>(labels));
+      annotations =
+          annotations == null ? Map.of() : Collections.unmodifiableMap(new TreeMap<>(annotations));
+    }
+
+    /** The identity alone: what object metadata and dump names carry. */
+    public PodInfo(String namespace, String name, String uid, String container, String image) {
+      this(namespace, name, uid, container, image, null, null, null, Map.of(), Map.of());
+    }
+
+    /** {@code namespace/name}. */
+    public String qualifiedName() {
+      return namespace + "/" + name;
+    }
+  }
+
+  /**
+   * The core as the kernel sent it: {@code size} and {@code sha256} are of the raw bytes received,
+   * {@code storedSize} of the zip entry's content, {@code expectedSize} what the ELF headers
+   * announce (null when they could not be read).
+   */
+  public record CoreInfo(
+      String entry,
+      String compression,
+      long size,
+      long storedSize,
+      String sha256,
+      Long expectedSize) {}
+
+  /** Whether the core is whole; {@code reason} says why not. */
+  public record Integrity(boolean truncated, String reason) {
+    public static Integrity complete() {
+      return new Integrity(false, null);
+    }
+  }
+
+  /** The composer that wrote the dump, how long it took and what it had to do without. */
+  public record ComposerInfo(String version, long durationMs, List<String> warnings) {
+    public ComposerInfo {
+      warnings = List.copyOf(warnings);
+    }
+  }
+
+  /** The same dump with the pod identity {@code p}. */
+  public DumpInfo withPod(PodInfo p) {
+    return new DumpInfo(
+        schemaVersion,
+        uuid,
+        name,
+        timestamp,
+        hostname,
+        nodeHostname,
+        process,
+        p,
+        core,
+        integrity,
+        files,
+        composer);
+  }
+
+  /** Serialises to the documented JSON schema. */
+  public String toJson() {
+    JsonWriter w = new JsonWriter().begin();
+    w.field("schema_version", schemaVersion)
+        .field("uuid", uuid)
+        .field("name", name)
+        .field("timestamp", timestamp)
+        .field("time", Instant.ofEpochSecond(timestamp).toString())
+        .field("hostname", hostname)
+        .field("node_hostname", nodeHostname);
+    w.object("process")
+        .field("exe", process.exe())
+        .field("exe_path", process.exePath())
+        .field("cmdline", process.cmdline())
+        .field("pid", process.pid())
+        .field("host_pid", process.hostPid())
+        .field("tid", process.tid())
+        .field("host_tid", process.hostTid())
+        .field("uid", process.uid())
+        .field("gid", process.gid())
+        .field("signal", process.signal())
+        .field("signal_name", process.signalName())
+        .field("container_id", process.containerId())
+        .field("core_limit", process.coreLimit())
+        .field("pidfd_verified", process.pidfdVerified())
+        .end();
+    if (pod == null) {
+      w.nullField("pod");
+    } else {
+      w.object("pod")
+          .field("namespace", pod.namespace())
+          .field("name", pod.name())
+          .field("uid", pod.uid())
+          .field("container", pod.container())
+          .field("image", pod.image())
+          .field("image_digest", pod.imageDigest())
+          .field("restart_count", pod.restartCount() == null ? null : (long) pod.restartCount())
+          .field("node", pod.node())
+          .field("labels", pod.labels())
+          .field("annotations", pod.annotations())
+          .end();
+    }
+    w.object("core")
+        .field("entry", core.entry())
+        .field("compression", core.compression())
+        .field("size", core.size())
+        .field("stored_size", core.storedSize())
+        .field("sha256", core.sha256())
+        .field("expected_size", core.expectedSize())
+        .end();
+    w.object("integrity")
+        .field("complete", !integrity.truncated())
+        .field("truncated", integrity.truncated())
+        .field("reason", integrity.reason())
+        .end();
+    w.field("files", files);
+    w.object("composer")
+        .field("version", composer.version())
+        .field("duration_ms", composer.durationMs())
+        .field("warnings", composer.warnings())
+        .end();
+    return w.end().toString();
+  }
+}

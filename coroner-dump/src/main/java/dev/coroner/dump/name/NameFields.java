@@ -1,0 +1,37 @@
+package dev.coroner.dump.name;
+
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * The values a dump name template may use. Values are raw; {@link NameTemplate} makes them safe for
+ * a file name.
+ */
+public record NameFields(
+    String uuid,
+    long timestamp,
+    String hostname,
+    String exe,
+    long pid,
+    int signal,
+    String namespace,
+    String pod,
+    String container,
+    String podUid) {
+
+  /** Field name to value; a missing (null) value stays null and is named "unknown". */
+  Map<String, String> asMap() {
+    Map<String, String> m = new HashMap<>();
+    m.put("uuid", uuid);
+    m.put("timestamp", Long.toString(timestamp));
+    m.put("hostname", hostname);
+    m.put("exe", exe);
+    m.put("pid", Long.toString(pid));
+    m.put("signal", Integer.toString(signal));
+    m.put("namespace", namespace);
+    m.put("pod", pod);
+    m.put("container", container);
+    m.put("pod_uid", podUid);
+    return m;
+  }
+}

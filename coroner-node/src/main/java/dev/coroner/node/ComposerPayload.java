@@ -1,0 +1,87 @@
+package dev.coroner.node;
+
+import dev.coroner.base.exit.ExitCode;
+import dev.coroner.capture.settings.CaptureSettings;
+import dev.coroner.dump.DumpInfo;
+import java.io.IOException;
+import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Properties;
+
+/**
+ * Finds what node setup lays on the host: the composer jars (from the running program's own class
+ * path: the CLI and the agent both carry the composer) and a JDK for its runtime.
+ */
+public final class ComposerPayload {
+  private static final Path JVM_DIR = Path.of("/usr/lib/jvm");
+
+  private ComposerPayload() {}
+
+  /**
+   * The jars the composer runs from: its own, the capture engine, the dump format, the shared base
+   * and zstd-jni.
+   *
+   * @throws InstallException when running from classes instead of jars (an unpackaged build)
+   */
+  public static List<Path> jars() throws InstallException {
+    List<Path> jars = new ArrayList<>();
+    for (Class<?> c :
+        List.of(
+            dev.coroner.composer.Main.class,
+            CaptureSettings.class,
+            DumpInfo.class,
+            ExitCode.class,
+            com.github.luben.zstd.Zstd.class)) {
+      jars.add(jarOf(c));
+    }
+    return jars;
+  }
+
+  /** The composer's entry point, for its launcher. */
+  static String mainClass() {
+    return dev.coroner.composer.Main.class.getName();
+  }
+
+  private static Path jarOf(Class<?> c) throws InstallException {
+    try {
+      Path p = Path.of(c.getProtectionDomain().getCodeSource().getLocation().toURI());
+      if (!Files.isRegularFile(p)) {
+        throw new InstallException(
+            c.getName() + " comes from " + p + ", not a jar; build with './mvnw package' first");
+      }
+      return p;
+    } catch (URISyntaxException e) {
+      throw new InstallException("the composer payload is missing from this build: " + e, e);
+    }
+  }
+
+  /**
+   * The JDK for the composer's runtime: the newest JDK 25+ under /usr/lib/jvm (its AOT cache starts
+   * the composer fastest), else the JDK running this command.
+   */
+  public static Path javaHome() {
+    try (var dirs = Files.list(JVM_DIR)) {
+      return dirs.filter(d -> Files.isExecutable(d.resolve("bin/jlink")))
+          .filter(d -> feature(d) >= 25)
+          .max(Comparator.comparingInt(ComposerPayload::feature))
+          .orElse(Path.of(System.getProperty("java.home")));
+    } catch (IOException e) {
+      return Path.of(System.getProperty("java.home"));
+    }
+  }
+
+  private static int feature(Path javaHome) {
+    Properties p = new Properties();
+    try (var in = Files.newInputStream(javaHome.resolve("release"))) {
+      p.load(in);
+      return Integer.parseInt(
+          p.getProperty("JAVA_VERSION", "0").replace("\"", "").split("[.+-]")[0]);
+    } catch (IOException | RuntimeException e) {
+      return 0;
+    }
+  }
+}

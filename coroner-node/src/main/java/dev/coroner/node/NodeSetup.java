@@ -1,0 +1,324 @@
+package dev.coroner.node;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.function.Consumer;
+
+/**
+ * Installs the composer as the kernel's core handler and removes it again, for {@code coroner
+ * install} on one host and for the agent on a node. Both directions are idempotent, replace files
+ * by rename (never rewriting a file a running composer executes) and keep the kernel's previous
+ * settings so that uninstall restores exactly them.
+ */
+public final class NodeSetup {
+  /**
+   * Serialises install and uninstall in this JVM: a shutdown hook that uninstalls (Ctrl-C during
+   * {@code coroner demo}) must wait for an install in progress, or it would restore the settings
+   * just before the install sets them again.
+   */
+  private static final Object LOCK = new Object();
+
+  private final Path prefix;
+  private final Path procSys;
+  private final Layout layout;
+  private final Consumer<String> progress;
+
+  /** What a run did (or, for a dry run, would do), one line per step. */
+  public record Report(List<String> steps) {
+    public Report {
+      steps = List.copyOf(steps);
+    }
+  }
+
+  public NodeSetup(Path prefix, Path procSys, Consumer<String> progress) {
+    this.prefix = prefix.toAbsolutePath().normalize();
+    this.procSys = procSys;
+    this.layout = new Layout(this.prefix);
+    this.progress = progress;
+  }
+
+  /** The core_pattern this prefix installs. */
+  public String corePattern() {
+    return layout.corePattern();
+  }
+
+  /** Installs, or with {@code dryRun} only reports what install would change. */
+  public Report install(InstallOptions options, boolean dryRun) throws InstallException {
+    synchronized (LOCK) {
+      return doInstall(options, dryRun);
+    }
+  }
+
+  private Report doInstall(InstallOptions options, boolean dryRun) throws InstallException {
+    checkCanChangeKernel();
+    checkPattern();
+    List<String> steps = new ArrayList<>();
+    int feature = ComposerRuntime.javaFeature(options.javaHome());
+    var release =
+        new ComposerRuntime(
+            layout.releases().resolve(releaseId(options, feature)),
+            feature,
+            options.composerJars());
+    KernelSettings current = readKernel();
+    KernelSettings wanted = new KernelSettings(layout.corePattern(), options.pipeLimit(), 2);
+    String config = properties(options);
+    try {
+      if (!release.isComplete()) {
+        step(steps, dryRun, "build composer release " + release.dir());
+        if (!dryRun) {
+          release.build(options.javaHome(), layout, progress);
+        }
+      }
+      if (!same(layout.config(), config)) {
+        step(steps, dryRun, "write " + layout.config());
+        if (!dryRun) {
+          replace(layout.config(), config, "rw-------");
+        }
+      }
+      if (!Files.isDirectory(options.capture().dumpDir())) {
+        step(steps, dryRun, "create dump directory " + options.capture().dumpDir() + " (0700)");
+        if (!dryRun) {
+          Files.createDirectories(
+              options.capture().dumpDir(),
+              PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        }
+      }
+      String launcher = release.launcher(layout);
+      if (!same(layout.launcher(), launcher)) {
+        step(steps, dryRun, "write launcher " + layout.launcher());
+        if (!dryRun) {
+          replace(layout.launcher(), launcher, "rwx------");
+        }
+      }
+      if (!current.corePattern().equals(layout.corePattern()) || !Files.exists(layout.backup())) {
+        // A backup next to a foreign pattern is stale (a reboot reset the kernel): replace it.
+        step(steps, dryRun, "save current kernel settings to " + layout.backup() + ": " + current);
+        if (!dryRun) {
+          Files.createDirectories(layout.backup().getParent());
+          current.save(layout.backup());
+        }
+      }
+      if (!current.equals(wanted)) {
+        step(steps, dryRun, "set kernel settings " + wanted);
+        if (!dryRun) {
+          wanted.write(procSys);
+        }
+      }
+      if (!dryRun) {
+        removeOldReleases(release.dir());
+      }
+    } catch (IOException e) {
+      throw new InstallException("install failed: " + e.getMessage(), e);
+    }
+    if (steps.isEmpty()) {
+      step(steps, false, "already installed; nothing to change");
+    }
+    return new Report(steps);
+  }
+
+  /** Restores the saved kernel settings and removes the composer; dumps are kept. */
+  public Report uninstall(boolean dryRun) throws InstallException {
+    synchronized (LOCK) {
+      return doUninstall(dryRun);
+    }
+  }
+
+  private Report doUninstall(boolean dryRun) throws InstallException {
+    checkCanChangeKernel();
+    List<String> steps = new ArrayList<>();
+    KernelSettings current = readKernel();
+    boolean ours = current.corePattern().equals(layout.corePattern());
+    try {
+      if (Files.exists(layout.backup())) {
+        KernelSettings saved = KernelSettings.load(layout.backup());
+        if (ours) {
+          step(steps, dryRun, "restore kernel settings " + saved);
+          if (!dryRun) {
+            saved.write(procSys);
+          }
+        } else {
+          step(
+              steps,
+              dryRun,
+              "leave kernel settings alone: core_pattern was changed since install to '"
+                  + current.corePattern()
+                  + "'");
+        }
+      } else if (ours) {
+        KernelSettings fallback = new KernelSettings("core", current.corePipeLimit(), 0);
+        step(steps, dryRun, "no saved settings at " + layout.backup() + "; set " + fallback);
+        if (!dryRun) {
+          fallback.write(procSys);
+        }
+      }
+      for (Path p : List.of(layout.launcher(), layout.config(), layout.backup())) {
+        if (Files.exists(p)) {
+          step(steps, dryRun, "remove " + p);
+          if (!dryRun) {
+            Files.delete(p);
+          }
+        }
+      }
+      if (Files.exists(layout.releases())) {
+        step(steps, dryRun, "remove " + layout.releases());
+        if (!dryRun) {
+          ComposerRuntime.deleteTree(layout.releases());
+        }
+      }
+      if (!dryRun) {
+        Files.deleteIfExists(layout.backup().getParent());
+      }
+    } catch (IOException e) {
+      throw new InstallException("uninstall failed: " + e.getMessage(), e);
+    }
+    if (steps.isEmpty()) {
+      step(steps, false, "not installed under " + prefix + "; nothing to change");
+    }
+    return new Report(steps);
+  }
+
+  private void step(List<String> steps, boolean dryRun, String what) {
+    steps.add(what);
+    progress.accept((dryRun ? "would " : "") + what);
+  }
+
+  private void checkCanChangeKernel() throws InstallException {
+    Path pattern = procSys.resolve(KernelSettings.CORE_PATTERN);
+    if (!isRoot()) {
+      throw new InstallException(
+          "changing the kernel's core handler needs root; run it again with sudo");
+    }
+    try {
+      if (Files.getFileStore(pattern).isReadOnly() || !Files.isWritable(pattern)) {
+        throw new InstallException(
+            pattern
+                + " is read-only (a container without privileges?); run on the host, or in a"
+                + " privileged container with the host's /proc/sys");
+      }
+    } catch (IOException e) {
+      throw new InstallException("cannot read " + pattern + ": " + e.getMessage(), e);
+    }
+  }
+
+  private void checkPattern() throws InstallException {
+    String pattern = layout.corePattern();
+    if (pattern.length() > KernelSettings.MAX_PATTERN_LENGTH) {
+      throw new InstallException(
+          "the core_pattern for prefix "
+              + prefix
+              + " is "
+              + pattern.length()
+              + " characters; the kernel keeps only "
+              + KernelSettings.MAX_PATTERN_LENGTH
+              + ". Choose a shorter --prefix.");
+    }
+    if (prefix.toString().chars().anyMatch(Character::isWhitespace)) {
+      throw new InstallException(
+          "the kernel splits core_pattern at spaces; choose a --prefix without spaces: " + prefix);
+    }
+  }
+
+  private KernelSettings readKernel() throws InstallException {
+    try {
+      return KernelSettings.read(procSys);
+    } catch (IOException | NumberFormatException e) {
+      throw new InstallException("cannot read kernel settings under " + procSys + ": " + e, e);
+    }
+  }
+
+  private static boolean isRoot() {
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+        if (line.startsWith("Uid:")) {
+          return line.substring(4).trim().split("\\s+")[1].equals("0");
+        }
+      }
+    } catch (IOException e) {
+      return false;
+    }
+    return false;
+  }
+
+  private static String properties(InstallOptions options) throws InstallException {
+    var out = new java.io.StringWriter();
+    try {
+      options.capture().toProperties().store(out, null);
+    } catch (IOException e) {
+      throw new InstallException("cannot render composer.properties", e);
+    }
+    // Properties.store writes a date comment; drop it so an unchanged config stays unchanged.
+    return out.toString()
+        .lines()
+        .filter(l -> !l.startsWith("#"))
+        .sorted()
+        .collect(java.util.stream.Collectors.joining("\n", "", "\n"));
+  }
+
+  /** The release id: version-independent, a hash of the payload and the JDK it runs on. */
+  private static String releaseId(InstallOptions options, int feature) throws InstallException {
+    try {
+      MessageDigest sha = MessageDigest.getInstance("SHA-256");
+      for (Path jar : options.composerJars()) {
+        try (InputStream in = Files.newInputStream(jar)) {
+          sha.update(in.readAllBytes());
+        }
+      }
+      sha.update(options.javaHome().toRealPath().toString().getBytes(StandardCharsets.UTF_8));
+      return "java" + feature + "-" + HexFormat.of().formatHex(sha.digest()).substring(0, 12);
+    } catch (IOException | java.security.NoSuchAlgorithmException e) {
+      throw new InstallException("cannot read the composer payload " + options.composerJars(), e);
+    }
+  }
+
+  private static boolean same(Path file, String content) {
+    try {
+      return Files.exists(file) && Files.readString(file).equals(content);
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  /** Writes a sibling temp file and renames it over the target: readers see old or new. */
+  private static void replace(Path file, String content, String mode) throws IOException {
+    Files.createDirectories(file.getParent());
+    Path tmp = file.resolveSibling("." + file.getFileName() + ".new");
+    Files.deleteIfExists(tmp);
+    Files.createFile(
+        tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString(mode)));
+    try (OutputStream out = Files.newOutputStream(tmp)) {
+      out.write(content.getBytes(StandardCharsets.UTF_8));
+    }
+    Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE);
+  }
+
+  /**
+   * Removes releases other than the current one and the newest previous one: a crash that began
+   * just before the launcher was replaced may still be starting from the previous release.
+   */
+  private void removeOldReleases(Path current) throws IOException {
+    List<Path> others;
+    try (var dirs = Files.list(layout.releases())) {
+      others =
+          dirs.filter(d -> !d.equals(current))
+              .sorted((a, b) -> Long.compare(b.toFile().lastModified(), a.toFile().lastModified()))
+              .toList();
+    }
+    for (Path old : others.subList(Math.min(1, others.size()), others.size())) {
+      try {
+        ComposerRuntime.deleteTree(old);
+      } catch (IOException e) {
+        progress.accept("could not remove old release " + old + ": " + e.getMessage());
+      }
+    }
+  }
+}

@@ -1,0 +1,31 @@
+package dev.coroner.store;
+
+import dev.coroner.dump.DumpInfo;
+import java.time.Instant;
+
+/**
+ * One dump in a store, as listed: its name (without {@code .zip}), the size of the zip, when it was
+ * stored, where it is, and its dump-info (null when the dump cannot be read; {@code problem} then
+ * says why).
+ */
+public record StoredDump(
+    String name, long size, Instant stored, String location, DumpInfo info, String problem) {
+
+  /** Whether dump-info could be read. */
+  public boolean readable() {
+    return info != null;
+  }
+
+  /** The crash time from dump-info, or when it was stored if dump-info is unreadable. */
+  public Instant time() {
+    return info != null ? Instant.ofEpochSecond(info.timestamp()) : stored;
+  }
+
+  /** The uuid from dump-info, or the name's first 36 characters. */
+  public String uuid() {
+    if (info != null) {
+      return info.uuid();
+    }
+    return name.length() >= 36 ? name.substring(0, 36) : name;
+  }
+}

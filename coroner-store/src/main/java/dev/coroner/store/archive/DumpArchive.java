@@ -1,0 +1,136 @@
+package dev.coroner.store.archive;
+
+import com.github.luben.zstd.ZstdInputStream;
+import dev.coroner.dump.DumpInfo;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Collections;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipException;
+import java.util.zip.ZipFile;
+
+/** Reads a dump zip: its dump-info, its entries and the raw core, verified against dump-info. */
+public final class DumpArchive implements AutoCloseable {
+  private final Path file;
+  private final ZipFile zip;
+  private final DumpInfo info;
+
+  private DumpArchive(Path file, ZipFile zip, DumpInfo info) {
+    this.file = file;
+    this.zip = zip;
+    this.info = info;
+  }
+
+  /**
+   * Opens a dump.
+   *
+   * @throws CorruptDumpException if it is not a readable dump zip with dump-info
+   */
+  public static DumpArchive open(Path file) throws IOException {
+    ZipFile zip;
+    try {
+      zip = new ZipFile(file.toFile());
+    } catch (ZipException e) {
+      throw new CorruptDumpException(file + " is not a readable zip: " + e.getMessage(), e);
+    }
+    try {
+      ZipEntry entry = zip.getEntry(DumpInfo.ENTRY);
+      if (entry == null) {
+        throw new CorruptDumpException(file + " has no " + DumpInfo.ENTRY);
+      }
+      DumpInfo info;
+      try (InputStream in = zip.getInputStream(entry)) {
+        info = DumpInfoJson.parse(in.readAllBytes());
+      } catch (IOException e) {
+        throw new CorruptDumpException(
+            file + ": unreadable " + DumpInfo.ENTRY + ": " + e.getMessage(), e);
+      }
+      return new DumpArchive(file, zip, info);
+    } catch (IOException | RuntimeException e) {
+      zip.close();
+      throw e;
+    }
+  }
+
+  public DumpInfo info() {
+    return info;
+  }
+
+  public Path file() {
+    return file;
+  }
+
+  /** Entry names in zip order. */
+  public List<String> entries() {
+    return Collections.list(zip.entries()).stream().map(ZipEntry::getName).toList();
+  }
+
+  /** Opens an entry such as {@code proc/maps}. */
+  public InputStream open(String entryName) throws IOException {
+    ZipEntry e = zip.getEntry(entryName);
+    if (e == null) {
+      throw new CorruptDumpException(file + " has no entry " + entryName);
+    }
+    return zip.getInputStream(e);
+  }
+
+  /**
+   * Writes the raw core, decompressed, to {@code out} and checks it against dump-info's size and
+   * sha256.
+   *
+   * @return the sha256 of what was written
+   * @throws CorruptDumpException if the dump has no core or the core does not match
+   */
+  public String writeCore(OutputStream out) throws IOException {
+    DumpInfo.CoreInfo core = info.core();
+    if (core.entry() == null) {
+      throw new CorruptDumpException(
+          file + " holds no core (" + info.integrity().reason() + "); only its metadata was kept");
+    }
+    MessageDigest sha;
+    try {
+      sha = MessageDigest.getInstance("SHA-256");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+    long size = 0;
+    try (InputStream raw = open(core.entry());
+        InputStream in = "zstd".equals(core.compression()) ? new ZstdInputStream(raw) : raw) {
+      byte[] buf = new byte[1 << 20];
+      int n;
+      while ((n = in.read(buf)) > 0) {
+        sha.update(buf, 0, n);
+        out.write(buf, 0, n);
+        size += n;
+      }
+    } catch (ZipException e) {
+      throw new CorruptDumpException(file + ": the core entry is damaged: " + e.getMessage(), e);
+    }
+    String hex = HexFormat.of().formatHex(sha.digest());
+    if (size != core.size() || !hex.equals(core.sha256())) {
+      throw new CorruptDumpException(
+          file
+              + ": the core does not match dump-info (size "
+              + size
+              + " vs "
+              + core.size()
+              + ", sha256 "
+              + hex
+              + " vs "
+              + core.sha256()
+              + ")");
+    }
+    return hex;
+  }
+
+  @Override
+  public void close() throws IOException {
+    zip.close();
+  }
+}

@@ -1,0 +1,41 @@
+package dev.coroner.store.archive;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import dev.coroner.dump.DumpInfo;
+import java.io.IOException;
+
+/**
+ * Reads {@code dump-info.json} with Jackson. Only readers of dumps use this class; the composer
+ * writes JSON with {@link DumpInfo#toJson()} and never loads Jackson.
+ */
+public final class DumpInfoJson {
+  private static final ObjectMapper MAPPER =
+      JsonMapper.builder()
+          .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
+          // Derived fields (time, signal_name, complete) and fields added later are not inputs.
+          .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+          .build();
+
+  private DumpInfoJson() {}
+
+  /**
+   * Parses dump-info.
+   *
+   * @throws IOException if the text is not dump-info JSON or its schema is newer than this code
+   */
+  public static DumpInfo parse(byte[] json) throws IOException {
+    DumpInfo info = MAPPER.readValue(json, DumpInfo.class);
+    if (info.schemaVersion() < 1 || info.schemaVersion() > DumpInfo.SCHEMA_VERSION) {
+      throw new IOException(
+          "dump-info schema_version "
+              + info.schemaVersion()
+              + " is not supported (this coroner reads 1 to "
+              + DumpInfo.SCHEMA_VERSION
+              + "); upgrade coroner");
+    }
+    return info;
+  }
+}

@@ -1,0 +1,136 @@
+package dev.coroner.store.s3;
+
+import dev.coroner.dump.DumpInfo;
+import java.net.URLDecoder;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The dump-info fields that travel as object metadata, so that listing a remote store needs no
+ * download. Values are percent-encoded (HTTP headers are ASCII) and capped, because S3 allows 2 KiB
+ * of user metadata per object; the full dump-info is stored beside the zip.
+ */
+public final class DumpMetadata {
+  private static final int MAX_VALUE = 200;
+
+  private DumpMetadata() {}
+
+  /** Metadata for a dump, keys without the {@code x-amz-meta-} prefix. */
+  public static Map<String, String> of(DumpInfo i) {
+    Map<String, String> m = new LinkedHashMap<>();
+    put(m, "coroner-schema", Integer.toString(i.schemaVersion()));
+    put(m, "uuid", i.uuid());
+    put(m, "name", i.name());
+    put(m, "timestamp", Long.toString(i.timestamp()));
+    put(m, "hostname", i.hostname());
+    put(m, "node", i.nodeHostname());
+    put(m, "exe", i.process().exe());
+    put(m, "exe-path", i.process().exePath());
+    put(m, "pid", Long.toString(i.process().pid()));
+    put(m, "host-pid", Long.toString(i.process().hostPid()));
+    put(m, "signal", Integer.toString(i.process().signal()));
+    put(m, "container-id", i.process().containerId());
+    if (i.pod() != null) {
+      put(m, "namespace", i.pod().namespace());
+      put(m, "pod", i.pod().name());
+      put(m, "pod-uid", i.pod().uid());
+      put(m, "container", i.pod().container());
+      put(m, "image", i.pod().image());
+      put(m, "image-digest", i.pod().imageDigest());
+    }
+    put(m, "core-entry", i.core().entry());
+    put(m, "core-compression", i.core().compression());
+    put(m, "core-size", Long.toString(i.core().size()));
+    put(m, "core-sha256", i.core().sha256());
+    put(m, "truncated", Boolean.toString(i.integrity().truncated()));
+    put(m, "truncated-reason", i.integrity().reason());
+    put(m, "composer", i.composer().version());
+    return m;
+  }
+
+  /**
+   * Rebuilds as much dump-info as metadata carries: enough to list, filter and name a dump. The
+   * command line, file list and warnings are only in the full dump-info.
+   *
+   * @throws IllegalArgumentException if the metadata is not coroner's
+   */
+  public static DumpInfo parse(Map<String, String> raw) {
+    Map<String, String> m = new LinkedHashMap<>();
+    raw.forEach((k, v) -> m.put(k.toLowerCase(java.util.Locale.ROOT), decode(v)));
+    if (!m.containsKey("uuid") || !m.containsKey("coroner-schema")) {
+      throw new IllegalArgumentException("no coroner metadata on this object");
+    }
+    DumpInfo.PodInfo pod =
+        m.containsKey("namespace")
+            ? new DumpInfo.PodInfo(
+                m.get("namespace"),
+                m.get("pod"),
+                m.get("pod-uid"),
+                m.get("container"),
+                m.get("image"),
+                m.get("image-digest"),
+                null,
+                null,
+                null,
+                null)
+            : null;
+    return new DumpInfo(
+        Integer.parseInt(m.get("coroner-schema")),
+        m.get("uuid"),
+        m.get("name"),
+        number(m, "timestamp"),
+        m.get("hostname"),
+        m.get("node"),
+        new DumpInfo.ProcessInfo(
+            m.get("exe"),
+            m.get("exe-path"),
+            List.of(),
+            number(m, "pid"),
+            number(m, "host-pid"),
+            number(m, "pid"),
+            number(m, "host-pid"),
+            -1,
+            -1,
+            (int) number(m, "signal"),
+            m.get("container-id"),
+            null,
+            false),
+        pod,
+        new DumpInfo.CoreInfo(
+            m.get("core-entry"),
+            m.get("core-compression"),
+            number(m, "core-size"),
+            0,
+            m.get("core-sha256"),
+            null),
+        new DumpInfo.Integrity(Boolean.parseBoolean(m.get("truncated")), m.get("truncated-reason")),
+        List.of(),
+        new DumpInfo.ComposerInfo(m.getOrDefault("composer", "unknown"), 0, List.of()));
+  }
+
+  private static void put(Map<String, String> m, String key, String value) {
+    if (value != null) {
+      String v = value.length() > MAX_VALUE ? value.substring(0, MAX_VALUE) : value;
+      m.put(key, URLEncoder.encode(v, StandardCharsets.UTF_8));
+    }
+  }
+
+  private static String decode(String v) {
+    try {
+      return URLDecoder.decode(v, StandardCharsets.UTF_8);
+    } catch (IllegalArgumentException e) {
+      return v;
+    }
+  }
+
+  private static long number(Map<String, String> m, String key) {
+    try {
+      return Long.parseLong(m.getOrDefault(key, "-1"));
+    } catch (NumberFormatException e) {
+      return -1;
+    }
+  }
+}

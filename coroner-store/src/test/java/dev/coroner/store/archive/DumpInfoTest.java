@@ -1,0 +1,152 @@
+package dev.coroner.store.archive;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.coroner.dump.DumpInfo;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+public class DumpInfoTest {
+  public static DumpInfo sample() {
+    return new DumpInfo(
+        DumpInfo.SCHEMA_VERSION,
+        "a686e8f6-1b46-4e71-9d1a-3c65079ca686",
+        "a686e8f6-1b46-4e71-9d1a-3c65079ca686-dump-1634419098-node-crasher-node-8-5",
+        1634419098,
+        "node-crasher",
+        "worker-1",
+        new DumpInfo.ProcessInfo(
+            "node",
+            "/usr/bin/node",
+            List.of("node", "--abort-on-uncaught-exception", "index.js", "quote\" back\\ \u0001"),
+            8,
+            4242,
+            8,
+            4242,
+            1000,
+            1000,
+            5,
+            "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+            "unlimited",
+            true),
+        new DumpInfo.PodInfo("default", "node-crasher", "pod-uid-1", "app", "example:1"),
+        new DumpInfo.CoreInfo("x.core.zst", "zstd", 50331648, 1234567, "ab".repeat(32), 50331648L),
+        DumpInfo.Integrity.complete(),
+        List.of("proc/cmdline", "x.core.zst"),
+        new DumpInfo.ComposerInfo("0.1.0", 120, List.of()));
+  }
+
+  static DumpInfo with(DumpInfo s, DumpInfo.PodInfo pod, DumpInfo.Integrity integrity) {
+    return new DumpInfo(
+        s.schemaVersion(),
+        s.uuid(),
+        s.name(),
+        s.timestamp(),
+        s.hostname(),
+        s.nodeHostname(),
+        s.process(),
+        pod,
+        s.core(),
+        integrity,
+        s.files(),
+        s.composer());
+  }
+
+  @Test
+  void jsonRoundTripsThroughTheReader() throws IOException {
+    DumpInfo info = sample();
+    assertThat(DumpInfoJson.parse(info.toJson().getBytes(StandardCharsets.UTF_8))).isEqualTo(info);
+  }
+
+  @Test
+  void aFullPodRoundTrips() throws IOException {
+    DumpInfo info =
+        sample()
+            .withPod(
+                new DumpInfo.PodInfo(
+                    "shop",
+                    "web-7d9f",
+                    "uid-9",
+                    "app",
+                    "registry/app:1",
+                    "sha256:" + "e".repeat(64),
+                    4,
+                    "node-1",
+                    java.util.Map.of("app.kubernetes.io/name", "web", "quote", "a\"b"),
+                    java.util.Map.of("coroner.io/capture", "true")));
+    String json = info.toJson();
+    assertThat(DumpInfoJson.parse(json.getBytes(StandardCharsets.UTF_8))).isEqualTo(info);
+    JsonNode pod = new ObjectMapper().readTree(json).get("pod");
+    assertThat(pod.get("image_digest").asText()).startsWith("sha256:eee");
+    assertThat(pod.get("restart_count").asInt()).isEqualTo(4);
+    assertThat(pod.get("labels").get("quote").asText()).isEqualTo("a\"b");
+  }
+
+  @Test
+  void aDumpWithoutTheNewPodFieldsStillReads() throws IOException {
+    String old =
+        sample().toJson().replaceAll(",\\s*\"image_digest\"[\\s\\S]*?\"annotations\": \\{\\}", "");
+    assertThat(old).doesNotContain("image_digest").contains("\"image\": \"example:1\"");
+    DumpInfo read = DumpInfoJson.parse(old.getBytes(StandardCharsets.UTF_8));
+    assertThat(read.pod().labels()).isEmpty();
+    assertThat(read.pod().restartCount()).isNull();
+    assertThat(read).isEqualTo(sample());
+  }
+
+  @Test
+  void jsonHasTheDocumentedFieldNames() throws IOException {
+    JsonNode json = new ObjectMapper().readTree(sample().toJson());
+    assertThat(json.get("schema_version").asInt()).isEqualTo(1);
+    assertThat(json.get("time").asText()).isEqualTo("2021-10-16T21:18:18Z");
+    assertThat(json.get("node_hostname").asText()).isEqualTo("worker-1");
+    assertThat(json.at("/process/signal_name").asText()).isEqualTo("SIGTRAP");
+    assertThat(json.at("/process/host_pid").asLong()).isEqualTo(4242);
+    assertThat(json.at("/process/container_id").asText()).hasSize(64);
+    assertThat(json.at("/process/cmdline/3").asText()).isEqualTo("quote\" back\\ \u0001");
+    assertThat(json.at("/core/sha256").asText()).hasSize(64);
+    assertThat(json.at("/pod/namespace").asText()).isEqualTo("default");
+    assertThat(json.at("/core/compression").asText()).isEqualTo("zstd");
+    assertThat(json.at("/integrity/complete").asBoolean()).isTrue();
+    assertThat(json.at("/integrity/reason").isNull()).isTrue();
+    assertThat(json.at("/composer/version").asText()).isEqualTo("0.1.0");
+  }
+
+  @Test
+  void truncatedDumpSaysWhy() throws IOException {
+    DumpInfo t = with(sample(), sample().pod(), new DumpInfo.Integrity(true, "timeout"));
+    JsonNode json = new ObjectMapper().readTree(t.toJson());
+    assertThat(json.at("/integrity/complete").asBoolean()).isFalse();
+    assertThat(json.at("/integrity/truncated").asBoolean()).isTrue();
+    assertThat(json.at("/integrity/reason").asText()).isEqualTo("timeout");
+  }
+
+  @Test
+  void hostProcessesHaveNoPod() throws IOException {
+    DumpInfo host = with(sample(), null, sample().integrity());
+    assertThat(new ObjectMapper().readTree(host.toJson()).get("pod").isNull()).isTrue();
+    assertThat(DumpInfoJson.parse(host.toJson().getBytes(StandardCharsets.UTF_8))).isEqualTo(host);
+  }
+
+  @Test
+  void newerSchemaIsRefusedWithAnUpgradeHint() {
+    String json = sample().toJson().replace("\"schema_version\": 1", "\"schema_version\": 99");
+    assertThatThrownBy(() -> DumpInfoJson.parse(json.getBytes(StandardCharsets.UTF_8)))
+        .hasMessageContaining("schema_version 99")
+        .hasMessageContaining("upgrade coroner");
+  }
+
+  @Test
+  void unknownFieldsFromLaterVersionsAreIgnored() throws IOException {
+    String json =
+        sample()
+            .toJson()
+            .replace("{\n  \"schema_version\"", "{\n  \"later\": 1,\n  \"schema_version\"");
+    assertThat(DumpInfoJson.parse(json.getBytes(StandardCharsets.UTF_8)).uuid())
+        .isEqualTo(sample().uuid());
+  }
+}
