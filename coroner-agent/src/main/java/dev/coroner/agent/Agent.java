@@ -22,6 +22,8 @@ import dev.coroner.node.ComposerPayload;
 import dev.coroner.node.InstallException;
 import dev.coroner.node.InstallOptions;
 import dev.coroner.node.NodeSetup;
+import dev.coroner.store.Store;
+import dev.coroner.store.StoreException;
 import dev.coroner.store.s3.S3Store;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.IOException;
@@ -54,7 +56,7 @@ public final class Agent implements AutoCloseable {
           });
   private volatile boolean ready;
   private HealthServer http;
-  private S3Store store;
+  private Store store;
   private DumpUploader uploader;
   private DumpWatcher watcher;
   private RuntimeLookup runtime;
@@ -68,7 +70,7 @@ public final class Agent implements AutoCloseable {
   }
 
   /** Starts everything; returns once the agent is ready. */
-  public void start() throws IOException, InstallException {
+  public void start() throws IOException, InstallException, StoreException {
     http = HealthServer.start(config.metricsPort(), metrics, () -> ready);
     LOG.info("metrics and health on port {}", http.port());
     // Listening before core_pattern points at the composer: the first crash may come at once.
@@ -87,7 +89,10 @@ public final class Agent implements AutoCloseable {
     }
     store = S3Store.open(config.store(), config.s3());
     uploader =
-        new DumpUploader(store, metrics, new Backoff(config.retryBase(), config.retryMax()))
+        new DumpUploader(
+                store.verifiedUploads().orElseThrow(),
+                metrics,
+                new Backoff(config.retryBase(), config.retryMax()))
             .enrichWith(this::fillInPod)
             .onNewDump(this::announce);
     watcher = new DumpWatcher(config.dumpDir(), uploader::offer);

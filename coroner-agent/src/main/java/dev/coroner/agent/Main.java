@@ -1,8 +1,12 @@
 package dev.coroner.agent;
 
+import dev.coroner.agent.advice.StoreAdvice;
 import dev.coroner.agent.config.AgentConfig;
+import dev.coroner.base.exit.ExitCode;
 import dev.coroner.node.InstallException;
 import dev.coroner.node.NodeSetup;
+import dev.coroner.store.StoreException;
+import dev.coroner.store.StoreFailure;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -57,11 +61,13 @@ public final class Main implements Callable<Integer> {
       PrintWriter err = new PrintWriter(System.err, true);
       AgentConfig config = config(err);
       if (config == null) {
-        return 2;
+        return ExitCode.USAGE.code();
       }
       if (config.store() == null) {
-        err.println("coroner-agent: CORONER_STORE is required: the s3://bucket/prefix for dumps");
-        return 2;
+        err.println(
+            "coroner-agent: CORONER_STORE is required: the s3://bucket/prefix for dumps"
+                + " (chart: store.url)");
+        return ExitCode.USAGE.code();
       }
       Agent agent = new Agent(config);
       CountDownLatch stopped = new CountDownLatch(1);
@@ -76,16 +82,21 @@ public final class Main implements Callable<Integer> {
                   "coroner-stop"));
       try {
         agent.start();
+      } catch (StoreException e) {
+        LOG.error("cannot start: {}", StoreAdvice.explain(e));
+        return e.failure() == StoreFailure.CONFIG
+            ? ExitCode.USAGE.code()
+            : ExitCode.UNREACHABLE.code();
       } catch (Exception e) {
         LOG.error("cannot start: {}", e.getMessage());
-        return 1;
+        return ExitCode.FAILURE.code();
       }
       try {
         stopped.await();
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
-      return 0;
+      return ExitCode.OK.code();
     }
   }
 
@@ -99,15 +110,15 @@ public final class Main implements Callable<Integer> {
       PrintWriter err = new PrintWriter(System.err, true);
       AgentConfig config = config(err);
       if (config == null) {
-        return 2;
+        return ExitCode.USAGE.code();
       }
       try {
         new NodeSetup(config.prefix(), config.procSys(), step -> LOG.info("node setup: {}", step))
             .uninstall(false);
-        return 0;
+        return ExitCode.OK.code();
       } catch (InstallException e) {
         LOG.error("uninstall failed: {}", e.getMessage());
-        return 1;
+        return ExitCode.FAILURE.code();
       }
     }
   }

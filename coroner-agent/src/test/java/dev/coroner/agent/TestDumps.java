@@ -19,11 +19,11 @@ import java.util.zip.ZipOutputStream;
  * Writes dumps the way the composer does (a {@code .zip.partial}, then a rename), with a core of
  * random bytes, so upload tests can make many or large ones quickly.
  */
-final class TestDumps {
+public final class TestDumps {
   private TestDumps() {}
 
   /** A finished dump with a {@code coreBytes} core; returns the zip's SHA-256. */
-  static Written write(Path dir, long coreBytes, int signal) throws IOException {
+  public static Written write(Path dir, long coreBytes, int signal) throws IOException {
     Files.createDirectories(dir);
     String uuid = UUID.randomUUID().toString();
     String name = uuid + "-dump-1795770000-test-host-node-42-" + signal;
@@ -76,7 +76,8 @@ final class TestDumps {
     return new Written(done, name, Files.size(done), sha);
   }
 
-  record Written(Path zip, String name, long size, String sha256) {}
+  /** A dump written. */
+  public record Written(Path zip, String name, long size, String sha256) {}
 
   static String sha256(Path file) throws IOException {
     try (var in = Files.newInputStream(file)) {

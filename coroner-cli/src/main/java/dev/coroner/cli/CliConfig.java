@@ -1,7 +1,7 @@
 package dev.coroner.cli;
 
 import dev.coroner.cli.errors.CliException;
-import dev.coroner.store.Stores;
+import dev.coroner.store.open.Stores;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.coroner.cli.debug.DebugCommand;
 import dev.coroner.cli.install.InstallCommand;
-import dev.coroner.store.Stores;
+import dev.coroner.store.open.Stores;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;

@@ -36,7 +36,7 @@ class DumpErrorsIT {
     Files.write(store.resolve(name + ".zip"), new byte[] {'P', 'K', 3, 4, 1, 2, 3});
     CliRun info = CliRun.of("info", "0badc0de", "--store", store.toString());
     assertThat(info.code()).isEqualTo(1);
-    assertThat(info.err()).contains("dump " + name + " is corrupted").contains("coroner rm");
+    assertThat(info.err()).contains("dump " + name + " is damaged").contains("coroner rm");
     assertOneLine(info);
     CliRun list = CliRun.of("list", "--store", store.toString());
     assertThat(list.code()).isZero();
@@ -92,7 +92,7 @@ class DumpErrorsIT {
     Files.setPosixFilePermissions(store, PosixFilePermissions.fromString("rwx------"));
     CliRun r = AsNobody.run(tmp, "list", "--store", store.toString());
     assertThat(r.code()).as(r.out() + r.err()).isEqualTo(4);
-    assertThat(r.err()).contains("permission denied").contains("run coroner as root");
+    assertThat(r.err()).contains("permission denied").contains("run as root");
     assertOneLine(r);
   }
 

@@ -83,7 +83,7 @@ class S3CommandsIT {
         S3Store store = S3Store.open(URI.create("s3://crashes"), options);
         DumpArchive dump = DumpArchive.open(zip)) {
       admin.createBucket(b -> b.bucket("crashes"));
-      store.upload(zip, dump.info());
+      store.verifiedUploads().orElseThrow().upload(zip, dump.info());
       name = dump.info().name();
       sha256 = dump.info().core().sha256();
     }

@@ -1,6 +1,8 @@
 package dev.coroner.cli;
 
 import dev.coroner.dump.DumpInfo;
+import dev.coroner.store.DumpLocation;
+import dev.coroner.store.DumpProblem;
 import dev.coroner.store.StoredDump;
 import java.time.Instant;
 import java.util.List;
@@ -41,12 +43,24 @@ public final class TestDumps {
             truncated ? new DumpInfo.Integrity(true, "timeout") : DumpInfo.Integrity.complete(),
             List.of(),
             new DumpInfo.ComposerInfo("test", 10, List.of()));
-    return new StoredDump(name, 1 << 20, time, "/dumps/" + name + ".zip", info, null);
+    return new StoredDump(
+        name,
+        1 << 20,
+        time,
+        new DumpLocation.LocalFile(java.nio.file.Path.of("/dumps/" + name + ".zip")),
+        info,
+        null);
   }
 
   /** A dump whose zip could not be read. */
   public static StoredDump corrupt(String uuid, Instant stored) {
     String name = uuid + "-dump-1-h-x-1-11";
-    return new StoredDump(name, 7, stored, "/dumps/" + name + ".zip", null, "not a zip");
+    return new StoredDump(
+        name,
+        7,
+        stored,
+        new DumpLocation.LocalFile(java.nio.file.Path.of("/dumps/" + name + ".zip")),
+        null,
+        DumpProblem.damaged("not a zip"));
   }
 }

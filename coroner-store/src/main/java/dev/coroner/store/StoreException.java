@@ -1,17 +1,27 @@
 package dev.coroner.store;
 
 /**
- * A store cannot be reached or read: a missing directory, no permission, or (later) a network or
- * auth failure. The message says what to do.
+ * A store could not do what was asked. {@link #failure()} says what kind of failure it is; the
+ * message says what happened in the store's own terms (a bucket, a path, an endpoint), never in a
+ * front-end's (no CLI flags, no environment variables): the front-end adds its advice.
  */
 public final class StoreException extends Exception {
   private static final long serialVersionUID = 1L;
 
-  public StoreException(String message) {
+  private final StoreFailure failure;
+
+  public StoreException(StoreFailure failure, String message) {
     super(message);
+    this.failure = failure;
   }
 
-  public StoreException(String message, Throwable cause) {
+  public StoreException(StoreFailure failure, String message, Throwable cause) {
     super(message, cause);
+    this.failure = failure;
+  }
+
+  /** The kind of failure. */
+  public StoreFailure failure() {
+    return failure;
   }
 }

@@ -5,11 +5,16 @@ import java.time.Instant;
 
 /**
  * One dump in a store, as listed: its name (without {@code .zip}), the size of the zip, when it was
- * stored, where it is, and its dump-info (null when the dump cannot be read; {@code problem} then
- * says why).
+ * stored, where it is, and its dump-info as far as the listing carries it (null when the dump
+ * cannot be read; {@code problem} then says why).
  */
 public record StoredDump(
-    String name, long size, Instant stored, String location, DumpInfo info, String problem) {
+    String name,
+    long size,
+    Instant stored,
+    DumpLocation location,
+    DumpInfo info,
+    DumpProblem problem) {
 
   /** Whether dump-info could be read. */
   public boolean readable() {

@@ -10,7 +10,13 @@ import org.junit.jupiter.api.Test;
 class DumpReferenceTest {
   static StoredDump d(String uuid, long t) {
     String name = uuid + "-dump-" + t + "-h-node-1-5";
-    return new StoredDump(name, 1, Instant.ofEpochSecond(t), "/d/" + name + ".zip", null, "x");
+    return new StoredDump(
+        name,
+        1,
+        Instant.ofEpochSecond(t),
+        new DumpLocation.LocalFile(java.nio.file.Path.of("/d/" + name + ".zip")),
+        null,
+        DumpProblem.damaged("x"));
   }
 
   final List<StoredDump> newestFirst =

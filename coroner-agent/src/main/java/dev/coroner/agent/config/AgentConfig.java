@@ -122,6 +122,14 @@ public record AgentConfig(
     }
   }
 
+  private static String hostname() {
+    try {
+      return java.nio.file.Files.readString(Path.of("/proc/sys/kernel/hostname")).trim();
+    } catch (java.io.IOException e) {
+      return "unknown";
+    }
+  }
+
   /** Reads the configuration, reporting every bad variable at once. */
   public static AgentConfig from(Map<String, String> env) throws ConfigException {
     List<String> errors = new ArrayList<>();
@@ -144,7 +152,11 @@ public record AgentConfig(
             sse,
             env.get("CORONER_S3_KMS_KEY_ID"),
             r.get("CORONER_S3_PART_SIZE", "16M", Reader::partSize),
-            r.get("CORONER_S3_PARALLELISM", "4", v -> Reader.range(v, 1, 64)));
+            r.get("CORONER_S3_PARALLELISM", "4", v -> Reader.range(v, 1, 64)),
+            // One listing index per node: each agent is the only writer of its own.
+            env.getOrDefault("CORONER_NODE_NAME", hostname()),
+            S3Options.DEFAULT_CONNECT_TIMEOUT,
+            S3Options.DEFAULT_READ_TIMEOUT);
     Path dumpDir = r.get("CORONER_DUMP_DIR", "/var/lib/coroner/dumps", Reader::absolute);
     CaptureSettings defaults = CaptureSettings.defaults();
     Path prefix =

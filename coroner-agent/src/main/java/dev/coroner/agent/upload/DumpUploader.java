@@ -1,10 +1,12 @@
 package dev.coroner.agent.upload;
 
+import dev.coroner.agent.advice.StoreAdvice;
 import dev.coroner.agent.metrics.AgentMetrics;
 import dev.coroner.dump.DumpInfo;
 import dev.coroner.store.StoreException;
+import dev.coroner.store.StoreFailure;
+import dev.coroner.store.VerifiedUploads;
 import dev.coroner.store.archive.DumpArchive;
-import dev.coroner.store.s3.S3Store;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -31,7 +33,7 @@ import org.slf4j.MDC;
 public final class DumpUploader implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(DumpUploader.class);
 
-  private final S3Store store;
+  private final VerifiedUploads store;
   private final AgentMetrics metrics;
   private final Backoff backoff;
   private final ScheduledExecutorService worker =
@@ -47,7 +49,7 @@ public final class DumpUploader implements AutoCloseable {
   private UnaryOperator<DumpInfo> enricher = UnaryOperator.identity();
   private Consumer<DumpInfo> onNewDump = info -> {};
 
-  public DumpUploader(S3Store store, AgentMetrics metrics, Backoff backoff) {
+  public DumpUploader(VerifiedUploads store, AgentMetrics metrics, Backoff backoff) {
     this.store = store;
     this.metrics = metrics;
     this.backoff = backoff;
@@ -113,7 +115,7 @@ public final class DumpUploader implements AutoCloseable {
         }
       }
       LOG.info("uploading {} ({} bytes)", zip.getFileName(), Files.size(zip));
-      S3Store.Uploaded up = store.upload(zip, info);
+      VerifiedUploads.Uploaded up = store.upload(zip, info);
       // Verified (size and ETag): only now may the local copy go.
       Files.delete(zip);
       metrics.uploads.labelValues("ok").inc();
@@ -121,15 +123,18 @@ public final class DumpUploader implements AutoCloseable {
       metrics.duration.observe((System.nanoTime() - started) / 1e9);
       LOG.info(
           "uploaded and verified {} ({} bytes, ETag {}); local copy deleted",
-          up.location(),
+          up.location().display(),
           up.size(),
-          up.etag());
+          up.checksum());
       forget(zip);
-      releaseMemoryWhenIdle();
+      whenIdle();
     } catch (StoreException e) {
-      retry(zip, kind(e), e.getMessage());
+      retry(zip, e.failure().label(), StoreAdvice.explain(e));
     } catch (IOException e) {
-      retry(zip, "local", "cannot delete " + zip + " after upload: " + e.getMessage());
+      retry(
+          zip,
+          StoreFailure.LOCAL_IO.label(),
+          "cannot delete " + zip + " after upload: " + e.getMessage());
     } catch (RuntimeException e) {
       retry(zip, "other", String.valueOf(e));
     } catch (OutOfMemoryError e) {
@@ -181,32 +186,22 @@ public final class DumpUploader implements AutoCloseable {
   }
 
   /**
-   * Hands the heap a burst of uploads touched back to the OS once nothing is left to do. The agent
-   * idles for days between crashes; without a full collection the pages the last upload's garbage
-   * touched stay resident (jvm.options sets the free ratios that let Serial GC shrink).
+   * Once nothing is left to do: makes the listing index current, and hands the heap a burst of
+   * uploads touched back to the OS. The agent idles for days between crashes; without a full
+   * collection the pages the last upload's garbage touched stay resident (jvm.options sets the free
+   * ratios that let Serial GC shrink).
    */
-  private void releaseMemoryWhenIdle() {
-    if (known.isEmpty()) {
-      System.gc();
+  private void whenIdle() {
+    if (!known.isEmpty()) {
+      return;
     }
-  }
-
-  /** The failure kind for the metric, from the store's message. */
-  static String kind(StoreException e) {
-    String m = String.valueOf(e.getMessage());
-    if (m.contains("access denied")) {
-      return "auth";
+    try {
+      store.flushIndex();
+    } catch (StoreException e) {
+      // Listings still find these dumps, with a HEAD each; the next drain tries again.
+      LOG.warn("cannot update the listing index: {}", StoreAdvice.explain(e));
     }
-    if (m.contains("does not exist")) {
-      return "bucket";
-    }
-    if (m.contains("cannot reach")) {
-      return "network";
-    }
-    if (m.contains("not intact")) {
-      return "verify";
-    }
-    return "other";
+    System.gc();
   }
 
   private static String reasonWord(String reason) {

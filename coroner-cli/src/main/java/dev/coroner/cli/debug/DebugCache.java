@@ -1,10 +1,13 @@
 package dev.coroner.cli.debug;
 
+import dev.coroner.base.files.AtomicFiles;
 import dev.coroner.cli.errors.CliException;
 import dev.coroner.dump.DumpInfo;
 import dev.coroner.store.archive.CorruptDumpException;
 import dev.coroner.store.archive.DumpArchive;
+import dev.coroner.store.archive.DumpStreams;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -64,6 +67,56 @@ final class DebugCache {
     Files.writeString(verified, info.core().sha256() + "\n");
     prune(dir, core, ".core");
     return core;
+  }
+
+  /** Opens a dump's zip as a stream (from a remote store). */
+  interface ZipSource {
+    InputStream open() throws IOException;
+  }
+
+  /** A core in the cache and the maps of its process (for the runtime), when the zip had them. */
+  record Cached(Path core, String maps) {}
+
+  /**
+   * The raw core of a remote dump, streamed out of its zip straight into the cache: the zip itself
+   * never touches the disk, so the core is written once.
+   */
+  Cached core(DumpInfo info, ZipSource source) throws IOException {
+    if (info.core().entry() == null) {
+      throw new CliException(
+          CliException.FAILURE,
+          "dump "
+              + info.name()
+              + " holds no core, only metadata ("
+              + info.integrity().reason()
+              + "); 'coroner info' shows what is known");
+    }
+    Path dir = dir("cores");
+    Path core = dir.resolve(info.name() + ".core");
+    Path verified = dir.resolve(info.name() + ".sha256");
+    Path maps = dir.resolve(info.name() + ".maps");
+    if (Files.exists(core)
+        && Files.exists(verified)
+        && Files.readString(verified).trim().equals(info.core().sha256())) {
+      core.toFile().setLastModified(System.currentTimeMillis());
+      return new Cached(core, Files.exists(maps) ? Files.readString(maps) : "");
+    }
+    byte[][] procMaps = {new byte[0]};
+    try (InputStream zip = source.open()) {
+      AtomicFiles.write(
+          core,
+          AtomicFiles.PRIVATE_FILE,
+          out -> {
+            byte[] m = DumpStreams.extractCore(zip, info, out).entries().get("proc/maps");
+            procMaps[0] = m == null ? new byte[0] : m;
+          });
+    } catch (CorruptDumpException e) {
+      throw new CliException(CliException.FAILURE, e.getMessage() + "; the dump is damaged", e);
+    }
+    AtomicFiles.write(maps, AtomicFiles.PRIVATE_FILE, out -> out.write(procMaps[0]));
+    AtomicFiles.writeString(verified, AtomicFiles.PRIVATE_FILE, info.core().sha256() + "\n");
+    prune(dir, core, ".core");
+    return new Cached(core, new String(procMaps[0], java.nio.charset.StandardCharsets.UTF_8));
   }
 
   /**

@@ -1,5 +1,6 @@
 package dev.coroner.cli.debug;
 
+import dev.coroner.cli.dumps.StoreErrors;
 import dev.coroner.cli.dumps.StoreOptions;
 import dev.coroner.cli.errors.CliException;
 import dev.coroner.cli.k8s.DebugKind;
@@ -7,12 +8,14 @@ import dev.coroner.cli.k8s.DebugPodOptions;
 import dev.coroner.cli.k8s.K8sDebug;
 import dev.coroner.cli.k8s.KubeOptions;
 import dev.coroner.dump.DumpInfo;
+import dev.coroner.store.DumpLocation;
+import dev.coroner.store.PresignedDownloads;
 import dev.coroner.store.Store;
 import dev.coroner.store.StoreException;
 import dev.coroner.store.StoredDump;
+import dev.coroner.store.TransferListener;
 import dev.coroner.store.archive.CorruptDumpException;
 import dev.coroner.store.archive.DumpArchive;
-import dev.coroner.store.s3.S3Store;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -130,19 +133,32 @@ public final class DebugCommand implements Callable<Integer> {
       return inCluster(out, err);
     }
     rejectClusterOptions();
-    Store s = store.open();
+    try (Store s = store.open()) {
+      return debug(s, out, err);
+    }
+  }
+
+  private int debug(Store s, PrintWriter out, PrintWriter err)
+      throws IOException, InterruptedException {
     StoredDump dump = StoreOptions.readable(StoreOptions.resolve(s, ref));
     Tools tools = new Tools(env);
     DebugCache cache = new DebugCache(cacheDir);
     Path core;
     AppRuntime runtime;
     DumpInfo info;
-    try (DumpArchive archive = DumpArchive.open(localZip(s, dump, cache))) {
-      info = archive.info();
-      runtime = AppRuntime.detect(info, maps(archive));
-      core = cache.core(archive);
-    } catch (CorruptDumpException e) {
-      throw new CliException(CliException.FAILURE, e.getMessage() + "; the dump is damaged", e);
+    if (dump.location() instanceof DumpLocation.LocalFile f) {
+      try (DumpArchive archive = DumpArchive.open(f.path())) {
+        info = archive.info();
+        runtime = AppRuntime.detect(info, maps(archive));
+        core = cache.core(archive);
+      } catch (CorruptDumpException e) {
+        throw new CliException(CliException.FAILURE, e.getMessage() + "; the dump is damaged", e);
+      }
+    } else {
+      info = StoreOptions.info(s, dump);
+      DebugCache.Cached cached = download(s, dump, info, cache);
+      core = cached.core();
+      runtime = AppRuntime.detect(info, cached.maps());
     }
     if (info.integrity().truncated()) {
       err.println("warning: the core is truncated (" + info.integrity().reason() + ")");
@@ -187,32 +203,36 @@ public final class DebugCommand implements Callable<Integer> {
 
   /** {@code --k8s}: the same dump, opened in a debug pod; nothing is downloaded here. */
   private int inCluster(PrintWriter out, PrintWriter err) {
-    Store s = store.open();
-    if (!(s instanceof S3Store s3)) {
-      throw new CliException(
-          CliException.USAGE,
-          "--k8s needs the dumps in object storage the pod can fetch from: --store"
-              + " s3://bucket/prefix (now "
-              + s.url()
-              + ")");
+    try (Store s = store.open()) {
+      PresignedDownloads urls =
+          s.presignedDownloads()
+              .orElseThrow(
+                  () ->
+                      new CliException(
+                          CliException.USAGE,
+                          "--k8s needs the dumps in object storage the pod can fetch from: --store"
+                              + " s3://bucket/prefix (now "
+                              + s.url()
+                              + ")"));
+      StoredDump dump = StoreOptions.readable(StoreOptions.resolve(s, ref));
+      DumpInfo info = StoreOptions.info(s, dump);
+      // Only the name tells the runtime here: proc/maps is inside the zip, which stays in the
+      // store.
+      AppRuntime runtime = AppRuntime.detect(info, "");
+      return K8sDebug.run(
+          urls,
+          new K8sDebug.Request(
+              dump,
+              info,
+              kind(runtime),
+              exe == null ? null : exe.toString(),
+              kube,
+              podOptions,
+              commands,
+              batch),
+          out,
+          err);
     }
-    StoredDump dump = StoreOptions.readable(StoreOptions.resolve(s, ref));
-    DumpInfo info = StoreOptions.info(s, dump);
-    // Only the name tells the runtime here: proc/maps is inside the zip, which stays in the store.
-    AppRuntime runtime = AppRuntime.detect(info, "");
-    return K8sDebug.run(
-        s3,
-        new K8sDebug.Request(
-            dump,
-            info,
-            kind(runtime),
-            exe == null ? null : exe.toString(),
-            kube,
-            podOptions,
-            commands,
-            batch),
-        out,
-        err);
   }
 
   /** The debug image and debugger for a runtime, or for the --debugger asked for. */
@@ -225,22 +245,46 @@ public final class DebugCommand implements Callable<Integer> {
     };
   }
 
-  /** The dump's zip on this machine: where it is for a local store, else downloaded once. */
-  private Path localZip(Store s, StoredDump dump, DebugCache cache) throws IOException {
-    if (s.isLocal()) {
-      return Path.of(dump.location());
-    }
-    Path zip = cache.download(dump.name() + ".zip");
-    if (Files.isRegularFile(zip) && Files.size(zip) == dump.size()) {
-      return zip;
-    }
+  /** A remote dump's core, streamed into the cache with a progress bar. */
+  private DebugCache.Cached download(Store s, StoredDump dump, DumpInfo info, DebugCache cache)
+      throws IOException {
     try (var bar =
         dev.coroner.cli.dumps.ProgressBar.onTerminal(spec.commandLine().getErr(), "download")) {
-      s.fetch(dump, zip, bar);
-    } catch (StoreException e) {
-      throw new CliException(CliException.UNREACHABLE, e.getMessage(), e);
+      return cache.core(info, () -> counted(open(s, dump), dump.size(), bar));
     }
-    return zip;
+  }
+
+  private static InputStream open(Store s, StoredDump dump) throws IOException {
+    try {
+      return s.open(dump);
+    } catch (StoreException e) {
+      throw StoreErrors.toCli(e, s.url());
+    }
+  }
+
+  private static InputStream counted(InputStream in, long total, TransferListener listener) {
+    return new java.io.FilterInputStream(in) {
+      private long done;
+
+      @Override
+      public int read() throws IOException {
+        int b = super.read();
+        if (b >= 0) {
+          listener.progress(++done, total);
+        }
+        return b;
+      }
+
+      @Override
+      public int read(byte[] buf, int off, int len) throws IOException {
+        int n = super.read(buf, off, len);
+        if (n > 0) {
+          done += n;
+          listener.progress(done, total);
+        }
+        return n;
+      }
+    };
   }
 
   private Debugger choose(AppRuntime runtime) {

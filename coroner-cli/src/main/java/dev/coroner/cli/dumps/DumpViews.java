@@ -25,6 +25,17 @@ final class DumpViews {
 
   private DumpViews() {}
 
+  /** What the last column says of a dump that cannot be read. */
+  private static String problemWord(StoredDump d) {
+    return switch (d.problem().kind()) {
+      case DAMAGED -> "corrupt";
+      case PERMISSION -> "no-access";
+      case NEWER_SCHEMA -> "newer";
+      case FOREIGN -> "foreign";
+      case GONE -> "gone";
+    };
+  }
+
   /** One list row per dump; wide adds the name, the core's size and the node. */
   static String table(List<StoredDump> dumps, boolean wide, ZoneId zone) {
     List<String[]> rows = new ArrayList<>();
@@ -47,7 +58,7 @@ final class DumpViews {
     for (StoredDump d : dumps) {
       DumpInfo i = d.info();
       String time = TIME.format(d.time().atZone(zone));
-      String mark = i == null ? "corrupt" : i.integrity().truncated() ? "truncated" : "";
+      String mark = i == null ? problemWord(d) : i.integrity().truncated() ? "truncated" : "";
       String where = i == null ? "?" : i.pod() != null ? i.pod().qualifiedName() : i.hostname();
       String container =
           i == null
@@ -122,11 +133,11 @@ final class DumpViews {
     DumpInfo i = d.info();
     o.put("name", d.name());
     o.put("uuid", d.uuid());
-    o.put("location", d.location());
+    o.put("location", d.location().display());
     o.put("size", d.size());
     o.put("time", d.time().toString());
     o.put("readable", i != null);
-    o.put("problem", d.problem());
+    o.put("problem", d.problem() == null ? null : d.problem().detail());
     if (i == null) {
       return o;
     }

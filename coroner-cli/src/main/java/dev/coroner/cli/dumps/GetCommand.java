@@ -2,6 +2,7 @@ package dev.coroner.cli.dumps;
 
 import dev.coroner.cli.errors.CliException;
 import dev.coroner.dump.DumpInfo;
+import dev.coroner.store.DumpLocation;
 import dev.coroner.store.Store;
 import dev.coroner.store.StoreException;
 import dev.coroner.store.StoredDump;
@@ -58,17 +59,25 @@ public final class GetCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws IOException {
-    Store s = store.open();
+    try (Store s = store.open()) {
+      return call(s);
+    }
+  }
+
+  private Integer call(Store s) throws IOException {
     StoredDump dump = StoreOptions.readable(StoreOptions.resolve(s, ref));
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
     Files.createDirectories(dir);
     Path zip = dir.resolve(dump.name() + ".zip");
-    if (!s.isLocal() || !Files.isSameFile(dir, Path.of(dump.location()).getParent())) {
+    boolean inPlace =
+        dump.location() instanceof DumpLocation.LocalFile f
+            && Files.isSameFile(dir, f.path().getParent());
+    if (!inPlace) {
       try (ProgressBar bar = ProgressBar.onTerminal(err, "copy")) {
         s.fetch(dump, zip, bar);
       } catch (StoreException e) {
-        throw new CliException(CliException.UNREACHABLE, e.getMessage(), e);
+        throw StoreErrors.toCli(e, s.url());
       }
     }
     try (DumpArchive archive = DumpArchive.open(zip)) {

@@ -42,7 +42,12 @@ public final class InfoCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    Store s = store.open();
+    try (Store s = store.open()) {
+      return call(s);
+    }
+  }
+
+  private Integer call(Store s) {
     StoredDump dump = StoreOptions.readable(StoreOptions.resolve(s, ref));
     DumpInfo info = StoreOptions.info(s, dump);
     PrintWriter out = spec.commandLine().getOut();
@@ -60,7 +65,7 @@ public final class InfoCommand implements Callable<Integer> {
     StringBuilder b = new StringBuilder();
     Row r = new Row(b);
     r.add("Dump", dump.name());
-    r.add("Location", dump.location() + " (" + ByteSizes.format(dump.size()) + ")");
+    r.add("Location", dump.location().display() + " (" + ByteSizes.format(dump.size()) + ")");
     r.add(
         "Time",
         Instant.ofEpochSecond(i.timestamp()).atZone(zone).toOffsetDateTime()

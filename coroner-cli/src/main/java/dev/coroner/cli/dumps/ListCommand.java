@@ -90,12 +90,16 @@ public final class ListCommand implements Callable<Integer> {
     if (limit != null && limit < 1) {
       throw new CliException(CliException.USAGE, "-n must be at least 1: " + limit);
     }
-    Store s = store.open();
-    List<StoredDump> dumps =
-        StoreOptions.list(s).stream()
-            .filter(filter)
-            .limit(limit == null ? Long.MAX_VALUE : limit)
-            .toList();
+    List<StoredDump> dumps;
+    String url;
+    try (Store s = store.open()) {
+      url = s.url();
+      dumps =
+          StoreOptions.list(s).stream()
+              .filter(filter)
+              .limit(limit == null ? Long.MAX_VALUE : limit)
+              .toList();
+    }
     PrintWriter out = spec.commandLine().getOut();
     switch (output) {
       case json -> out.println(DumpViews.json(dumps));
@@ -105,7 +109,7 @@ public final class ListCommand implements Callable<Integer> {
               .getErr()
               .println(
                   "No dumps in "
-                      + s.url()
+                      + url
                       + (isFiltered()
                           ? " match; loosen the filters or run 'coroner list' without them."
                           : " yet. Crashes land here once 'coroner install' has run"

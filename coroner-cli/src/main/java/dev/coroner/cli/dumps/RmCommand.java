@@ -6,7 +6,6 @@ import dev.coroner.store.Store;
 import dev.coroner.store.StoreException;
 import dev.coroner.store.StoredDump;
 import java.io.PrintWriter;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -56,20 +55,31 @@ public final class RmCommand implements Callable<Integer> {
       throw new CliException(
           CliException.USAGE, "name the dumps to delete, or give --older-than AGE");
     }
-    Store s = store.open();
-    Set<StoredDump> doomed = new LinkedHashSet<>();
-    for (String ref : refs) {
-      doomed.add(StoreOptions.resolve(s, ref));
-    }
+    Instant cutoff = null;
     if (olderThan != null) {
-      Duration age;
       try {
-        age = Durations.parse(olderThan);
+        cutoff = Instant.now().minus(Durations.parse(olderThan));
       } catch (IllegalArgumentException e) {
         throw new CliException(CliException.USAGE, "--older-than: " + e.getMessage(), e);
       }
-      Instant cutoff = Instant.now().minus(age);
+    }
+    try (Store s = store.open()) {
+      return remove(s, cutoff);
+    }
+  }
+
+  /** Named dumps, those older than the cutoff, or (both given) the named ones that are older. */
+  private int remove(Store s, Instant cutoff) {
+    Set<StoredDump> doomed = new LinkedHashSet<>();
+    if (refs.isEmpty()) {
       StoreOptions.list(s).stream().filter(d -> d.time().isBefore(cutoff)).forEach(doomed::add);
+    } else {
+      for (String ref : refs) {
+        StoredDump d = StoreOptions.resolve(s, ref);
+        if (cutoff == null || d.time().isBefore(cutoff)) {
+          doomed.add(d);
+        }
+      }
     }
     PrintWriter out = spec.commandLine().getOut();
     for (StoredDump d : doomed) {
@@ -77,13 +87,16 @@ public final class RmCommand implements Callable<Integer> {
         try {
           s.delete(d);
         } catch (StoreException e) {
-          throw new CliException(CliException.UNREACHABLE, e.getMessage(), e);
+          throw StoreErrors.toCli(e, s.url());
         }
       }
       out.println((dryRun ? "would remove " : "removed ") + d.name());
     }
     if (doomed.isEmpty()) {
-      out.println("No dumps older than " + olderThan + ".");
+      out.println(
+          refs.isEmpty()
+              ? "No dumps older than " + olderThan + "."
+              : "None of the named dumps is older than " + olderThan + "; nothing removed.");
     }
     out.flush();
     return 0;

@@ -6,9 +6,10 @@ import dev.coroner.store.DumpReference;
 import dev.coroner.store.Store;
 import dev.coroner.store.StoreException;
 import dev.coroner.store.StoredDump;
-import dev.coroner.store.Stores;
+import dev.coroner.store.open.Stores;
 import dev.coroner.store.s3.S3Options;
 import java.net.URI;
+import java.net.URISyntaxException;
 import java.util.List;
 import picocli.CommandLine.Option;
 
@@ -51,15 +52,37 @@ public final class StoreOptions {
       description = "Path-style URLs (http://host/bucket/key). Default: on with an endpoint.")
   Boolean s3PathStyle;
 
-  /** Opens the store; a bad URL is a usage error. */
+  /** Opens the store (close it when done); a bad URL is a usage error. */
   public Store open() {
+    String where = url == null ? Stores.DEFAULT : url;
+    URI endpoint = endpoint();
+    boolean pathStyle = s3PathStyle != null ? s3PathStyle : endpoint != null;
     try {
-      URI endpoint = s3Endpoint == null || s3Endpoint.isBlank() ? null : URI.create(s3Endpoint);
-      boolean pathStyle = s3PathStyle != null ? s3PathStyle : endpoint != null;
-      return Stores.open(
-          url == null ? Stores.DEFAULT : url, S3Options.defaults(endpoint, s3Region, pathStyle));
-    } catch (IllegalArgumentException e) {
-      throw new CliException(CliException.USAGE, e.getMessage(), e);
+      return Stores.open(where, S3Options.defaults(endpoint, s3Region, pathStyle));
+    } catch (StoreException e) {
+      throw StoreErrors.toCli(e, where);
+    }
+  }
+
+  private URI endpoint() {
+    if (s3Endpoint == null || s3Endpoint.isBlank()) {
+      return null;
+    }
+    try {
+      URI u = new URI(s3Endpoint);
+      if (u.getScheme() == null || u.getHost() == null) {
+        throw new URISyntaxException(s3Endpoint, "not an http(s)://host[:port] URL");
+      }
+      return u;
+    } catch (URISyntaxException e) {
+      throw new CliException(
+          CliException.USAGE,
+          S3_ENDPOINT_OPTION
+              + " must be an http(s)://host[:port] URL: '"
+              + s3Endpoint
+              + "' ("
+              + e.getReason()
+              + ")");
     }
   }
 
@@ -68,7 +91,7 @@ public final class StoreOptions {
     try {
       return store.info(dump);
     } catch (StoreException e) {
-      throw new CliException(CliException.UNREACHABLE, e.getMessage(), e);
+      throw StoreErrors.toCli(e, store.url());
     }
   }
 
@@ -77,7 +100,7 @@ public final class StoreOptions {
     try {
       return store.list();
     } catch (StoreException e) {
-      throw new CliException(CliException.UNREACHABLE, e.getMessage(), e);
+      throw StoreErrors.toCli(e, store.url());
     }
   }
 
@@ -90,18 +113,10 @@ public final class StoreOptions {
     }
   }
 
-  /** A dump whose dump-info could be read, else exit 1 naming the problem. */
+  /** A dump whose dump-info could be read, else the problem with advice by its kind. */
   public static StoredDump readable(StoredDump dump) {
     if (!dump.readable()) {
-      throw new CliException(
-          CliException.FAILURE,
-          "dump "
-              + dump.name()
-              + " is corrupted ("
-              + dump.problem()
-              + "); 'coroner rm "
-              + dump.name()
-              + "' removes it");
+      throw StoreErrors.unreadable(dump);
     }
     return dump;
   }

@@ -1,6 +1,6 @@
 package dev.coroner.cli.k8s;
 
-import dev.coroner.store.s3.S3Store;
+import dev.coroner.store.PresignedDownloads;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -47,7 +47,7 @@ public final class DebugPodOptions {
       converter = DurationConverter.class,
       description =
           "How long the pod's presigned download URL stays valid: at most 1h. Default: 15m.")
-  Duration urlTtl = S3Store.DEFAULT_URL_TTL;
+  Duration urlTtl = PresignedDownloads.DEFAULT_TTL;
 
   @Option(
       names = "--deadline",

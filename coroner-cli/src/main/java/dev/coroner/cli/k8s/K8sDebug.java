@@ -1,11 +1,12 @@
 package dev.coroner.cli.k8s;
 
 import dev.coroner.base.units.Durations;
+import dev.coroner.cli.dumps.StoreErrors;
 import dev.coroner.cli.errors.CliException;
 import dev.coroner.dump.DumpInfo;
+import dev.coroner.store.PresignedDownloads;
 import dev.coroner.store.StoreException;
 import dev.coroner.store.StoredDump;
-import dev.coroner.store.s3.S3Store;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.io.PrintWriter;
@@ -55,7 +56,7 @@ public final class K8sDebug {
   }
 
   /** Runs the request; the debugger's exit code. */
-  public static int run(S3Store store, Request r, PrintWriter out, PrintWriter err) {
+  public static int run(PresignedDownloads store, Request r, PrintWriter out, PrintWriter err) {
     check(r);
     Images images =
         new Images(
@@ -141,7 +142,7 @@ public final class K8sDebug {
               + "): there is nothing to debug; 'coroner info' shows what it kept");
     }
     DebugPodOptions o = r.pod();
-    if (o.urlTtl().compareTo(S3Store.MAX_URL_TTL) > 0 || o.urlTtl().toSeconds() < 1) {
+    if (o.urlTtl().compareTo(PresignedDownloads.MAX_TTL) > 0 || o.urlTtl().toSeconds() < 1) {
       throw new CliException(
           CliException.USAGE,
           "--url-ttl must be between 1s and 1h: " + Durations.format(o.urlTtl()));
@@ -189,12 +190,12 @@ public final class K8sDebug {
     return Instant.now().plus(r.pod().urlTtl()).truncatedTo(ChronoUnit.SECONDS);
   }
 
-  private static Signed sign(S3Store store, Request r) {
+  private static Signed sign(PresignedDownloads store, Request r) {
     Instant expires = expiry(r);
     try {
       return new Signed(store.presign(r.dump(), r.pod().urlTtl()), expires);
     } catch (StoreException e) {
-      throw new CliException(CliException.UNREACHABLE, e.getMessage(), e);
+      throw StoreErrors.toCli(e, r.dump().location().display());
     }
   }
 

@@ -26,7 +26,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The debug pod as {@link DebugPodFactory} builds it, for a Node.js, a native and a Java dump. The
- * presigned URL is signed for real by {@link S3Store#presign} (signing is local; no server).
+ * presigned URL is signed for real by {@link dev.coroner.store.PresignedDownloads#presign} (signing
+ * is local; no server).
  */
 class DebugPodFactoryTest {
   private static final String SECRET = "wJalrXUtnFEMI-not-a-real-secret";
@@ -35,7 +36,7 @@ class DebugPodFactoryTest {
   private S3Store store;
 
   @BeforeEach
-  void store() {
+  void store() throws Exception {
     savedKey = System.getProperty("aws.accessKeyId");
     savedSecret = System.getProperty("aws.secretAccessKey");
     System.setProperty("aws.accessKeyId", "AKIDEXAMPLE");
@@ -56,7 +57,7 @@ class DebugPodFactoryTest {
   @Test
   void nodeDumpGetsLlnodeTheDigestPinnedAppImageAndTheTutorialsLayout() throws Exception {
     StoredDump dump = Fixtures.dump("node");
-    URI url = store.presign(dump, Duration.ofMinutes(10));
+    URI url = store.presignedDownloads().orElseThrow().presign(dump, Duration.ofMinutes(10));
     Pod pod =
         DebugPodFactory.build(
             Fixtures.spec(
@@ -132,7 +133,7 @@ class DebugPodFactoryTest {
                 dump,
                 DebugKind.NODEJS,
                 Fixtures.APP_IMAGE,
-                store.presign(dump, Duration.ofMinutes(15))));
+                store.presignedDownloads().orElseThrow().presign(dump, Duration.ofMinutes(15))));
     String yaml = new KubernetesSerialization().asYaml(pod);
     assertThat(yaml)
         .doesNotContain(SECRET)
@@ -290,7 +291,7 @@ class DebugPodFactoryTest {
   @Test
   void specNeverPrintsTheUrl() throws Exception {
     StoredDump dump = Fixtures.dump("node");
-    URI url = store.presign(dump, Duration.ofMinutes(1));
+    URI url = store.presignedDownloads().orElseThrow().presign(dump, Duration.ofMinutes(1));
     DebugPodSpec spec = Fixtures.spec(dump, DebugKind.NODEJS, Fixtures.APP_IMAGE, url);
     assertThat(spec.toString()).doesNotContain("X-Amz").doesNotContain(url.getHost());
   }

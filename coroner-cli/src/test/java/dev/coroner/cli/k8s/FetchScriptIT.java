@@ -162,10 +162,10 @@ class FetchScriptIT {
     try (S3Store store =
         S3Store.open(
             URI.create("s3://crashes/prod"), S3Options.defaults(s3.getUri(), null, true))) {
-      store.upload(zip, info);
+      store.verifiedUploads().orElseThrow().upload(zip, info);
       dump =
           store.list().stream().filter(d -> d.name().equals(info.name())).findFirst().orElseThrow();
-      url = store.presign(dump, Duration.ofMinutes(5));
+      url = store.presignedDownloads().orElseThrow().presign(dump, Duration.ofMinutes(5));
     }
     Pod pod =
         DebugPodFactory.build(

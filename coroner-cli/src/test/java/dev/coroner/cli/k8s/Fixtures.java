@@ -2,6 +2,7 @@ package dev.coroner.cli.k8s;
 
 import dev.coroner.cli.TestDumps;
 import dev.coroner.dump.DumpInfo;
+import dev.coroner.store.DumpLocation;
 import dev.coroner.store.StoredDump;
 import java.net.URI;
 import java.time.Duration;
@@ -42,7 +43,7 @@ final class Fixtures {
         local.name(),
         34_751_995,
         local.stored(),
-        "s3://crashes/prod/shop/" + local.name() + ".zip",
+        new DumpLocation.StoredObject("s3", "crashes", "prod/shop/" + local.name() + ".zip"),
         local.info(),
         null);
   }

@@ -117,7 +117,7 @@ class K8sDebugIT {
             S3Store.open(
                 URI.create("s3://crashes/prod"), S3Options.defaults(s3.getUri(), null, true))) {
       admin.createBucket(b -> b.bucket("crashes"));
-      store.upload(zip, info);
+      store.verifiedUploads().orElseThrow().upload(zip, info);
     }
     kubeconfig = MockKubeconfig.write(tmp, server);
   }

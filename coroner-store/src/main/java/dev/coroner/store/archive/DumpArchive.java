@@ -47,6 +47,8 @@ public final class DumpArchive implements AutoCloseable {
       DumpInfo info;
       try (InputStream in = zip.getInputStream(entry)) {
         info = DumpInfoJson.parse(in.readAllBytes());
+      } catch (UnsupportedSchemaException e) {
+        throw e;
       } catch (IOException e) {
         throw new CorruptDumpException(
             file + ": unreadable " + DumpInfo.ENTRY + ": " + e.getMessage(), e);

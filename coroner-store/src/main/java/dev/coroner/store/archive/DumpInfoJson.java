@@ -24,12 +24,13 @@ public final class DumpInfoJson {
   /**
    * Parses dump-info.
    *
-   * @throws IOException if the text is not dump-info JSON or its schema is newer than this code
+   * @throws UnsupportedSchemaException if its schema is newer than this code reads
+   * @throws IOException if the text is not dump-info JSON
    */
   public static DumpInfo parse(byte[] json) throws IOException {
     DumpInfo info = MAPPER.readValue(json, DumpInfo.class);
     if (info.schemaVersion() < 1 || info.schemaVersion() > DumpInfo.SCHEMA_VERSION) {
-      throw new IOException(
+      throw new UnsupportedSchemaException(
           "dump-info schema_version "
               + info.schemaVersion()
               + " is not supported (this coroner reads 1 to "

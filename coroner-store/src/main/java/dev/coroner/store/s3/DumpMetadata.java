@@ -18,6 +18,24 @@ public final class DumpMetadata {
 
   private DumpMetadata() {}
 
+  /** An object without coroner's metadata: not a dump coroner stored. */
+  public static final class ForeignObjectException extends IllegalArgumentException {
+    private static final long serialVersionUID = 1L;
+
+    ForeignObjectException(String message) {
+      super(message);
+    }
+  }
+
+  /** A dump stored by a newer coroner, with a schema this code does not read. */
+  public static final class NewerSchemaException extends IllegalArgumentException {
+    private static final long serialVersionUID = 1L;
+
+    NewerSchemaException(String message) {
+      super(message);
+    }
+  }
+
   /** Metadata for a dump, keys without the {@code x-amz-meta-} prefix. */
   public static Map<String, String> of(DumpInfo i) {
     Map<String, String> m = new LinkedHashMap<>();
@@ -55,13 +73,22 @@ public final class DumpMetadata {
    * Rebuilds as much dump-info as metadata carries: enough to list, filter and name a dump. The
    * command line, file list and warnings are only in the full dump-info.
    *
-   * @throws IllegalArgumentException if the metadata is not coroner's
+   * @throws ForeignObjectException if the metadata is not coroner's
+   * @throws NewerSchemaException if a newer coroner stored it
    */
   public static DumpInfo parse(Map<String, String> raw) {
     Map<String, String> m = new LinkedHashMap<>();
     raw.forEach((k, v) -> m.put(k.toLowerCase(java.util.Locale.ROOT), decode(v)));
     if (!m.containsKey("uuid") || !m.containsKey("coroner-schema")) {
-      throw new IllegalArgumentException("no coroner metadata on this object");
+      throw new ForeignObjectException("no coroner metadata on this object");
+    }
+    int schema = (int) number(m, "coroner-schema");
+    if (schema > DumpInfo.SCHEMA_VERSION) {
+      throw new NewerSchemaException(
+          "stored with dump-info schema "
+              + schema
+              + "; this coroner reads up to "
+              + DumpInfo.SCHEMA_VERSION);
     }
     DumpInfo.PodInfo pod =
         m.containsKey("namespace")
@@ -78,7 +105,7 @@ public final class DumpMetadata {
                 null)
             : null;
     return new DumpInfo(
-        Integer.parseInt(m.get("coroner-schema")),
+        schema,
         m.get("uuid"),
         m.get("name"),
         number(m, "timestamp"),

@@ -1,6 +1,7 @@
 package dev.coroner.store.s3;
 
 import java.net.URI;
+import java.time.Duration;
 
 /**
  * How to reach an S3-compatible store. Credentials are not here: they come from the AWS SDK's
@@ -18,6 +19,10 @@ import java.net.URI;
  * @param kmsKeyId the KMS key for {@code kms}, or null for the bucket's default key
  * @param partSize bytes per multipart part
  * @param parallelism parts uploaded at once
+ * @param indexId whose listing index this store's uploads keep (the node's name): one writer per
+ *     index object
+ * @param connectTimeout the deadline to open a connection
+ * @param readTimeout the deadline for the server's next bytes
  */
 public record S3Options(
     URI endpoint,
@@ -27,28 +32,70 @@ public record S3Options(
     String encryption,
     String kmsKeyId,
     int partSize,
-    int parallelism) {
+    int parallelism,
+    String indexId,
+    Duration connectTimeout,
+    Duration readTimeout) {
 
+  /** The default object key: a namespace's dumps under one prefix. */
   public static final String DEFAULT_KEY = "{namespace}/{name}.zip";
+
+  /** The default deadline to connect. */
+  public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(5);
+
+  /** The default deadline for an answer. */
+  public static final Duration DEFAULT_READ_TIMEOUT = Duration.ofSeconds(30);
 
   /** Defaults for an endpoint (or null for AWS). */
   public static S3Options defaults(URI endpoint, String region, boolean pathStyle) {
-    return new S3Options(endpoint, region, pathStyle, DEFAULT_KEY, "none", null, 16 << 20, 4);
+    return new S3Options(
+        endpoint,
+        region,
+        pathStyle,
+        DEFAULT_KEY,
+        "none",
+        null,
+        16 << 20,
+        4,
+        "default",
+        DEFAULT_CONNECT_TIMEOUT,
+        DEFAULT_READ_TIMEOUT);
   }
 
-  @Override
-  public String toString() {
-    // Nothing secret here, but keep the shape explicit: no credentials are ever part of it.
-    return "S3Options[endpoint="
-        + endpoint
-        + ", region="
-        + region
-        + ", pathStyle="
-        + pathStyle
-        + ", keyTemplate="
-        + keyTemplate
-        + ", encryption="
-        + encryption
-        + "]";
+  /** The same with another listing index id. */
+  public S3Options withIndexId(String id) {
+    return new S3Options(
+        endpoint,
+        region,
+        pathStyle,
+        keyTemplate,
+        encryption,
+        kmsKeyId,
+        partSize,
+        parallelism,
+        id,
+        connectTimeout,
+        readTimeout);
+  }
+
+  /** The same with other deadlines. */
+  public S3Options withTimeouts(Duration connect, Duration read) {
+    return new S3Options(
+        endpoint,
+        region,
+        pathStyle,
+        keyTemplate,
+        encryption,
+        kmsKeyId,
+        partSize,
+        parallelism,
+        indexId,
+        connect,
+        read);
+  }
+
+  /** Whether SSE-KMS encrypts: then the ETag is not the content's MD5. */
+  boolean kms() {
+    return "kms".equalsIgnoreCase(encryption);
   }
 }

@@ -3,9 +3,12 @@ package dev.coroner.store.local;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.coroner.store.DumpProblem;
 import dev.coroner.store.StoreException;
+import dev.coroner.store.StoreFailure;
 import dev.coroner.store.StoredDump;
-import dev.coroner.store.Stores;
+import dev.coroner.store.open.Stores;
+import dev.coroner.store.s3.S3Options;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -25,7 +28,8 @@ class LocalStoreTest {
     assertThat(dumps).hasSize(1);
     assertThat(dumps.get(0).name()).isEqualTo("b");
     assertThat(dumps.get(0).readable()).isFalse();
-    assertThat(dumps.get(0).problem()).contains("not a readable zip");
+    assertThat(dumps.get(0).problem().kind()).isEqualTo(DumpProblem.Kind.DAMAGED);
+    assertThat(dumps.get(0).problem().detail()).contains("not a readable zip");
   }
 
   @Test
@@ -46,15 +50,24 @@ class LocalStoreTest {
   @Test
   void missingDirectoryIsAStoreError() {
     assertThatThrownBy(() -> new LocalStore(dir.resolve("nope")).list())
-        .isInstanceOf(StoreException.class)
-        .hasMessageContaining("coroner install");
+        .isInstanceOfSatisfying(
+            StoreException.class, e -> assertThat(e.failure()).isEqualTo(StoreFailure.NO_STORE))
+        .hasMessageContaining("no dump directory");
   }
 
   @Test
-  void storeUrls() {
-    assertThat(Stores.open("/var/x")).isInstanceOf(LocalStore.class);
-    assertThat(((LocalStore) Stores.open("file:///var/x")).dir()).isEqualTo(Path.of("/var/x"));
-    assertThatThrownBy(() -> Stores.open("s3:///p")).hasMessageContaining("no bucket");
-    assertThatThrownBy(() -> Stores.open("ftp://x")).hasMessageContaining("unknown store");
+  void storeUrls() throws Exception {
+    S3Options s3 = S3Options.defaults(null, "eu-west-1", false);
+    assertThat(Stores.open("/var/x", s3)).isInstanceOf(LocalStore.class);
+    assertThat(((LocalStore) Stores.open("file:///var/x", s3)).dir()).isEqualTo(Path.of("/var/x"));
+    assertThat(((LocalStore) Stores.open("empty", s3)).dir())
+        .as("a relative directory, as ./empty is")
+        .isEqualTo(Path.of("empty").toAbsolutePath());
+    for (String bad : new String[] {"s3:///p", "ftp://x", "s3://b/ x", ""}) {
+      assertThatThrownBy(() -> Stores.open(bad, s3))
+          .as(bad)
+          .isInstanceOfSatisfying(
+              StoreException.class, e -> assertThat(e.failure()).isEqualTo(StoreFailure.CONFIG));
+    }
   }
 }

@@ -47,6 +47,17 @@ final class HeaderTap implements AutoCloseable {
         .toList();
   }
 
+  /** Request lines clients sent, e.g. {@code HEAD /crashes/prod/x.zip HTTP/1.1}. */
+  List<String> requestLines() {
+    String all;
+    synchronized (sent) {
+      all = sent.toString(StandardCharsets.ISO_8859_1);
+    }
+    return all.lines()
+        .filter(l -> l.matches("(GET|HEAD|PUT|POST|DELETE) \\S+ HTTP/1\\.1"))
+        .toList();
+  }
+
   private void acceptLoop() {
     while (!server.isClosed()) {
       try {

@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.coroner.dump.DumpInfo;
+import dev.coroner.store.PresignedDownloads;
+import dev.coroner.store.StoreException;
 import dev.coroner.store.StoredDump;
 import dev.coroner.store.archive.DumpInfoTest;
 import java.io.IOException;
@@ -34,10 +36,10 @@ class S3PresignIT extends LocalS3Test {
     try (S3Store store = open()) {
       DumpInfo info = DumpInfoTest.sample();
       Path zip = dumpZip(info);
-      store.upload(zip, info);
+      store.verifiedUploads().orElseThrow().upload(zip, info);
       StoredDump dump = store.list().get(0);
 
-      URI url = store.presign(dump, Duration.ofMinutes(10));
+      URI url = store.presignedDownloads().orElseThrow().presign(dump, Duration.ofMinutes(10));
       assertThat(url.getScheme()).isEqualTo("http");
       assertThat(url.getPath()).as("path-style, under the prefix").startsWith("/crashes/prod/");
       assertThat(url.getQuery())
@@ -56,9 +58,9 @@ class S3PresignIT extends LocalS3Test {
   void anExpiredUrlIsRefused() throws Exception {
     try (S3Store store = open()) {
       DumpInfo info = DumpInfoTest.sample();
-      store.upload(dumpZip(info), info);
+      store.verifiedUploads().orElseThrow().upload(dumpZip(info), info);
       StoredDump dump = store.list().get(0);
-      URI url = store.presign(dump, Duration.ofSeconds(1));
+      URI url = store.presignedDownloads().orElseThrow().presign(dump, Duration.ofSeconds(1));
       assertThat(url.getQuery()).contains("X-Amz-Expires=1&");
 
       // s3proxy 2.6.0 compares X-Amz-Date + X-Amz-Expires with its clock (S3ProxyHandler) and
@@ -76,14 +78,21 @@ class S3PresignIT extends LocalS3Test {
   void urlsLiveAtMostAnHourAndAtLeastASecond() throws Exception {
     try (S3Store store = open()) {
       DumpInfo info = DumpInfoTest.sample();
-      store.upload(dumpZip(info), info);
+      store.verifiedUploads().orElseThrow().upload(dumpZip(info), info);
       StoredDump dump = store.list().get(0);
-      assertThat(store.presign(dump, S3Store.MAX_URL_TTL).getQuery())
+      assertThat(
+              store
+                  .presignedDownloads()
+                  .orElseThrow()
+                  .presign(dump, PresignedDownloads.MAX_TTL)
+                  .getQuery())
           .contains("X-Amz-Expires=3600");
-      assertThatThrownBy(() -> store.presign(dump, Duration.ofMinutes(61)))
+      assertThatThrownBy(
+              () -> store.presignedDownloads().orElseThrow().presign(dump, Duration.ofMinutes(61)))
           .isInstanceOf(IllegalArgumentException.class)
           .hasMessageContaining("60m");
-      assertThatThrownBy(() -> store.presign(dump, Duration.ZERO))
+      assertThatThrownBy(
+              () -> store.presignedDownloads().orElseThrow().presign(dump, Duration.ZERO))
           .isInstanceOf(IllegalArgumentException.class);
     }
   }
@@ -92,18 +101,18 @@ class S3PresignIT extends LocalS3Test {
   void aUrlSignedWithWrongCredentialsIsRefused() throws Exception {
     try (S3Store store = open()) {
       DumpInfo info = DumpInfoTest.sample();
-      store.upload(dumpZip(info), info);
+      store.verifiedUploads().orElseThrow().upload(dumpZip(info), info);
       StoredDump dump = store.list().get(0);
       System.setProperty("aws.secretAccessKey", "not-the-secret");
       try (S3Store forged = open()) {
-        URI url = forged.presign(dump, Duration.ofMinutes(5));
+        URI url = forged.presignedDownloads().orElseThrow().presign(dump, Duration.ofMinutes(5));
         Curl refused = Curl.run(tmp, "-sS", "-w", "\\n%{http_code}", url.toString());
         assertThat(refused.out()).endsWith("\n403");
       }
     }
   }
 
-  private S3Store open() {
+  private S3Store open() throws StoreException {
     return S3Store.open(
         URI.create("s3://crashes/prod"), S3Options.defaults(s3.getUri(), null, true));
   }

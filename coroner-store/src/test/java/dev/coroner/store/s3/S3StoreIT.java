@@ -5,7 +5,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.coroner.dump.DumpInfo;
 import dev.coroner.store.StoreException;
+import dev.coroner.store.StoreFailure;
 import dev.coroner.store.StoredDump;
+import dev.coroner.store.VerifiedUploads;
 import dev.coroner.store.archive.DumpArchive;
 import dev.coroner.store.archive.DumpInfoTest;
 import java.io.OutputStream;
@@ -29,18 +31,30 @@ class S3StoreIT extends LocalS3Test {
   @Test
   void uploadVerifyListInfoFetchAndDelete() throws Exception {
     S3Options options =
-        new S3Options(s3.getUri(), null, true, S3Options.DEFAULT_KEY, "none", null, 5 << 20, 3);
+        new S3Options(
+            s3.getUri(),
+            null,
+            true,
+            S3Options.DEFAULT_KEY,
+            "none",
+            null,
+            5 << 20,
+            3,
+            "default",
+            S3Options.DEFAULT_CONNECT_TIMEOUT,
+            S3Options.DEFAULT_READ_TIMEOUT);
     try (S3Store store = S3Store.open(URI.create("s3://crashes/prod"), options)) {
       DumpInfo small = DumpInfoTest.sample();
       Path smallZip = dumpZip(small, 1 << 20);
-      DumpInfo big = withName(small, "b1g00000-0000-0000-0000-000000000000");
+      DumpInfo big = withName(small, "b1900000-0000-0000-0000-000000000000");
       Path bigZip = dumpZip(big, 13 << 20);
 
-      S3Store.Uploaded one = store.upload(smallZip, small);
-      S3Store.Uploaded two = store.upload(bigZip, big);
-      assertThat(one.location()).isEqualTo("s3://crashes/prod/default/" + small.name() + ".zip");
-      assertThat(one.etag()).doesNotContain("-");
-      assertThat(two.etag()).endsWith("-3");
+      VerifiedUploads.Uploaded one = store.verifiedUploads().orElseThrow().upload(smallZip, small);
+      VerifiedUploads.Uploaded two = store.verifiedUploads().orElseThrow().upload(bigZip, big);
+      assertThat(one.location().display())
+          .isEqualTo("s3://crashes/prod/default/" + small.name() + ".zip");
+      assertThat(one.checksum()).doesNotContain("-");
+      assertThat(two.checksum()).endsWith("-3");
       assertThat(two.size()).isEqualTo(Files.size(bigZip));
 
       List<StoredDump> dumps = store.list();
@@ -73,10 +87,90 @@ class S3StoreIT extends LocalS3Test {
   }
 
   @Test
+  void aListingReadsTheIndexesAndHeadsOnlyDumpsNoIndexKnows() throws Exception {
+    DumpInfo a = DumpInfoTest.sample();
+    DumpInfo b = withName(a, "bbbbbbbb-0000-0000-0000-000000000000");
+    DumpInfo c = withName(a, "cccccccc-0000-0000-0000-000000000000");
+    var options = S3Options.defaults(s3.getUri(), null, true).withIndexId("node-1");
+    try (S3Store store = S3Store.open(URI.create("s3://crashes/prod"), options)) {
+      var uploads = store.verifiedUploads().orElseThrow();
+      uploads.upload(dumpZip(a, 1 << 10), a);
+      uploads.upload(dumpZip(b, 1 << 10), b);
+      uploads.flushIndex();
+      uploads.upload(dumpZip(c, 1 << 10), c); // not flushed: only a HEAD finds it
+    }
+    try (HeaderTap tap = new HeaderTap(s3.getUri());
+        S3Store store =
+            S3Store.open(
+                URI.create("s3://crashes/prod"), S3Options.defaults(tap.uri(), null, true))) {
+      List<StoredDump> dumps = store.list();
+      assertThat(dumps)
+          .extracting(StoredDump::name)
+          .containsExactlyInAnyOrder(a.name(), b.name(), c.name());
+      assertThat(dumps).allSatisfy(d -> assertThat(d.info().process().exe()).isEqualTo("node"));
+      assertThat(tap.requestLines())
+          .as("one LIST of the dumps, one of the indexes, one GET per index, a HEAD for c only")
+          .hasSize(4)
+          .filteredOn(l -> l.startsWith("HEAD "))
+          .singleElement()
+          .asString()
+          .contains(c.name());
+    }
+  }
+
+  @Test
+  void aNameThatIsNotCoronersOrIsTakenNeverLandsAtAnOddKeyOrOverwrites() throws Exception {
+    var options = S3Options.defaults(s3.getUri(), null, true);
+    try (S3Store store = S3Store.open(URI.create("s3://crashes/prod"), options)) {
+      var uploads = store.verifiedUploads().orElseThrow();
+      DumpInfo first = DumpInfoTest.sample();
+      uploads.upload(dumpZip(first, 1 << 10), first);
+      DumpInfo sameName =
+          new DumpInfo(
+              first.schemaVersion(),
+              "dddddddd-0000-0000-0000-000000000000",
+              first.name(),
+              first.timestamp(),
+              first.hostname(),
+              first.nodeHostname(),
+              first.process(),
+              first.pod(),
+              first.core(),
+              first.integrity(),
+              first.files(),
+              first.composer());
+      var second = uploads.upload(dumpZip(sameName, 1 << 10), sameName);
+      assertThat(second.location().display())
+          .as("the second dump of a name keeps the first")
+          .endsWith(first.name() + "-dddddddd.zip");
+      DumpInfo crafted = withName(first, "eeeeeeee-0000-0000-0000-000000000000");
+      crafted =
+          new DumpInfo(
+              crafted.schemaVersion(),
+              crafted.uuid(),
+              "../../other/x",
+              crafted.timestamp(),
+              crafted.hostname(),
+              crafted.nodeHostname(),
+              crafted.process(),
+              crafted.pod(),
+              crafted.core(),
+              crafted.integrity(),
+              crafted.files(),
+              crafted.composer());
+      var third = uploads.upload(dumpZip(crafted, 1 << 10), crafted);
+      assertThat(third.location().display())
+          .as("a name that is not coroner's is replaced by the uuid")
+          .isEqualTo("s3://crashes/prod/default/eeeeeeee-0000-0000-0000-000000000000.zip");
+      assertThat(store.list()).hasSize(3);
+    }
+  }
+
+  @Test
   void serverSideEncryptionIsRequestedForEveryObject() throws Exception {
     DumpInfo small = DumpInfoTest.sample();
     Path smallZip = dumpZip(small, 1 << 20);
-    DumpInfo big = withName(small, "b1g00000-0000-0000-0000-000000000000");
+    DumpInfo big = withName(small, "b1900000-0000-0000-0000-000000000000");
     Path bigZip = dumpZip(big, 11 << 20);
     // s3proxy's filesystem store keeps objects in the clear, so the request is what can be
     // checked: every object (zip, multipart zip, sidecar) must ask for encryption.
@@ -85,9 +179,19 @@ class S3StoreIT extends LocalS3Test {
             S3Store.open(
                 URI.create("s3://crashes/sse"),
                 new S3Options(
-                    tap.uri(), null, true, S3Options.DEFAULT_KEY, "aes256", null, 5 << 20, 2))) {
-      store.upload(smallZip, small);
-      store.upload(bigZip, big);
+                    tap.uri(),
+                    null,
+                    true,
+                    S3Options.DEFAULT_KEY,
+                    "aes256",
+                    null,
+                    5 << 20,
+                    2,
+                    "default",
+                    S3Options.DEFAULT_CONNECT_TIMEOUT,
+                    S3Options.DEFAULT_READ_TIMEOUT))) {
+      store.verifiedUploads().orElseThrow().upload(smallZip, small);
+      store.verifiedUploads().orElseThrow().upload(bigZip, big);
       assertThat(tap.headerLines())
           .filteredOn(l -> l.startsWith("x-amz-server-side-encryption:"))
           .containsOnly("x-amz-server-side-encryption: aes256")
@@ -106,8 +210,11 @@ class S3StoreIT extends LocalS3Test {
                     "kms",
                     "alias/coroner",
                     5 << 20,
-                    2))) {
-      store.upload(bigZip, big);
+                    2,
+                    "default",
+                    S3Options.DEFAULT_CONNECT_TIMEOUT,
+                    S3Options.DEFAULT_READ_TIMEOUT))) {
+      store.verifiedUploads().orElseThrow().upload(bigZip, big);
       assertThat(tap.headerLines())
           .filteredOn(l -> l.startsWith("x-amz-server-side-encryption"))
           .contains(
@@ -118,19 +225,29 @@ class S3StoreIT extends LocalS3Test {
   }
 
   @Test
-  void failuresSayWhatToCheck() throws Exception {
+  void failuresAreTypedAndSayWhatHappenedWithoutFrontEndAdvice() throws Exception {
     var options = S3Options.defaults(s3.getUri(), null, true);
     try (S3Store missing = S3Store.open(URI.create("s3://no-such-bucket/x"), options)) {
       assertThatThrownBy(missing::list)
-          .isInstanceOf(StoreException.class)
+          .isInstanceOfSatisfying(
+              StoreException.class, e -> assertThat(e.failure()).isEqualTo(StoreFailure.NO_STORE))
           .hasMessageContaining("does not exist");
     }
     System.setProperty("aws.secretAccessKey", "wrong");
     try (S3Store denied = S3Store.open(URI.create("s3://crashes"), options)) {
       assertThatThrownBy(denied::list)
-          .isInstanceOf(StoreException.class)
+          .isInstanceOfSatisfying(
+              StoreException.class, e -> assertThat(e.failure()).isEqualTo(StoreFailure.AUTH))
           .hasMessageContaining("access denied")
           .hasMessageNotContaining("wrong");
+      Path zip = dumpZip(DumpInfoTest.sample(), 1 << 10);
+      assertThatThrownBy(
+              () -> denied.verifiedUploads().orElseThrow().upload(zip, DumpInfoTest.sample()))
+          .as("a refused single PUT is told apart from the network")
+          .isInstanceOfSatisfying(
+              StoreException.class, e -> assertThat(e.failure()).isEqualTo(StoreFailure.AUTH));
+    } finally {
+      System.setProperty("aws.secretAccessKey", s3.getSecretKey());
     }
     int closedPort;
     try (ServerSocket s = new ServerSocket(0)) {
@@ -139,14 +256,37 @@ class S3StoreIT extends LocalS3Test {
     var nowhere = S3Options.defaults(URI.create("http://127.0.0.1:" + closedPort), null, true);
     try (S3Store unreachable = S3Store.open(URI.create("s3://crashes"), nowhere)) {
       assertThatThrownBy(unreachable::list)
-          .isInstanceOf(StoreException.class)
-          .hasMessageContaining("cannot reach S3")
-          .hasMessageContaining("AWS_ENDPOINT_URL_S3");
+          .isInstanceOfSatisfying(
+              StoreException.class,
+              e -> assertThat(e.failure()).isEqualTo(StoreFailure.UNREACHABLE))
+          .hasMessageContaining("cannot reach S3 at http://127.0.0.1:" + closedPort)
+          .as("no front-end's advice in the store's words")
+          .hasMessageNotContaining("--s3-endpoint")
+          .hasMessageNotContaining("AWS_ENDPOINT_URL_S3");
+    }
+  }
+
+  @Test
+  void aSilentEndpointFailsWithinItsDeadline() throws Exception {
+    try (ServerSocket silent = new ServerSocket(0)) {
+      var options =
+          S3Options.defaults(URI.create("http://127.0.0.1:" + silent.getLocalPort()), null, true)
+              .withTimeouts(java.time.Duration.ofSeconds(1), java.time.Duration.ofSeconds(1));
+      long start = System.nanoTime();
+      try (S3Store store = S3Store.open(URI.create("s3://crashes"), options)) {
+        assertThatThrownBy(store::list)
+            .isInstanceOfSatisfying(
+                StoreException.class,
+                e -> assertThat(e.failure()).isEqualTo(StoreFailure.UNREACHABLE));
+      }
+      assertThat(java.time.Duration.ofNanos(System.nanoTime() - start))
+          .as("two attempts of a 1 s read deadline, not the SDK's minutes")
+          .isLessThan(java.time.Duration.ofSeconds(20));
     }
   }
 
   private Path dumpZip(DumpInfo info, int coreBytes) throws Exception {
-    Path zip = tmp.resolve(info.name() + ".zip");
+    Path zip = tmp.resolve(info.uuid() + ".zip");
     byte[] core = new byte[coreBytes];
     new Random(1).nextBytes(core);
     try (OutputStream file = Files.newOutputStream(zip);

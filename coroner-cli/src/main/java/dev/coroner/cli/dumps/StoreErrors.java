@@ -1,0 +1,106 @@
+package dev.coroner.cli.dumps;
+
+import dev.coroner.base.exit.ExitCode;
+import dev.coroner.cli.errors.CliException;
+import dev.coroner.store.DumpProblem;
+import dev.coroner.store.StoreException;
+import dev.coroner.store.StoreFailure;
+import dev.coroner.store.StoredDump;
+
+/**
+ * Turns the store's typed failures into the CLI's exit codes and advice, in the CLI's terms (its
+ * options and the user's environment). The store's message says what happened; this adds what to
+ * do.
+ */
+public final class StoreErrors {
+  private StoreErrors() {}
+
+  /** The CLI failure for a store failure, on the store at {@code url}. */
+  public static CliException toCli(StoreException e, String url) {
+    boolean local = url.startsWith("file:") || url.startsWith("/");
+    return new CliException(
+        exitCode(e.failure()).code(), e.getMessage() + "; " + advice(e.failure(), local), e);
+  }
+
+  /** The exit code of a failure kind (docs/cli.md). */
+  public static ExitCode exitCode(StoreFailure failure) {
+    return switch (failure) {
+      case CONFIG -> ExitCode.USAGE;
+      case AUTH, NO_STORE, UNREACHABLE, PERMISSION, OTHER -> ExitCode.UNREACHABLE;
+      case NOT_FOUND -> ExitCode.NOT_FOUND;
+      case INTEGRITY, LOCAL_IO -> ExitCode.FAILURE;
+    };
+  }
+
+  static String advice(StoreFailure failure, boolean local) {
+    return switch (failure) {
+      case CONFIG ->
+          "check --store (or $CORONER_STORE): a directory, file:///dir or s3://bucket/prefix;"
+              + " for S3 also --s3-region or $AWS_REGION";
+      case AUTH ->
+          "check the AWS credentials ($AWS_ACCESS_KEY_ID and $AWS_SECRET_ACCESS_KEY, $AWS_PROFILE,"
+              + " or the machine's IAM role)";
+      case NO_STORE ->
+          local
+              ? "install coroner ('coroner install') or point --store at the dump directory"
+              : "check the bucket in --store, or create it";
+      case UNREACHABLE -> "check --s3-endpoint (or $AWS_ENDPOINT_URL_S3) and the network";
+      case PERMISSION ->
+          local
+              ? "dumps hold secrets and are readable by their owner and root only; run as root"
+                  + " (sudo) or as the user who owns them"
+              : "ask for read access to the bucket";
+      case INTEGRITY -> "the stored copy is not what was recorded; run 'coroner info' on it";
+      case NOT_FOUND -> "run 'coroner list' to see what is there";
+      case LOCAL_IO -> "check the target directory: its free space and permissions";
+      case OTHER -> "try again; run with --stacktrace for the details";
+    };
+  }
+
+  /**
+   * The failure for a listed dump that cannot be read, with advice by kind: only a damaged dump is
+   * called damaged, and only then is removing it suggested.
+   */
+  public static CliException unreadable(StoredDump dump) {
+    DumpProblem p = dump.problem();
+    String name = dump.name();
+    return switch (p.kind()) {
+      case DAMAGED ->
+          new CliException(
+              ExitCode.FAILURE.code(),
+              "dump "
+                  + name
+                  + " is damaged ("
+                  + p.detail()
+                  + "); 'coroner rm "
+                  + name
+                  + "' removes it");
+      case PERMISSION ->
+          new CliException(
+              ExitCode.UNREACHABLE.code(),
+              "cannot read dump "
+                  + name
+                  + ": permission denied; dumps are readable by their owner and root only,"
+                  + " so run as root (sudo) or as the user who owns it");
+      case NEWER_SCHEMA ->
+          new CliException(
+              ExitCode.FAILURE.code(),
+              "dump "
+                  + name
+                  + " was written by a newer coroner ("
+                  + p.detail()
+                  + "); upgrade coroner to read it");
+      case FOREIGN ->
+          new CliException(
+              ExitCode.FAILURE.code(),
+              name
+                  + " in the store was not written by coroner ("
+                  + p.detail()
+                  + "); it is left alone");
+      case GONE ->
+          new CliException(
+              ExitCode.NOT_FOUND.code(),
+              "dump " + name + " was deleted meanwhile; run 'coroner list' to see what is there");
+    };
+  }
+}
