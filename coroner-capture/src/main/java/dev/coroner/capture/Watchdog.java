@@ -1,6 +1,7 @@
 package dev.coroner.capture;
 
 import dev.coroner.base.exit.ExitCode;
+import dev.coroner.capture.log.CaptureLog;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -17,7 +18,7 @@ public final class Watchdog implements AutoCloseable {
   private final Thread target;
   private boolean reading = true;
 
-  private Watchdog(Thread target, Duration timeout, Duration grace, ComposerLog log) {
+  private Watchdog(Thread target, Duration timeout, Duration grace, CaptureLog log) {
     this.thread =
         new Thread(
             () -> {
@@ -53,7 +54,7 @@ public final class Watchdog implements AutoCloseable {
   }
 
   /** Starts a watchdog on the current thread. */
-  public static Watchdog start(Duration timeout, ComposerLog log) {
+  public static Watchdog start(Duration timeout, CaptureLog log) {
     Duration grace = Duration.ofSeconds(Math.max(5, Math.min(30, timeout.toSeconds())));
     Watchdog w = new Watchdog(Thread.currentThread(), timeout, grace, log);
     w.thread.start();

@@ -1,7 +1,6 @@
 package dev.coroner.composer;
 
 import dev.coroner.base.exit.ExitCode;
-import dev.coroner.capture.ComposerLog;
 import dev.coroner.capture.ExeFilter;
 import dev.coroner.capture.Prewarm;
 import dev.coroner.capture.Uuids;
@@ -10,6 +9,7 @@ import dev.coroner.capture.identity.AgentClient;
 import dev.coroner.capture.identity.CrashQuery;
 import dev.coroner.capture.identity.CrashVerdict;
 import dev.coroner.capture.identity.Decision;
+import dev.coroner.capture.log.CaptureLog;
 import dev.coroner.capture.proc.ProcSnapshot;
 import dev.coroner.capture.settings.CaptureSettings;
 import dev.coroner.capture.write.DumpWriter;
@@ -39,9 +39,9 @@ final class Composer {
 
   private final Path configFile;
   private final Path procRoot;
-  private final ComposerLog log;
+  private final CaptureLog log;
 
-  Composer(Path configFile, Path procRoot, ComposerLog log) {
+  Composer(Path configFile, Path procRoot, CaptureLog log) {
     this.configFile = configFile;
     this.procRoot = procRoot;
     this.log = log;
@@ -128,7 +128,7 @@ final class Composer {
       DumpWriter.Written written =
           verdict.decision() == Decision.METADATA_ONLY
               ? writer.writeWithoutCore(stdin, verdict.reason(), infoFactory)
-              : writer.write(stdin, prewarm, watchdog::readDone, infoFactory);
+              : writer.write(stdin, prewarm::sha256, watchdog::readDone, infoFactory);
       DumpInfo info = written.info();
       log.info(
           "wrote "

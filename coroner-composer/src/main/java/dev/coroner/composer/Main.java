@@ -1,7 +1,7 @@
 package dev.coroner.composer;
 
 import dev.coroner.base.exit.ExitCode;
-import dev.coroner.capture.ComposerLog;
+import dev.coroner.capture.log.CaptureLog;
 import java.io.FileDescriptor;
 import java.io.FileInputStream;
 import java.nio.channels.FileChannel;
@@ -17,7 +17,7 @@ public final class Main {
 
   public static void main(String[] args) {
     int code;
-    ComposerLog log = ComposerLog.open(pathProperty("coroner.log"));
+    CaptureLog log = CaptureLog.open(pathProperty("coroner.log"));
     try (log) {
       // Read the pipe through a FileChannel: a blocked read on it can be interrupted by the
       // watchdog, which a plain FileInputStream read cannot.

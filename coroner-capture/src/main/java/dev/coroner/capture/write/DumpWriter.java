@@ -1,8 +1,7 @@
 package dev.coroner.capture.write;
 
 import com.github.luben.zstd.ZstdOutputStream;
-import dev.coroner.capture.ComposerLog;
-import dev.coroner.capture.Prewarm;
+import dev.coroner.capture.log.CaptureLog;
 import dev.coroner.capture.settings.CaptureSettings;
 import dev.coroner.dump.Compression;
 import dev.coroner.dump.DumpInfo;
@@ -19,9 +18,11 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 import java.util.zip.Deflater;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
@@ -55,10 +56,10 @@ public final class DumpWriter {
   private final CaptureSettings settings;
   private final String name;
   private final Map<String, byte[]> procFiles;
-  private final ComposerLog log;
+  private final CaptureLog log;
 
   public DumpWriter(
-      CaptureSettings settings, String name, Map<String, byte[]> procFiles, ComposerLog log) {
+      CaptureSettings settings, String name, Map<String, byte[]> procFiles, CaptureLog log) {
     this.settings = settings;
     this.name = name;
     this.procFiles = procFiles;
@@ -70,7 +71,10 @@ public final class DumpWriter {
    * then runs {@code readDone} (the watchdog must not interrupt what follows).
    */
   public Written write(
-      ReadableByteChannel stdin, Prewarm prewarm, Runnable readDone, InfoFactory infoFactory)
+      ReadableByteChannel stdin,
+      Supplier<MessageDigest> sha256,
+      Runnable readDone,
+      InfoFactory infoFactory)
       throws NotWrittenException {
     Path dir = settings.dumpDir();
     Path partial = dir.resolve(name + ".zip.partial");
@@ -98,7 +102,7 @@ public final class DumpWriter {
       try (OutputStream core = coreStream(zip);
           Flusher flusher = Flusher.start(file.getChannel())) {
         long readStart = System.nanoTime();
-        copy = CoreCopier.copy(stdin, core, limits(dir, usedAtStart, counted), prewarm.sha256());
+        copy = CoreCopier.copy(stdin, core, limits(dir, usedAtStart, counted), sha256.get());
         long readMs = (System.nanoTime() - readStart) / 1_000_000;
         readDone.run();
         // A watchdog interrupt that came during the read must not close the channels used to

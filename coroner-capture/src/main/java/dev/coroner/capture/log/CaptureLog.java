@@ -1,4 +1,4 @@
-package dev.coroner.capture;
+package dev.coroner.capture.log;
 
 import java.io.FileOutputStream;
 import java.io.IOException;
@@ -23,7 +23,7 @@ import java.util.List;
  * composer flushes once the core is read, the watchdog before it halts, and {@link #close()} at
  * exit. Logging never fails a capture.
  */
-public final class ComposerLog implements AutoCloseable {
+public final class CaptureLog implements AutoCloseable {
   private static final long ROTATE_BYTES = 8L << 20;
 
   private record Line(long millis, String uuid, String message) {}
@@ -32,13 +32,13 @@ public final class ComposerLog implements AutoCloseable {
   private final List<Line> pending = new ArrayList<>();
   private volatile String uuid = "-";
 
-  private ComposerLog(Path file) {
+  private CaptureLog(Path file) {
     this.file = file;
   }
 
   /** A log that will append to {@code file} (0600, rotated at 8 MiB), or stderr if null. */
-  public static ComposerLog open(Path file) {
-    return new ComposerLog(file);
+  public static CaptureLog open(Path file) {
+    return new CaptureLog(file);
   }
 
   public void uuid(String uuid) {
