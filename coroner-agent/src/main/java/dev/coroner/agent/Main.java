@@ -1,6 +1,6 @@
 package dev.coroner.agent;
 
-import dev.coroner.agent.advice.StoreAdvice;
+import dev.coroner.agent.advice.OperatorAdvice;
 import dev.coroner.agent.config.AgentConfig;
 import dev.coroner.base.exit.ExitCode;
 import dev.coroner.node.InstallException;
@@ -83,10 +83,13 @@ public final class Main implements Callable<Integer> {
       try {
         agent.start();
       } catch (StoreException e) {
-        LOG.error("cannot start: {}", StoreAdvice.explain(e));
+        LOG.error("cannot start: {}", OperatorAdvice.explain(e));
         return e.failure() == StoreFailure.CONFIG
             ? ExitCode.USAGE.code()
             : ExitCode.UNREACHABLE.code();
+      } catch (InstallException e) {
+        LOG.error("cannot start: {}", OperatorAdvice.explain(e));
+        return ExitCode.FAILURE.code();
       } catch (Exception e) {
         LOG.error("cannot start: {}", e.getMessage());
         return ExitCode.FAILURE.code();
@@ -117,7 +120,7 @@ public final class Main implements Callable<Integer> {
             .uninstall(false);
         return ExitCode.OK.code();
       } catch (InstallException e) {
-        LOG.error("uninstall failed: {}", e.getMessage());
+        LOG.error("uninstall failed: {}", OperatorAdvice.explain(e));
         return ExitCode.FAILURE.code();
       }
     }

@@ -362,7 +362,8 @@ class AgentCriIT {
   }
 
   private static JsonNode sidecar(S3Object zip) throws Exception {
-    String key = zip.key().replaceFirst("\\.zip$", ".json");
+    // The store keeps the full dump-info under ~coroner/info/, where listings stop.
+    String key = "~coroner/info/" + zip.key().replaceFirst("\\.zip$", ".json");
     return JSON.readTree(admin.getObjectAsBytes(g -> g.bucket("crashes").key(key)).asByteArray());
   }
 

@@ -173,7 +173,11 @@ class AgentIT {
           .until(() -> agent.metric("coroner_uploads_total{result=\"bucket\"}") >= 1);
       assertThat(dump.zip()).exists();
       assertThat(agent.log())
-          .anySatisfy(l -> assertThat(l).contains("bucket 'no-such-bucket' does not exist"));
+          .anySatisfy(
+              l ->
+                  assertThat(l)
+                      .contains("s3://no-such-bucket/ does not exist")
+                      .contains("create the bucket, or correct CORONER_STORE (chart: store.url)"));
     }
   }
 }

@@ -53,7 +53,8 @@ final class ComposerRuntime {
       throw new InstallException(
           "cannot tell the Java version of "
               + javaHome
-              + " (no readable 'release' file); pass --java-home with a JDK 17 or newer",
+              + " (no readable 'release' file); a JDK 17 or newer is needed",
+          InstallException.Setting.JAVA_HOME,
           e);
     }
   }
@@ -84,7 +85,8 @@ final class ComposerRuntime {
       run(
           jlink,
           null,
-          "jlink failed; pass --java-home with a full JDK (on Java 17 install openjdk-17-jmods)");
+          "jlink failed: a full JDK is needed (on Java 17 install openjdk-17-jmods)",
+          InstallException.Setting.JAVA_HOME);
       for (Path jar : jars) {
         Files.copy(jar, lib(jar), StandardCopyOption.REPLACE_EXISTING);
       }
@@ -208,6 +210,12 @@ final class ComposerRuntime {
 
   private static void run(List<String> cmd, byte[] stdin, String failure)
       throws IOException, InstallException {
+    run(cmd, stdin, failure, null);
+  }
+
+  private static void run(
+      List<String> cmd, byte[] stdin, String failure, InstallException.Setting setting)
+      throws IOException, InstallException {
     Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
     try (var in = new ByteArrayInputStream(stdin == null ? new byte[0] : stdin);
         var out = p.getOutputStream()) {
@@ -229,7 +237,7 @@ final class ComposerRuntime {
     // The composer exits 0 for a complete dump; jlink exits 0 on success.
     if (p.exitValue() != 0) {
       throw new InstallException(
-          failure + " (exit " + p.exitValue() + "):\n" + new String(output).strip());
+          failure + " (exit " + p.exitValue() + "):\n" + new String(output).strip(), setting);
     }
   }
 

@@ -220,11 +220,13 @@ public final class NodeSetup {
               + pattern.length()
               + " characters; the kernel keeps only "
               + KernelSettings.MAX_PATTERN_LENGTH
-              + ". Choose a shorter --prefix.");
+              + ": choose a shorter prefix",
+          InstallException.Setting.PREFIX);
     }
     if (prefix.toString().chars().anyMatch(Character::isWhitespace)) {
       throw new InstallException(
-          "the kernel splits core_pattern at spaces; choose a --prefix without spaces: " + prefix);
+          "the kernel splits core_pattern at spaces; choose a prefix without spaces: " + prefix,
+          InstallException.Setting.PREFIX);
     }
   }
 

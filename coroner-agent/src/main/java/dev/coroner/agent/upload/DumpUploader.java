@@ -1,6 +1,6 @@
 package dev.coroner.agent.upload;
 
-import dev.coroner.agent.advice.StoreAdvice;
+import dev.coroner.agent.advice.OperatorAdvice;
 import dev.coroner.agent.metrics.AgentMetrics;
 import dev.coroner.dump.DumpInfo;
 import dev.coroner.store.StoreException;
@@ -129,7 +129,7 @@ public final class DumpUploader implements AutoCloseable {
       forget(zip);
       whenIdle();
     } catch (StoreException e) {
-      retry(zip, e.failure().label(), StoreAdvice.explain(e));
+      retry(zip, e.failure().label(), OperatorAdvice.explain(e));
     } catch (IOException e) {
       retry(
           zip,
@@ -199,7 +199,7 @@ public final class DumpUploader implements AutoCloseable {
       store.flushIndex();
     } catch (StoreException e) {
       // Listings still find these dumps, with a HEAD each; the next drain tries again.
-      LOG.warn("cannot update the listing index: {}", StoreAdvice.explain(e));
+      LOG.warn("cannot update the listing index: {}", OperatorAdvice.explain(e));
     }
     System.gc();
   }

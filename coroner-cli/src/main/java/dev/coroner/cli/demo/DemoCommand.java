@@ -2,6 +2,7 @@ package dev.coroner.cli.demo;
 
 import dev.coroner.cli.errors.CliException;
 import dev.coroner.cli.install.CaptureOptions;
+import dev.coroner.cli.install.InstallErrors;
 import dev.coroner.node.ComposerPayload;
 import dev.coroner.node.InstallException;
 import dev.coroner.node.InstallOptions;
@@ -234,7 +235,7 @@ public final class DemoCommand implements Callable<Integer> {
               16),
           false);
     } catch (InstallException e) {
-      throw new CliException(CliException.FAILURE, e.getMessage(), e);
+      throw InstallErrors.toCli(e);
     }
   }
 

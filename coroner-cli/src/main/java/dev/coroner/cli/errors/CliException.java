@@ -1,16 +1,25 @@
 package dev.coroner.cli.errors;
 
+import dev.coroner.base.exit.ExitCode;
+
 /** A failure the user can act on: a message that says what to do and the exit code. */
 public final class CliException extends RuntimeException {
   private static final long serialVersionUID = 1L;
 
-  /** Exit codes shared by every command (see docs/cli.md). */
-  public static final int FAILURE = 1;
+  /** {@link ExitCode#FAILURE}: the work failed; the message says why. */
+  public static final int FAILURE = ExitCode.FAILURE.code();
 
-  public static final int USAGE = 2;
-  public static final int NOT_FOUND = 3;
-  public static final int UNREACHABLE = 4;
-  public static final int INTERNAL = 5;
+  /** {@link ExitCode#USAGE}: a bad option, argument or setting. */
+  public static final int USAGE = ExitCode.USAGE.code();
+
+  /** {@link ExitCode#NOT_FOUND}: no such dump, pod or namespace. */
+  public static final int NOT_FOUND = ExitCode.NOT_FOUND.code();
+
+  /** {@link ExitCode#UNREACHABLE}: storage or cluster unreachable, or access denied. */
+  public static final int UNREACHABLE = ExitCode.UNREACHABLE.code();
+
+  /** {@link ExitCode#INTERNAL}: a bug in coroner. */
+  public static final int INTERNAL = ExitCode.INTERNAL.code();
 
   private final int exitCode;
 

@@ -73,7 +73,7 @@ public final class InstallCommand implements Callable<Integer> {
               pipeLimit);
       setup.install(options, prefix.dryRun);
     } catch (InstallException e) {
-      throw new CliException(CliException.FAILURE, e.getMessage(), e);
+      throw InstallErrors.toCli(e);
     }
     if (!prefix.dryRun) {
       out.println("Installed. Crashes on this host now become dumps in " + capture.dumps + ".");

@@ -1,6 +1,5 @@
 package dev.coroner.cli.install;
 
-import dev.coroner.cli.errors.CliException;
 import dev.coroner.node.InstallException;
 import dev.coroner.node.InstallOptions;
 import dev.coroner.node.NodeSetup;
@@ -30,7 +29,7 @@ public final class UninstallCommand implements java.util.concurrent.Callable<Int
     try {
       new NodeSetup(prefix.prefix, InstallOptions.PROC_SYS, out::println).uninstall(prefix.dryRun);
     } catch (InstallException e) {
-      throw new CliException(CliException.FAILURE, e.getMessage(), e);
+      throw InstallErrors.toCli(e);
     }
     return 0;
   }

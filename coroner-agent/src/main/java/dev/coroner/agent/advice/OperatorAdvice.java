@@ -4,11 +4,11 @@ import dev.coroner.store.StoreException;
 import dev.coroner.store.StoreFailure;
 
 /**
- * What an operator of the agent should check for each kind of store failure, in the agent's own
+ * What an operator of the agent should check when the store or node setup fails, in the agent's own
  * terms: its environment variables and the chart values that set them.
  */
-public final class StoreAdvice {
-  private StoreAdvice() {}
+public final class OperatorAdvice {
+  private OperatorAdvice() {}
 
   /** The advice for a failure kind. */
   public static String of(StoreFailure failure) {
@@ -31,6 +31,19 @@ public final class StoreAdvice {
               + " permissions";
       case OTHER -> "the dump stays on the node and is retried";
     };
+  }
+
+  /** A node setup failure's message, naming the variable that sets what is to blame. */
+  public static String explain(dev.coroner.node.InstallException e) {
+    return e.getMessage()
+        + e.setting()
+            .map(
+                s ->
+                    switch (s) {
+                      case PREFIX -> " (CORONER_PREFIX; chart: node.prefix)";
+                      case JAVA_HOME -> " (the JDK in the agent's image)";
+                    })
+            .orElse("");
   }
 
   /** The failure's message followed by its advice. */
