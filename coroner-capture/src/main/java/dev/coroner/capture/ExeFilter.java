@@ -2,6 +2,8 @@ package dev.coroner.capture;
 
 import java.nio.file.FileSystems;
 import java.nio.file.Path;
+import java.nio.file.PathMatcher;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -12,10 +14,18 @@ import java.util.List;
 public final class ExeFilter {
   private ExeFilter() {}
 
-  /** The first glob that matches, or null. */
+  /**
+   * The first glob that matches, or null. A glob that does not compile ({@code [}) matches nothing:
+   * a bad setting must never cost a crash its dump ({@link #invalid} reports it).
+   */
   public static String excludedBy(List<String> globs, String exePath, String comm) {
     for (String glob : globs) {
-      var matcher = FileSystems.getDefault().getPathMatcher("glob:" + glob);
+      PathMatcher matcher;
+      try {
+        matcher = FileSystems.getDefault().getPathMatcher("glob:" + glob);
+      } catch (IllegalArgumentException e) {
+        continue;
+      }
       if (glob.contains("/")) {
         if (exePath != null && matcher.matches(Path.of(exePath))) {
           return glob;
@@ -29,5 +39,23 @@ public final class ExeFilter {
       }
     }
     return null;
+  }
+
+  /** The globs that do not compile, each with why, for the log. */
+  public static List<String> invalid(List<String> globs) {
+    List<String> bad = new ArrayList<>();
+    for (String glob : globs) {
+      try {
+        FileSystems.getDefault().getPathMatcher("glob:" + glob);
+      } catch (IllegalArgumentException e) {
+        bad.add(
+            "filter.exclude-exe '"
+                + glob
+                + "' is not a glob ("
+                + e.getMessage().lines().findFirst().orElse("")
+                + "); it is ignored");
+      }
+    }
+    return bad;
   }
 }

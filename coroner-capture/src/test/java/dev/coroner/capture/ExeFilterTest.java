@@ -22,6 +22,16 @@ class ExeFilterTest {
   }
 
   @Test
+  void aGlobThatDoesNotCompileMatchesNothingAndIsReported() {
+    assertThat(ExeFilter.excludedBy(List.of("[", "node"), "/usr/bin/node", "node"))
+        .isEqualTo("node");
+    assertThat(ExeFilter.excludedBy(List.of("["), "/usr/bin/[", "[")).isNull();
+    assertThat(ExeFilter.invalid(List.of("[", "node", "/a/{b")))
+        .hasSize(2)
+        .allSatisfy(w -> assertThat(w).contains("is not a glob").endsWith("it is ignored"));
+  }
+
+  @Test
   void nothingExcludedByDefault() {
     assertThat(ExeFilter.excludedBy(List.of(), "/usr/bin/node", "node")).isNull();
   }

@@ -71,6 +71,7 @@ final class Composer {
     if (settings.agentSocket() != null) {
       Prewarm.agentPath();
     }
+    warnings.addAll(ExeFilter.invalid(settings.excludeExe()));
     String excludedBy = ExeFilter.excludedBy(settings.excludeExe(), k.exePath(), k.comm());
     if (excludedBy != null) {
       log.info("skipped: " + k.exePath() + " matches filter.exclude-exe '" + excludedBy + "'");

@@ -27,8 +27,10 @@ public final class Main {
               .run(args, stdin)
               .code();
     } catch (Throwable t) {
+      // The try above has closed the log already: write this line on its own.
       try {
         log.error("internal error", t);
+        log.flush();
       } catch (Throwable ignored) {
         // nowhere left to report it
       }

@@ -145,6 +145,22 @@ class ComposerIT {
   }
 
   @Test
+  void aBadGlobNeverCostsACrashItsDump() throws Exception {
+    Path dumps = tmp.resolve("dumps");
+    int code =
+        run(
+            config(tmp, "dump.dir=" + dumps, "filter.exclude-exe=[, sleep"),
+            tmp.resolve("log"),
+            TrainingCore.of(1 << 20),
+            args(6));
+    assertThat(code).isEqualTo(ExitCode.OK.code());
+    try (var dump = openOnly(dumps)) {
+      assertThat(dump.info().composer().warnings())
+          .anySatisfy(w -> assertThat(w).contains("filter.exclude-exe '['").contains("ignored"));
+    }
+  }
+
+  @Test
   void environmentIsRedactedWhenCollected() throws Exception {
     Path dumps = tmp.resolve("dumps");
     run(
