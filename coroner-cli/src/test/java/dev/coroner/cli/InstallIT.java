@@ -142,6 +142,81 @@ class InstallIT {
     assertThat(KernelGuard.current()).isEqualTo(guard.saved());
   }
 
+  @Test
+  void uninstallWaitsForACaptureInProgressAndTheDumpIsComplete() throws Exception {
+    assertThat(install().code()).isZero();
+    Path dumps = dir.resolve("d");
+    // The installed launcher, run as the kernel runs it, with a core that arrives in two halves.
+    Process composer =
+        new ProcessBuilder(
+                dir.resolve("p/composer").toString(),
+                Long.toString(ProcessHandle.current().pid()),
+                "1",
+                "1",
+                "1",
+                "6",
+                "1795770000",
+                "host",
+                "sleep",
+                "!usr!bin!sleep",
+                "0",
+                "0",
+                "0")
+            .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+            .redirectError(ProcessBuilder.Redirect.DISCARD)
+            .start();
+    byte[] core = dev.coroner.dump.elf.TrainingCore.of(8 << 20);
+    try (var in = composer.getOutputStream()) {
+      in.write(core, 0, core.length / 2);
+      in.flush();
+      Path lock = dir.resolve("p/run/capture.lock");
+      org.awaitility.Awaitility.await()
+          .atMost(java.time.Duration.ofSeconds(60))
+          .until(() -> heldShared(lock));
+      var uninstall =
+          java.util.concurrent.CompletableFuture.supplyAsync(
+              () -> CliRun.of("uninstall", "--prefix", dir.resolve("p").toString()));
+      org.awaitility.Awaitility.await()
+          .atMost(java.time.Duration.ofSeconds(60))
+          .until(() -> KernelGuard.current().equals(guard.saved()));
+      assertThat(uninstall).as("uninstall waits while the capture runs").isNotDone();
+      assertThat(dir.resolve("p/releases")).as("its runtime stays meanwhile").isDirectory();
+      in.write(core, core.length / 2, core.length - core.length / 2);
+    }
+    assertThat(composer.waitFor(120, TimeUnit.SECONDS)).isTrue();
+    assertThat(composer.exitValue()).as("a complete dump").isZero();
+    try (var listing = Files.list(dumps)) {
+      Path zip = listing.filter(p -> p.toString().endsWith(".zip")).findFirst().orElseThrow();
+      try (var a = dev.coroner.store.archive.DumpArchive.open(zip)) {
+        assertThat(a.info().integrity().truncated()).isFalse();
+        assertThat(a.info().core().size()).isEqualTo(core.length);
+      }
+    }
+    CliRun after = CliRun.of("uninstall", "--prefix", dir.resolve("p").toString());
+    assertThat(after.code()).isZero();
+    assertThat(dir.resolve("p/releases")).doesNotExist();
+  }
+
+  /** Whether some process holds {@code lock} shared (a capture), seen through /proc/locks. */
+  private static boolean heldShared(Path lock) throws Exception {
+    if (!Files.exists(lock)) {
+      return false;
+    }
+    long inode = (long) Files.getAttribute(lock, "unix:ino");
+    return Files.readAllLines(Path.of("/proc/locks")).stream()
+        .anyMatch(l -> l.contains(" READ ") && l.contains(":" + inode + " "));
+  }
+
+  @Test
+  void installNarrowsAnOpenDumpDirectory() throws Exception {
+    Path dumps = Files.createDirectories(dir.resolve("d"));
+    Files.setPosixFilePermissions(dumps, PosixFilePermissions.fromString("rwxrwxrwx"));
+    CliRun install = install();
+    assertThat(install.code()).as(install.err()).isZero();
+    assertThat(install.out()).contains("narrow dump directory " + dumps);
+    assertThat(mode(dumps)).isEqualTo("rwx------");
+  }
+
   private CliRun install(String... extra) {
     List<String> args =
         new ArrayList<>(

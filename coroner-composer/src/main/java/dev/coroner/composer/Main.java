@@ -1,6 +1,7 @@
 package dev.coroner.composer;
 
 import dev.coroner.base.exit.ExitCode;
+import dev.coroner.capture.lock.CaptureLock;
 import dev.coroner.capture.log.CaptureLog;
 import java.io.FileDescriptor;
 import java.io.FileInputStream;
@@ -18,6 +19,8 @@ public final class Main {
   public static void main(String[] args) {
     int code;
     CaptureLog log = CaptureLog.open(pathProperty("coroner.log"));
+    // Held until exit, so that uninstall waits for this capture instead of removing its runtime.
+    var running = CaptureLock.forCapture(pathProperty("coroner.lock"));
     try (log) {
       // Read the pipe through a FileChannel: a blocked read on it can be interrupted by the
       // watchdog, which a plain FileInputStream read cannot.
@@ -36,6 +39,7 @@ public final class Main {
       }
       code = ExitCode.INTERNAL.code();
     }
+    running.ifPresent(CaptureLock::close);
     System.exit(code);
   }
 

@@ -131,6 +131,7 @@ final class ComposerRuntime {
     cmd.add("-DZstdNativePath=" + dir.resolve("lib/libzstd-jni.so"));
     cmd.add("-Dcoroner.config=" + layout.config());
     cmd.add("-Dcoroner.log=" + layout.log());
+    cmd.add("-Dcoroner.lock=" + layout.captureLock());
     cmd.add("-cp");
     cmd.add(classPath());
     cmd.add(ComposerPayload.mainClass());

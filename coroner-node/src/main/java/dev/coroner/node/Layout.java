@@ -20,6 +20,11 @@ record Layout(Path prefix) {
     return prefix.resolve("releases");
   }
 
+  /** Held shared by every running capture; uninstall waits for it (CaptureLock). */
+  Path captureLock() {
+    return prefix.resolve("run/capture.lock");
+  }
+
   Path backup() {
     return prefix.resolve("state/kernel-settings.properties");
   }

@@ -1,5 +1,8 @@
 package dev.coroner.node;
 
+import dev.coroner.base.files.AtomicFiles;
+import dev.coroner.capture.lock.CaptureLock;
+import dev.coroner.capture.settings.CaptureSettings;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -9,9 +12,11 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Properties;
 import java.util.function.Consumer;
 
 /**
@@ -85,13 +90,22 @@ public final class NodeSetup {
           replace(layout.config(), config, "rw-------");
         }
       }
-      if (!Files.isDirectory(options.capture().dumpDir())) {
-        step(steps, dryRun, "create dump directory " + options.capture().dumpDir() + " (0700)");
-        if (!dryRun) {
-          Files.createDirectories(
-              options.capture().dumpDir(),
-              PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-        }
+      Path dumps = options.capture().dumpDir();
+      if (!Files.isDirectory(dumps)) {
+        step(steps, dryRun, "create dump directory " + dumps + " (0700)");
+      } else if (!Files.getPosixFilePermissions(dumps).equals(AtomicFiles.PRIVATE_DIR)) {
+        step(
+            steps,
+            dryRun,
+            "narrow dump directory "
+                + dumps
+                + " from "
+                + PosixFilePermissions.toString(Files.getPosixFilePermissions(dumps))
+                + " to rwx------ (dumps hold secrets)");
+      }
+      if (!dryRun) {
+        AtomicFiles.ensurePrivateDirectory(dumps);
+        AtomicFiles.ensurePrivateDirectory(layout.captureLock().getParent());
       }
       String launcher = release.launcher(layout);
       if (!same(layout.launcher(), launcher)) {
@@ -161,7 +175,11 @@ public final class NodeSetup {
           fallback.write(procSys);
         }
       }
-      for (Path p : List.of(layout.launcher(), layout.config(), layout.backup())) {
+      if (!dryRun && Files.exists(layout.captureLock())) {
+        waitForCaptures();
+      }
+      for (Path p :
+          List.of(layout.launcher(), layout.config(), layout.backup(), layout.captureLock())) {
         if (Files.exists(p)) {
           step(steps, dryRun, "remove " + p);
           if (!dryRun) {
@@ -185,6 +203,36 @@ public final class NodeSetup {
       step(steps, false, "not installed under " + prefix + "; nothing to change");
     }
     return new Report(steps);
+  }
+
+  /**
+   * Waits for captures still running (crashes that began before the kernel settings were restored)
+   * to finish, up to their watchdog's timeout, before their runtime goes.
+   */
+  private void waitForCaptures() throws IOException {
+    Duration timeout = captureTimeout().plusSeconds(30);
+    var idle = CaptureLock.whenIdle(layout.captureLock(), Duration.ZERO);
+    if (idle.isEmpty()) {
+      progress.accept(
+          "waiting for captures in progress to finish (up to " + timeout.toSeconds() + " s)");
+      idle = CaptureLock.whenIdle(layout.captureLock(), timeout);
+    }
+    if (idle.isEmpty()) {
+      progress.accept(
+          "captures still running after " + timeout.toSeconds() + " s; removing anyway");
+      return;
+    }
+    idle.get().close();
+  }
+
+  private Duration captureTimeout() {
+    Properties p = new Properties();
+    try (InputStream in = Files.newInputStream(layout.config())) {
+      p.load(in);
+    } catch (IOException | IllegalArgumentException e) {
+      return CaptureSettings.defaults().timeout();
+    }
+    return CaptureSettings.fromProperties(p).settings().timeout();
   }
 
   private void step(List<String> steps, boolean dryRun, String what) {
