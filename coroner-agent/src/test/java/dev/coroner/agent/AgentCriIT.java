@@ -260,7 +260,8 @@ class AgentCriIT {
         withCore++;
       } else {
         metadataOnly++;
-        assertThat(meta.get("truncated-reason")).startsWith("flood:");
+        assertThat(meta.get("truncated-cause")).isEqualTo("flood");
+        assertThat(meta.get("truncated-reason")).startsWith("flood: team-c/pod/looper/app");
         assertThat(zipEntries(o).keySet())
             .contains("container.log")
             .noneMatch(e -> e.endsWith(".core.zst"));

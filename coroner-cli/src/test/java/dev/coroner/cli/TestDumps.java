@@ -1,6 +1,7 @@
 package dev.coroner.cli;
 
 import dev.coroner.dump.DumpInfo;
+import dev.coroner.dump.IntegrityCause;
 import dev.coroner.store.StoredDump;
 import java.time.Instant;
 import java.util.List;
@@ -38,7 +39,9 @@ public final class TestDumps {
             pod,
             new DumpInfo.CoreInfo(
                 name + ".core.zst", "zstd", 50 << 20, 1 << 20, "cd".repeat(32), 50L << 20),
-            truncated ? new DumpInfo.Integrity(true, "timeout") : DumpInfo.Integrity.complete(),
+            truncated
+                ? DumpInfo.Integrity.truncated(IntegrityCause.TIMEOUT, null)
+                : DumpInfo.Integrity.complete(),
             List.of(),
             new DumpInfo.ComposerInfo("test", 10, List.of()));
     return new StoredDump(name, 1 << 20, time, "/dumps/" + name + ".zip", info, null);

@@ -6,6 +6,8 @@ import dev.coroner.capture.Prewarm;
 import dev.coroner.capture.settings.CaptureSettings;
 import dev.coroner.dump.Compression;
 import dev.coroner.dump.DumpInfo;
+import dev.coroner.dump.DumpInfo.Integrity;
+import dev.coroner.dump.IntegrityCause;
 import java.io.BufferedOutputStream;
 import java.io.FileOutputStream;
 import java.io.FilterOutputStream;
@@ -37,7 +39,7 @@ public final class DumpWriter {
 
   /** Builds dump-info once the core's fate is known. */
   public interface InfoFactory {
-    DumpInfo build(DumpInfo.CoreInfo core, DumpInfo.Integrity integrity, List<String> files);
+    DumpInfo build(DumpInfo.CoreInfo core, Integrity integrity, List<String> files);
   }
 
   /** A finished dump. */
@@ -114,7 +116,7 @@ public final class DumpWriter {
                 + " MB/s); the process is released");
         log.flush();
         if (copy.writeFailed()) {
-          throw new IOException(copy.stopReason());
+          throw new IOException(copy.stop().reason());
         }
       }
       zip.closeEntry();
@@ -137,17 +139,19 @@ public final class DumpWriter {
       closeQuietly(stdin);
       deleteQuietly(partial);
       log.info("writing the core failed (" + e.getMessage() + "); keeping the metadata only");
-      String reason =
-          copy != null && copy.writeFailed() ? copy.stopReason() : "write-error: " + e.getMessage();
-      return writeMetadataOnly(copy, reason, infoFactory);
+      Integrity why =
+          copy != null && copy.writeFailed()
+              ? copy.stop()
+              : Integrity.truncated(IntegrityCause.WRITE_ERROR, e.getMessage());
+      return writeMetadataOnly(copy, why, infoFactory);
     }
   }
 
   /**
    * Keeps the metadata and the extra files but not the core (flood control): the process is
-   * released at once, and the dump is marked truncated with {@code reason}.
+   * released at once, and the dump is marked truncated with {@code why}.
    */
-  public Written writeWithoutCore(ReadableByteChannel stdin, String reason, InfoFactory infoFactory)
+  public Written writeWithoutCore(ReadableByteChannel stdin, Integrity why, InfoFactory infoFactory)
       throws NotWrittenException {
     closeQuietly(stdin);
     try {
@@ -157,14 +161,14 @@ public final class DumpWriter {
     } catch (IOException | RuntimeException e) {
       throw new NotWrittenException("cannot create " + settings.dumpDir() + ": " + e, e);
     }
-    return writeMetadataOnly(null, reason, infoFactory);
+    return writeMetadataOnly(null, why, infoFactory);
   }
 
   /**
    * After a failed core write (usually a full disk), keeps what we know about the crash: a small
    * zip without the core, marked truncated.
    */
-  private Written writeMetadataOnly(CoreCopier.Result copy, String reason, InfoFactory factory)
+  private Written writeMetadataOnly(CoreCopier.Result copy, Integrity why, InfoFactory factory)
       throws NotWrittenException {
     Path partial = settings.dumpDir().resolve(name + ".zip.partial");
     var coreInfo =
@@ -182,7 +186,7 @@ public final class DumpWriter {
       try (FileOutputStream file = new FileOutputStream(partial.toFile());
           ZipOutputStream zip = new DumpZipOutputStream(new BufferedOutputStream(file))) {
         List<String> files = writeProcFiles(zip);
-        DumpInfo info = factory.build(coreInfo, new DumpInfo.Integrity(true, reason), files);
+        DumpInfo info = factory.build(coreInfo, why, files);
         writeEntry(zip, DumpInfo.ENTRY, info.toJson().getBytes(StandardCharsets.UTF_8));
         zip.finish();
         zip.flush();
@@ -250,17 +254,18 @@ public final class DumpWriter {
         margin -> {
           long free = dir.toFile().getUsableSpace();
           if (free - margin < settings.keepFree()) {
-            return "keep-free: only "
-                + free
-                + " bytes free in the dump directory; limit.keep-free="
-                + settings.keepFree();
+            return Integrity.truncated(
+                IntegrityCause.KEEP_FREE,
+                "only "
+                    + free
+                    + " bytes free in the dump directory; limit.keep-free="
+                    + settings.keepFree());
           }
           long used = usedAtStart + written.count();
           if (settings.maxUse() > 0 && used + margin > settings.maxUse()) {
-            return "max-use: the dump directory holds "
-                + used
-                + " bytes; limit.max-use="
-                + settings.maxUse();
+            return Integrity.truncated(
+                IntegrityCause.MAX_USE,
+                "the dump directory holds " + used + " bytes; limit.max-use=" + settings.maxUse());
           }
           return null;
         });
@@ -283,28 +288,29 @@ public final class DumpWriter {
     return total;
   }
 
-  private static DumpInfo.Integrity integrity(CoreCopier.Result copy) {
-    if (copy.stopReason() != null) {
-      return new DumpInfo.Integrity(true, copy.stopReason());
+  private static Integrity integrity(CoreCopier.Result copy) {
+    if (copy.stop() != null) {
+      return copy.stop();
     }
     var header = copy.header();
     if (!header.elf()) {
-      return new DumpInfo.Integrity(
-          true, copy.size() == 0 ? "empty: no core data received" : "not-elf: " + header.problem());
+      return copy.size() == 0
+          ? Integrity.truncated(IntegrityCause.EMPTY, "no core data received")
+          : Integrity.truncated(IntegrityCause.NOT_ELF, header.problem());
     }
     if (header.problem() != null) {
-      return new DumpInfo.Integrity(true, "bad-header: " + header.problem());
+      return Integrity.truncated(IntegrityCause.BAD_HEADER, header.problem());
     }
     if (header.expectedSize() != null && copy.size() < header.expectedSize()) {
-      return new DumpInfo.Integrity(
-          true,
-          "short: received "
+      return Integrity.truncated(
+          IntegrityCause.SHORT,
+          "received "
               + copy.size()
               + " of the "
               + header.expectedSize()
               + " bytes the ELF headers announce");
     }
-    return DumpInfo.Integrity.complete();
+    return Integrity.complete();
   }
 
   /** Renames the finished file into place and makes the rename durable. */

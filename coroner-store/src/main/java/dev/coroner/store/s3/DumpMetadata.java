@@ -46,6 +46,7 @@ public final class DumpMetadata {
     put(m, "core-size", Long.toString(i.core().size()));
     put(m, "core-sha256", i.core().sha256());
     put(m, "truncated", Boolean.toString(i.integrity().truncated()));
+    put(m, "truncated-cause", i.integrity().cause() == null ? null : i.integrity().cause().id());
     put(m, "truncated-reason", i.integrity().reason());
     put(m, "composer", i.composer().version());
     return m;
@@ -106,7 +107,10 @@ public final class DumpMetadata {
             0,
             m.get("core-sha256"),
             null),
-        new DumpInfo.Integrity(Boolean.parseBoolean(m.get("truncated")), m.get("truncated-reason")),
+        DumpInfo.Integrity.read(
+            Boolean.parseBoolean(m.get("truncated")),
+            m.get("truncated-cause"),
+            m.get("truncated-reason")),
         List.of(),
         new DumpInfo.ComposerInfo(m.getOrDefault("composer", "unknown"), 0, List.of()));
   }

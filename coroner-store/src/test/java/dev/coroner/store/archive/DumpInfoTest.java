@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.coroner.dump.DumpInfo;
+import dev.coroner.dump.IntegrityCause;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -118,7 +119,8 @@ public class DumpInfoTest {
 
   @Test
   void truncatedDumpSaysWhy() throws IOException {
-    DumpInfo t = with(sample(), sample().pod(), new DumpInfo.Integrity(true, "timeout"));
+    DumpInfo t =
+        with(sample(), sample().pod(), DumpInfo.Integrity.truncated(IntegrityCause.TIMEOUT, null));
     JsonNode json = new ObjectMapper().readTree(t.toJson());
     assertThat(json.at("/integrity/complete").asBoolean()).isFalse();
     assertThat(json.at("/integrity/truncated").asBoolean()).isTrue();
