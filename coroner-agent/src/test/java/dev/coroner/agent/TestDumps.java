@@ -1,5 +1,6 @@
 package dev.coroner.agent;
 
+import dev.coroner.dump.Compression;
 import dev.coroner.dump.DumpInfo;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -51,7 +52,7 @@ final class TestDumps {
                 true),
             null,
             new DumpInfo.CoreInfo(
-                name + ".core", "none", coreBytes, coreBytes, "00".repeat(32), coreBytes),
+                name + ".core", Compression.NONE, coreBytes, coreBytes, "00".repeat(32), coreBytes),
             DumpInfo.Integrity.complete(),
             List.of(name + ".core"),
             new DumpInfo.ComposerInfo("test", 1, List.of()));

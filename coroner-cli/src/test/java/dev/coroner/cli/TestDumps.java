@@ -1,5 +1,6 @@
 package dev.coroner.cli;
 
+import dev.coroner.dump.Compression;
 import dev.coroner.dump.DumpInfo;
 import dev.coroner.dump.IntegrityCause;
 import dev.coroner.store.StoredDump;
@@ -38,7 +39,12 @@ public final class TestDumps {
                 true),
             pod,
             new DumpInfo.CoreInfo(
-                name + ".core.zst", "zstd", 50 << 20, 1 << 20, "cd".repeat(32), 50L << 20),
+                name + ".core.zst",
+                Compression.ZSTD,
+                50 << 20,
+                1 << 20,
+                "cd".repeat(32),
+                50L << 20),
             truncated
                 ? DumpInfo.Integrity.truncated(IntegrityCause.TIMEOUT, null)
                 : DumpInfo.Integrity.complete(),

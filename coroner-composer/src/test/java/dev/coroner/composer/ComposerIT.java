@@ -50,7 +50,7 @@ class ComposerIT {
                   + ProcessHandle.current().pid()
                   + "-5\\.zip");
       assertThat(info.integrity().truncated()).isFalse();
-      assertThat(info.core().compression()).isEqualTo(compression);
+      assertThat(info.core().compression().id()).isEqualTo(compression);
       assertThat(info.core().size()).isEqualTo(core.length);
       assertThat(info.core().expectedSize()).isEqualTo(core.length);
       assertThat(info.core().sha256()).isEqualTo(sha256(core));

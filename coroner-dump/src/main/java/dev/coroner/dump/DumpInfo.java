@@ -109,7 +109,7 @@ public record DumpInfo(
    */
   public record CoreInfo(
       String entry,
-      String compression,
+      Compression compression,
       long size,
       long storedSize,
       String sha256,
@@ -245,7 +245,7 @@ public record DumpInfo(
     }
     w.object("core")
         .field("entry", core.entry())
-        .field("compression", core.compression())
+        .field("compression", core.compression() == null ? null : core.compression().id())
         .field("size", core.size())
         .field("stored_size", core.storedSize())
         .field("sha256", core.sha256())

@@ -124,7 +124,7 @@ public final class DumpWriter {
       var coreInfo =
           new DumpInfo.CoreInfo(
               coreEntry,
-              settings.compression().id(),
+              settings.compression(),
               copy.size(),
               entry.getCompressedSize(),
               copy.sha256(),
@@ -174,7 +174,7 @@ public final class DumpWriter {
     var coreInfo =
         new DumpInfo.CoreInfo(
             null,
-            settings.compression().id(),
+            settings.compression(),
             copy == null ? 0 : copy.size(),
             0,
             copy == null ? null : copy.sha256(),

@@ -1,5 +1,6 @@
 package dev.coroner.store.s3;
 
+import dev.coroner.dump.Compression;
 import dev.coroner.dump.DumpInfo;
 import java.net.URLDecoder;
 import java.net.URLEncoder;
@@ -42,7 +43,7 @@ public final class DumpMetadata {
       put(m, "image-digest", i.pod().imageDigest());
     }
     put(m, "core-entry", i.core().entry());
-    put(m, "core-compression", i.core().compression());
+    put(m, "core-compression", i.core().compression() == null ? null : i.core().compression().id());
     put(m, "core-size", Long.toString(i.core().size()));
     put(m, "core-sha256", i.core().sha256());
     put(m, "truncated", Boolean.toString(i.integrity().truncated()));
@@ -102,7 +103,7 @@ public final class DumpMetadata {
         pod,
         new DumpInfo.CoreInfo(
             m.get("core-entry"),
-            m.get("core-compression"),
+            m.containsKey("core-compression") ? Compression.parse(m.get("core-compression")) : null,
             number(m, "core-size"),
             0,
             m.get("core-sha256"),

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.coroner.dump.Compression;
 import dev.coroner.dump.DumpInfo;
 import dev.coroner.dump.IntegrityCause;
 import java.io.IOException;
@@ -36,7 +37,8 @@ public class DumpInfoTest {
             "unlimited",
             true),
         new DumpInfo.PodInfo("default", "node-crasher", "pod-uid-1", "app", "example:1"),
-        new DumpInfo.CoreInfo("x.core.zst", "zstd", 50331648, 1234567, "ab".repeat(32), 50331648L),
+        new DumpInfo.CoreInfo(
+            "x.core.zst", Compression.ZSTD, 50331648, 1234567, "ab".repeat(32), 50331648L),
         DumpInfo.Integrity.complete(),
         List.of("proc/cmdline", "x.core.zst"),
         new DumpInfo.ComposerInfo("0.1.0", 120, List.of()));
