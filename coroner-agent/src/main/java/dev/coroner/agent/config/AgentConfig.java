@@ -103,7 +103,7 @@ public record AgentConfig(
           new String[] {"CORONER_CRI_SOCKET", "detected: containerd, CRI-O, cri-dockerd"},
           new String[] {"CORONER_NODE_NAME", "the node name (downward API spec.nodeName)"},
           new String[] {"CORONER_LOG_TAIL_LINES", "500: container log lines kept per dump"},
-          new String[] {"CORONER_CAPTURE_MODE", "opt-out | opt-in (label coroner.io/capture)"},
+          new String[] {"CORONER_CAPTURE_MODE", "opt-out | opt-in (label coroner.dev/capture)"},
           new String[] {"CORONER_NAMESPACES_INCLUDE", "(all): comma-separated namespaces"},
           new String[] {"CORONER_NAMESPACES_EXCLUDE", "(none): comma-separated namespaces"},
           new String[] {"CORONER_FLOOD_MAX_CORES", "3 cores per workload per window; 0: no limit"},

@@ -81,7 +81,7 @@ public class DumpInfoTest {
                     4,
                     "node-1",
                     java.util.Map.of("app.kubernetes.io/name", "web", "quote", "a\"b"),
-                    java.util.Map.of("coroner.io/capture", "true")));
+                    java.util.Map.of("coroner.dev/capture", "true")));
     String json = info.toJson();
     assertThat(DumpInfoJson.parse(json.getBytes(StandardCharsets.UTF_8))).isEqualTo(info);
     JsonNode pod = new ObjectMapper().readTree(json).get("pod");
