@@ -1,6 +1,7 @@
 package dev.coroner.capture;
 
 import dev.coroner.base.exit.ExitCode;
+import dev.coroner.base.threads.DaemonThreads;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -19,7 +20,8 @@ public final class Watchdog implements AutoCloseable {
 
   private Watchdog(Thread target, Duration timeout, Duration grace, ComposerLog log) {
     this.thread =
-        new Thread(
+        DaemonThreads.create(
+            "coroner-watchdog",
             () -> {
               if (await(timeout)) {
                 return;
@@ -32,9 +34,7 @@ public final class Watchdog implements AutoCloseable {
               log.info("watchdog: dump not finished after the grace period; halting");
               log.flush();
               Runtime.getRuntime().halt(ExitCode.TIMEOUT_KILLED.code());
-            },
-            "coroner-watchdog");
-    thread.setDaemon(true);
+            });
     this.target = target;
   }
 

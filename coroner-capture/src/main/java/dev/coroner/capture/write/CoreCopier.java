@@ -1,5 +1,6 @@
 package dev.coroner.capture.write;
 
+import dev.coroner.base.threads.DaemonThreads;
 import dev.coroner.dump.DumpInfo.Integrity;
 import dev.coroner.dump.IntegrityCause;
 import dev.coroner.dump.elf.ElfCoreHeader;
@@ -68,9 +69,7 @@ public final class CoreCopier {
       free.add(new Chunk(BUFFER));
     }
     Writer writer = new Writer(full, free, out);
-    Thread thread = new Thread(writer, "coroner-writer");
-    thread.setDaemon(true);
-    thread.start();
+    Thread thread = DaemonThreads.start("coroner-writer", writer);
 
     byte[] head = new byte[ElfCoreHeader.HEAD_BYTES];
     int headLength = 0;
