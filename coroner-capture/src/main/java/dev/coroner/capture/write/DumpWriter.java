@@ -1,6 +1,7 @@
 package dev.coroner.capture.write;
 
 import com.github.luben.zstd.ZstdOutputStream;
+import dev.coroner.base.files.AtomicFiles;
 import dev.coroner.capture.ComposerLog;
 import dev.coroner.capture.Prewarm;
 import dev.coroner.capture.settings.CaptureSettings;
@@ -9,17 +10,15 @@ import dev.coroner.dump.DumpInfo;
 import dev.coroner.dump.DumpInfo.Integrity;
 import dev.coroner.dump.IntegrityCause;
 import java.io.BufferedOutputStream;
-import java.io.FileOutputStream;
 import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.channels.ReadableByteChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
@@ -30,13 +29,11 @@ import java.util.zip.ZipOutputStream;
 
 /**
  * Writes one dump: {@code NAME.zip.partial} (0600) with the /proc files, the streamed core and
- * dump-info.json last, then fsync and an atomic rename to {@code NAME.zip}. A crash of the composer
- * at any point leaves only a {@code .partial}, never a zip that looks complete.
+ * dump-info.json last, then fsync and an atomic rename to {@code NAME.zip} ({@link AtomicFiles}). A
+ * crash of the composer at any point leaves only a {@code .partial}, never a zip that looks
+ * complete.
  */
 public final class DumpWriter {
-  private static final String FILE_MODE = "rw-------";
-  private static final String DIR_MODE = "rwx------";
-
   /** Builds dump-info once the core's fate is known. */
   public interface InfoFactory {
     DumpInfo build(DumpInfo.CoreInfo core, Integrity integrity, List<String> files);
@@ -75,13 +72,12 @@ public final class DumpWriter {
       ReadableByteChannel stdin, Prewarm prewarm, Runnable readDone, InfoFactory infoFactory)
       throws NotWrittenException {
     Path dir = settings.dumpDir();
-    Path partial = dir.resolve(name + ".zip.partial");
+    Path target = dir.resolve(name + ".zip");
+    Path partial = AtomicFiles.partialOf(target);
+    FileChannel file;
     try {
-      Files.createDirectories(
-          dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString(DIR_MODE)));
-      Files.createFile(
-          partial,
-          PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString(FILE_MODE)));
+      Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(AtomicFiles.PRIVATE_DIR));
+      file = AtomicFiles.create(partial, AtomicFiles.PRIVATE_FILE);
     } catch (IOException | RuntimeException e) {
       closeQuietly(stdin);
       throw new NotWrittenException("cannot create " + partial + ": " + e, e);
@@ -89,8 +85,10 @@ public final class DumpWriter {
     String coreEntry = settings.compression().entryName(name);
     CoreCopier.Result copy = null;
     long usedAtStart = settings.maxUse() > 0 ? usage(dir, partial) : 0;
-    try (FileOutputStream file = new FileOutputStream(partial.toFile());
-        CountingOutputStream counted = new CountingOutputStream(file);
+    // Nothing interrupts the threads that write the file (the watchdog interrupts only the read
+    // of the pipe), so the interruptible channel is not closed under the dump.
+    try (file;
+        CountingOutputStream counted = new CountingOutputStream(Channels.newOutputStream(file));
         BufferedOutputStream buffered = new BufferedOutputStream(counted, 1 << 20);
         ZipOutputStream zip = new DumpZipOutputStream(buffered)) {
       List<String> files = writeProcFiles(zip);
@@ -98,7 +96,7 @@ public final class DumpWriter {
       ZipEntry entry = new ZipEntry(coreEntry);
       zip.putNextEntry(entry);
       try (OutputStream core = coreStream(zip);
-          Flusher flusher = Flusher.start(file.getChannel())) {
+          Flusher flusher = Flusher.start(file)) {
         long readStart = System.nanoTime();
         copy = CoreCopier.copy(stdin, core, limits(dir, usedAtStart, counted), prewarm.sha256());
         long readMs = (System.nanoTime() - readStart) / 1_000_000;
@@ -133,8 +131,8 @@ public final class DumpWriter {
       writeEntry(zip, DumpInfo.ENTRY, info.toJson().getBytes(StandardCharsets.UTF_8));
       zip.finish();
       buffered.flush();
-      file.getFD().sync();
-      return new Written(publish(partial), info);
+      file.force(true);
+      return new Written(AtomicFiles.publish(partial, target), info);
     } catch (IOException | RuntimeException e) {
       closeQuietly(stdin);
       deleteQuietly(partial);
@@ -156,8 +154,7 @@ public final class DumpWriter {
     closeQuietly(stdin);
     try {
       Files.createDirectories(
-          settings.dumpDir(),
-          PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString(DIR_MODE)));
+          settings.dumpDir(), PosixFilePermissions.asFileAttribute(AtomicFiles.PRIVATE_DIR));
     } catch (IOException | RuntimeException e) {
       throw new NotWrittenException("cannot create " + settings.dumpDir() + ": " + e, e);
     }
@@ -170,7 +167,8 @@ public final class DumpWriter {
    */
   private Written writeMetadataOnly(CoreCopier.Result copy, Integrity why, InfoFactory factory)
       throws NotWrittenException {
-    Path partial = settings.dumpDir().resolve(name + ".zip.partial");
+    Path target = settings.dumpDir().resolve(name + ".zip");
+    Path partial = AtomicFiles.partialOf(target);
     var coreInfo =
         new DumpInfo.CoreInfo(
             null,
@@ -180,20 +178,18 @@ public final class DumpWriter {
             copy == null ? null : copy.sha256(),
             copy == null ? null : copy.header().expectedSize());
     try {
-      Files.createFile(
-          partial,
-          PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString(FILE_MODE)));
-      try (FileOutputStream file = new FileOutputStream(partial.toFile());
-          ZipOutputStream zip = new DumpZipOutputStream(new BufferedOutputStream(file))) {
-        List<String> files = writeProcFiles(zip);
-        DumpInfo info = factory.build(coreInfo, why, files);
-        writeEntry(zip, DumpInfo.ENTRY, info.toJson().getBytes(StandardCharsets.UTF_8));
-        zip.finish();
-        zip.flush();
-        file.getFD().sync();
-        zip.close();
-        return new Written(publish(partial), info);
-      }
+      DumpInfo[] info = new DumpInfo[1];
+      AtomicFiles.write(
+          target,
+          AtomicFiles.PRIVATE_FILE,
+          out -> {
+            try (ZipOutputStream zip = new DumpZipOutputStream(new BufferedOutputStream(out))) {
+              List<String> files = writeProcFiles(zip);
+              info[0] = factory.build(coreInfo, why, files);
+              writeEntry(zip, DumpInfo.ENTRY, info[0].toJson().getBytes(StandardCharsets.UTF_8));
+            }
+          });
+      return new Written(target, info[0]);
     } catch (IOException | RuntimeException e) {
       deleteQuietly(partial);
       throw new NotWrittenException("cannot write even the metadata to " + partial + ": " + e, e);
@@ -311,18 +307,6 @@ public final class DumpWriter {
               + " bytes the ELF headers announce");
     }
     return Integrity.complete();
-  }
-
-  /** Renames the finished file into place and makes the rename durable. */
-  private static Path publish(Path partial) throws IOException {
-    String fileName = partial.getFileName().toString();
-    Path done =
-        partial.resolveSibling(fileName.substring(0, fileName.length() - ".partial".length()));
-    Files.move(partial, done, StandardCopyOption.ATOMIC_MOVE);
-    try (FileChannel dir = FileChannel.open(done.getParent(), StandardOpenOption.READ)) {
-      dir.force(true);
-    }
-    return done;
   }
 
   private static void closeQuietly(ReadableByteChannel c) {
