@@ -13,10 +13,12 @@ import dev.coroner.agent.kube.PodOwners;
 import dev.coroner.agent.kube.PodRef;
 import dev.coroner.agent.metrics.AgentMetrics;
 import dev.coroner.agent.metrics.HealthServer;
-import dev.coroner.agent.upload.Backoff;
 import dev.coroner.agent.upload.DumpUploader;
 import dev.coroner.agent.watch.DumpWatcher;
+import dev.coroner.base.retry.RetryPolicy;
+import dev.coroner.base.threads.DaemonThreads;
 import dev.coroner.dump.DumpInfo;
+import dev.coroner.dump.IntegrityCause;
 import dev.coroner.dump.Signals;
 import dev.coroner.node.ComposerPayload;
 import dev.coroner.node.InstallException;
@@ -48,12 +50,7 @@ public final class Agent implements AutoCloseable {
   private final AgentConfig config;
   private final AgentMetrics metrics = new AgentMetrics();
   private final ScheduledExecutorService gauges =
-      Executors.newSingleThreadScheduledExecutor(
-          r -> {
-            Thread t = new Thread(r, "coroner-gauges");
-            t.setDaemon(true);
-            return t;
-          });
+      Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("coroner-gauges"));
   private volatile boolean ready;
   private HealthServer http;
   private Store store;
@@ -92,7 +89,7 @@ public final class Agent implements AutoCloseable {
         new DumpUploader(
                 store.verifiedUploads().orElseThrow(),
                 metrics,
-                new Backoff(config.retryBase(), config.retryMax()))
+                RetryPolicy.exponential(config.retryBase(), config.retryMax()))
             .enrichWith(this::fillInPod)
             .onNewDump(this::announce);
     watcher = new DumpWatcher(config.dumpDir(), uploader::offer);
@@ -175,8 +172,7 @@ public final class Agent implements AutoCloseable {
     if (events == null || info.pod() == null) {
       return;
     }
-    String reason = info.integrity().reason();
-    if (reason != null && reason.startsWith("flood:")) {
+    if (info.integrity().cause() == IntegrityCause.FLOOD) {
       return; // CoreDumpSkipped went out when the crash was triaged
     }
     events.coreDumped(

@@ -2,6 +2,7 @@ package dev.coroner.agent;
 
 import dev.coroner.agent.advice.OperatorAdvice;
 import dev.coroner.agent.config.AgentConfig;
+import dev.coroner.agent.config.AgentVariable;
 import dev.coroner.base.exit.ExitCode;
 import dev.coroner.node.InstallException;
 import dev.coroner.node.NodeSetup;
@@ -32,8 +33,8 @@ public final class Main implements Callable<Integer> {
   public static void main(String[] args) {
     CommandLine cl = new CommandLine(new Main());
     StringBuilder vars = new StringBuilder("%nEnvironment:%n");
-    for (String[] v : AgentConfig.VARIABLES) {
-      vars.append(String.format("  %-26s %s%n", v[0], v[1]));
+    for (AgentVariable v : AgentConfig.VARIABLES) {
+      vars.append(String.format("  %-26s %s%n", v.name(), v.usage()));
     }
     cl.getCommandSpec().usageMessage().footer(vars.toString());
     System.exit(cl.execute(args.length == 0 ? new String[] {"run"} : args));

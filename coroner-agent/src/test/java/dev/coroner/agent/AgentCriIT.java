@@ -198,10 +198,10 @@ class AgentCriIT {
   @Order(2)
   void anOptedOutPodKeepsNoCore() throws Exception {
     double before = skipped("policy");
-    Container c = crashIn("team-a", "private", Map.of("coroner.io/capture", "false"), 0);
+    Container c = crashIn("team-a", "private", Map.of("coroner.dev/capture", "false"), 0);
     await().atMost(Duration.ofSeconds(60)).until(() -> skipped("policy") == before + 1);
     await().atMost(Duration.ofSeconds(30)).until(() -> exited(c));
-    assertThat(agent.log()).anyMatch(l -> l.contains("opted out with coroner.io/capture=false"));
+    assertThat(agent.log()).anyMatch(l -> l.contains("opted out with coroner.dev/capture=false"));
     await()
         .atMost(Duration.ofSeconds(30))
         .until(
@@ -260,7 +260,8 @@ class AgentCriIT {
         withCore++;
       } else {
         metadataOnly++;
-        assertThat(meta.get("truncated-reason")).startsWith("flood:");
+        assertThat(meta.get("truncated-cause")).isEqualTo("flood");
+        assertThat(meta.get("truncated-reason")).startsWith("flood: team-c/pod/looper/app");
         assertThat(zipEntries(o).keySet())
             .contains("container.log")
             .noneMatch(e -> e.endsWith(".core.zst"));

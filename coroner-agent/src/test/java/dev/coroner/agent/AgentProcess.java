@@ -2,6 +2,7 @@ package dev.coroner.agent;
 
 import static org.awaitility.Awaitility.await;
 
+import dev.coroner.base.threads.DaemonThreads;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -29,20 +30,18 @@ final class AgentProcess implements AutoCloseable {
   private AgentProcess(Process process, int port) {
     this.process = process;
     this.port = port;
-    Thread reader =
-        new Thread(
-            () -> {
-              try (var in = new BufferedReader(new InputStreamReader(process.getInputStream()))) {
-                for (String line = in.readLine(); line != null; line = in.readLine()) {
-                  // The JSON encoder escapes "/" as "\\/"; undo it for readable assertions.
-                  lines.add(line.replace("\\/", "/"));
-                }
-              } catch (IOException e) {
-                // process gone
-              }
-            });
-    reader.setDaemon(true);
-    reader.start();
+    DaemonThreads.start(
+        "agent-output",
+        () -> {
+          try (var in = new BufferedReader(new InputStreamReader(process.getInputStream()))) {
+            for (String line = in.readLine(); line != null; line = in.readLine()) {
+              // The JSON encoder escapes "/" as "\\/"; undo it for readable assertions.
+              lines.add(line.replace("\\/", "/"));
+            }
+          } catch (IOException e) {
+            // process gone
+          }
+        });
   }
 
   /** Starts an agent that uploads {@code dumps} to {@code s3://bucket} on {@code server}. */

@@ -1,12 +1,12 @@
 package dev.coroner.agent;
 
+import dev.coroner.base.files.AtomicFiles;
+import dev.coroner.dump.Compression;
 import dev.coroner.dump.DumpInfo;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.util.HexFormat;
 import java.util.List;
@@ -51,29 +51,31 @@ public final class TestDumps {
                 true),
             null,
             new DumpInfo.CoreInfo(
-                name + ".core", "none", coreBytes, coreBytes, "00".repeat(32), coreBytes),
+                name + ".core", Compression.NONE, coreBytes, coreBytes, "00".repeat(32), coreBytes),
             DumpInfo.Integrity.complete(),
             List.of(name + ".core"),
             new DumpInfo.ComposerInfo("test", 1, List.of()));
-    Path partial = dir.resolve(name + ".zip.partial");
     byte[] block = new byte[8 << 20];
     new Random(coreBytes).nextBytes(block);
-    try (OutputStream file = Files.newOutputStream(partial);
-        ZipOutputStream zip = new ZipOutputStream(file)) {
-      zip.setLevel(0);
-      zip.putNextEntry(new ZipEntry(name + ".core"));
-      for (long left = coreBytes; left > 0; left -= block.length) {
-        zip.write(block, 0, (int) Math.min(block.length, left));
-      }
-      zip.closeEntry();
-      zip.putNextEntry(new ZipEntry(DumpInfo.ENTRY));
-      zip.write(info.toJson().getBytes(StandardCharsets.UTF_8));
-      zip.closeEntry();
-    }
-    Path done = dir.resolve(name + ".zip");
-    String sha = sha256(partial);
-    Files.move(partial, done, StandardCopyOption.ATOMIC_MOVE);
-    return new Written(done, name, Files.size(done), sha);
+    // As the composer writes it: NAME.zip.partial, then renamed, so the agent never sees half.
+    Path done =
+        AtomicFiles.write(
+            dir.resolve(name + ".zip"),
+            AtomicFiles.PRIVATE_FILE,
+            file -> {
+              try (ZipOutputStream zip = new ZipOutputStream(file)) {
+                zip.setLevel(0);
+                zip.putNextEntry(new ZipEntry(name + ".core"));
+                for (long left = coreBytes; left > 0; left -= block.length) {
+                  zip.write(block, 0, (int) Math.min(block.length, left));
+                }
+                zip.closeEntry();
+                zip.putNextEntry(new ZipEntry(DumpInfo.ENTRY));
+                zip.write(info.toJson().getBytes(StandardCharsets.UTF_8));
+                zip.closeEntry();
+              }
+            });
+    return new Written(done, name, Files.size(done), sha256(done));
   }
 
   /** A dump written. */

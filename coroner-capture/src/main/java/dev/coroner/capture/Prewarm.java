@@ -1,6 +1,7 @@
 package dev.coroner.capture;
 
 import com.github.luben.zstd.Zstd;
+import dev.coroner.base.threads.DaemonThreads;
 import dev.coroner.capture.identity.AgentClient;
 import dev.coroner.capture.write.CoreCopier;
 import java.security.MessageDigest;
@@ -25,26 +26,23 @@ public final class Prewarm {
 
   public static Prewarm start() {
     CompletableFuture<MessageDigest> digest = new CompletableFuture<>();
-    Thread t =
-        new Thread(
-            () -> {
-              try {
-                digest.complete(CoreCopier.sha256());
-                Zstd.defaultCompressionLevel();
-                // Get SHA-256 compiled by C2 (which uses the CPU's SHA instructions) before the
-                // core arrives: interpreted it runs at a tenth of the speed.
-                MessageDigest warm = CoreCopier.sha256();
-                byte[] block = new byte[64 << 10];
-                for (int i = 0; i < WARM_BLOCKS; i++) {
-                  warm.update(block);
-                }
-              } catch (Throwable e) {
-                digest.completeExceptionally(e);
-              }
-            },
-            "coroner-prewarm");
-    t.setDaemon(true);
-    t.start();
+    DaemonThreads.start(
+        "coroner-prewarm",
+        () -> {
+          try {
+            digest.complete(CoreCopier.sha256());
+            Zstd.defaultCompressionLevel();
+            // Get SHA-256 compiled by C2 (which uses the CPU's SHA instructions) before the
+            // core arrives: interpreted it runs at a tenth of the speed.
+            MessageDigest warm = CoreCopier.sha256();
+            byte[] block = new byte[64 << 10];
+            for (int i = 0; i < WARM_BLOCKS; i++) {
+              warm.update(block);
+            }
+          } catch (Throwable e) {
+            digest.completeExceptionally(e);
+          }
+        });
     return new Prewarm(digest);
   }
 
@@ -54,9 +52,7 @@ public final class Prewarm {
    * agent socket, so these classes are in the trained archive too.
    */
   public static void agentPath() {
-    Thread t = new Thread(AgentClient::warmUp, "coroner-prewarm-agent");
-    t.setDaemon(true);
-    t.start();
+    DaemonThreads.start("coroner-prewarm-agent", AgentClient::warmUp);
   }
 
   /** The SHA-256 digest, waiting for the warm-up if needed. */

@@ -1,6 +1,7 @@
 package dev.coroner.capture;
 
 import dev.coroner.base.exit.ExitCode;
+import dev.coroner.base.threads.DaemonThreads;
 import dev.coroner.capture.log.CaptureLog;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
@@ -20,7 +21,8 @@ public final class Watchdog implements AutoCloseable {
 
   private Watchdog(Thread target, Duration timeout, Duration grace, CaptureLog log) {
     this.thread =
-        new Thread(
+        DaemonThreads.create(
+            "coroner-watchdog",
             () -> {
               if (await(timeout)) {
                 return;
@@ -33,9 +35,7 @@ public final class Watchdog implements AutoCloseable {
               log.info("watchdog: dump not finished after the grace period; halting");
               log.flush();
               Runtime.getRuntime().halt(ExitCode.TIMEOUT_KILLED.code());
-            },
-            "coroner-watchdog");
-    thread.setDaemon(true);
+            });
     this.target = target;
   }
 

@@ -103,7 +103,9 @@ class InstallIT {
     String longPrefix = dir.resolve("x".repeat(80)).toString();
     CliRun r = CliRun.of("install", "--prefix", longPrefix, "--dumps", dir.resolve("d").toString());
     assertThat(r.code()).isEqualTo(1);
-    assertThat(r.err()).contains("the kernel keeps only 127").contains("choose a shorter prefix (--prefix)");
+    assertThat(r.err())
+        .contains("the kernel keeps only 127")
+        .contains("choose a shorter prefix (--prefix)");
     assertThat(KernelGuard.current()).isEqualTo(guard.saved());
   }
 

@@ -1,6 +1,8 @@
 package dev.coroner.cli;
 
+import dev.coroner.dump.Compression;
 import dev.coroner.dump.DumpInfo;
+import dev.coroner.dump.IntegrityCause;
 import dev.coroner.store.DumpLocation;
 import dev.coroner.store.DumpProblem;
 import dev.coroner.store.StoredDump;
@@ -39,8 +41,15 @@ public final class TestDumps {
                 true),
             pod,
             new DumpInfo.CoreInfo(
-                name + ".core.zst", "zstd", 50 << 20, 1 << 20, "cd".repeat(32), 50L << 20),
-            truncated ? new DumpInfo.Integrity(true, "timeout") : DumpInfo.Integrity.complete(),
+                name + ".core.zst",
+                Compression.ZSTD,
+                50 << 20,
+                1 << 20,
+                "cd".repeat(32),
+                50L << 20),
+            truncated
+                ? DumpInfo.Integrity.truncated(IntegrityCause.TIMEOUT, null)
+                : DumpInfo.Integrity.complete(),
             List.of(),
             new DumpInfo.ComposerInfo("test", 10, List.of()));
     return new StoredDump(

@@ -14,7 +14,9 @@ import dev.coroner.capture.proc.ProcSnapshot;
 import dev.coroner.capture.settings.CaptureSettings;
 import dev.coroner.capture.write.DumpWriter;
 import dev.coroner.dump.DumpInfo;
+import dev.coroner.dump.DumpInfo.Integrity;
 import dev.coroner.dump.DumpInfo.PodInfo;
+import dev.coroner.dump.IntegrityCause;
 import dev.coroner.dump.name.NameFields;
 import java.io.IOException;
 import java.io.InputStream;
@@ -128,7 +130,8 @@ final class Composer {
                       version(), (System.nanoTime() - started) / 1_000_000, warnings));
       DumpWriter.Written written =
           verdict.decision() == Decision.METADATA_ONLY
-              ? writer.writeWithoutCore(stdin, verdict.reason(), infoFactory)
+              ? writer.writeWithoutCore(
+                  stdin, Integrity.truncated(IntegrityCause.FLOOD, verdict.reason()), infoFactory)
               : writer.write(stdin, prewarm::sha256, watchdog::readDone, infoFactory);
       DumpInfo info = written.info();
       log.info(
@@ -141,7 +144,7 @@ final class Composer {
               + (info.integrity().truncated()
                   ? ", TRUNCATED: " + info.integrity().reason()
                   : ", complete"));
-      if ("timeout".equals(info.integrity().reason())) {
+      if (info.integrity().cause() == IntegrityCause.TIMEOUT) {
         return ExitCode.TIMEOUT;
       }
       return info.integrity().truncated() ? ExitCode.DUMP_TRUNCATED : ExitCode.OK;

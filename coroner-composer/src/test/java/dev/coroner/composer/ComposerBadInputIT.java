@@ -9,6 +9,7 @@ import static org.assertj.core.api.Assertions.within;
 import static org.awaitility.Awaitility.await;
 
 import dev.coroner.base.exit.ExitCode;
+import dev.coroner.dump.IntegrityCause;
 import dev.coroner.dump.elf.TrainingCore;
 import dev.coroner.store.archive.DumpArchive;
 import java.io.IOException;
@@ -45,7 +46,7 @@ class ComposerBadInputIT {
     assertThat(code).isEqualTo(ExitCode.DUMP_TRUNCATED.code());
     try (var dump = openOnly(dumps)) {
       assertThat(dump.info().integrity().truncated()).isTrue();
-      assertThat(dump.info().integrity().reason()).startsWith("empty");
+      assertThat(dump.info().integrity().cause()).isEqualTo(IntegrityCause.EMPTY);
       assertThat(dump.info().core().size()).isZero();
     }
     assertThat(Files.readString(log())).contains("TRUNCATED: empty");
@@ -70,7 +71,7 @@ class ComposerBadInputIT {
     int code = run(config(tmp, "dump.dir=" + dumps), log(), data, args(11));
     assertThat(code).isEqualTo(ExitCode.DUMP_TRUNCATED.code());
     try (var dump = openOnly(dumps)) {
-      assertThat(dump.info().integrity().reason()).startsWith("not-elf");
+      assertThat(dump.info().integrity().cause()).isEqualTo(IntegrityCause.NOT_ELF);
       // What arrived is kept intact, in case it matters.
       assertThat(dump.info().core().sha256()).isEqualTo(ComposerIT.sha256(data));
     }
@@ -146,7 +147,7 @@ class ComposerBadInputIT {
     assertThat(code).isEqualTo(ExitCode.DUMP_TRUNCATED.code());
     try (var dump = openOnly(dumps)) {
       var info = dump.info();
-      assertThat(info.integrity().reason()).startsWith("keep-free");
+      assertThat(info.integrity().cause()).isEqualTo(IntegrityCause.KEEP_FREE);
       assertThat(info.core().size()).isPositive().isLessThan(24L << 20);
       assertThat(dump.writeCore(OutputStream.nullOutputStream())).isEqualTo(info.core().sha256());
     }
@@ -173,7 +174,7 @@ class ComposerBadInputIT {
               .orElseThrow();
     }
     try (var a = DumpArchive.open(dump)) {
-      assertThat(a.info().integrity().reason()).startsWith("max-use");
+      assertThat(a.info().integrity().cause()).isEqualTo(IntegrityCause.MAX_USE);
       assertThat(a.info().core().size()).isPositive().isLessThan(32L << 20);
     }
     long total = Files.size(dump) + (10 << 20);
@@ -193,7 +194,7 @@ class ComposerBadInputIT {
             args(11));
     assertThat(code).isEqualTo(ExitCode.DUMP_TRUNCATED.code());
     try (var dump = openOnly(dumps)) {
-      assertThat(dump.info().integrity().reason()).startsWith("keep-free");
+      assertThat(dump.info().integrity().cause()).isEqualTo(IntegrityCause.KEEP_FREE);
       assertThat(dump.info().core().size()).isZero();
       assertThat(dump.info().files()).contains("proc/status");
     }
@@ -214,7 +215,7 @@ class ComposerBadInputIT {
     }
     assertThat(p.exitValue()).isEqualTo(ExitCode.TIMEOUT.code());
     try (var dump = openOnly(dumps)) {
-      assertThat(dump.info().integrity().reason()).isEqualTo("timeout");
+      assertThat(dump.info().integrity().cause()).isEqualTo(IntegrityCause.TIMEOUT);
       assertThat(dump.info().core().size()).isEqualTo(2 << 20);
     }
     assertThat(Files.readString(log())).contains("watchdog: timeout of 2s reached");

@@ -7,6 +7,7 @@ import static dev.coroner.composer.ComposerProcess.run;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.coroner.base.exit.ExitCode;
+import dev.coroner.dump.IntegrityCause;
 import dev.coroner.dump.elf.TrainingCore;
 import java.io.ByteArrayOutputStream;
 import java.nio.file.Files;
@@ -49,7 +50,7 @@ class ComposerIT {
                   + ProcessHandle.current().pid()
                   + "-5\\.zip");
       assertThat(info.integrity().truncated()).isFalse();
-      assertThat(info.core().compression()).isEqualTo(compression);
+      assertThat(info.core().compression().id()).isEqualTo(compression);
       assertThat(info.core().size()).isEqualTo(core.length);
       assertThat(info.core().expectedSize()).isEqualTo(core.length);
       assertThat(info.core().sha256()).isEqualTo(sha256(core));
@@ -123,7 +124,7 @@ class ComposerIT {
     assertThat(code).isEqualTo(ExitCode.DUMP_TRUNCATED.code());
     try (var dump = openOnly(dumps)) {
       assertThat(dump.info().core().size()).isEqualTo(2 << 20);
-      assertThat(dump.info().integrity().reason()).startsWith("max-core-size");
+      assertThat(dump.info().integrity().cause()).isEqualTo(IntegrityCause.MAX_CORE_SIZE);
       assertThat(dump.writeCore(new ByteArrayOutputStream()))
           .isEqualTo(dump.info().core().sha256());
     }

@@ -109,16 +109,71 @@ public record DumpInfo(
    */
   public record CoreInfo(
       String entry,
-      String compression,
+      Compression compression,
       long size,
       long storedSize,
       String sha256,
       Long expectedSize) {}
 
-  /** Whether the core is whole; {@code reason} says why not. */
-  public record Integrity(boolean truncated, String reason) {
+  /**
+   * Whether the core is whole; {@code cause} and {@code detail} say why not (both null when it is).
+   * dump-info carries the cause's id as {@code integrity.cause} and {@link #reason()} as {@code
+   * integrity.reason}, the text that dumps carried before {@code cause} existed.
+   *
+   * @param cause why the core is not whole; non-null exactly when {@code truncated}
+   * @param detail what exactly happened, for a person (null when the cause says it all)
+   */
+  public record Integrity(boolean truncated, IntegrityCause cause, String detail) {
+    public Integrity {
+      if (truncated != (cause != null) || (!truncated && detail != null)) {
+        throw new IllegalArgumentException(
+            "a truncated core has a cause, a whole one none: " + cause + ", " + detail);
+      }
+    }
+
+    /** The core is whole. */
     public static Integrity complete() {
-      return new Integrity(false, null);
+      return new Integrity(false, null, null);
+    }
+
+    /** The core is not whole because of {@code cause}; {@code detail} may be null. */
+    public static Integrity truncated(IntegrityCause cause, String detail) {
+      return new Integrity(true, cause, detail);
+    }
+
+    /**
+     * Reads what a dump's {@code integrity} (or its object metadata) says: the {@code cause} id
+     * when present, else the cause the old {@code reason} text starts with. The only place a cause
+     * is derived from text.
+     */
+    public static Integrity read(boolean truncated, String causeId, String reason) {
+      if (!truncated) {
+        return complete();
+      }
+      IntegrityCause cause =
+          causeId != null ? IntegrityCause.fromId(causeId) : IntegrityCause.ofReason(reason);
+      if (cause == IntegrityCause.UNKNOWN || reason == null || !reason.startsWith(cause.id())) {
+        return truncated(cause, reason);
+      }
+      String rest = reason.substring(cause.id().length());
+      if (rest.isEmpty()) {
+        return truncated(cause, null);
+      }
+      return truncated(cause, rest.startsWith(":") ? rest.substring(1).strip() : reason);
+    }
+
+    /**
+     * The text form, {@code cause-id: detail} ({@code timeout} alone when there is no detail; an
+     * unknown cause's own text); null for a whole core.
+     */
+    public String reason() {
+      if (!truncated) {
+        return null;
+      }
+      if (cause == IntegrityCause.UNKNOWN && detail != null) {
+        return detail;
+      }
+      return detail == null ? cause.id() : cause.id() + ": " + detail;
     }
   }
 
@@ -190,7 +245,7 @@ public record DumpInfo(
     }
     w.object("core")
         .field("entry", core.entry())
-        .field("compression", core.compression())
+        .field("compression", core.compression() == null ? null : core.compression().id())
         .field("size", core.size())
         .field("stored_size", core.storedSize())
         .field("sha256", core.sha256())
@@ -199,6 +254,7 @@ public record DumpInfo(
     w.object("integrity")
         .field("complete", !integrity.truncated())
         .field("truncated", integrity.truncated())
+        .field("cause", integrity.cause() == null ? null : integrity.cause().id())
         .field("reason", integrity.reason())
         .end();
     w.field("files", files);

@@ -1,8 +1,8 @@
 package dev.coroner.node;
 
+import dev.coroner.base.files.AtomicFiles;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Properties;
@@ -68,11 +68,14 @@ public record KernelSettings(String corePattern, int corePipeLimit, int suidDump
     p.setProperty("kernel.core_pattern", corePattern);
     p.setProperty("kernel.core_pipe_limit", Integer.toString(corePipeLimit));
     p.setProperty("fs.suid_dumpable", Integer.toString(suidDumpable));
-    Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-    try (OutputStream out = Files.newOutputStream(tmp)) {
-      p.store(out, "kernel settings before 'coroner install'; 'coroner uninstall' restores them");
-    }
-    Files.move(tmp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    // Uninstall restores from this file: a power cut must leave the old backup or the new one.
+    AtomicFiles.write(
+        file,
+        AtomicFiles.PRIVATE_FILE,
+        out ->
+            p.store(
+                out,
+                "kernel settings before 'coroner install'; 'coroner uninstall' restores them"));
   }
 
   static KernelSettings load(Path file) throws IOException {

@@ -5,11 +5,10 @@ import dev.coroner.capture.lock.CaptureLock;
 import dev.coroner.capture.settings.CaptureSettings;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.time.Duration;
@@ -17,6 +16,7 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Properties;
+import java.util.Set;
 import java.util.function.Consumer;
 
 /**
@@ -87,7 +87,7 @@ public final class NodeSetup {
       if (!same(layout.config(), config)) {
         step(steps, dryRun, "write " + layout.config());
         if (!dryRun) {
-          replace(layout.config(), config, "rw-------");
+          replace(layout.config(), config, AtomicFiles.PRIVATE_FILE);
         }
       }
       Path dumps = options.capture().dumpDir();
@@ -111,7 +111,7 @@ public final class NodeSetup {
       if (!same(layout.launcher(), launcher)) {
         step(steps, dryRun, "write launcher " + layout.launcher());
         if (!dryRun) {
-          replace(layout.launcher(), launcher, "rwx------");
+          replace(layout.launcher(), launcher, AtomicFiles.PRIVATE_EXECUTABLE);
         }
       }
       if (!current.corePattern().equals(layout.corePattern()) || !Files.exists(layout.backup())) {
@@ -338,17 +338,11 @@ public final class NodeSetup {
     }
   }
 
-  /** Writes a sibling temp file and renames it over the target: readers see old or new. */
-  private static void replace(Path file, String content, String mode) throws IOException {
+  /** Replaces {@code file} atomically ({@link AtomicFiles}): readers see old or new. */
+  private static void replace(Path file, String content, Set<PosixFilePermission> mode)
+      throws IOException {
     Files.createDirectories(file.getParent());
-    Path tmp = file.resolveSibling("." + file.getFileName() + ".new");
-    Files.deleteIfExists(tmp);
-    Files.createFile(
-        tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString(mode)));
-    try (OutputStream out = Files.newOutputStream(tmp)) {
-      out.write(content.getBytes(StandardCharsets.UTF_8));
-    }
-    Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE);
+    AtomicFiles.writeString(file, mode, content);
   }
 
   /**

@@ -1,10 +1,11 @@
 package dev.coroner.agent.config;
 
+import static dev.coroner.agent.config.AgentVariable.*;
+
 import dev.coroner.agent.identity.CapturePolicy;
 import dev.coroner.base.units.ByteSizes;
 import dev.coroner.base.units.Durations;
 import dev.coroner.capture.settings.CaptureSettings;
-import dev.coroner.node.InstallOptions;
 import dev.coroner.store.s3.S3Options;
 import java.net.URI;
 import java.nio.file.Path;
@@ -13,12 +14,14 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.function.Function;
 
 /**
- * The agent's whole configuration, read once at start from the environment (a DaemonSet sets it).
- * Credentials are not part of it: the AWS SDK's default chain finds them.
+ * The agent's whole configuration, read once at start from the environment (a DaemonSet sets it) as
+ * {@link AgentVariable} lists it. Credentials are not part of it: the AWS SDK's default chain finds
+ * them.
  *
  * @param store where dumps go, {@code s3://bucket/prefix}; null if unset (only {@code run} needs
  *     it)
@@ -74,44 +77,8 @@ public record AgentConfig(
   /** The agent's socket for the composer's questions, relative to the install prefix. */
   public static final String AGENT_SOCKET = "run/agent.sock";
 
-  /** Every variable the agent reads, with its default; for --help and docs. */
-  public static final List<String[]> VARIABLES =
-      List.of(
-          new String[] {"CORONER_STORE", "(required) s3://bucket/prefix"},
-          new String[] {"CORONER_DUMP_DIR", "/var/lib/coroner/dumps"},
-          new String[] {"CORONER_INSTALL", "true: install the composer on start"},
-          new String[] {"CORONER_PREFIX", "/opt/coroner"},
-          new String[] {"CORONER_PROC_SYS", "/proc/sys"},
-          new String[] {"CORONER_RESTORE_ON_STOP", "true: restore kernel settings on SIGTERM"},
-          new String[] {"CORONER_SWEEP_INTERVAL", "30s"},
-          new String[] {"CORONER_RETRY_BASE", "1s"},
-          new String[] {"CORONER_RETRY_MAX", "5m"},
-          new String[] {"CORONER_METRICS_PORT", "9464"},
-          new String[] {"CORONER_KEEP_FREE", "1G: the composer keeps only metadata below this"},
-          new String[] {"CORONER_MAX_USE", "0 (no limit): nor beyond this much in the dump dir"},
-          new String[] {"CORONER_MAX_CORE_SIZE", "0 (no limit)"},
-          new String[] {
-            "CORONER_S3_REGION", "AWS_REGION or the profile; us-east-1 with an endpoint"
-          },
-          new String[] {"CORONER_S3_PATH_STYLE", "true when AWS_ENDPOINT_URL_S3 is set"},
-          new String[] {"CORONER_S3_KEY", S3Options.DEFAULT_KEY},
-          new String[] {"CORONER_S3_SSE", "none | aes256 | kms"},
-          new String[] {"CORONER_S3_KMS_KEY_ID", "the bucket's default KMS key"},
-          new String[] {"CORONER_S3_PART_SIZE", "16M"},
-          new String[] {"CORONER_S3_PARALLELISM", "4"},
-          new String[] {"AWS_ENDPOINT_URL_S3", "an S3-compatible endpoint (MinIO, s3proxy)"},
-          new String[] {"CORONER_CRI_SOCKET", "detected: containerd, CRI-O, cri-dockerd"},
-          new String[] {"CORONER_NODE_NAME", "the node name (downward API spec.nodeName)"},
-          new String[] {"CORONER_LOG_TAIL_LINES", "500: container log lines kept per dump"},
-          new String[] {"CORONER_CAPTURE_MODE", "opt-out | opt-in (label coroner.io/capture)"},
-          new String[] {"CORONER_NAMESPACES_INCLUDE", "(all): comma-separated namespaces"},
-          new String[] {"CORONER_NAMESPACES_EXCLUDE", "(none): comma-separated namespaces"},
-          new String[] {"CORONER_FLOOD_MAX_CORES", "3 cores per workload per window; 0: no limit"},
-          new String[] {"CORONER_FLOOD_WINDOW", "1h"},
-          new String[] {"CORONER_EVENTS", "true: post Kubernetes Events on crashed pods"},
-          new String[] {
-            "CORONER_IDENTITY_TIMEOUT", "1s: how long a crash waits for the agent's answer"
-          });
+  /** Every variable the agent reads, with its default and what it does; for --help and docs. */
+  public static final List<AgentVariable> VARIABLES = List.of(AgentVariable.values());
 
   /** A bad or missing variable; the message names it and its value. */
   public static final class ConfigException extends Exception {
@@ -134,33 +101,31 @@ public record AgentConfig(
   public static AgentConfig from(Map<String, String> env) throws ConfigException {
     List<String> errors = new ArrayList<>();
     Reader r = new Reader(env, errors);
-    URI store = r.get("CORONER_STORE", null, URI::create);
+    URI store = r.get(CORONER_STORE, URI::create);
     if (store != null && !"s3".equals(store.getScheme())) {
       errors.add("CORONER_STORE must be an s3://bucket/prefix URL: '" + store + "'");
     }
-    String endpointText = env.getOrDefault("AWS_ENDPOINT_URL_S3", env.get("AWS_ENDPOINT_URL"));
-    URI endpoint = r.get("AWS_ENDPOINT_URL_S3", endpointText, URI::create);
+    URI endpoint = r.get(AWS_ENDPOINT_URL_S3, env.get("AWS_ENDPOINT_URL"), URI::create);
     boolean pathStyle =
-        r.get("CORONER_S3_PATH_STYLE", String.valueOf(endpoint != null), Reader::bool);
-    String sse = r.get("CORONER_S3_SSE", "none", Reader::sse);
+        r.get(CORONER_S3_PATH_STYLE, String.valueOf(endpoint != null), Reader::bool);
     S3Options s3 =
         new S3Options(
             endpoint,
-            env.get("CORONER_S3_REGION"),
+            r.raw(CORONER_S3_REGION),
             pathStyle,
-            r.get("CORONER_S3_KEY", S3Options.DEFAULT_KEY, Reader::keyTemplate),
-            sse,
-            env.get("CORONER_S3_KMS_KEY_ID"),
-            r.get("CORONER_S3_PART_SIZE", "16M", Reader::partSize),
-            r.get("CORONER_S3_PARALLELISM", "4", v -> Reader.range(v, 1, 64)),
+            r.get(CORONER_S3_KEY, Reader::keyTemplate),
+            r.get(CORONER_S3_SSE, Reader::sse),
+            r.raw(CORONER_S3_KMS_KEY_ID),
+            r.get(CORONER_S3_PART_SIZE, Reader::partSize),
+            r.get(CORONER_S3_PARALLELISM, v -> Reader.range(v, 1, 64)),
             // One listing index per node: each agent is the only writer of its own.
-            env.getOrDefault("CORONER_NODE_NAME", hostname()),
+            Optional.ofNullable(blankToNull(r.raw(CORONER_NODE_NAME)))
+                .orElseGet(AgentConfig::hostname),
             S3Options.DEFAULT_CONNECT_TIMEOUT,
             S3Options.DEFAULT_READ_TIMEOUT);
-    Path dumpDir = r.get("CORONER_DUMP_DIR", "/var/lib/coroner/dumps", Reader::absolute);
+    Path dumpDir = r.get(CORONER_DUMP_DIR, Reader::absolute);
     CaptureSettings defaults = CaptureSettings.defaults();
-    Path prefix =
-        r.get("CORONER_PREFIX", InstallOptions.DEFAULT_PREFIX.toString(), Reader::absolute);
+    Path prefix = r.get(CORONER_PREFIX, Reader::absolute);
     CaptureSettings capture =
         new CaptureSettings(
             dumpDir,
@@ -168,40 +133,40 @@ public record AgentConfig(
             defaults.compression(),
             defaults.level(),
             defaults.workers(),
-            r.get("CORONER_MAX_CORE_SIZE", "0", ByteSizes::parse),
-            r.get("CORONER_KEEP_FREE", "1G", ByteSizes::parse),
-            r.get("CORONER_MAX_USE", "0", ByteSizes::parse),
+            r.get(CORONER_MAX_CORE_SIZE, ByteSizes::parse),
+            r.get(CORONER_KEEP_FREE, ByteSizes::parse),
+            r.get(CORONER_MAX_USE, ByteSizes::parse),
             defaults.timeout(),
             defaults.excludeExe(),
             defaults.environ(),
             // Under the prefix, which the host and the agent's container see at the same path.
             prefix.resolve(AGENT_SOCKET),
-            r.get("CORONER_IDENTITY_TIMEOUT", "1s", Reader::identityTimeout));
+            r.get(CORONER_IDENTITY_TIMEOUT, Reader::identityTimeout));
     AgentConfig config =
         new AgentConfig(
             store,
             s3,
             dumpDir,
-            r.get("CORONER_INSTALL", "true", Reader::bool),
+            r.get(CORONER_INSTALL, Reader::bool),
             prefix,
-            r.get("CORONER_PROC_SYS", "/proc/sys", Reader::absolute),
-            r.get("CORONER_RESTORE_ON_STOP", "true", Reader::bool),
-            r.get("CORONER_SWEEP_INTERVAL", "30s", Durations::parse),
-            r.get("CORONER_RETRY_BASE", "1s", Durations::parse),
-            r.get("CORONER_RETRY_MAX", "5m", Durations::parse),
-            r.get("CORONER_METRICS_PORT", "9464", v -> Reader.range(v, 0, 65535)),
+            r.get(CORONER_PROC_SYS, Reader::absolute),
+            r.get(CORONER_RESTORE_ON_STOP, Reader::bool),
+            r.get(CORONER_SWEEP_INTERVAL, Durations::parse),
+            r.get(CORONER_RETRY_BASE, Durations::parse),
+            r.get(CORONER_RETRY_MAX, Durations::parse),
+            r.get(CORONER_METRICS_PORT, v -> Reader.range(v, 0, 65535)),
             capture,
             new Identity(
-                r.get("CORONER_CRI_SOCKET", null, Reader::absolute),
-                blankToNull(env.get("CORONER_NODE_NAME")),
-                r.get("CORONER_LOG_TAIL_LINES", "500", v -> Reader.range(v, 0, 100_000)),
+                r.get(CORONER_CRI_SOCKET, Reader::absolute),
+                blankToNull(r.raw(CORONER_NODE_NAME)),
+                r.get(CORONER_LOG_TAIL_LINES, v -> Reader.range(v, 0, 100_000)),
                 new CapturePolicy(
-                    r.get("CORONER_CAPTURE_MODE", "opt-out", Reader::optIn),
-                    r.get("CORONER_NAMESPACES_INCLUDE", "", Reader::names),
-                    r.get("CORONER_NAMESPACES_EXCLUDE", "", Reader::names)),
-                r.get("CORONER_FLOOD_MAX_CORES", "3", v -> Reader.range(v, 0, 1_000_000)),
-                r.get("CORONER_FLOOD_WINDOW", "1h", Durations::parse),
-                r.get("CORONER_EVENTS", "true", Reader::bool)));
+                    r.get(CORONER_CAPTURE_MODE, Reader::optIn),
+                    r.get(CORONER_NAMESPACES_INCLUDE, Reader::names),
+                    r.get(CORONER_NAMESPACES_EXCLUDE, Reader::names)),
+                r.get(CORONER_FLOOD_MAX_CORES, v -> Reader.range(v, 0, 1_000_000)),
+                r.get(CORONER_FLOOD_WINDOW, Durations::parse),
+                r.get(CORONER_EVENTS, Reader::bool)));
     if (!errors.isEmpty()) {
       throw new ConfigException(String.join("\n", errors));
     }
@@ -214,7 +179,14 @@ public record AgentConfig(
 
   /** Reads one variable; a bad value is recorded with its name and text. */
   private record Reader(Map<String, String> env, List<String> errors) {
-    <T> T get(String name, String fallback, Function<String, T> parse) {
+    /** The variable, or its default from the table. */
+    <T> T get(AgentVariable v, Function<String, T> parse) {
+      return get(v, v.defaultValue(), parse);
+    }
+
+    /** The variable, or {@code fallback}: a default worked out from other variables. */
+    <T> T get(AgentVariable v, String fallback, Function<String, T> parse) {
+      String name = v.name();
       String value = env.getOrDefault(name, fallback);
       if (value == null) {
         return null;
@@ -226,6 +198,11 @@ public record AgentConfig(
         // Go on with the default so that every bad variable is reported in one go.
         return fallback == null ? null : parse.apply(fallback);
       }
+    }
+
+    /** The variable's text as set, or null. */
+    String raw(AgentVariable v) {
+      return env.get(v.name());
     }
 
     static boolean bool(String v) {

@@ -14,7 +14,7 @@ import java.util.Set;
  */
 public record CapturePolicy(boolean optIn, Set<String> include, Set<String> exclude) {
   /** The pod label or annotation that opts a pod in or out. */
-  public static final String KEY = "coroner.io/capture";
+  public static final String KEY = "coroner.dev/capture";
 
   public CapturePolicy {
     include = Set.copyOf(include);

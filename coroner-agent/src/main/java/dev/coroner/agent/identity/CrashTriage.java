@@ -7,7 +7,9 @@ import dev.coroner.agent.metrics.AgentMetrics;
 import dev.coroner.capture.identity.CrashQuery;
 import dev.coroner.capture.identity.CrashVerdict;
 import dev.coroner.capture.identity.Decision;
+import dev.coroner.dump.DumpInfo.Integrity;
 import dev.coroner.dump.DumpInfo.PodInfo;
+import dev.coroner.dump.IntegrityCause;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -68,11 +70,15 @@ public final class CrashTriage {
     String log = String.join("\n", meta.logTail());
     String policy = rules.policy().skipReason(pod);
     if (policy != null) {
-      return skip(Decision.SKIP, "policy", policy, pod, crash, "");
+      report(Decision.SKIP, "policy", policy, pod, crash);
+      return new CrashVerdict(Decision.SKIP, policy, pod, "");
     }
     String flood = rules.flood().admit(rules.workload().apply(pod));
     if (flood != null) {
-      return skip(Decision.METADATA_ONLY, "flood", flood, pod, crash, log);
+      // The verdict carries the detail alone: the composer records the cause as a typed value.
+      Integrity why = Integrity.truncated(IntegrityCause.FLOOD, flood);
+      report(Decision.METADATA_ONLY, why.cause().id(), why.reason(), pod, crash);
+      return new CrashVerdict(Decision.METADATA_ONLY, flood, pod, log);
     }
     return new CrashVerdict(Decision.CAPTURE, null, pod, log);
   }
@@ -114,8 +120,9 @@ public final class CrashTriage {
         m.podAnnotations());
   }
 
-  private CrashVerdict skip(
-      Decision decision, String kind, String reason, PodInfo pod, CrashQuery crash, String log) {
+  /** Counts, logs and announces a crash whose core is not kept. */
+  private void report(
+      Decision decision, String kind, String reason, PodInfo pod, CrashQuery crash) {
     metrics.skipped.labelValues(kind).inc();
     LOG.warn(
         "crash of {} (pid {}) in {}: {}; {}",
@@ -129,6 +136,5 @@ public final class CrashTriage {
     } catch (RuntimeException e) {
       LOG.warn("reporting the skipped core failed: {}", e.toString());
     }
-    return new CrashVerdict(decision, reason, pod, log);
   }
 }

@@ -42,7 +42,8 @@ public final class FloodControl {
   /**
    * Whether a core of {@code workload} may be kept now; counts it if so.
    *
-   * @return null to keep the core, or why not
+   * @return null to keep the core, or why not: the detail of the dump's {@code flood} integrity
+   *     cause, without the cause's name
    */
   public synchronized String admit(String workload) {
     if (maxCores <= 0) {
@@ -55,8 +56,7 @@ public final class FloodControl {
     }
     if (times.size() >= maxCores) {
       Duration wait = Duration.between(now, times.peekFirst().plus(window));
-      return "flood: "
-          + workload
+      return workload
           + " already kept "
           + maxCores
           + " cores within "

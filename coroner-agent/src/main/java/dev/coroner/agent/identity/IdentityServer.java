@@ -1,5 +1,6 @@
 package dev.coroner.agent.identity;
 
+import dev.coroner.base.threads.DaemonThreads;
 import dev.coroner.capture.identity.CrashQuery;
 import dev.coroner.capture.identity.CrashVerdict;
 import java.io.ByteArrayOutputStream;
@@ -19,7 +20,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,12 +43,7 @@ public final class IdentityServer implements AutoCloseable {
   private final ExecutorService workers;
   private final Thread acceptor;
   private final ScheduledExecutorService timer =
-      Executors.newSingleThreadScheduledExecutor(
-          r -> {
-            Thread t = new Thread(r, "coroner-identity-deadline");
-            t.setDaemon(true);
-            return t;
-          });
+      Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("coroner-identity-deadline"));
 
   private final Duration maxConnection;
 
@@ -58,17 +53,8 @@ public final class IdentityServer implements AutoCloseable {
     this.path = path;
     this.server = server;
     this.triage = triage;
-    AtomicInteger n = new AtomicInteger();
-    this.workers =
-        Executors.newFixedThreadPool(
-            2,
-            r -> {
-              Thread t = new Thread(r, "coroner-identity-" + n.incrementAndGet());
-              t.setDaemon(true);
-              return t;
-            });
-    this.acceptor = new Thread(this::acceptLoop, "coroner-identity-accept");
-    acceptor.setDaemon(true);
+    this.workers = Executors.newFixedThreadPool(2, DaemonThreads.numbered("coroner-identity"));
+    this.acceptor = DaemonThreads.create("coroner-identity-accept", this::acceptLoop);
   }
 
   /** Listens on {@code path}, replacing a socket file a previous agent left behind. */

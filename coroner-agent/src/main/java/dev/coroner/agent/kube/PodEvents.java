@@ -1,5 +1,6 @@
 package dev.coroner.agent.kube;
 
+import dev.coroner.base.threads.DaemonThreads;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.EventBuilder;
 import io.fabric8.kubernetes.api.model.MicroTime;
@@ -93,11 +94,7 @@ public final class PodEvents implements AutoCloseable {
             0,
             TimeUnit.SECONDS,
             new ArrayBlockingQueue<>(queue),
-            r -> {
-              Thread t = new Thread(r, "coroner-events");
-              t.setDaemon(true);
-              return t;
-            },
+            DaemonThreads.named("coroner-events"),
             (r, e) -> count(Result.DROPPED));
   }
 

@@ -2,6 +2,7 @@ package dev.coroner.agent.metrics;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import dev.coroner.base.threads.DaemonThreads;
 import io.prometheus.metrics.exporter.httpserver.MetricsHandler;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -30,7 +31,7 @@ public final class HealthServer implements AutoCloseable {
                 ex,
                 ready.getAsBoolean() ? 200 : 503,
                 ready.getAsBoolean() ? "ready\n" : "starting\n"));
-    server.setExecutor(Executors.newSingleThreadExecutor(r -> daemon(r, "coroner-http")));
+    server.setExecutor(Executors.newSingleThreadExecutor(DaemonThreads.named("coroner-http")));
     server.start();
     return new HealthServer(server);
   }
@@ -46,12 +47,6 @@ public final class HealthServer implements AutoCloseable {
     try (OutputStream out = ex.getResponseBody()) {
       out.write(bytes);
     }
-  }
-
-  private static Thread daemon(Runnable r, String name) {
-    Thread t = new Thread(r, name);
-    t.setDaemon(true);
-    return t;
   }
 
   @Override

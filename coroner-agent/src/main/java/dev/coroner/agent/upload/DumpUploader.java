@@ -2,6 +2,8 @@ package dev.coroner.agent.upload;
 
 import dev.coroner.agent.advice.OperatorAdvice;
 import dev.coroner.agent.metrics.AgentMetrics;
+import dev.coroner.base.retry.RetryPolicy;
+import dev.coroner.base.threads.DaemonThreads;
 import dev.coroner.dump.DumpInfo;
 import dev.coroner.store.StoreException;
 import dev.coroner.store.StoreFailure;
@@ -35,21 +37,16 @@ public final class DumpUploader implements AutoCloseable {
 
   private final VerifiedUploads store;
   private final AgentMetrics metrics;
-  private final Backoff backoff;
+  private final RetryPolicy backoff;
   private final ScheduledExecutorService worker =
-      Executors.newSingleThreadScheduledExecutor(
-          r -> {
-            Thread t = new Thread(r, "coroner-uploader");
-            t.setDaemon(true);
-            return t;
-          });
+      Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("coroner-uploader"));
   private final Set<Path> known = ConcurrentHashMap.newKeySet();
   private final Map<Path, Integer> failures = new ConcurrentHashMap<>();
 
   private UnaryOperator<DumpInfo> enricher = UnaryOperator.identity();
   private Consumer<DumpInfo> onNewDump = info -> {};
 
-  public DumpUploader(VerifiedUploads store, AgentMetrics metrics, Backoff backoff) {
+  public DumpUploader(VerifiedUploads store, AgentMetrics metrics, RetryPolicy backoff) {
     this.store = store;
     this.metrics = metrics;
     this.backoff = backoff;
@@ -105,7 +102,7 @@ public final class DumpUploader implements AutoCloseable {
     try {
       if (failures.getOrDefault(zip, 0) == 0) {
         if (info.integrity().truncated()) {
-          metrics.truncated.labelValues(reasonWord(info.integrity().reason())).inc();
+          metrics.truncated.labelValues(info.integrity().cause().id()).inc();
           LOG.warn("dump {} is truncated: {}", info.name(), info.integrity().reason());
         }
         try {
@@ -202,14 +199,6 @@ public final class DumpUploader implements AutoCloseable {
       LOG.warn("cannot update the listing index: {}", OperatorAdvice.explain(e));
     }
     System.gc();
-  }
-
-  private static String reasonWord(String reason) {
-    if (reason == null) {
-      return "unknown";
-    }
-    int colon = reason.indexOf(':');
-    return colon > 0 ? reason.substring(0, colon) : reason;
   }
 
   @Override

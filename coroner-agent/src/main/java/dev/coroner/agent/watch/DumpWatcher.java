@@ -1,5 +1,6 @@
 package dev.coroner.agent.watch;
 
+import dev.coroner.base.threads.DaemonThreads;
 import java.io.IOException;
 import java.nio.file.ClosedWatchServiceException;
 import java.nio.file.FileSystems;
@@ -28,7 +29,7 @@ public final class DumpWatcher implements AutoCloseable {
   private final Path dir;
   private final Consumer<Path> sink;
   private final ScheduledExecutorService sweeper =
-      Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "coroner-sweep"));
+      Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("coroner-sweep"));
   private WatchService watch;
   private Thread watcher;
 
@@ -43,7 +44,7 @@ public final class DumpWatcher implements AutoCloseable {
     watch = FileSystems.getDefault().newWatchService();
     // The composer renames NAME.zip.partial to NAME.zip: that arrives as a create event.
     dir.register(watch, StandardWatchEventKinds.ENTRY_CREATE);
-    watcher = daemon(this::watchLoop, "coroner-watch");
+    watcher = DaemonThreads.create("coroner-watch", this::watchLoop);
     watcher.start();
     sweep();
     sweeper.scheduleWithFixedDelay(
@@ -83,12 +84,6 @@ public final class DumpWatcher implements AutoCloseable {
 
   static boolean finished(Path p) {
     return p.getFileName().toString().endsWith(".zip") && Files.isRegularFile(p);
-  }
-
-  private static Thread daemon(Runnable r, String name) {
-    Thread t = new Thread(r, name);
-    t.setDaemon(true);
-    return t;
   }
 
   @Override

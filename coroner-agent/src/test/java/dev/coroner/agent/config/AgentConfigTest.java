@@ -31,6 +31,38 @@ class AgentConfigTest {
     assertThat(c.identity().floodMaxCores()).isEqualTo(3);
     assertThat(c.identity().floodWindow()).isEqualTo(Duration.ofHours(1));
     assertThat(c.identity().events()).isTrue();
+    assertThat(c.retryBase()).isEqualTo(Duration.ofSeconds(1));
+    assertThat(c.retryMax()).isEqualTo(Duration.ofMinutes(5));
+    assertThat(c.metricsPort()).isEqualTo(9464);
+    assertThat(c.prefix()).isEqualTo(Path.of("/opt/coroner"));
+    assertThat(c.procSys()).isEqualTo(Path.of("/proc/sys"));
+    assertThat(c.capture().keepFree()).isEqualTo(1L << 30);
+    assertThat(c.capture().maxUse()).isZero();
+    assertThat(c.capture().maxCoreSize()).isZero();
+    assertThat(c.capture().agentTimeout()).isEqualTo(Duration.ofSeconds(1));
+    assertThat(c.s3().encryption()).isEqualTo("none");
+    assertThat(c.s3().parallelism()).isEqualTo(4);
+  }
+
+  @Test
+  void theTableIsWhatIsRead() throws Exception {
+    // Each default in the table parses: a typo there would fail every agent at start.
+    assertThat(AgentConfig.from(Map.of())).isNotNull();
+    assertThat(AgentConfig.VARIABLES).extracting(AgentVariable::name).doesNotHaveDuplicates();
+    assertThat(AgentVariable.CORONER_KEEP_FREE.usage())
+        .startsWith("the composer keeps only metadata")
+        .endsWith("(default: 1G)");
+    assertThat(AgentVariable.CORONER_STORE.usage()).doesNotContain("default:");
+    // A variable set to its table default reads the same as one left unset.
+    Map<String, String> explicit = new java.util.HashMap<>();
+    for (AgentVariable v : AgentConfig.VARIABLES) {
+      if (v.defaultValue() != null) {
+        explicit.put(v.name(), v.defaultValue());
+      }
+    }
+    assertThat(AgentConfig.from(explicit))
+        .usingRecursiveComparison()
+        .isEqualTo(AgentConfig.from(Map.of()));
   }
 
   @Test

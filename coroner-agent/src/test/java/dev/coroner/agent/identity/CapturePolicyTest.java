@@ -14,6 +14,15 @@ class CapturePolicyTest {
   }
 
   @Test
+  void theKeyIsInCoronersOneLabelDomain() {
+    assertThat(CapturePolicy.KEY).isEqualTo("coroner.dev/capture");
+    assertThat(
+            CapturePolicy.all()
+                .skipReason(pod("shop", Map.of("coroner.dev/capture", "false"), Map.of())))
+        .contains("opted out with coroner.dev/capture=false");
+  }
+
+  @Test
   void optOutKeepsEverythingButPodsThatSayFalse() {
     CapturePolicy p = CapturePolicy.all();
     assertThat(p.skipReason(pod("shop", Map.of(), Map.of()))).isNull();

@@ -36,7 +36,7 @@ class FloodControlTest {
     now = now.plusSeconds(60);
     assertThat(flood.admit("shop/web/app")).isNull();
     assertThat(flood.admit("shop/web/app"))
-        .startsWith("flood: shop/web/app already kept 2 cores within 10m")
+        .startsWith("shop/web/app already kept 2 cores within 10m")
         .endsWith("next core in 540 s");
     assertThat(flood.admit("shop/cart/app")).as("another workload").isNull();
     now = now.plusSeconds(541);

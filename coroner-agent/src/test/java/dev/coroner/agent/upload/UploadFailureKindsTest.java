@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.coroner.agent.TestDumps;
 import dev.coroner.agent.metrics.AgentMetrics;
+import dev.coroner.base.retry.RetryPolicy;
 import dev.coroner.store.StoreException;
 import dev.coroner.store.StoreFailure;
 import dev.coroner.store.VerifiedUploads;
@@ -33,7 +34,9 @@ class UploadFailureKindsTest {
     AgentMetrics metrics = new AgentMetrics();
     try (DumpUploader uploader =
         new DumpUploader(
-            failing, metrics, new Backoff(Duration.ofMinutes(1), Duration.ofMinutes(1)))) {
+            failing,
+            metrics,
+            RetryPolicy.exponential(Duration.ofMinutes(1), Duration.ofMinutes(1)))) {
       uploader.offer(zip);
       await()
           .atMost(Duration.ofSeconds(10))

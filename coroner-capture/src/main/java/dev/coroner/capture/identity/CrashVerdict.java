@@ -10,7 +10,9 @@ import java.util.Properties;
  * what to keep. The composer falls back to "unknown" and keeps everything when no verdict comes.
  *
  * @param decision what to keep
- * @param reason why a core is not kept (null for {@link Decision#CAPTURE})
+ * @param reason why a core is not kept (null for {@link Decision#CAPTURE}): for {@link
+ *     Decision#SKIP} the policy's sentence, for {@link Decision#METADATA_ONLY} the flood's detail,
+ *     which the dump keeps as its integrity detail beside the cause {@code flood}
  * @param pod the pod identity, or null when the runtime does not know the container
  * @param log the last lines of the container's log, newline-separated ("" when none)
  */

@@ -8,8 +8,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Properties;
+import java.util.Set;
 import java.util.function.Function;
 
 /**
@@ -49,7 +51,28 @@ public record CaptureSettings(
     Path agentSocket,
     Duration agentTimeout) {
 
-  public static final Path DEFAULT_DUMP_DIR = Path.of("/var/lib/coroner/dumps");
+  /**
+   * Every default, as the text the settings file, the CLI's install options and the agent's
+   * variables take: the one place they are written. Constants, so picocli's {@code defaultValue}
+   * can name them.
+   */
+  public static final class Defaults {
+    public static final String DUMP_DIR = "/var/lib/coroner/dumps";
+    public static final String NAME_TEMPLATE = NameTemplate.DEFAULT;
+    public static final String COMPRESSION = "zstd";
+    public static final String LEVEL = "3";
+    public static final String WORKERS = "0";
+    public static final String MAX_CORE_SIZE = "0";
+    public static final String KEEP_FREE = "1G";
+    public static final String MAX_USE = "0";
+    public static final String TIMEOUT = "600s";
+    public static final String ENVIRON = "off";
+    public static final String AGENT_TIMEOUT = "1s";
+
+    private Defaults() {}
+  }
+
+  public static final Path DEFAULT_DUMP_DIR = Path.of(Defaults.DUMP_DIR);
 
   public CaptureSettings {
     excludeExe = List.copyOf(excludeExe);
@@ -59,18 +82,18 @@ public record CaptureSettings(
   public static CaptureSettings defaults() {
     return new CaptureSettings(
         DEFAULT_DUMP_DIR,
-        NameTemplate.parse(NameTemplate.DEFAULT),
-        Compression.ZSTD,
-        3,
-        0,
-        0,
-        1L << 30,
-        0,
-        Duration.ofSeconds(600),
+        NameTemplate.parse(Defaults.NAME_TEMPLATE),
+        Compression.parse(Defaults.COMPRESSION),
+        Integer.parseInt(Defaults.LEVEL),
+        Integer.parseInt(Defaults.WORKERS),
+        ByteSizes.parse(Defaults.MAX_CORE_SIZE),
+        ByteSizes.parse(Defaults.KEEP_FREE),
+        ByteSizes.parse(Defaults.MAX_USE),
+        Durations.parse(Defaults.TIMEOUT),
         List.of(),
-        EnvironMode.OFF,
+        EnvironMode.parse(Defaults.ENVIRON),
         null,
-        Duration.ofSeconds(1));
+        Durations.parse(Defaults.AGENT_TIMEOUT));
   }
 
   /** A parse result: the settings, with defaults where a value was bad, and what was bad. */
@@ -105,7 +128,7 @@ public record CaptureSettings(
             r.get("agent.socket", v -> v.isBlank() ? null : Path.of(v), d.agentSocket()),
             r.get("agent.timeout", Durations::parse, d.agentTimeout()));
     for (String key : p.stringPropertyNames()) {
-      if (!KEYS.contains(key)) {
+      if (!r.known().contains(key)) {
         problems.add("unknown setting " + key + "='" + p.getProperty(key) + "'; ignored");
       }
     }
@@ -115,22 +138,6 @@ public record CaptureSettings(
     }
     return new Parsed(s, problems);
   }
-
-  private static final List<String> KEYS =
-      List.of(
-          "dump.dir",
-          "name.template",
-          "compression",
-          "compression.level",
-          "compression.workers",
-          "limit.max-core-size",
-          "limit.keep-free",
-          "limit.max-use",
-          "timeout",
-          "filter.exclude-exe",
-          "proc.environ",
-          "agent.socket",
-          "agent.timeout");
 
   /** Writes settings in the form {@link #fromProperties} reads. */
   public Properties toProperties() {
@@ -205,9 +212,17 @@ public record CaptureSettings(
     return Arrays.stream(v.split(",")).map(String::trim).filter(x -> !x.isEmpty()).toList();
   }
 
-  /** Reads one key, falling back to the default and recording a problem on a bad value. */
-  private record Reader(Properties p, List<String> problems) {
+  /**
+   * Reads one key, falling back to the default and recording a problem on a bad value; the keys it
+   * was asked for are the known ones.
+   */
+  private record Reader(Properties p, List<String> problems, Set<String> known) {
+    Reader(Properties p, List<String> problems) {
+      this(p, problems, new HashSet<>());
+    }
+
     <T> T get(String key, Function<String, T> parse, T fallback) {
+      known.add(key);
       String value = p.getProperty(key);
       if (value == null) {
         return fallback;

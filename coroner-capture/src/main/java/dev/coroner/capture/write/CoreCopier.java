@@ -1,5 +1,8 @@
 package dev.coroner.capture.write;
 
+import dev.coroner.base.threads.DaemonThreads;
+import dev.coroner.dump.DumpInfo.Integrity;
+import dev.coroner.dump.IntegrityCause;
 import dev.coroner.dump.elf.ElfCoreHeader;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -27,17 +30,17 @@ public final class CoreCopier {
   static final long RESERVE = 8L << 20;
 
   /**
-   * What the copy saw: raw size, its hash, the start of the core, why it stopped early and whether
-   * the output failed (then the dump being written is unusable).
+   * What the copy saw: raw size, its hash, the start of the core, why it stopped early (null when
+   * it read to the end) and whether the output failed (then the dump being written is unusable).
    */
   record Result(
-      long size, String sha256, ElfCoreHeader header, String stopReason, boolean writeFailed) {}
+      long size, String sha256, ElfCoreHeader header, Integrity stop, boolean writeFailed) {}
 
   /**
    * Limits for one copy. {@code spaceProblem} is asked before every buffer with the margin still
    * needed (buffers in flight plus {@link #RESERVE}); it answers null, or why to stop storing.
    */
-  record Limits(long maxCoreSize, java.util.function.LongFunction<String> spaceProblem) {}
+  record Limits(long maxCoreSize, java.util.function.LongFunction<Integrity> spaceProblem) {}
 
   /** What may still be written after a space check: the buffers in flight and the reserve. */
   static final long MARGIN = (long) BUFFER * (POOL + 1) + RESERVE;
@@ -66,22 +69,23 @@ public final class CoreCopier {
       free.add(new Chunk(BUFFER));
     }
     Writer writer = new Writer(full, free, out);
-    Thread thread = new Thread(writer, "coroner-writer");
-    thread.setDaemon(true);
-    thread.start();
+    Thread thread = DaemonThreads.start("coroner-writer", writer);
 
     byte[] head = new byte[ElfCoreHeader.HEAD_BYTES];
     int headLength = 0;
     long size = 0;
-    String stop = null;
+    Integrity stop = null;
     try {
       while (writer.failure == null) {
         long allowed = limits.maxCoreSize() > 0 ? limits.maxCoreSize() - size : Long.MAX_VALUE;
         if (allowed <= 0) {
-          stop = "max-core-size: the core exceeds limit.max-core-size=" + limits.maxCoreSize();
+          stop =
+              Integrity.truncated(
+                  IntegrityCause.MAX_CORE_SIZE,
+                  "the core exceeds limit.max-core-size=" + limits.maxCoreSize());
           break;
         }
-        String problem = limits.spaceProblem().apply(MARGIN);
+        Integrity problem = limits.spaceProblem().apply(MARGIN);
         if (problem != null) {
           stop = problem;
           break;
@@ -98,9 +102,9 @@ public final class CoreCopier {
             }
           } while (!eof && buf.hasRemaining() && buf.position() < BUFFER / 2);
         } catch (ClosedByInterruptException e) {
-          stop = "timeout";
+          stop = Integrity.truncated(IntegrityCause.TIMEOUT, null);
         } catch (IOException e) {
-          stop = "read-error: " + e.getMessage();
+          stop = Integrity.truncated(IntegrityCause.READ_ERROR, e.getMessage());
         }
         int n = buf.position();
         sha.update(chunk.data, 0, n);
@@ -117,13 +121,13 @@ public final class CoreCopier {
         }
       }
     } catch (InterruptedException e) {
-      stop = "timeout";
+      stop = Integrity.truncated(IntegrityCause.TIMEOUT, null);
     }
     // The watchdog's interrupt must not stop the hand-over below.
     Thread.interrupted();
     finish(full, thread);
     if (writer.failure != null) {
-      stop = "write-error: " + writer.failure.getMessage();
+      stop = Integrity.truncated(IntegrityCause.WRITE_ERROR, writer.failure.getMessage());
     }
     return new Result(
         size,

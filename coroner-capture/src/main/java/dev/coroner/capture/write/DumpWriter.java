@@ -1,22 +1,23 @@
 package dev.coroner.capture.write;
 
 import com.github.luben.zstd.ZstdOutputStream;
+import dev.coroner.base.files.AtomicFiles;
 import dev.coroner.capture.log.CaptureLog;
 import dev.coroner.capture.settings.CaptureSettings;
 import dev.coroner.dump.Compression;
 import dev.coroner.dump.DumpInfo;
+import dev.coroner.dump.DumpInfo.Integrity;
+import dev.coroner.dump.IntegrityCause;
 import java.io.BufferedOutputStream;
-import java.io.FileOutputStream;
 import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.channels.ReadableByteChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.util.ArrayList;
@@ -29,16 +30,14 @@ import java.util.zip.ZipOutputStream;
 
 /**
  * Writes one dump: {@code NAME.zip.partial} (0600) with the /proc files, the streamed core and
- * dump-info.json last, then fsync and an atomic rename to {@code NAME.zip}. A crash of the composer
- * at any point leaves only a {@code .partial}, never a zip that looks complete.
+ * dump-info.json last, then fsync and an atomic rename to {@code NAME.zip} ({@link AtomicFiles}). A
+ * crash of the composer at any point leaves only a {@code .partial}, never a zip that looks
+ * complete.
  */
 public final class DumpWriter {
-  private static final String FILE_MODE = "rw-------";
-  private static final String DIR_MODE = "rwx------";
-
   /** Builds dump-info once the core's fate is known. */
   public interface InfoFactory {
-    DumpInfo build(DumpInfo.CoreInfo core, DumpInfo.Integrity integrity, List<String> files);
+    DumpInfo build(DumpInfo.CoreInfo core, Integrity integrity, List<String> files);
   }
 
   /** A finished dump. */
@@ -77,13 +76,12 @@ public final class DumpWriter {
       InfoFactory infoFactory)
       throws NotWrittenException {
     Path dir = settings.dumpDir();
-    Path partial = dir.resolve(name + ".zip.partial");
+    Path target = dir.resolve(name + ".zip");
+    Path partial = AtomicFiles.partialOf(target);
+    FileChannel file;
     try {
-      Files.createDirectories(
-          dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString(DIR_MODE)));
-      Files.createFile(
-          partial,
-          PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString(FILE_MODE)));
+      Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(AtomicFiles.PRIVATE_DIR));
+      file = AtomicFiles.create(partial, AtomicFiles.PRIVATE_FILE);
     } catch (IOException | RuntimeException e) {
       closeQuietly(stdin);
       throw new NotWrittenException("cannot create " + partial + ": " + e, e);
@@ -91,8 +89,10 @@ public final class DumpWriter {
     String coreEntry = settings.compression().entryName(name);
     CoreCopier.Result copy = null;
     long usedAtStart = settings.maxUse() > 0 ? usage(dir, partial) : 0;
-    try (FileOutputStream file = new FileOutputStream(partial.toFile());
-        CountingOutputStream counted = new CountingOutputStream(file);
+    // Nothing interrupts the threads that write the file (the watchdog interrupts only the read
+    // of the pipe), so the interruptible channel is not closed under the dump.
+    try (file;
+        CountingOutputStream counted = new CountingOutputStream(Channels.newOutputStream(file));
         BufferedOutputStream buffered = new BufferedOutputStream(counted, 1 << 20);
         ZipOutputStream zip = new DumpZipOutputStream(buffered)) {
       List<String> files = writeProcFiles(zip);
@@ -100,7 +100,7 @@ public final class DumpWriter {
       ZipEntry entry = new ZipEntry(coreEntry);
       zip.putNextEntry(entry);
       try (OutputStream core = coreStream(zip);
-          Flusher flusher = Flusher.start(file.getChannel())) {
+          Flusher flusher = Flusher.start(file)) {
         long readStart = System.nanoTime();
         copy = CoreCopier.copy(stdin, core, limits(dir, usedAtStart, counted), sha256.get());
         long readMs = (System.nanoTime() - readStart) / 1_000_000;
@@ -118,7 +118,7 @@ public final class DumpWriter {
                 + " MB/s); the process is released");
         log.flush();
         if (copy.writeFailed()) {
-          throw new IOException(copy.stopReason());
+          throw new IOException(copy.stop().reason());
         }
       }
       zip.closeEntry();
@@ -126,7 +126,7 @@ public final class DumpWriter {
       var coreInfo =
           new DumpInfo.CoreInfo(
               coreEntry,
-              settings.compression().id(),
+              settings.compression(),
               copy.size(),
               entry.getCompressedSize(),
               copy.sha256(),
@@ -135,65 +135,65 @@ public final class DumpWriter {
       writeEntry(zip, DumpInfo.ENTRY, info.toJson().getBytes(StandardCharsets.UTF_8));
       zip.finish();
       buffered.flush();
-      file.getFD().sync();
-      return new Written(publish(partial), info);
+      file.force(true);
+      return new Written(AtomicFiles.publish(partial, target), info);
     } catch (IOException | RuntimeException e) {
       closeQuietly(stdin);
       deleteQuietly(partial);
       log.info("writing the core failed (" + e.getMessage() + "); keeping the metadata only");
-      String reason =
-          copy != null && copy.writeFailed() ? copy.stopReason() : "write-error: " + e.getMessage();
-      return writeMetadataOnly(copy, reason, infoFactory);
+      Integrity why =
+          copy != null && copy.writeFailed()
+              ? copy.stop()
+              : Integrity.truncated(IntegrityCause.WRITE_ERROR, e.getMessage());
+      return writeMetadataOnly(copy, why, infoFactory);
     }
   }
 
   /**
    * Keeps the metadata and the extra files but not the core (flood control): the process is
-   * released at once, and the dump is marked truncated with {@code reason}.
+   * released at once, and the dump is marked truncated with {@code why}.
    */
-  public Written writeWithoutCore(ReadableByteChannel stdin, String reason, InfoFactory infoFactory)
+  public Written writeWithoutCore(ReadableByteChannel stdin, Integrity why, InfoFactory infoFactory)
       throws NotWrittenException {
     closeQuietly(stdin);
     try {
       Files.createDirectories(
-          settings.dumpDir(),
-          PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString(DIR_MODE)));
+          settings.dumpDir(), PosixFilePermissions.asFileAttribute(AtomicFiles.PRIVATE_DIR));
     } catch (IOException | RuntimeException e) {
       throw new NotWrittenException("cannot create " + settings.dumpDir() + ": " + e, e);
     }
-    return writeMetadataOnly(null, reason, infoFactory);
+    return writeMetadataOnly(null, why, infoFactory);
   }
 
   /**
    * After a failed core write (usually a full disk), keeps what we know about the crash: a small
    * zip without the core, marked truncated.
    */
-  private Written writeMetadataOnly(CoreCopier.Result copy, String reason, InfoFactory factory)
+  private Written writeMetadataOnly(CoreCopier.Result copy, Integrity why, InfoFactory factory)
       throws NotWrittenException {
-    Path partial = settings.dumpDir().resolve(name + ".zip.partial");
+    Path target = settings.dumpDir().resolve(name + ".zip");
+    Path partial = AtomicFiles.partialOf(target);
     var coreInfo =
         new DumpInfo.CoreInfo(
             null,
-            settings.compression().id(),
+            settings.compression(),
             copy == null ? 0 : copy.size(),
             0,
             copy == null ? null : copy.sha256(),
             copy == null ? null : copy.header().expectedSize());
     try {
-      Files.createFile(
-          partial,
-          PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString(FILE_MODE)));
-      try (FileOutputStream file = new FileOutputStream(partial.toFile());
-          ZipOutputStream zip = new DumpZipOutputStream(new BufferedOutputStream(file))) {
-        List<String> files = writeProcFiles(zip);
-        DumpInfo info = factory.build(coreInfo, new DumpInfo.Integrity(true, reason), files);
-        writeEntry(zip, DumpInfo.ENTRY, info.toJson().getBytes(StandardCharsets.UTF_8));
-        zip.finish();
-        zip.flush();
-        file.getFD().sync();
-        zip.close();
-        return new Written(publish(partial), info);
-      }
+      DumpInfo[] info = new DumpInfo[1];
+      AtomicFiles.write(
+          target,
+          AtomicFiles.PRIVATE_FILE,
+          out -> {
+            try (ZipOutputStream zip = new DumpZipOutputStream(new BufferedOutputStream(out))) {
+              List<String> files = writeProcFiles(zip);
+              info[0] = factory.build(coreInfo, why, files);
+              writeEntry(zip, DumpInfo.ENTRY, info[0].toJson().getBytes(StandardCharsets.UTF_8));
+            }
+          });
+      return new Written(target, info[0]);
     } catch (IOException | RuntimeException e) {
       deleteQuietly(partial);
       throw new NotWrittenException("cannot write even the metadata to " + partial + ": " + e, e);
@@ -254,17 +254,18 @@ public final class DumpWriter {
         margin -> {
           long free = dir.toFile().getUsableSpace();
           if (free - margin < settings.keepFree()) {
-            return "keep-free: only "
-                + free
-                + " bytes free in the dump directory; limit.keep-free="
-                + settings.keepFree();
+            return Integrity.truncated(
+                IntegrityCause.KEEP_FREE,
+                "only "
+                    + free
+                    + " bytes free in the dump directory; limit.keep-free="
+                    + settings.keepFree());
           }
           long used = usedAtStart + written.count();
           if (settings.maxUse() > 0 && used + margin > settings.maxUse()) {
-            return "max-use: the dump directory holds "
-                + used
-                + " bytes; limit.max-use="
-                + settings.maxUse();
+            return Integrity.truncated(
+                IntegrityCause.MAX_USE,
+                "the dump directory holds " + used + " bytes; limit.max-use=" + settings.maxUse());
           }
           return null;
         });
@@ -287,40 +288,29 @@ public final class DumpWriter {
     return total;
   }
 
-  private static DumpInfo.Integrity integrity(CoreCopier.Result copy) {
-    if (copy.stopReason() != null) {
-      return new DumpInfo.Integrity(true, copy.stopReason());
+  private static Integrity integrity(CoreCopier.Result copy) {
+    if (copy.stop() != null) {
+      return copy.stop();
     }
     var header = copy.header();
     if (!header.elf()) {
-      return new DumpInfo.Integrity(
-          true, copy.size() == 0 ? "empty: no core data received" : "not-elf: " + header.problem());
+      return copy.size() == 0
+          ? Integrity.truncated(IntegrityCause.EMPTY, "no core data received")
+          : Integrity.truncated(IntegrityCause.NOT_ELF, header.problem());
     }
     if (header.problem() != null) {
-      return new DumpInfo.Integrity(true, "bad-header: " + header.problem());
+      return Integrity.truncated(IntegrityCause.BAD_HEADER, header.problem());
     }
     if (header.expectedSize() != null && copy.size() < header.expectedSize()) {
-      return new DumpInfo.Integrity(
-          true,
-          "short: received "
+      return Integrity.truncated(
+          IntegrityCause.SHORT,
+          "received "
               + copy.size()
               + " of the "
               + header.expectedSize()
               + " bytes the ELF headers announce");
     }
-    return DumpInfo.Integrity.complete();
-  }
-
-  /** Renames the finished file into place and makes the rename durable. */
-  private static Path publish(Path partial) throws IOException {
-    String fileName = partial.getFileName().toString();
-    Path done =
-        partial.resolveSibling(fileName.substring(0, fileName.length() - ".partial".length()));
-    Files.move(partial, done, StandardCopyOption.ATOMIC_MOVE);
-    try (FileChannel dir = FileChannel.open(done.getParent(), StandardOpenOption.READ)) {
-      dir.force(true);
-    }
-    return done;
+    return Integrity.complete();
   }
 
   private static void closeQuietly(ReadableByteChannel c) {

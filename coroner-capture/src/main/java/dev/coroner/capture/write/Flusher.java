@@ -1,5 +1,6 @@
 package dev.coroner.capture.write;
 
+import dev.coroner.base.threads.DaemonThreads;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.util.concurrent.CountDownLatch;
@@ -20,7 +21,8 @@ public final class Flusher implements AutoCloseable {
 
   private Flusher(FileChannel channel) {
     thread =
-        new Thread(
+        DaemonThreads.create(
+            "coroner-flusher",
             () -> {
               try {
                 while (!stop.await(250, TimeUnit.MILLISECONDS)) {
@@ -29,9 +31,7 @@ public final class Flusher implements AutoCloseable {
               } catch (InterruptedException | IOException e) {
                 // nothing to flush any more; the final fsync still happens
               }
-            },
-            "coroner-flusher");
-    thread.setDaemon(true);
+            });
   }
 
   static Flusher start(FileChannel channel) {

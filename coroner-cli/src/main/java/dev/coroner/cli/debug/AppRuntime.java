@@ -1,5 +1,6 @@
 package dev.coroner.cli.debug;
 
+import dev.coroner.cli.debugger.Debugger;
 import dev.coroner.dump.DumpInfo;
 import java.nio.file.Path;
 

@@ -8,10 +8,10 @@ import dev.coroner.store.archive.DumpArchive;
 import dev.coroner.store.archive.DumpStreams;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Comparator;
 import java.util.List;
@@ -53,18 +53,12 @@ final class DebugCache {
       core.toFile().setLastModified(System.currentTimeMillis());
       return core;
     }
-    Path tmp = dir.resolve(info.name() + ".core.partial");
-    Files.deleteIfExists(tmp);
-    Files.createFile(
-        tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-    try (OutputStream out = Files.newOutputStream(tmp)) {
-      archive.writeCore(out);
+    try {
+      AtomicFiles.write(core, AtomicFiles.PRIVATE_FILE, archive::writeCore);
     } catch (CorruptDumpException e) {
-      Files.deleteIfExists(tmp);
       throw new CliException(CliException.FAILURE, e.getMessage() + "; the dump is damaged", e);
     }
-    Files.move(tmp, core, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    Files.writeString(verified, info.core().sha256() + "\n");
+    AtomicFiles.writeString(verified, AtomicFiles.PRIVATE_FILE, info.core().sha256() + "\n");
     prune(dir, core, ".core");
     return core;
   }
@@ -132,7 +126,7 @@ final class DebugCache {
       return copy;
     }
     Files.createDirectories(copy.getParent());
-    Path tmp = copy.resolveSibling(copy.getFileName() + ".partial");
+    Path tmp = AtomicFiles.partialOf(copy);
     try {
       Process p =
           new ProcessBuilder(objcopy.toString(), "--strip-debug", exe.toString(), tmp.toString())
@@ -140,8 +134,11 @@ final class DebugCache {
               .start();
       p.getInputStream().readAllBytes();
       if (p.waitFor(120, TimeUnit.SECONDS) && p.exitValue() == 0) {
-        Files.move(tmp, copy, StandardCopyOption.ATOMIC_MOVE);
-        return copy;
+        // objcopy wrote the partial; sync it before it takes the final name.
+        try (FileChannel written = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
+          written.force(true);
+        }
+        return AtomicFiles.publish(tmp, copy);
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

@@ -1,5 +1,7 @@
 package dev.coroner.cli.debug;
 
+import dev.coroner.cli.debugger.Debugger;
+import dev.coroner.cli.debugger.DebuggerInvocation;
 import dev.coroner.cli.dumps.StoreErrors;
 import dev.coroner.cli.dumps.StoreOptions;
 import dev.coroner.cli.errors.CliException;
@@ -238,11 +240,7 @@ public final class DebugCommand implements Callable<Integer> {
   /** The debug image and debugger for a runtime, or for the --debugger asked for. */
   private DebugKind kind(AppRuntime runtime) {
     Debugger chosen = choose(runtime);
-    return switch (chosen) {
-      case LLDB -> runtime == AppRuntime.NODE ? DebugKind.NODEJS : DebugKind.NATIVE_LLDB;
-      case GDB -> DebugKind.NATIVE_GDB;
-      case JHSDB -> DebugKind.JAVA;
-    };
+    return DebugKind.of(DebuggerInvocation.of(chosen, runtime == AppRuntime.NODE));
   }
 
   /** A remote dump's core, streamed into the cache with a progress bar. */

@@ -1,5 +1,6 @@
 package dev.coroner.cli.dumps;
 
+import dev.coroner.base.files.AtomicFiles;
 import dev.coroner.cli.errors.CliException;
 import dev.coroner.dump.DumpInfo;
 import dev.coroner.store.DumpLocation;
@@ -16,7 +17,6 @@ import java.io.OutputStream;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -131,16 +131,12 @@ public final class GetCommand implements Callable<Integer> {
       return target;
     }
     Path core = target.resolve(info.name() + ".core");
-    Path tmp = target.resolve(info.name() + ".core.partial");
-    writePrivate(tmp, new byte[0]);
-    try (OutputStream file = Files.newOutputStream(tmp);
-        ProgressBar bar = ProgressBar.onTerminal(err, "extract")) {
-      archive.writeCore(counting(file, info.core().size(), bar));
-    } catch (IOException e) {
-      Files.deleteIfExists(tmp);
-      throw e;
+    try (ProgressBar bar = ProgressBar.onTerminal(err, "extract")) {
+      AtomicFiles.write(
+          core,
+          AtomicFiles.PRIVATE_FILE,
+          file -> archive.writeCore(counting(file, info.core().size(), bar)));
     }
-    Files.move(tmp, core, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     return target;
   }
 

@@ -109,7 +109,7 @@ public final class InfoCommand implements Callable<Integer> {
             + " bytes), stored "
             + ByteSizes.format(i.core().storedSize())
             + " as "
-            + i.core().compression());
+            + (i.core().compression() == null ? "unknown" : i.core().compression().id()));
     r.add("Core sha256", i.core().sha256());
     r.add(
         "Complete",

@@ -3,6 +3,7 @@ package dev.coroner.cli.install;
 import dev.coroner.base.units.ByteSizes;
 import dev.coroner.base.units.Durations;
 import dev.coroner.capture.settings.CaptureSettings;
+import dev.coroner.capture.settings.CaptureSettings.Defaults;
 import dev.coroner.capture.settings.EnvironMode;
 import dev.coroner.dump.Compression;
 import dev.coroner.dump.name.NameTemplate;
@@ -18,14 +19,14 @@ public final class CaptureOptions {
       names = "--dumps",
       paramLabel = "DIR",
       description = "Where dumps are written (0700; default: ${DEFAULT-VALUE}).",
-      defaultValue = "/var/lib/coroner/dumps")
+      defaultValue = Defaults.DUMP_DIR)
   Path dumps;
 
   @Option(
       names = "--compression",
       paramLabel = "zstd|deflate|none",
       description = "How the core is stored in the zip (default: ${DEFAULT-VALUE}).",
-      defaultValue = "zstd",
+      defaultValue = Defaults.COMPRESSION,
       converter = CompressionConverter.class)
   Compression compression;
 
@@ -33,14 +34,14 @@ public final class CaptureOptions {
       names = "--level",
       paramLabel = "N",
       description = "Compression level: zstd 1-19, deflate 1-9 (default: ${DEFAULT-VALUE}).",
-      defaultValue = "3")
+      defaultValue = Defaults.LEVEL)
   int level;
 
   @Option(
       names = "--max-core-size",
       paramLabel = "SIZE",
       description = "Stop storing a core past this size, e.g. 16G; 0 = no limit (default).",
-      defaultValue = "0",
+      defaultValue = Defaults.MAX_CORE_SIZE,
       converter = SizeConverter.class)
   long maxCoreSize;
 
@@ -49,7 +50,7 @@ public final class CaptureOptions {
       paramLabel = "SIZE",
       description =
           "Stop storing when less is free in the dump directory (default: ${DEFAULT-VALUE}).",
-      defaultValue = "1G",
+      defaultValue = Defaults.KEEP_FREE,
       converter = SizeConverter.class)
   long keepFree;
 
@@ -59,7 +60,7 @@ public final class CaptureOptions {
       description =
           "Keep only metadata once the dump directory holds this much, e.g. 50G; 0 = no limit"
               + " (default).",
-      defaultValue = "0",
+      defaultValue = Defaults.MAX_USE,
       converter = SizeConverter.class)
   long maxUse;
 
@@ -67,7 +68,7 @@ public final class CaptureOptions {
       names = "--timeout",
       paramLabel = "DURATION",
       description = "Finish a capture as truncated after this long (default: ${DEFAULT-VALUE}).",
-      defaultValue = "600s",
+      defaultValue = Defaults.TIMEOUT,
       converter = DurationConverter.class)
   Duration timeout;
 
@@ -84,7 +85,7 @@ public final class CaptureOptions {
       paramLabel = "off|redacted|full",
       description =
           "Keep the crashed process's environment: off (default), redacted (names only) or full.",
-      defaultValue = "off",
+      defaultValue = Defaults.ENVIRON,
       converter = EnvironConverter.class)
   EnvironMode environ;
 
@@ -94,7 +95,7 @@ public final class CaptureOptions {
       description =
           "Dump name; fields: {uuid} {timestamp} {hostname} {exe} {pid} {signal}"
               + " {namespace} {pod} {container} {pod_uid} (default: ${DEFAULT-VALUE}).",
-      defaultValue = NameTemplate.DEFAULT,
+      defaultValue = Defaults.NAME_TEMPLATE,
       converter = TemplateConverter.class)
   NameTemplate nameTemplate;
 
@@ -104,7 +105,7 @@ public final class CaptureOptions {
         nameTemplate,
         compression,
         level,
-        0,
+        CaptureSettings.defaults().workers(),
         maxCoreSize,
         keepFree,
         maxUse,

@@ -1,5 +1,6 @@
 package dev.coroner.cli.k8s;
 
+import dev.coroner.base.threads.DaemonThreads;
 import io.fabric8.kubernetes.client.dsl.ExecWatch;
 import java.io.IOException;
 import java.io.InputStream;
@@ -34,11 +35,9 @@ final class Attach {
       Runnable resize = () -> terminal.size().ifPresent(s -> watch.resize(s.cols(), s.rows()));
       resize.run();
       Terminal.onResize(resize);
-      Thread keys = new Thread(() -> pump(watch.getInput()), "coroner-keyboard");
       // A daemon: it sits in a read of the keyboard when the session ends, and must not hold
       // the JVM.
-      keys.setDaemon(true);
-      keys.start();
+      DaemonThreads.start("coroner-keyboard", () -> pump(watch.getInput()));
       return Exec.exitCode(watch, pod.qualifiedName());
     } finally {
       terminal.restore();

@@ -1,33 +1,44 @@
 package dev.coroner.cli.k8s;
 
+import dev.coroner.cli.debugger.DebuggerInvocation;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
 /**
- * Which debug image opens the core and how its {@code rundebug.sh} takes commands. The images'
- * {@code rundebug.sh} hands its arguments to the debugger (images/*&#47;rundebug.sh), so batch mode
- * speaks each debugger's own syntax.
+ * Which debug image opens the core and with which debugger. The images' {@code rundebug.sh} hands
+ * its arguments to the debugger (images/*&#47;rundebug.sh), so the arguments come from the same
+ * {@link DebuggerInvocation} table as local debugging's.
  */
 public enum DebugKind {
   /** Node.js: lldb with llnode. */
-  NODEJS("nodejs", "lldb"),
+  NODEJS("nodejs", DebuggerInvocation.LLDB_LLNODE),
   /** Native code in gdb. */
-  NATIVE_GDB("native", "gdb"),
+  NATIVE_GDB("native", DebuggerInvocation.GDB),
   /** Native code in lldb ({@code DEBUGGER=lldb} in the native image). */
-  NATIVE_LLDB("native", "lldb"),
+  NATIVE_LLDB("native", DebuggerInvocation.LLDB),
   /** Java: jhsdb's command line (clhsdb), which reads its commands from stdin. */
-  JAVA("java", "jhsdb");
+  JAVA("java", DebuggerInvocation.JHSDB);
 
   /** The script every debug image has on its PATH. */
   public static final String RUNDEBUG = "rundebug.sh";
 
   private final String image;
-  private final String debugger;
+  private final DebuggerInvocation debugger;
 
-  DebugKind(String image, String debugger) {
+  DebugKind(String image, DebuggerInvocation debugger) {
     this.image = image;
     this.debugger = debugger;
+  }
+
+  /** The kind whose image runs {@code debugger} the same way. */
+  public static DebugKind of(DebuggerInvocation debugger) {
+    return switch (debugger) {
+      case LLDB_LLNODE -> NODEJS;
+      case LLDB -> NATIVE_LLDB;
+      case GDB -> NATIVE_GDB;
+      case JHSDB -> JAVA;
+    };
   }
 
   /** The flavour in the image name: {@code coroner-debug-<flavour>}. */
@@ -37,7 +48,7 @@ public enum DebugKind {
 
   /** The debugger's name, for messages. */
   public String debugger() {
-    return debugger;
+    return debugger.debugger().toString();
   }
 
   /** Extra environment for the debug container. */
@@ -59,41 +70,8 @@ public enum DebugKind {
 
   /** What to exec for an interactive ({@code batch} false) or batch session. */
   public Invocation invocation(boolean batch, List<String> commands) {
-    return new Invocation(argv(batch, commands), stdin(batch, commands));
-  }
-
-  private List<String> argv(boolean batch, List<String> commands) {
     List<String> argv = new ArrayList<>(List.of(RUNDEBUG));
-    switch (this) {
-      case NODEJS, NATIVE_LLDB -> {
-        if (batch) {
-          argv.add("--batch");
-        }
-        for (String c : commands) {
-          argv.add("-o");
-          argv.add(c);
-        }
-      }
-      case NATIVE_GDB -> {
-        if (batch) {
-          argv.add("-batch");
-        }
-        for (String c : commands) {
-          argv.add("-ex");
-          argv.add(c);
-        }
-      }
-      case JAVA -> {
-        // clhsdb has no flag for commands: they go to its stdin (see stdin()).
-      }
-    }
-    return List.copyOf(argv);
-  }
-
-  private String stdin(boolean batch, List<String> commands) {
-    if (this != JAVA || !batch) {
-      return null;
-    }
-    return String.join("\n", commands) + "\nquit\n";
+    argv.addAll(debugger.options(batch, commands));
+    return new Invocation(argv, debugger.stdin(batch, commands));
   }
 }

@@ -170,7 +170,7 @@ public final class DebugPodFactory {
     env.put("DUMP_NAME", dump.name());
     env.put("DUMP_DIR", DUMP_DIR);
     env.put("CORE_ENTRY", dump.coreEntry());
-    env.put("CORE_COMPRESSION", dump.coreCompression());
+    env.put("CORE_COMPRESSION", dump.coreCompression().id());
     env.put("CORE_SHA256", dump.coreSha256());
     env.put("CORE_LOCATION", coreLocation(dump));
     env.put("HOME", "/tmp");

@@ -1,5 +1,6 @@
 package dev.coroner.cli.k8s;
 
+import dev.coroner.dump.Compression;
 import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
@@ -47,7 +48,7 @@ public record DebugPodSpec(
       String uuid,
       long zipSize,
       String coreEntry,
-      String coreCompression,
+      Compression coreCompression,
       long coreSize,
       String coreSha256) {}
 

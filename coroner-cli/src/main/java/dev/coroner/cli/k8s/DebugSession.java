@@ -135,13 +135,17 @@ public final class DebugSession {
         PodState state =
             PodState.of(current.orElseThrow(() -> new CliException(CliException.FAILURE, gone())));
         report(state, printed);
-        if (ready(state)) {
+        if (state instanceof PodState.Failed failed) {
+          throw new CliException(CliException.FAILURE, failed.problem());
+        }
+        if (state instanceof PodState.Ready) {
           return;
         }
+        PodState.Pending pending = (PodState.Pending) state;
         long left = Duration.between(Instant.now(), deadline).toMillis();
         Event e = left <= 0 ? null : events.poll(left, TimeUnit.MILLISECONDS);
         if (e == null) {
-          throw new CliException(CliException.FAILURE, notReady(state));
+          throw new CliException(CliException.FAILURE, notReady(pending));
         }
         if (e.failure() != null) {
           // fabric8 already reconnected up to its limit; a few more tries, then say so.
@@ -162,14 +166,6 @@ public final class DebugSession {
     } finally {
       watch.close();
     }
-  }
-
-  /** Ready, still starting, or failed: then the session ends with what went wrong. */
-  private static boolean ready(PodState state) {
-    if (state.phase() == PodState.Phase.FAILED) {
-      throw new CliException(CliException.FAILURE, state.problem());
-    }
-    return state.phase() == PodState.Phase.READY;
   }
 
   private Watch watch(BlockingQueue<Event> events) {
@@ -208,23 +204,25 @@ public final class DebugSession {
         progress.println("  " + line);
       }
     }
-    if (state.pending() != null
-        && state.pending().startsWith("a node:")
-        && printed.add(state.pending())) {
-      progress.println("  waiting for " + state.pending());
+    // What the scheduler says is worth seeing while waiting; the rest shows in the milestones.
+    if (state instanceof PodState.Pending p
+        && p.waitingFor() instanceof PodState.Node n
+        && (n.reason() != null || n.message() != null)
+        && printed.add(n.describe())) {
+      progress.println("  waiting for " + n.describe());
     }
     progress.flush();
   }
 
-  private String notReady(PodState state) {
+  private String notReady(PodState.Pending state) {
     String waited = Durations.format(options.waitFor());
-    if (state.pending() != null && state.pending().startsWith("a node: Unschedulable")) {
+    if (state.waitingFor() instanceof PodState.Node n && n.unschedulable()) {
       return "pod "
           + name()
           + " was not scheduled within "
           + waited
           + ": the scheduler says "
-          + state.pending().substring("a node: Unschedulable: ".length())
+          + (n.message() == null || n.message().isBlank() ? n.reason() : n.message().strip())
           + ". Free room in the cluster (the pod's requests grow with the core), or wait longer"
           + " with --wait";
     }
@@ -233,7 +231,7 @@ public final class DebugSession {
         + " was not ready within "
         + waited
         + " (still waiting for "
-        + state.pending()
+        + state.waitingFor().describe()
         + "); --wait gives it longer";
   }
 

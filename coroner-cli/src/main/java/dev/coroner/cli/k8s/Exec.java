@@ -1,5 +1,6 @@
 package dev.coroner.cli.k8s;
 
+import dev.coroner.base.retry.RetryPolicy;
 import dev.coroner.cli.errors.CliException;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.ExecWatch;
@@ -12,30 +13,28 @@ import java.util.function.Supplier;
  * times with backoff (the tutorial's tool retried every 3 s forever), and reads its exit code.
  */
 final class Exec {
-  static final int ATTEMPTS = 3;
+  /** Three attempts, about 1 s and 2 s apart. */
+  static final RetryPolicy RETRY =
+      RetryPolicy.exponential(Duration.ofSeconds(1), Duration.ofSeconds(4)).withAttempts(3);
 
   private Exec() {}
 
   /** Opens the exec that {@code start} describes in {@code pod}. */
   static ExecWatch open(Supplier<ExecWatch> start, DebugSession.Target pod)
       throws InterruptedException {
-    Duration backoff = Duration.ofSeconds(1);
-    for (int attempt = 1; ; attempt++) {
-      try {
-        // fabric8 returns once the WebSocket is upgraded, or throws why it was not.
-        return start.get();
-      } catch (KubernetesClientException e) {
-        // Connection trouble and server errors pass; a refusal (4xx) will not change.
-        int code = KubeErrors.code(e);
-        boolean passing = code <= 0 || code >= 500;
-        if (!passing || attempt == ATTEMPTS) {
-          throw KubeErrors.of(
-              e, "exec into pod " + pod.qualifiedName(), pod.namespace(), "the cluster");
-        }
-        Thread.sleep(backoff.toMillis());
-        backoff = backoff.multipliedBy(2);
-      }
+    try {
+      // fabric8 returns once the WebSocket is upgraded, or throws why it was not.
+      return RETRY.call(start::get, KubernetesClientException.class, Exec::passing);
+    } catch (KubernetesClientException e) {
+      throw KubeErrors.of(
+          e, "exec into pod " + pod.qualifiedName(), pod.namespace(), "the cluster");
     }
+  }
+
+  /** Connection trouble and server errors pass; a refusal (4xx) will not change. */
+  private static boolean passing(KubernetesClientException e) {
+    int code = KubeErrors.code(e);
+    return code <= 0 || code >= 500;
   }
 
   /** The exec's exit code, once it ends. */

@@ -1,5 +1,6 @@
 package dev.coroner.cli.k8s;
 
+import dev.coroner.base.retry.RetryPolicy;
 import dev.coroner.cli.errors.CliException;
 import io.fabric8.kubernetes.api.model.NamedContext;
 import io.fabric8.kubernetes.client.Config;
@@ -7,12 +8,13 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import java.io.File;
 import java.nio.file.Files;
+import java.time.Duration;
 import java.util.List;
 
 /**
  * A Kubernetes client on the user's own kubeconfig and context, as kubectl would use them: the
- * cluster's RBAC decides what this user may do. Requests are retried 3 times with backoff, the
- * watch reconnects 3 times, never forever.
+ * cluster's RBAC decides what this user may do. Requests are retried 3 times with backoff ({@link
+ * #REQUESTS}), the watch reconnects 3 times, never forever.
  *
  * @param client the client; close the connection to close it
  * @param context the context's name, for messages (null in a pod's service account)
@@ -20,14 +22,23 @@ import java.util.List;
  */
 public record KubeConnect(KubernetesClient client, String context, String namespace)
     implements AutoCloseable {
+  /**
+   * How API requests are retried: fabric8 retries inside its HTTP layer (watches included), so it
+   * is given this policy's attempts and first delay; it doubles the delay itself, without jitter.
+   */
+  static final RetryPolicy REQUESTS =
+      RetryPolicy.exponential(Duration.ofMillis(250), Duration.ofSeconds(2)).withAttempts(4);
+
+  /** Watch reconnections fabric8 makes before it gives the failure to the session. */
+  static final int WATCH_RECONNECTS = 3;
 
   /** Opens a client; a missing kubeconfig or unknown context is the user's to fix. */
   public static KubeConnect open(KubeOptions options) {
     Config config = config(options);
     // Defaults are 10 retries and an endless watch reconnect: a CLI says what is wrong instead.
-    config.setRequestRetryBackoffLimit(3);
-    config.setRequestRetryBackoffInterval(250);
-    config.setWatchReconnectLimit(3);
+    config.setRequestRetryBackoffLimit(REQUESTS.maxAttempts() - 1);
+    config.setRequestRetryBackoffInterval((int) REQUESTS.base().toMillis());
+    config.setWatchReconnectLimit(WATCH_RECONNECTS);
     config.setConnectionTimeout(10_000);
     config.setRequestTimeout(30_000);
     NamedContext current = config.getCurrentContext();

@@ -1,247 +1,85 @@
 package dev.coroner.cli.k8s;
 
-import io.fabric8.kubernetes.api.model.ContainerState;
-import io.fabric8.kubernetes.api.model.ContainerStateTerminated;
-import io.fabric8.kubernetes.api.model.ContainerStateWaiting;
-import io.fabric8.kubernetes.api.model.ContainerStatus;
 import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.PodCondition;
-import io.fabric8.kubernetes.api.model.PodStatus;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
-import java.util.Set;
 
 /**
- * What a debug pod's status says: still starting (and how far it got), ready, or failed (and what
- * the user can do about it). A pure reading of one status, so every case is unit-testable.
- *
- * @param phase where it is
- * @param progress milestones reached so far, oldest first (the session prints the new ones)
- * @param problem why it failed, for {@link Phase#FAILED}
- * @param pending what it is waiting for, for a message when the wait runs out
+ * What a debug pod's status says: still starting (how far it got, what it waits for), ready, or
+ * failed (what happened and what the user can do about it). A pure reading of one status, so every
+ * case is unit-testable; {@link DebugSession} acts on the kind, never on the text.
  */
-public record PodState(Phase phase, List<String> progress, String problem, String pending) {
-  /** Where a debug pod is. */
-  public enum Phase {
-    STARTING,
-    READY,
-    FAILED
+public sealed interface PodState {
+  /** Milestones reached so far, oldest first (the session prints the new ones). */
+  List<String> progress();
+
+  /** Still starting: {@code waitingFor} says for what, for a message when the wait runs out. */
+  record Pending(List<String> progress, Wait waitingFor) implements PodState {
+    public Pending {
+      progress = List.copyOf(progress);
+    }
   }
 
-  private static final Set<String> PULL_ERRORS =
-      Set.of(
-          "ErrImagePull",
-          "ImagePullBackOff",
-          "InvalidImageName",
-          "ErrImageNeverPull",
-          "RegistryUnavailable",
-          "SignatureValidationFailed");
+  /** Running and ready: the session can start. */
+  record Ready(List<String> progress) implements PodState {
+    public Ready {
+      progress = List.copyOf(progress);
+    }
+  }
 
-  private static final Set<String> START_ERRORS =
-      Set.of(
-          "CreateContainerConfigError",
-          "CreateContainerError",
-          "RunContainerError",
-          "StartError",
-          "PreCreateHookError");
+  /**
+   * Failed, or the debug container ended: the session cannot go on.
+   *
+   * @param container the container that failed, or null when the pod as a whole ended
+   * @param what what happened, in Kubernetes' words
+   * @param hint what to do about it, or null when there is nothing to suggest
+   * @param exitCode the failed container's exit code, or null when it did not run
+   */
+  record Failed(List<String> progress, String container, String what, String hint, Integer exitCode)
+      implements PodState {
+    public Failed {
+      progress = List.copyOf(progress);
+    }
 
-  public PodState {
-    progress = List.copyOf(progress);
+    /** The message for the user: what happened, then the hint. */
+    public String problem() {
+      return hint == null ? what : what + ". " + hint;
+    }
+  }
+
+  /** What a starting pod waits for. */
+  sealed interface Wait {
+    /** In words: {@code a node (not scheduled yet)}, {@code its containers to start}, ... */
+    String describe();
+  }
+
+  /**
+   * A node: the scheduler has not placed the pod. {@code reason} and {@code message} are the
+   * scheduler's (PodScheduled=False), both null while it has said nothing.
+   */
+  record Node(String reason, String message) implements Wait {
+    @Override
+    public String describe() {
+      return reason == null && message == null
+          ? "a node (not scheduled yet)"
+          : "a node: " + PodStateReader.reasonAndMessage(reason, message);
+    }
+
+    /** The scheduler found no node that fits (resources, taints, affinity). */
+    public boolean unschedulable() {
+      return "Unschedulable".equals(reason);
+    }
+  }
+
+  /** The containers: {@code milestone} is the last one reached, or null before the first. */
+  record Containers(String milestone) implements Wait {
+    @Override
+    public String describe() {
+      return milestone == null ? "its containers to start" : milestone;
+    }
   }
 
   /** Reads one status of a pod built by {@link DebugPodFactory}. */
-  public static PodState of(Pod pod) {
-    PodStatus status = pod.getStatus();
-    List<String> progress = new ArrayList<>();
-    if (status == null) {
-      return new PodState(Phase.STARTING, progress, null, "a node (not scheduled yet)");
-    }
-    String pending = "a node (not scheduled yet)";
-    PodCondition scheduled = condition(status, "PodScheduled");
-    String node = pod.getSpec() == null ? null : pod.getSpec().getNodeName();
-    if (scheduled != null && "False".equals(scheduled.getStatus())) {
-      pending = "a node: " + reasonAndMessage(scheduled.getReason(), scheduled.getMessage());
-    } else if (node != null || (scheduled != null && "True".equals(scheduled.getStatus()))) {
-      progress.add("Scheduled" + (node == null ? "" : " on node " + node));
-      pending = "its containers to start";
-    }
-    List<ContainerStatus> statuses = new ArrayList<>();
-    statuses.addAll(nonNull(status.getInitContainerStatuses()));
-    statuses.addAll(nonNull(status.getContainerStatuses()));
-    for (ContainerStatus cs : statuses) {
-      String problem = problem(cs);
-      if (problem != null) {
-        return new PodState(Phase.FAILED, progress, problem, pending);
-      }
-      String milestone = milestone(cs);
-      if (milestone != null) {
-        progress.add(milestone);
-        pending = milestone;
-      }
-    }
-    if ("Failed".equals(status.getPhase()) || "Succeeded".equals(status.getPhase())) {
-      return new PodState(Phase.FAILED, progress, ended(status), pending);
-    }
-    PodCondition ready = condition(status, "Ready");
-    if ("Running".equals(status.getPhase()) && ready != null && "True".equals(ready.getStatus())) {
-      progress.add("Ready");
-      return new PodState(Phase.READY, progress, null, null);
-    }
-    return new PodState(Phase.STARTING, progress, null, pending);
-  }
-
-  private static String milestone(ContainerStatus cs) {
-    ContainerState state = cs.getState();
-    String name = cs.getName();
-    if (state == null) {
-      return null;
-    }
-    if (state.getRunning() != null) {
-      return switch (name) {
-        case DebugPodFactory.EXE_CONTAINER -> "exe: copying the executable out of " + cs.getImage();
-        case DebugPodFactory.FETCH_CONTAINER -> "fetch: downloading the dump, verifying its core";
-        default -> name + ": running";
-      };
-    }
-    if (state.getTerminated() != null) {
-      return name + ": done";
-    }
-    if (state.getWaiting() != null && "ContainerCreating".equals(state.getWaiting().getReason())) {
-      return name + ": starting " + cs.getImage() + " (pulled first if the node lacks it)";
-    }
-    return null;
-  }
-
-  private static String problem(ContainerStatus cs) {
-    ContainerState state = cs.getState();
-    if (state != null && state.getWaiting() != null) {
-      return waitingProblem(cs, state.getWaiting());
-    }
-    if (state != null && state.getTerminated() != null) {
-      return terminatedProblem(cs, state.getTerminated());
-    }
-    return null;
-  }
-
-  /** A container that cannot start: its image, or its creation, failed. */
-  private static String waitingProblem(ContainerStatus cs, ContainerStateWaiting waiting) {
-    String reason = String.valueOf(waiting.getReason());
-    String message = waiting.getMessage();
-    if (PULL_ERRORS.contains(reason)) {
-      return "cannot pull image "
-          + cs.getImage()
-          + " for container '"
-          + cs.getName()
-          + "' ("
-          + reasonAndMessage(reason, message)
-          + "). "
-          + pullHint(cs.getName(), message);
-    }
-    if (START_ERRORS.contains(reason)) {
-      return "container '"
-          + cs.getName()
-          + "' cannot start ("
-          + reasonAndMessage(reason, message)
-          + ")"
-          + hint(cs.getName(), cs.getImage(), message);
-    }
-    return null;
-  }
-
-  /** An init container that failed, or the debug container that ended at all. */
-  private static String terminatedProblem(ContainerStatus cs, ContainerStateTerminated ended) {
-    Integer code = ended.getExitCode();
-    boolean failed = code == null || code != 0;
-    if (!failed && !DebugPodFactory.DEBUG_CONTAINER.equals(cs.getName())) {
-      return null;
-    }
-    String message = ended.getMessage();
-    return "container '"
-        + cs.getName()
-        + "' "
-        + (failed ? "failed" : "ended")
-        + " (exit "
-        + code
-        + (ended.getReason() == null ? "" : ", " + ended.getReason())
-        + ")"
-        + (message == null || message.isBlank() ? "" : ": " + message.strip())
-        + hint(cs.getName(), cs.getImage(), message);
-  }
-
-  private static String pullHint(String container, String message) {
-    String m = String.valueOf(message).toLowerCase(Locale.ROOT);
-    String which =
-        DebugPodFactory.EXE_CONTAINER.equals(container)
-            ? "It is the crashed app's image; -i IMAGE names another with the same executable."
-            : "It is the debug image; --debug-image names another (see docs/cli.md).";
-    if (m.contains("unauthorized")
-        || m.contains("denied")
-        || m.contains("authentication")
-        || m.contains("forbidden")) {
-      return "The registry wants credentials: pass --image-pull-secret NAME of a secret in the"
-          + " namespace. "
-          + which;
-    }
-    if (m.contains("not found") || m.contains("manifest unknown") || m.contains("no such")) {
-      return "The image or tag does not exist (any more). " + which;
-    }
-    return which;
-  }
-
-  private static String hint(String container, String image, String message) {
-    String m = String.valueOf(message);
-    if (!DebugPodFactory.EXE_CONTAINER.equals(container)) {
-      return "";
-    }
-    if (m.contains("\"cp\"") || m.contains("cp: not found") || m.contains("exec: cp")) {
-      return ". The image "
-          + image
-          + " has no 'cp' (a distroless or scratch image?): pass -i with an image that holds the"
-          + " same executable and a cp, e.g. the same release's -slim tag";
-    }
-    if (m.contains("cannot stat") || m.contains("No such file")) {
-      return ". The executable is not at that path in "
-          + image
-          + ": pass --exe with its path in the image, or -i with the image the process ran";
-    }
-    if (m.contains("Permission denied")) {
-      return ". The executable is not readable by uid "
-          + DebugPodFactory.UID
-          + " in "
-          + image
-          + ": pass -i with an image where it is";
-    }
-    return "";
-  }
-
-  private static String ended(PodStatus status) {
-    String reason = status.getReason();
-    if ("DeadlineExceeded".equals(reason)) {
-      return "the pod reached its deadline (--deadline) and Kubernetes ended it";
-    }
-    return "the pod "
-        + ("Succeeded".equals(status.getPhase()) ? "ended" : "failed")
-        + (reason == null && status.getMessage() == null
-            ? ""
-            : " (" + reasonAndMessage(reason, status.getMessage()) + ")");
-  }
-
-  private static String reasonAndMessage(String reason, String message) {
-    if (message == null || message.isBlank()) {
-      return String.valueOf(reason);
-    }
-    return reason == null ? message.strip() : reason + ": " + message.strip();
-  }
-
-  private static PodCondition condition(PodStatus status, String type) {
-    return nonNull(status.getConditions()).stream()
-        .filter(c -> type.equals(c.getType()))
-        .findFirst()
-        .orElse(null);
-  }
-
-  private static <T> List<T> nonNull(List<T> list) {
-    return list == null ? List.of() : list;
+  static PodState of(Pod pod) {
+    return PodStateReader.read(pod);
   }
 }

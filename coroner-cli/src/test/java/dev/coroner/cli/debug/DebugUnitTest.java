@@ -3,6 +3,7 @@ package dev.coroner.cli.debug;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.coroner.cli.TestDumps;
+import dev.coroner.cli.debugger.Debugger;
 import dev.coroner.cli.demo.DemoCommandAccess;
 import java.nio.file.Path;
 import java.time.Instant;

@@ -2,6 +2,7 @@ package dev.coroner.cli.debug;
 
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.coroner.cli.debugger.Debugger;
 import dev.coroner.cli.errors.CliException;
 import java.util.Map;
 import org.junit.jupiter.api.Test;

@@ -20,9 +20,9 @@ class PodStateTest {
   void aNewPodWaitsForANode() {
     PodState s =
         PodState.of(new PodBuilder().withNewMetadata().withName("p").endMetadata().build());
-    assertThat(s.phase()).isEqualTo(PodState.Phase.STARTING);
     assertThat(s.progress()).isEmpty();
-    assertThat(s.pending()).contains("a node");
+    assertThat(pending(s).waitingFor()).isEqualTo(new PodState.Node(null, null));
+    assertThat(pending(s).waitingFor().describe()).contains("a node");
   }
 
   @Test
@@ -36,8 +36,10 @@ class PodStateTest {
                         "PodScheduled", "False", "Unschedulable", "0/3 nodes are available"))
                 .build());
     PodState s = PodState.of(pod);
-    assertThat(s.phase()).isEqualTo(PodState.Phase.STARTING);
-    assertThat(s.pending()).isEqualTo("a node: Unschedulable: 0/3 nodes are available");
+    PodState.Wait wait = pending(s).waitingFor();
+    assertThat(wait).isEqualTo(new PodState.Node("Unschedulable", "0/3 nodes are available"));
+    assertThat(((PodState.Node) wait).unschedulable()).isTrue();
+    assertThat(wait.describe()).isEqualTo("a node: Unschedulable: 0/3 nodes are available");
   }
 
   @Test
@@ -55,8 +57,10 @@ class PodStateTest {
                             "failed to create containerd task: exec: \"cp\": executable file not"
                                 + " found in $PATH: unknown"))
                     .build()));
-    assertThat(s.phase()).isEqualTo(PodState.Phase.FAILED);
-    assertThat(s.problem())
+    assertThat(failed(s).exitCode()).isEqualTo(128);
+    assertThat(failed(s).container()).isEqualTo("exe");
+    assertThat(failed(s).hint()).startsWith("The image " + APP + " has no 'cp'");
+    assertThat(failed(s).problem())
         .contains("container 'exe' failed (exit 128, StartError)")
         .contains("has no 'cp' (a distroless or scratch image?)")
         .contains("pass -i with an image that holds the same executable");
@@ -76,7 +80,7 @@ class PodStateTest {
                             "Error",
                             "cp: cannot stat '/usr/bin/node': No such file or directory\n"))
                     .build()));
-    assertThat(s.problem())
+    assertThat(failed(s).problem())
         .contains("cp: cannot stat '/usr/bin/node'")
         .contains("pass --exe with its path in the image");
   }
@@ -97,9 +101,10 @@ class PodStateTest {
                             "coroner fetch: the core does not match its sha256 (expected a, got b):"
                                 + " the dump is damaged"))
                     .build()));
-    assertThat(s.phase()).isEqualTo(PodState.Phase.FAILED);
     assertThat(s.progress()).contains("exe: done");
-    assertThat(s.problem())
+    assertThat(failed(s).exitCode()).isEqualTo(1);
+    assertThat(failed(s).hint()).isNull();
+    assertThat(failed(s).problem())
         .startsWith(
             "container 'fetch' failed (exit 1, Error): coroner fetch: the core does not match");
   }
@@ -117,8 +122,8 @@ class PodStateTest {
                             "ErrImagePull",
                             "failed to pull: 401 Unauthorized: authentication required"))
                     .build()));
-    assertThat(unauthorized.phase()).isEqualTo(PodState.Phase.FAILED);
-    assertThat(unauthorized.problem())
+    assertThat(failed(unauthorized).exitCode()).isNull();
+    assertThat(failed(unauthorized).problem())
         .contains("cannot pull image " + APP + " for container 'exe' (ErrImagePull: failed to pull")
         .contains("--image-pull-secret")
         .contains("-i IMAGE");
@@ -131,7 +136,7 @@ class PodStateTest {
                         terminated("exe", APP, 0, "Completed", null),
                         waiting("fetch", DEBUG, "ImagePullBackOff", "manifest unknown"))
                     .build()));
-    assertThat(debugImage.problem())
+    assertThat(failed(debugImage).problem())
         .contains("cannot pull image " + DEBUG)
         .contains("does not exist")
         .contains("--debug-image");
@@ -142,7 +147,8 @@ class PodStateTest {
     PodState deadline =
         PodState.of(
             pod(new PodStatusBuilder().withPhase("Failed").withReason("DeadlineExceeded").build()));
-    assertThat(deadline.problem()).contains("deadline (--deadline)");
+    assertThat(failed(deadline).container()).isNull();
+    assertThat(failed(deadline).problem()).contains("deadline (--deadline)");
     PodState evicted =
         PodState.of(
             pod(
@@ -151,7 +157,7 @@ class PodStateTest {
                     .withReason("Evicted")
                     .withMessage("Pod ephemeral local storage usage exceeds the total limit")
                     .build()));
-    assertThat(evicted.problem()).contains("Evicted: Pod ephemeral local storage usage");
+    assertThat(failed(evicted).problem()).contains("Evicted: Pod ephemeral local storage usage");
   }
 
   @Test
@@ -176,10 +182,20 @@ class PodStateTest {
                             .endState()
                             .build())
                     .build()));
-    assertThat(s.phase()).isEqualTo(PodState.Phase.READY);
+    assertThat(s).isInstanceOf(PodState.Ready.class);
     assertThat(s.progress())
         .containsExactly(
             "Scheduled on node node-1", "exe: done", "fetch: done", "debug: running", "Ready");
+  }
+
+  private static PodState.Pending pending(PodState s) {
+    assertThat(s).isInstanceOf(PodState.Pending.class);
+    return (PodState.Pending) s;
+  }
+
+  private static PodState.Failed failed(PodState s) {
+    assertThat(s).isInstanceOf(PodState.Failed.class);
+    return (PodState.Failed) s;
   }
 
   private static PodStatusBuilder scheduled() {

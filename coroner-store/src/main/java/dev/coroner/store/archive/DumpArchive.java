@@ -1,6 +1,7 @@
 package dev.coroner.store.archive;
 
 import com.github.luben.zstd.ZstdInputStream;
+import dev.coroner.dump.Compression;
 import dev.coroner.dump.DumpInfo;
 import java.io.IOException;
 import java.io.InputStream;
@@ -103,7 +104,7 @@ public final class DumpArchive implements AutoCloseable {
     }
     long size = 0;
     try (InputStream raw = open(core.entry());
-        InputStream in = "zstd".equals(core.compression()) ? new ZstdInputStream(raw) : raw) {
+        InputStream in = core.compression() == Compression.ZSTD ? new ZstdInputStream(raw) : raw) {
       byte[] buf = new byte[1 << 20];
       int n;
       while ((n = in.read(buf)) > 0) {

@@ -1,9 +1,12 @@
 package dev.coroner.store.archive;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import dev.coroner.dump.Compression;
 import dev.coroner.dump.DumpInfo;
 import java.io.IOException;
 
@@ -17,7 +20,30 @@ public final class DumpInfoJson {
           .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
           // Derived fields (time, signal_name, complete) and fields added later are not inputs.
           .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+          .addMixIn(DumpInfo.Integrity.class, IntegrityJson.class)
+          .addMixIn(Compression.class, CompressionJson.class)
           .build();
+
+  /**
+   * {@code core.compression} is the enum's id ({@code zstd}), read by {@link Compression#parse}.
+   */
+  private abstract static class CompressionJson {
+    @JsonCreator
+    static Compression parse(String id) {
+      throw new AssertionError("a mix-in: Jackson calls Compression.parse");
+    }
+  }
+
+  /** {@code integrity} is read through {@link DumpInfo.Integrity#read}: old dumps have no cause. */
+  private abstract static class IntegrityJson {
+    @JsonCreator
+    static DumpInfo.Integrity read(
+        @JsonProperty("truncated") boolean truncated,
+        @JsonProperty("cause") String cause,
+        @JsonProperty("reason") String reason) {
+      throw new AssertionError("a mix-in: Jackson calls DumpInfo.Integrity.read");
+    }
+  }
 
   private DumpInfoJson() {}
 

@@ -1,6 +1,7 @@
 package dev.coroner.store.archive;
 
 import com.github.luben.zstd.ZstdInputStream;
+import dev.coroner.dump.Compression;
 import dev.coroner.dump.DumpInfo;
 import java.io.IOException;
 import java.io.InputStream;
@@ -76,7 +77,7 @@ public final class DumpStreams {
     long size = 0;
     InputStream raw = nonClosing(entry);
     try (InputStream in =
-        "zstd".equals(String.valueOf(info.core().compression())) ? new ZstdInputStream(raw) : raw) {
+        info.core().compression() == Compression.ZSTD ? new ZstdInputStream(raw) : raw) {
       byte[] buf = new byte[1 << 20];
       for (int n = in.read(buf); n > 0; n = in.read(buf)) {
         sha.update(buf, 0, n);

@@ -1,5 +1,6 @@
 package dev.coroner.store.s3;
 
+import dev.coroner.dump.Compression;
 import dev.coroner.dump.DumpInfo;
 import java.net.URLDecoder;
 import java.net.URLEncoder;
@@ -60,10 +61,11 @@ public final class DumpMetadata {
       put(m, "image-digest", i.pod().imageDigest());
     }
     put(m, "core-entry", i.core().entry());
-    put(m, "core-compression", i.core().compression());
+    put(m, "core-compression", i.core().compression() == null ? null : i.core().compression().id());
     put(m, "core-size", Long.toString(i.core().size()));
     put(m, "core-sha256", i.core().sha256());
     put(m, "truncated", Boolean.toString(i.integrity().truncated()));
+    put(m, "truncated-cause", i.integrity().cause() == null ? null : i.integrity().cause().id());
     put(m, "truncated-reason", i.integrity().reason());
     put(m, "composer", i.composer().version());
     return m;
@@ -128,12 +130,15 @@ public final class DumpMetadata {
         pod,
         new DumpInfo.CoreInfo(
             m.get("core-entry"),
-            m.get("core-compression"),
+            m.containsKey("core-compression") ? Compression.parse(m.get("core-compression")) : null,
             number(m, "core-size"),
             0,
             m.get("core-sha256"),
             null),
-        new DumpInfo.Integrity(Boolean.parseBoolean(m.get("truncated")), m.get("truncated-reason")),
+        DumpInfo.Integrity.read(
+            Boolean.parseBoolean(m.get("truncated")),
+            m.get("truncated-cause"),
+            m.get("truncated-reason")),
         List.of(),
         new DumpInfo.ComposerInfo(m.getOrDefault("composer", "unknown"), 0, List.of()));
   }

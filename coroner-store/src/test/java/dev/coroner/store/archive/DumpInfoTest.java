@@ -5,7 +5,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.coroner.dump.Compression;
 import dev.coroner.dump.DumpInfo;
+import dev.coroner.dump.IntegrityCause;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -35,7 +37,8 @@ public class DumpInfoTest {
             "unlimited",
             true),
         new DumpInfo.PodInfo("default", "node-crasher", "pod-uid-1", "app", "example:1"),
-        new DumpInfo.CoreInfo("x.core.zst", "zstd", 50331648, 1234567, "ab".repeat(32), 50331648L),
+        new DumpInfo.CoreInfo(
+            "x.core.zst", Compression.ZSTD, 50331648, 1234567, "ab".repeat(32), 50331648L),
         DumpInfo.Integrity.complete(),
         List.of("proc/cmdline", "x.core.zst"),
         new DumpInfo.ComposerInfo("0.1.0", 120, List.of()));
@@ -78,7 +81,7 @@ public class DumpInfoTest {
                     4,
                     "node-1",
                     java.util.Map.of("app.kubernetes.io/name", "web", "quote", "a\"b"),
-                    java.util.Map.of("coroner.io/capture", "true")));
+                    java.util.Map.of("coroner.dev/capture", "true")));
     String json = info.toJson();
     assertThat(DumpInfoJson.parse(json.getBytes(StandardCharsets.UTF_8))).isEqualTo(info);
     JsonNode pod = new ObjectMapper().readTree(json).get("pod");
@@ -118,7 +121,8 @@ public class DumpInfoTest {
 
   @Test
   void truncatedDumpSaysWhy() throws IOException {
-    DumpInfo t = with(sample(), sample().pod(), new DumpInfo.Integrity(true, "timeout"));
+    DumpInfo t =
+        with(sample(), sample().pod(), DumpInfo.Integrity.truncated(IntegrityCause.TIMEOUT, null));
     JsonNode json = new ObjectMapper().readTree(t.toJson());
     assertThat(json.at("/integrity/complete").asBoolean()).isFalse();
     assertThat(json.at("/integrity/truncated").asBoolean()).isTrue();

@@ -3,6 +3,7 @@ package dev.coroner.store.s3;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.coroner.dump.Compression;
 import dev.coroner.dump.DumpInfo;
 import dev.coroner.store.StoreException;
 import dev.coroner.store.StoreFailure;
@@ -314,7 +315,7 @@ class S3StoreIT extends LocalS3Test {
         s.process(),
         s.pod(),
         new DumpInfo.CoreInfo(
-            name + ".core.zst", "zstd", 13 << 20, 13 << 20, "ef".repeat(32), null),
+            name + ".core.zst", Compression.ZSTD, 13 << 20, 13 << 20, "ef".repeat(32), null),
         s.integrity(),
         s.files(),
         s.composer());

@@ -1,4 +1,4 @@
-package dev.coroner.cli.debug;
+package dev.coroner.cli.debugger;
 
 import java.util.Locale;
 
@@ -16,11 +16,13 @@ public enum Debugger {
     this.installHint = installHint;
   }
 
-  String command() {
+  /** The executable's name on the PATH. */
+  public String command() {
     return command;
   }
 
-  String installHint() {
+  /** How to get it, for the message when it is missing. */
+  public String installHint() {
     return installHint;
   }
 

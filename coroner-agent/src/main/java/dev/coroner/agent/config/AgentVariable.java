@@ -1,0 +1,71 @@
+package dev.coroner.agent.config;
+
+import dev.coroner.agent.identity.CapturePolicy;
+import dev.coroner.capture.settings.CaptureSettings.Defaults;
+import dev.coroner.node.InstallOptions;
+import dev.coroner.store.s3.S3Options;
+
+/**
+ * Every environment variable the agent reads, with its default and what it does: the one table that
+ * {@link AgentConfig#from} parses, {@code --help} prints and the chart's tests check. Each constant
+ * is named as its variable.
+ */
+public enum AgentVariable {
+  CORONER_STORE(null, "(required to run) where dumps go: s3://bucket/prefix"),
+  CORONER_DUMP_DIR(Defaults.DUMP_DIR, "the dump directory the composer writes, the agent empties"),
+  CORONER_INSTALL("true", "install the composer on start"),
+  CORONER_PREFIX(InstallOptions.DEFAULT_PREFIX.toString(), "where the composer is installed"),
+  CORONER_PROC_SYS("/proc/sys", "the host's /proc/sys"),
+  CORONER_RESTORE_ON_STOP("true", "restore the kernel settings on SIGTERM"),
+  CORONER_SWEEP_INTERVAL("30s", "how often the dump directory is scanned besides the watcher"),
+  CORONER_RETRY_BASE("1s", "the first upload retry delay; it doubles, with jitter"),
+  CORONER_RETRY_MAX("5m", "the longest upload retry delay"),
+  CORONER_METRICS_PORT("9464", "port of /metrics, /healthz and /readyz (0: any free port)"),
+  CORONER_KEEP_FREE(Defaults.KEEP_FREE, "the composer keeps only metadata below this free space"),
+  CORONER_MAX_USE(Defaults.MAX_USE, "nor beyond this much in the dump dir (0: no limit)"),
+  CORONER_MAX_CORE_SIZE(Defaults.MAX_CORE_SIZE, "stop storing a core past this size (0: no limit)"),
+  CORONER_S3_REGION(
+      null, "the bucket's region: AWS_REGION or the profile; us-east-1 with an endpoint"),
+  CORONER_S3_PATH_STYLE(null, "path-style addressing: true when AWS_ENDPOINT_URL_S3 is set"),
+  CORONER_S3_KEY(S3Options.DEFAULT_KEY, "the object key under the prefix"),
+  CORONER_S3_SSE("none", "server-side encryption: none | aes256 | kms"),
+  CORONER_S3_KMS_KEY_ID(null, "the KMS key for kms: the bucket's default key when unset"),
+  CORONER_S3_PART_SIZE("16M", "multipart part size, 5M to 1G"),
+  CORONER_S3_PARALLELISM("4", "parts in flight, 1 to 64"),
+  AWS_ENDPOINT_URL_S3(null, "an S3-compatible endpoint (MinIO, s3proxy); else AWS_ENDPOINT_URL"),
+  CORONER_CRI_SOCKET(null, "the container runtime's socket: detected (containerd, CRI-O, ...)"),
+  CORONER_NODE_NAME(null, "the node name (downward API spec.nodeName)"),
+  CORONER_LOG_TAIL_LINES("500", "container log lines kept per dump"),
+  CORONER_CAPTURE_MODE("opt-out", "opt-out | opt-in (label " + CapturePolicy.KEY + ")"),
+  CORONER_NAMESPACES_INCLUDE("", "comma-separated namespaces to capture (empty: all)"),
+  CORONER_NAMESPACES_EXCLUDE("", "comma-separated namespaces never captured"),
+  CORONER_FLOOD_MAX_CORES("3", "cores kept per workload per window (0: no limit)"),
+  CORONER_FLOOD_WINDOW("1h", "the flood-control window"),
+  CORONER_EVENTS("true", "post Kubernetes Events on crashed pods"),
+  CORONER_IDENTITY_TIMEOUT(Defaults.AGENT_TIMEOUT, "how long a crash waits for the agent's answer");
+
+  private final String defaultValue;
+  private final String description;
+
+  AgentVariable(String defaultValue, String description) {
+    this.defaultValue = defaultValue;
+    this.description = description;
+  }
+
+  /** The value when the variable is unset; null when there is none or it is worked out. */
+  public String defaultValue() {
+    return defaultValue;
+  }
+
+  /** What it does, for a person. */
+  public String description() {
+    return description;
+  }
+
+  /** One line of {@code --help}: what it does and its default. */
+  public String usage() {
+    return defaultValue == null || defaultValue.isEmpty()
+        ? description
+        : description + " (default: " + defaultValue + ")";
+  }
+}

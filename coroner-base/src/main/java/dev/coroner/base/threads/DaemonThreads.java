@@ -1,0 +1,48 @@
+package dev.coroner.base.threads;
+
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Named daemon threads: background work (watchdogs, writers, pumps, executors) that must never keep
+ * the JVM alive once the main work is done.
+ */
+public final class DaemonThreads implements ThreadFactory {
+  private final String name;
+  private final boolean numbered;
+  private final AtomicInteger count = new AtomicInteger();
+
+  private DaemonThreads(String name, boolean numbered) {
+    this.name = name;
+    this.numbered = numbered;
+  }
+
+  /** A factory whose threads are all called {@code name}: for a single-thread executor. */
+  public static DaemonThreads named(String name) {
+    return new DaemonThreads(name, false);
+  }
+
+  /** A factory whose threads are called {@code prefix-1}, {@code prefix-2}, ...: for a pool. */
+  public static DaemonThreads numbered(String prefix) {
+    return new DaemonThreads(prefix, true);
+  }
+
+  @Override
+  public Thread newThread(Runnable r) {
+    return create(numbered ? name + "-" + count.incrementAndGet() : name, r);
+  }
+
+  /** A daemon thread called {@code name} that runs {@code r}, not started yet. */
+  public static Thread create(String name, Runnable r) {
+    Thread t = new Thread(r, name);
+    t.setDaemon(true);
+    return t;
+  }
+
+  /** Starts a daemon thread called {@code name} that runs {@code r}. */
+  public static Thread start(String name, Runnable r) {
+    Thread t = create(name, r);
+    t.start();
+    return t;
+  }
+}

@@ -1,0 +1,75 @@
+package dev.coroner.cli.debugger;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.coroner.cli.k8s.DebugKind;
+import java.nio.file.Path;
+import java.util.Collections;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** One table for both places a core is opened: here, and in a debug pod's rundebug.sh. */
+class DebuggerInvocationTest {
+  private static final DebuggerInvocation.Files FILES =
+      new DebuggerInvocation.Files(
+          Path.of("/bin/dbg"), Path.of("/c/exe"), Path.of("/c/core"), Path.of("/p/llnode.so"));
+  private static final List<String> COMMANDS = List.of("bt", "info threads");
+
+  @Test
+  void localAndPodSpeakTheSameOptions() {
+    for (DebuggerInvocation d : DebuggerInvocation.values()) {
+      for (boolean batch : new boolean[] {true, false}) {
+        List<String> options = d.options(batch, COMMANDS);
+        List<String> local = d.local(FILES, batch, COMMANDS);
+        List<String> pod = DebugKind.of(d).invocation(batch, COMMANDS).argv();
+        assertThat(pod).as(d + " in a pod").isEqualTo(concat(DebugKind.RUNDEBUG, options));
+        for (int i = 0; i + 1 < options.size(); i += 2) {
+          assertThat(Collections.indexOfSubList(local, options.subList(i, i + 2)))
+              .as(d + " here: " + options.subList(i, i + 2))
+              .isNotNegative();
+        }
+        assertThat(DebugKind.of(d).invocation(batch, COMMANDS).stdin())
+            .isEqualTo(d.stdin(batch, COMMANDS));
+      }
+    }
+  }
+
+  @Test
+  void eachDebuggersWords() {
+    assertThat(DebuggerInvocation.LLDB.options(true, COMMANDS))
+        .containsExactly("--batch", "-o", "bt", "-o", "info threads");
+    assertThat(DebuggerInvocation.GDB.options(false, COMMANDS))
+        .containsExactly("-ex", "bt", "-ex", "info threads");
+    assertThat(DebuggerInvocation.JHSDB.options(true, COMMANDS)).isEmpty();
+    assertThat(DebuggerInvocation.JHSDB.stdin(true, COMMANDS))
+        .isEqualTo("bt\ninfo threads\nquit\n");
+    assertThat(DebuggerInvocation.JHSDB.stdin(false, COMMANDS)).isNull();
+    assertThat(DebuggerInvocation.LLDB.stdin(true, COMMANDS)).isNull();
+    assertThat(DebuggerInvocation.LLDB_LLNODE.local(FILES, false, List.of()))
+        .containsExactly("/bin/dbg", "-o", "plugin load /p/llnode.so", "-c", "/c/core", "/c/exe");
+    assertThat(DebuggerInvocation.LLDB.local(FILES, false, List.of()))
+        .as("plain lldb loads no plugin")
+        .containsExactly("/bin/dbg", "-c", "/c/core", "/c/exe");
+    assertThat(DebuggerInvocation.JHSDB.local(FILES, true, COMMANDS))
+        .containsExactly("/bin/dbg", "clhsdb", "--exe", "/c/exe", "--core", "/c/core");
+  }
+
+  @Test
+  void everyEntryHasItsDebugImage() {
+    assertThat(DebugKind.of(DebuggerInvocation.LLDB_LLNODE)).isEqualTo(DebugKind.NODEJS);
+    assertThat(DebugKind.of(DebuggerInvocation.LLDB)).isEqualTo(DebugKind.NATIVE_LLDB);
+    assertThat(DebugKind.of(DebuggerInvocation.GDB)).isEqualTo(DebugKind.NATIVE_GDB);
+    assertThat(DebugKind.of(DebuggerInvocation.JHSDB)).isEqualTo(DebugKind.JAVA);
+    assertThat(DebuggerInvocation.of(Debugger.LLDB, true))
+        .isEqualTo(DebuggerInvocation.LLDB_LLNODE);
+    assertThat(DebuggerInvocation.of(Debugger.GDB, true))
+        .as("llnode is an lldb plugin")
+        .isEqualTo(DebuggerInvocation.GDB);
+  }
+
+  private static List<String> concat(String first, List<String> rest) {
+    List<String> all = new java.util.ArrayList<>(List.of(first));
+    all.addAll(rest);
+    return all;
+  }
+}
