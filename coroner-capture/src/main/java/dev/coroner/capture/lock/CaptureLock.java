@@ -37,7 +37,8 @@ public final class CaptureLock implements AutoCloseable {
       FileChannel ch =
           FileChannel.open(
               file,
-              java.util.Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE),
+              java.util.Set.of(
+                  StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE),
               PosixFilePermissions.asFileAttribute(AtomicFiles.PRIVATE_FILE));
       try {
         // Never wait: while uninstall holds it, new crashes no longer come here anyway.
@@ -65,7 +66,8 @@ public final class CaptureLock implements AutoCloseable {
     FileChannel ch =
         FileChannel.open(
             file,
-            java.util.Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE),
+            java.util.Set.of(
+                StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE),
             PosixFilePermissions.asFileAttribute(AtomicFiles.PRIVATE_FILE));
     long end = System.nanoTime() + deadline.toNanos();
     try {
