@@ -16,13 +16,15 @@
 #   native coroner-analysis  java -jar coroner-analysis.jar CORE EXE
 #   native plain eu-stack    eu-stack -b -m -i -s --core=CORE -e EXE
 # Each is timed from launch to exit (wall, $EPOCHREALTIME). For coroner-analysis the JSON's
-# duration_ms is reported too: the time inside the analyzer, without the JVM's start, which is
-# what the agent, embedding it, pays. Every run must name the crash (bar / crash_write), else the
-# script fails. Medians (min-max) are reported.
+# duration_ms is reported too ("in JVM": the analyzer's own time, without the JVM's start), and
+# "warm": duration_ms of the 5th analysis in one JVM (--repeat 5), what a long-running agent that
+# embeds the analyzer pays. Every run must name the crash (bar / crash_write), else the script
+# fails. Medians (min-max) are reported.
 #
 # The last line is machine-readable:
-#   node_analysis_s=X node_analysis_inproc_s=X node_lldb_s=X node_lldb_stripped_s=X
-#   native_analysis_s=X native_analysis_inproc_s=X native_eustack_s=X node_core_mib=N native_core_mib=N
+#   node_analysis_s=X node_analysis_injvm_s=X node_analysis_warm_s=X node_lldb_s=X
+#   node_lldb_stripped_s=X native_analysis_s=X native_analysis_injvm_s=X native_analysis_warm_s=X
+#   native_eustack_s=X node_core_mib=N native_core_mib=N
 #
 # Usage: bench/analysis.sh [--runs N (3)] [--native-mib N (1024)] [--llnode PATH]
 #                          [--scratch-base DIR (/var/tmp)]
@@ -95,12 +97,14 @@ trap 'exit 143' TERM
 cat >"$S/fill.c" <<'EOF'
 #include <stdlib.h>
 #include <string.h>
-__attribute__((noinline)) void crash_write(int *p) { *p = 1; }
+/* volatile and the asm barrier: the optimizer must keep the fill and the store through NULL. */
+__attribute__((noinline)) void crash_write(int *volatile *slot) { **slot = 1; }
 __attribute__((noinline)) void after_fill(size_t mib) {
   char *heap = malloc(mib << 20);
   memset(heap, 0x5a, mib << 20); /* touched, not zero: every page is in the core */
+  __asm__ volatile("" : : "r"(heap) : "memory");
   int *volatile nowhere = NULL;
-  crash_write(nowhere);
+  crash_write(&nowhere);
   free(heap);
 }
 int main(int argc, char **argv) { after_fill(strtoul(argv[1], NULL, 10)); return 0; }
@@ -174,8 +178,10 @@ node_lldb() { timed node_lldb 'bar(' env PYTHONPATH="$LLDB_PY" "$LLDB" --batch -
 node_lldb_stripped() { timed node_lldb_stripped 'bar(' env PYTHONPATH="$LLDB_PY" "$LLDB" --batch -o "plugin load $LLNODE" -o 'v8 bt' -c "$NODE_CORE" "$STRIPPED"; }
 native_analysis() { timed native_analysis '"top_frame":"crash_write (' java -jar "$JAR" "$NATIVE_CORE" "$S/fill"; }
 native_eustack() { timed native_eustack 'crash_write' "$EUSTACK" -b -m -i -s --core="$NATIVE_CORE" -e "$S/fill"; }
+node_warm() { timed node_warm '"top_frame":"bar (' java -jar "$JAR" "$NODE_CORE" "$NODE" --cache-dir "$S/cache" --repeat 5; }
+native_warm() { timed native_warm '"top_frame":"crash_write (' java -jar "$JAR" "$NATIVE_CORE" "$S/fill" --repeat 5; }
 
-ALL=(node_analysis node_lldb node_lldb_stripped native_analysis native_eustack)
+ALL=(node_analysis node_lldb node_lldb_stripped native_analysis native_eustack node_warm native_warm)
 for ((r = 1; r <= RUNS; r++)); do
   echo "round $r/$RUNS ..." >&2
   if ((r % 2)); then order=("${ALL[@]}"); else order=(); for ((i = ${#ALL[@]} - 1; i >= 0; i--)); do order+=("${ALL[i]}"); done; fi
@@ -184,9 +190,11 @@ done
 
 # shellcheck disable=SC2086
 row() {
-  local name=$1 label=$2 inproc=
-  if [[ -n ${IN[$name]:-} ]]; then inproc="   in-process $(secs "$(median ${IN[$name]})") s"; fi
-  printf '%-34s %6s s  (%s)%s\n' "$label" "$(secs "$(median ${T[$name]})")" "$(minmax ${T[$name]})" "$inproc"
+  local name=$1 label=$2 extra=
+  if [[ -n ${IN[$name]:-} ]]; then
+    extra="   in JVM $(secs "$(median ${IN[$name]})") s, warm $(secs "$(median ${IN[${name%_analysis}_warm]})") s"
+  fi
+  printf '%-34s %6s s  (%s)%s\n' "$label" "$(secs "$(median ${T[$name]})")" "$(minmax ${T[$name]})" "$extra"
 }
 echo
 echo "node core ($NODE_MIB MiB), $RUNS runs, median (min-max), wall time to exit:"
@@ -196,9 +204,10 @@ row node_lldb_stripped "  lldb + llnode, stripped node"
 echo "native core ($NATIVE_CORE_MIB MiB):"
 row native_analysis "  coroner-analysis (eu-stack)"
 row native_eustack "  plain eu-stack"
+m() { secs "$(median $1)"; }
 # shellcheck disable=SC2086
-printf 'node_analysis_s=%s node_analysis_inproc_s=%s node_lldb_s=%s node_lldb_stripped_s=%s native_analysis_s=%s native_analysis_inproc_s=%s native_eustack_s=%s node_core_mib=%s native_core_mib=%s\n' \
-  "$(secs "$(median ${T[node_analysis]})")" "$(secs "$(median ${IN[node_analysis]})")" \
-  "$(secs "$(median ${T[node_lldb]})")" "$(secs "$(median ${T[node_lldb_stripped]})")" \
-  "$(secs "$(median ${T[native_analysis]})")" "$(secs "$(median ${IN[native_analysis]})")" \
-  "$(secs "$(median ${T[native_eustack]})")" "$NODE_MIB" "$NATIVE_CORE_MIB"
+echo "node_analysis_s=$(m "${T[node_analysis]}") node_analysis_injvm_s=$(m "${IN[node_analysis]}")" \
+  "node_analysis_warm_s=$(m "${IN[node_warm]}") node_lldb_s=$(m "${T[node_lldb]}")" \
+  "node_lldb_stripped_s=$(m "${T[node_lldb_stripped]}") native_analysis_s=$(m "${T[native_analysis]}")" \
+  "native_analysis_injvm_s=$(m "${IN[native_analysis]}") native_analysis_warm_s=$(m "${IN[native_warm]}")" \
+  "native_eustack_s=$(m "${T[native_eustack]}") node_core_mib=$NODE_MIB native_core_mib=$NATIVE_CORE_MIB"

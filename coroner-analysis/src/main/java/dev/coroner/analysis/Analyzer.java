@@ -163,7 +163,7 @@ public final class Analyzer {
       List<ThreadStack> stacks = JStackParser.parse(r.stdout(), READ_FRAMES);
       ThreadStack s = ThreadStack.find(stacks, notes.crashingTid());
       if (stacks.isEmpty() || r.exitCode() != 0) {
-        // Typically a JDK other than the crashed one: the agent reads only its own VM version.
+        // Typically a jhsdb of another JDK: the serviceability agent reads its own VM version only.
         problems.add("jhsdb failed (exit " + r.exitCode() + "): " + firstError(r));
       }
       // A JVM thread with no Java frames (GC, compiler) is no problem: there are none to show.
@@ -195,7 +195,7 @@ public final class Analyzer {
     return stacks.get(0).frames();
   }
 
-  /** Runs a debugger; null, with the problem noted, when it could not start or ran out of time. */
+  /** Runs a debugger; null when it could not start. That, a timeout or cut output is noted. */
   private CommandRunner.Result run(
       List<String> argv, Map<String, String> env, List<String> problems)
       throws InterruptedException {

@@ -9,13 +9,16 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * {@code java -jar coroner-analysis.jar CORE [EXE] [--cache-dir DIR] [--timeout SECONDS]}: prints
- * the analysis of one core as JSON. For benchmarks and by hand; coroner embeds {@link Analyzer}.
+ * {@code java -jar coroner-analysis.jar CORE [EXE] [--cache-dir DIR] [--timeout SECONDS] [--repeat
+ * N]}: prints the analysis of one core as JSON. For benchmarks and by hand; coroner embeds {@link
+ * Analyzer}. {@code --repeat N} analyzes the core N times in this JVM and prints the last: its
+ * {@code duration_ms} is what a long-running agent pays, without class loading and a cold JIT.
  */
 public final class Main {
   static final int OK = 0;
   static final int FAILURE = 1;
   static final int USAGE = 2;
+  static final String USAGE_TEXT = "CORE [EXE] [--cache-dir DIR] [--timeout SECONDS] [--repeat N]";
 
   private Main() {}
 
@@ -28,30 +31,36 @@ public final class Main {
     List<String> positional = new ArrayList<>();
     Path cacheDir = null;
     Duration timeout = AnalyzerConfig.DEFAULT_TIMEOUT;
+    int repeat = 1;
     for (int i = 0; i < args.length; i++) {
       String a = args[i];
-      if ((a.equals("--cache-dir") || a.equals("--timeout")) && i + 1 >= args.length) {
+      boolean valued = a.equals("--cache-dir") || a.equals("--timeout") || a.equals("--repeat");
+      if (valued && i + 1 >= args.length) {
         err.println(a + " needs a value");
         return USAGE;
       }
       if (a.equals("--cache-dir")) {
         cacheDir = Path.of(args[++i]);
-      } else if (a.equals("--timeout")) {
-        try {
-          timeout = Duration.ofSeconds(Long.parseLong(args[++i]));
-        } catch (NumberFormatException e) {
-          err.println("--timeout must be a number of seconds: '" + args[i] + "'");
+      } else if (a.equals("--timeout") || a.equals("--repeat")) {
+        long n = positive(args[++i]);
+        if (n <= 0) {
+          err.println(a + " must be a positive number: '" + args[i] + "'");
           return USAGE;
         }
+        if (a.equals("--timeout")) {
+          timeout = Duration.ofSeconds(n);
+        } else {
+          repeat = (int) Math.min(n, 1000);
+        }
       } else if (a.startsWith("-")) {
-        err.println("unknown option " + a + "; usage: CORE [EXE] [--cache-dir DIR] [--timeout S]");
+        err.println("unknown option " + a + "; usage: " + USAGE_TEXT);
         return USAGE;
       } else {
         positional.add(a);
       }
     }
     if (positional.isEmpty() || positional.size() > 2) {
-      err.println("usage: CORE [EXE] [--cache-dir DIR] [--timeout SECONDS]");
+      err.println("usage: " + USAGE_TEXT);
       return USAGE;
     }
     Path core = Path.of(positional.get(0));
@@ -63,8 +72,20 @@ public final class Main {
     var config =
         new AnalyzerConfig(
             ToolPaths.discover(env), cacheDir, timeout, AnalyzerConfig.DEFAULT_MAX_OUTPUT);
-    Analysis a = new Analyzer(config, new ProcessRunner()).analyze(core, exe);
+    Analyzer analyzer = new Analyzer(config, new ProcessRunner());
+    Analysis a = null;
+    for (int i = 0; i < repeat; i++) {
+      a = analyzer.analyze(core, exe);
+    }
     out.println(a.toJson());
     return a.signature() == null ? FAILURE : OK;
+  }
+
+  private static long positive(String s) {
+    try {
+      return Long.parseLong(s);
+    } catch (NumberFormatException e) {
+      return -1;
+    }
   }
 }

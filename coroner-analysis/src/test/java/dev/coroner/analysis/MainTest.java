@@ -24,7 +24,8 @@ class MainTest {
     assertThat(run("core", "--timeout")).isEqualTo(Main.USAGE);
     assertThat(run("core", "--timeout", "abc")).isEqualTo(Main.USAGE);
     assertThat(err.toString(StandardCharsets.UTF_8))
-        .contains("--timeout must be a number of seconds: 'abc'");
+        .contains("--timeout must be a positive number: 'abc'");
+    assertThat(run("core", "--repeat", "0")).isEqualTo(Main.USAGE);
     assertThat(run("core", "--bogus")).isEqualTo(Main.USAGE);
   }
 
