@@ -37,13 +37,8 @@ final class BatchExec {
       if (stdin != null) {
         // jhsdb's commands end with quit, so the debugger ends without waiting for EOF.
         OutputStream in = watch.getInput();
-        try {
-          in.write(stdin.getBytes(StandardCharsets.UTF_8));
-          in.flush();
-        } catch (IOException | io.fabric8.kubernetes.client.KubernetesClientException e) {
-          // The command may end before it reads its input (the socket is then closed): its exit
-          // status, read next, says how it went.
-        }
+        in.write(stdin.getBytes(StandardCharsets.UTF_8));
+        in.flush();
       }
       int code = Exec.exitCode(watch, pod.qualifiedName());
       out.flush();
