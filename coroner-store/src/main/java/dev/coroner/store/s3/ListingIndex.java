@@ -21,8 +21,35 @@ import java.util.Map;
 record ListingIndex(Map<String, Entry> entries) {
   static final int VERSION = 1;
 
-  /** The most entries one index keeps; the oldest go first (their dumps are then HEADed). */
-  static final int MAX_ENTRIES = 100_000;
+  /**
+   * The most entries one index keeps; the oldest go first (their dumps are then HEADed). About 0.5
+   * KiB each in the agent's heap.
+   */
+  static final int MAX_ENTRIES = 20_000;
+
+  /** The metadata a listing shows and filters on; the rest is in the full dump-info. */
+  private static final java.util.Set<String> LISTED =
+      java.util.Set.of(
+          "coroner-schema",
+          "uuid",
+          "name",
+          "timestamp",
+          "hostname",
+          "node",
+          "exe",
+          "pid",
+          "host-pid",
+          "signal",
+          "container-id",
+          "namespace",
+          "pod",
+          "container",
+          "core-entry",
+          "core-compression",
+          "core-size",
+          "truncated",
+          "truncated-cause",
+          "truncated-reason");
 
   private static final ObjectMapper JSON = JsonMapper.builder().build();
 
@@ -45,6 +72,25 @@ record ListingIndex(Map<String, Entry> entries) {
       it.next();
       it.remove();
     }
+    return new ListingIndex(m);
+  }
+
+  /** The listing's part of an object's metadata. */
+  static Map<String, String> listed(Map<String, String> metadata) {
+    Map<String, String> m = new LinkedHashMap<>();
+    metadata.forEach(
+        (k, v) -> {
+          if (LISTED.contains(k)) {
+            m.put(k, v);
+          }
+        });
+    return m;
+  }
+
+  /** The same without entries whose key is not in {@code keys}. */
+  ListingIndex retain(java.util.Set<String> keys) {
+    Map<String, Entry> m = new LinkedHashMap<>(entries);
+    m.keySet().retainAll(keys);
     return new ListingIndex(m);
   }
 

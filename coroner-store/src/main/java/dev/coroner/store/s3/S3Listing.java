@@ -22,9 +22,10 @@ import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 import software.amazon.awssdk.services.s3.model.S3Object;
 
 /**
- * Lists a store's dumps with few requests: one LIST page per 1,000 dumps (stopping at coroner's own
- * objects, which sort last), the listing indexes (one GET per writer), and a HEAD only for a dump
- * no index knows (uploaded by an old agent, or before its index was flushed).
+ * Lists a store's dumps with few requests: one LIST page per 1,000 dumps, which also meets the
+ * listing indexes (coroner's own objects sort last, the indexes first among them), one GET per
+ * index (one per writer), and a HEAD only for a dump no index knows (uploaded by an old agent, or
+ * before its index was flushed).
  */
 final class S3Listing {
   private static final int HEAD_THREADS = 8;
@@ -40,8 +41,10 @@ final class S3Listing {
   }
 
   List<StoredDump> list() throws StoreException {
-    List<S3Object> zips = zips();
-    Map<String, ListingIndex.Entry> index = indexes();
+    List<S3Object> zips = new ArrayList<>();
+    List<String> indexes = new ArrayList<>();
+    keys(zips, indexes);
+    Map<String, ListingIndex.Entry> index = read(indexes);
     List<StoredDump> dumps = new ArrayList<>();
     List<S3Object> unknown = new ArrayList<>();
     for (S3Object o : zips) {
@@ -57,8 +60,11 @@ final class S3Listing {
     return dumps;
   }
 
-  private List<S3Object> zips() throws StoreException {
-    List<S3Object> zips = new ArrayList<>();
+  /**
+   * One pass over the LIST pages: the dumps' zips, then (they sort next) the indexes' keys; it
+   * stops at the first key past them ({@code ~coroner/info/}).
+   */
+  private void keys(List<S3Object> zips, List<String> indexes) throws StoreException {
     String token = null;
     try {
       do {
@@ -68,11 +74,17 @@ final class S3Listing {
                 b -> b.bucket(layout.bucket()).prefix(layout.prefix()).continuationToken(t));
         boolean past = false;
         for (S3Object o : page.contents()) {
-          if (o.key().compareTo(layout.metaPrefix()) >= 0) {
-            past = true;
-            break;
-          }
-          if (layout.isDump(o.key())) {
+          String key = o.key();
+          if (key.startsWith(layout.indexPrefix())) {
+            if (key.endsWith(".json")) { // not a directory marker some servers list
+              indexes.add(key);
+            }
+          } else if (key.compareTo(layout.metaPrefix()) >= 0) {
+            if (key.compareTo(layout.indexPrefix()) > 0) {
+              past = true;
+              break;
+            }
+          } else if (layout.isDump(key)) {
             zips.add(o);
           }
         }
@@ -82,33 +94,37 @@ final class S3Listing {
     } catch (SdkException e) {
       throw failures.of("list " + layout.url(), e);
     }
-    return zips;
   }
 
-  /** Every index's entries by key; an unreadable index only costs HEADs. */
-  private Map<String, ListingIndex.Entry> indexes() throws StoreException {
+  /** Every index's entries by key, read in parallel; an unreadable index only costs HEADs. */
+  private Map<String, ListingIndex.Entry> read(List<String> keys) throws StoreException {
     Map<String, ListingIndex.Entry> all = new HashMap<>();
-    List<String> keys = new ArrayList<>();
+    if (keys.isEmpty()) {
+      return all;
+    }
+    ExecutorService pool = Executors.newFixedThreadPool(Math.min(HEAD_THREADS, keys.size()));
     try {
-      client
-          .listObjectsV2Paginator(b -> b.bucket(layout.bucket()).prefix(layout.indexPrefix()))
-          .contents()
-          .forEach(o -> keys.add(o.key()));
-    } catch (SdkException e) {
-      throw failures.of("list the indexes of " + layout.url(), e);
-    }
-    for (String key : keys) {
-      try (InputStream in = client.getObject(b -> b.bucket(layout.bucket()).key(key))) {
-        all.putAll(ListingIndex.parse(in.readAllBytes()).entries());
-      } catch (NoSuchKeyException e) {
-        // replaced meanwhile; its dumps get a HEAD
-      } catch (java.io.IOException e) {
-        // a broken read only costs HEADs
-      } catch (SdkException e) {
-        throw failures.of("read " + key, e);
+      List<Future<ListingIndex>> reads = new ArrayList<>();
+      for (String key : keys) {
+        reads.add(pool.submit(() -> readIndex(key)));
       }
+      for (Future<ListingIndex> f : reads) {
+        all.putAll(get(f).entries());
+      }
+      return all;
+    } finally {
+      pool.shutdownNow();
     }
-    return all;
+  }
+
+  private ListingIndex readIndex(String key) throws StoreException {
+    try (InputStream in = client.getObject(b -> b.bucket(layout.bucket()).key(key))) {
+      return ListingIndex.parse(in.readAllBytes());
+    } catch (NoSuchKeyException | java.io.IOException e) {
+      return ListingIndex.empty(); // replaced or cut meanwhile: its dumps get a HEAD
+    } catch (SdkException e) {
+      throw failures.of("read " + key, e);
+    }
   }
 
   private List<StoredDump> head(List<S3Object> objects) throws StoreException {

@@ -42,9 +42,12 @@ final class S3Uploads implements VerifiedUploads {
   private final S3Options options;
   private final S3Failures failures;
   private final ObjectKeys keys;
+
+  /** This writer's index as last read or written; null until read. */
   private ListingIndex index;
-  private boolean indexLoaded;
-  private boolean indexDirty;
+
+  /** Entries uploaded since the index was last written. */
+  private final java.util.List<ListingIndex.Entry> pending = new java.util.ArrayList<>();
 
   private S3Client client;
 
@@ -84,20 +87,24 @@ final class S3Uploads implements VerifiedUploads {
       throw failures.of("upload " + zip.getFileName() + " to " + layout.location(key).display(), e);
     }
     Uploaded up = verify(key, size, expectedEtag);
-    index = loadedIndex().with(new ListingIndex.Entry(key, size, DumpMetadata.of(info)));
-    indexDirty = true;
+    // The index is for listings only: never a reason to fail a verified upload.
+    pending.add(new ListingIndex.Entry(key, size, ListingIndex.listed(DumpMetadata.of(info))));
     return up;
   }
 
   @Override
   public synchronized void flushIndex() throws StoreException {
-    if (!indexDirty) {
+    if (pending.isEmpty()) {
       return;
     }
     client = clients.client();
-    String key = layout.indexKey(ObjectKeys.segment(options.indexId()));
+    String key = indexKey();
+    ListingIndex next = loaded(key);
+    for (ListingIndex.Entry e : pending) {
+      next = next.with(e);
+    }
     try {
-      byte[] json = index.toJson();
+      byte[] json = next.toJson();
       client.putObject(
           b -> {
             b.bucket(layout.bucket())
@@ -107,34 +114,54 @@ final class S3Uploads implements VerifiedUploads {
             encrypt(b);
           },
           RequestBody.fromBytes(json));
-      indexDirty = false;
     } catch (IOException e) {
       throw new StoreException(StoreFailure.OTHER, "cannot write the listing index: " + e, e);
     } catch (SdkException e) {
       throw failures.of("write " + key, e);
     }
+    index = next;
+    pending.clear();
+  }
+
+  private String indexKey() {
+    String id = options.indexId().replaceAll("[^A-Za-z0-9._-]", "_");
+    return layout.indexKey(id.length() > 200 ? id.substring(0, 200) : id);
   }
 
   /**
-   * This writer's index as stored, read once: writing an index not read first would drop the
-   * entries of earlier runs. Unreadable, it stays unread and the next upload tries again.
+   * This writer's index as stored, read once (writing an index not read first would drop the
+   * entries of earlier runs), without the entries whose dumps are gone (deleted by users or by the
+   * bucket's lifecycle): one LIST of the store per agent run keeps the index from only growing.
    */
-  private ListingIndex loadedIndex() throws StoreException {
-    if (indexLoaded) {
+  private ListingIndex loaded(String key) throws StoreException {
+    if (index != null) {
       return index;
     }
-    String key = layout.indexKey(ObjectKeys.segment(options.indexId()));
+    ListingIndex stored;
     try (InputStream in = client.getObject(b -> b.bucket(layout.bucket()).key(key))) {
-      index = ListingIndex.parse(in.readAllBytes());
+      stored = ListingIndex.parse(in.readAllBytes());
     } catch (NoSuchKeyException e) {
-      index = ListingIndex.empty();
+      return ListingIndex.empty();
     } catch (IOException e) {
       throw new StoreException(StoreFailure.UNREACHABLE, "cannot read " + key + ": " + e, e);
     } catch (SdkException e) {
       throw failures.of("read " + key, e);
     }
-    indexLoaded = true;
-    return index;
+    java.util.Set<String> present = new java.util.HashSet<>();
+    try {
+      client
+          .listObjectsV2Paginator(b -> b.bucket(layout.bucket()).prefix(layout.prefix()))
+          .contents()
+          .forEach(
+              o -> {
+                if (layout.isDump(o.key())) {
+                  present.add(o.key());
+                }
+              });
+    } catch (SdkException e) {
+      throw failures.of("list " + layout.url(), e);
+    }
+    return stored.retain(present);
   }
 
   /**

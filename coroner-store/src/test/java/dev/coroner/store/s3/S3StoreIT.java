@@ -110,13 +110,47 @@ class S3StoreIT extends LocalS3Test {
           .containsExactlyInAnyOrder(a.name(), b.name(), c.name());
       assertThat(dumps).allSatisfy(d -> assertThat(d.info().process().exe()).isEqualTo("node"));
       assertThat(tap.requestLines())
-          .as("one LIST of the dumps, one of the indexes, one GET per index, a HEAD for c only")
-          .hasSize(4)
+          .as("one LIST page (which also holds the index keys), one GET per index, a HEAD for c")
+          .hasSize(3)
           .filteredOn(l -> l.startsWith("HEAD "))
           .singleElement()
           .asString()
           .contains(c.name());
     }
+  }
+
+  @Test
+  void theIndexForgetsDumpsThatAreGoneAtTheNextRun() throws Exception {
+    DumpInfo a = DumpInfoTest.sample();
+    DumpInfo b = withName(a, "bbbbbbbb-0000-0000-0000-000000000000");
+    var options = S3Options.defaults(s3.getUri(), null, true).withIndexId("node-1");
+    try (S3Store store = S3Store.open(URI.create("s3://crashes/prod"), options)) {
+      var uploads = store.verifiedUploads().orElseThrow();
+      uploads.upload(dumpZip(a, 1 << 10), a);
+      uploads.flushIndex();
+      store.delete(store.list().get(0));
+    }
+    try (S3Store store = S3Store.open(URI.create("s3://crashes/prod"), options)) {
+      var uploads = store.verifiedUploads().orElseThrow();
+      uploads.upload(dumpZip(b, 1 << 10), b);
+      uploads.flushIndex();
+      assertThat(store.list()).extracting(StoredDump::name).containsExactly(b.name());
+    }
+    String index;
+    try (S3Store store = S3Store.open(URI.create("s3://crashes/prod"), options);
+        var in =
+            store.open(
+                new StoredDump(
+                    "index",
+                    0,
+                    java.time.Instant.EPOCH,
+                    new dev.coroner.store.DumpLocation.StoredObject(
+                        "s3", "crashes", "prod/~coroner/index/node-1.json"),
+                    null,
+                    null))) {
+      index = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    }
+    assertThat(index).contains(b.uuid()).doesNotContain(a.uuid());
   }
 
   @Test
