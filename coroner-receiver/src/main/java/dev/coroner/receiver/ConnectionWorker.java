@@ -7,6 +7,7 @@ import dev.coroner.receiver.protocol.CoredumpFlag;
 import dev.coroner.receiver.protocol.CoredumpMark;
 import dev.coroner.receiver.protocol.CoredumpRequest;
 import dev.coroner.receiver.protocol.ProtocolException;
+import dev.coroner.receiver.sys.Errno;
 import dev.coroner.receiver.sys.ErrnoException;
 import dev.coroner.receiver.sys.ReadAbortedException;
 import dev.coroner.receiver.sys.SocketInput;
@@ -165,9 +166,18 @@ final class ConnectionWorker implements Runnable {
       throws IOException {
     ByteBuffer ack = ByteBuffer.allocateDirect(CoredumpAck.SIZE_VER0);
     ack.put(CoredumpAck.answer(request, action, wait).encode()).flip();
-    while (ack.hasRemaining()) {
-      conn.deadline().check();
-      sys.send(conn.fd(), ack, 0);
+    try {
+      while (ack.hasRemaining()) {
+        conn.deadline().check();
+        sys.send(conn.fd(), ack, 0);
+      }
+    } catch (ErrnoException e) {
+      if (e.errno() == Errno.EPIPE || e.errno() == Errno.ECONNRESET) {
+        // The kernel waits for the ack until a fatal signal: the task was killed meanwhile.
+        throw new IOException(
+            "the kernel hung up before the ack (the task was killed?): " + e.getMessage(), e);
+      }
+      throw e;
     }
     ByteBuffer mark = ByteBuffer.allocateDirect(CoredumpMark.SIZE);
     try {

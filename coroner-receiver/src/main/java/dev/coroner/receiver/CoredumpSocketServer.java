@@ -14,6 +14,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.Semaphore;
@@ -187,17 +188,27 @@ public final class CoredumpSocketServer implements AutoCloseable {
             Deadline.nanos(options.connectionDeadline()),
             TimeUnit.NANOSECONDS);
     ConnectionWorker worker = new ConnectionWorker(sys, conn, options, handler, events);
-    workers.execute(
+    Runnable done =
         () -> {
-          try {
-            worker.run();
-          } finally {
-            timer.cancel(false);
-            live.remove(conn);
-            events.closed();
-            idleWorkers.release();
-          }
-        });
+          timer.cancel(false);
+          live.remove(conn);
+          events.closed();
+          idleWorkers.release();
+        };
+    try {
+      workers.execute(
+          () -> {
+            try {
+              worker.run();
+            } finally {
+              done.run();
+            }
+          });
+    } catch (RejectedExecutionException e) {
+      // close() gave up on this thread and shut the pool: the crash gets no core
+      conn.close();
+      done.run();
+    }
   }
 
   /**

@@ -1,8 +1,7 @@
 package dev.coroner.receiver;
 
+import dev.coroner.receiver.kernel.KernelSupport;
 import dev.coroner.receiver.kernel.SocketPattern;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
@@ -61,12 +60,8 @@ public record ServerOptions(
 
   /** min(4096, net.core.somaxconn): listen() silently caps the backlog at somaxconn anyway. */
   public static int defaultBacklog() {
-    try {
-      int max = Integer.parseInt(Files.readString(Path.of("/proc/sys/net/core/somaxconn")).trim());
-      return Math.max(1, Math.min(4096, max));
-    } catch (IOException | NumberFormatException e) {
-      return 4096;
-    }
+    int max = KernelSupport.host().somaxconn();
+    return max < 1 ? 4096 : Math.min(4096, max);
   }
 
   public ServerOptions withPattern(SocketPattern p) {

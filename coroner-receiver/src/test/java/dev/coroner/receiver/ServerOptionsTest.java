@@ -16,7 +16,9 @@ class ServerOptionsTest {
     ServerOptions o = ServerOptions.of(socket);
     assertThat(o.pattern()).isEqualTo(SocketPattern.REQUEST);
     assertThat(o.workers()).isEqualTo(2);
-    assertThat(o.backlog()).isBetween(1, 4096);
+    int somaxconn = dev.coroner.receiver.kernel.KernelSupport.host().somaxconn();
+    assertThat(o.backlog()).isEqualTo(somaxconn > 0 ? Math.min(4096, somaxconn) : 4096);
+    assertThat(o.backlog()).as("not the first digit of somaxconn").isGreaterThan(9);
     assertThat(o.connectionDeadline()).isEqualTo(Duration.ofMinutes(10));
     assertThat(o.closeGrace()).isEqualTo(Duration.ofSeconds(30));
     assertThat(o.listener()).isSameAs(ServerListener.NONE);

@@ -1,7 +1,9 @@
 package dev.coroner.receiver.kernel;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
@@ -15,6 +17,8 @@ import java.util.regex.Pattern;
  */
 public final class KernelSupport {
   private static final Pattern RELEASE = Pattern.compile("^(\\d+)\\.(\\d+)");
+  private static final Pattern NS_INODE = Pattern.compile("[a-z]+:\\[(\\d{1,12})\\]");
+  private static final long DYNAMIC_INODES = 0xF000_0000L;
 
   private final Path proc;
 
@@ -46,15 +50,18 @@ public final class KernelSupport {
   private Optional<String> namespaceProblem() {
     // check_coredump_socket(): "Coredump socket must be located in the initial mount namespace"
     String self;
-    String init;
     try {
       self = Files.readSymbolicLink(proc.resolve("self/ns/mnt")).toString();
+    } catch (IOException | SecurityException e) {
+      return Optional.of(cannotTell(e));
+    }
+    String init;
+    try {
       init = Files.readSymbolicLink(proc.resolve("1/ns/mnt")).toString();
     } catch (IOException | SecurityException e) {
-      return Optional.of(
-          "Cannot tell whether this process is in the initial mount namespace ("
-              + e.getMessage()
-              + "); the kernel refuses '@' core patterns from any other with EINVAL.");
+      // PID 1 may be undumpable, and then even root cannot read its ns links. The kernel gives
+      // initial namespaces reserved inode numbers below the dynamic range (0xF0000000 up).
+      return isReservedInode(self) ? Optional.empty() : Optional.of(cannotTell(e));
     }
     if (self.equals(init)) {
       return Optional.empty();
@@ -68,9 +75,25 @@ public final class KernelSupport {
             + " from PID 1's mount namespace (hostPID and setns, e.g. nsenter -t 1 -m).");
   }
 
+  /** {@code mnt:[4026531832]} (0xEFFFFFF8): a number only an initial namespace gets. */
+  static boolean isReservedInode(String nsLink) {
+    Matcher m = NS_INODE.matcher(nsLink);
+    return m.matches() && Long.parseLong(m.group(1)) < DYNAMIC_INODES;
+  }
+
+  private static String cannotTell(Exception e) {
+    String why =
+        e instanceof AccessDeniedException
+            ? ((AccessDeniedException) e).getFile() + ": permission denied"
+            : e.toString();
+    return "Cannot tell whether this process is in the initial mount namespace ("
+        + why
+        + "); the kernel refuses '@' core patterns from any other with EINVAL.";
+  }
+
   /** The current core_pattern, without the kernel's trailing newline. */
   public String corePattern() throws IOException {
-    return stripNewline(Files.readString(corePatternFile(), StandardCharsets.UTF_8));
+    return stripNewline(readSysctl(corePatternFile()));
   }
 
   /**
@@ -125,11 +148,33 @@ public final class KernelSupport {
     return proc.resolve("sys/kernel/core_pattern");
   }
 
+  /** {@code net.core.somaxconn}, which caps every listen backlog; -1 if it cannot be read. */
+  public int somaxconn() {
+    try {
+      return Integer.parseInt(readOr(proc.resolve("sys/net/core/somaxconn"), "").strip());
+    } catch (NumberFormatException e) {
+      return -1;
+    }
+  }
+
   private static String readOr(Path file, String fallback) {
     try {
-      return stripNewline(Files.readString(file, StandardCharsets.UTF_8));
+      return stripNewline(readSysctl(file));
     } catch (IOException | SecurityException e) {
       return fallback;
+    }
+  }
+
+  /**
+   * A sysctl in one read call: integer sysctls answer EOF to a read at a non-zero offset, and
+   * {@code Files.readString} starts a file of size 0 with a 1-byte read, so it reads somaxconn 4096
+   * as "4".
+   */
+  private static String readSysctl(Path file) throws IOException {
+    try (InputStream in = Files.newInputStream(file)) {
+      byte[] buf = new byte[8192];
+      int n = in.read(buf);
+      return n <= 0 ? "" : new String(buf, 0, n, StandardCharsets.UTF_8);
     }
   }
 

@@ -85,8 +85,18 @@ class KernelSupportTest {
   }
 
   @Test
+  void reservedInodeIsTheInitialNamespaceWhenPid1CannotBeRead() throws IOException {
+    // PID 1 undumpable: even root gets EACCES on /proc/1/ns/mnt (seen on this machine)
+    kernel("6.18.1", "socket\n", "mnt:[4026531832]", null);
+    assertThat(KernelSupport.at(proc).report().namespaceProblem()).isEmpty();
+    assertThat(KernelSupport.isReservedInode("mnt:[4026531832]")).isTrue();
+    assertThat(KernelSupport.isReservedInode("mnt:[4026532300]")).isFalse();
+    assertThat(KernelSupport.isReservedInode("garbage")).isFalse();
+  }
+
+  @Test
   void unreadableNamespaceIsAProblemToo() throws IOException {
-    kernel("6.18.1", "socket\n", "mnt:[1]", null);
+    kernel("6.18.1", "socket\n", "mnt:[4026532300]", null);
     assertThat(KernelSupport.at(proc).report().problems(SocketPattern.REQUEST))
         .singleElement()
         .asString()
@@ -99,6 +109,18 @@ class KernelSupportTest {
     KernelReport r = KernelSupport.at(proc).report();
     assertThat(r.major()).isEqualTo(-1);
     assertThat(r.problems(SocketPattern.REQUEST)).singleElement().asString().contains("'weird'");
+  }
+
+  @Test
+  void somaxconnIsReadWhole() throws IOException {
+    kernel("6.18.1", "socket\n", "mnt:[1]", "mnt:[1]");
+    assertThat(KernelSupport.at(proc).somaxconn()).isEqualTo(-1);
+    Files.createDirectories(proc.resolve("sys/net/core"));
+    Files.writeString(proc.resolve("sys/net/core/somaxconn"), "4096\n");
+    assertThat(KernelSupport.at(proc).somaxconn()).isEqualTo(4096);
+    assertThat(KernelSupport.host().somaxconn())
+        .as("the real one, not its first digit")
+        .isGreaterThan(9);
   }
 
   @Test
