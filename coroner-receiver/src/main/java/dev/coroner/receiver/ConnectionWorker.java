@@ -139,7 +139,11 @@ final class ConnectionWorker implements Runnable {
       }
     }
     events.accepted(peer);
-    handler.receive(peer, in);
+    try {
+      handler.receive(peer, in);
+    } finally {
+      in.close(); // a handler that kept the channel must not read a reused descriptor later
+    }
     if (in.atEndOfStream()) {
       return CoreOutcome.complete(in.bytesRead());
     }

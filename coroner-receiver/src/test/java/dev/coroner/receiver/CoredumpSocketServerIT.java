@@ -219,12 +219,8 @@ class CoredumpSocketServerIT {
     RecordingHandler handler =
         new RecordingHandler() {
           @Override
-          void consumed(CrashingPeer peer, int n) throws IOException {
-            try {
-              Thread.sleep(4000); // stall past the 2 s deadline after the first read
-            } catch (InterruptedException e) {
-              Thread.currentThread().interrupt();
-            }
+          void consumed(CrashingPeer peer, int n) {
+            sleep(4000); // stall past the 2 s deadline after the first read
           }
         };
     ServerOptions options = options().withConnectionDeadline(Duration.ofSeconds(2));
@@ -278,6 +274,66 @@ class CoredumpSocketServerIT {
     assertThat(socket).doesNotExist();
     assertThat(KernelSupport.host().corePattern()).isEqualTo(before);
     server.close(); // twice is fine
+  }
+
+  @Test
+  void closeLetsACoreInFlightFinish() throws Exception {
+    RecordingHandler handler =
+        new RecordingHandler() {
+          @Override
+          public Decision decide(CrashingPeer peer) throws IOException {
+            sleep(1000); // the kernel waits for the ack meanwhile
+            return super.decide(peer);
+          }
+        };
+    CoredumpSocketServer server = CoredumpSocketServer.start(options(), handler);
+    try (Crasher c = Crasher.start(crasher)) {
+      handler.expected.add(c.childPid());
+      try (CorePatternGuard pattern = CorePatternGuard.set("@@" + server.path())) {
+        c.crash();
+        await().atMost(30, SECONDS).until(() -> server.stats().inFlight() == 1);
+      }
+      server.close();
+      assertThat(handler.seen.get(c.childPid()).outcome().status()).isEqualTo(Status.COMPLETE);
+      assertThat(c.await().coreDumped()).isTrue();
+    } finally {
+      server.close();
+    }
+  }
+
+  @Test
+  void closeAbortsWhatOutlastsTheGrace() throws Exception {
+    RecordingHandler handler =
+        new RecordingHandler() {
+          @Override
+          void consumed(CrashingPeer peer, int n) {
+            sleep(3000);
+          }
+        };
+    ServerOptions options = options().withCloseGrace(Duration.ofMillis(500));
+    CoredumpSocketServer server = CoredumpSocketServer.start(options, handler);
+    try (Crasher c = Crasher.start(crasher)) {
+      handler.expected.add(c.childPid());
+      try (CorePatternGuard pattern = CorePatternGuard.set("@@" + server.path())) {
+        c.crash();
+        await().atMost(30, SECONDS).until(() -> server.stats().accepted() == 1);
+      }
+      server.close();
+      CoreOutcome outcome = handler.seen.get(c.childPid()).outcome();
+      assertThat(outcome.status()).isEqualTo(Status.TRUNCATED);
+      assertThat(outcome.detail()).isEqualTo("the server closed");
+      assertThat(c.await().signal()).isEqualTo(11);
+    } finally {
+      server.close();
+    }
+  }
+
+  private static void sleep(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   @Test
