@@ -121,7 +121,7 @@ final class ConnectionWorker implements Runnable {
       return new CoreOutcome(
           CoreOutcome.Status.FAILED,
           0,
-          "the handler's decide failed, core" + " rejected: " + describe(e));
+          "the handler's decide failed, core rejected: " + describe(e));
     }
     if (!decision.accepted()) {
       if (request != null) {
