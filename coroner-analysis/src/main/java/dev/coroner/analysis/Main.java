@@ -73,8 +73,9 @@ public final class Main {
         new AnalyzerConfig(
             ToolPaths.discover(env), cacheDir, timeout, AnalyzerConfig.DEFAULT_MAX_OUTPUT);
     Analyzer analyzer = new Analyzer(config, new ProcessRunner());
-    Analysis a = null;
-    for (int i = 0; i < repeat; i++) {
+    // --repeat is at least 1.
+    Analysis a = analyzer.analyze(core, exe);
+    for (int i = 1; i < repeat; i++) {
       a = analyzer.analyze(core, exe);
     }
     out.println(a.toJson());

@@ -7,6 +7,7 @@ import java.io.FileDescriptor;
 import java.io.FileInputStream;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The core_pattern entry point: {@code |/PREFIX/composer %P %p %I %i %s %t %h %e %E %c %u %g %F}.
@@ -43,7 +44,7 @@ public final class Main {
     System.exit(code);
   }
 
-  private static Path pathProperty(String name) {
+  private static @Nullable Path pathProperty(String name) {
     String value = System.getProperty(name);
     return value == null || value.isBlank() ? null : Path.of(value);
   }

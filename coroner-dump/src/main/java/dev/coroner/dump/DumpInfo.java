@@ -5,6 +5,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What {@code dump-info.json} says about one dump: who died, how, and whether the core is whole.
@@ -16,10 +17,10 @@ public record DumpInfo(
     String uuid,
     String name,
     long timestamp,
-    String hostname,
+    @Nullable String hostname,
     String nodeHostname,
     ProcessInfo process,
-    PodInfo pod,
+    @Nullable PodInfo pod,
     CoreInfo core,
     Integrity integrity,
     List<String> files,
@@ -39,8 +40,8 @@ public record DumpInfo(
    * The process that died. {@code pid} is in its own PID namespace, {@code hostPid} on the host.
    */
   public record ProcessInfo(
-      String exe,
-      String exePath,
+      @Nullable String exe,
+      @Nullable String exePath,
       List<String> cmdline,
       long pid,
       long hostPid,
@@ -49,8 +50,8 @@ public record DumpInfo(
       long uid,
       long gid,
       int signal,
-      String containerId,
-      String coreLimit,
+      @Nullable String containerId,
+      @Nullable String coreLimit,
       boolean pidfdVerified) {
     public ProcessInfo {
       cmdline = List.copyOf(cmdline);
@@ -80,9 +81,9 @@ public record DumpInfo(
       String uid,
       String container,
       String image,
-      String imageDigest,
-      Integer restartCount,
-      String node,
+      @Nullable String imageDigest,
+      @Nullable Integer restartCount,
+      @Nullable String node,
       Map<String, String> labels,
       Map<String, String> annotations) {
     public PodInfo {
@@ -108,12 +109,12 @@ public record DumpInfo(
    * announce (null when they could not be read).
    */
   public record CoreInfo(
-      String entry,
-      Compression compression,
+      @Nullable String entry,
+      @Nullable Compression compression,
       long size,
       long storedSize,
-      String sha256,
-      Long expectedSize) {}
+      @Nullable String sha256,
+      @Nullable Long expectedSize) {}
 
   /**
    * Whether the core is whole; {@code cause} and {@code detail} say why not (both null when it is).
@@ -123,7 +124,8 @@ public record DumpInfo(
    * @param cause why the core is not whole; non-null exactly when {@code truncated}
    * @param detail what exactly happened, for a person (null when the cause says it all)
    */
-  public record Integrity(boolean truncated, IntegrityCause cause, String detail) {
+  public record Integrity(
+      boolean truncated, @Nullable IntegrityCause cause, @Nullable String detail) {
     public Integrity {
       if (truncated != (cause != null) || (!truncated && detail != null)) {
         throw new IllegalArgumentException(
@@ -137,7 +139,7 @@ public record DumpInfo(
     }
 
     /** The core is not whole because of {@code cause}; {@code detail} may be null. */
-    public static Integrity truncated(IntegrityCause cause, String detail) {
+    public static Integrity truncated(IntegrityCause cause, @Nullable String detail) {
       return new Integrity(true, cause, detail);
     }
 
@@ -146,7 +148,8 @@ public record DumpInfo(
      * when present, else the cause the old {@code reason} text starts with. The only place a cause
      * is derived from text.
      */
-    public static Integrity read(boolean truncated, String causeId, String reason) {
+    public static Integrity read(
+        boolean truncated, @Nullable String causeId, @Nullable String reason) {
       if (!truncated) {
         return complete();
       }
@@ -166,8 +169,9 @@ public record DumpInfo(
      * The text form, {@code cause-id: detail} ({@code timeout} alone when there is no detail; an
      * unknown cause's own text); null for a whole core.
      */
-    public String reason() {
-      if (!truncated) {
+    public @Nullable String reason() {
+      // The constructor holds truncated == (cause != null).
+      if (cause == null) {
         return null;
       }
       if (cause == IntegrityCause.UNKNOWN && detail != null) {
@@ -185,7 +189,7 @@ public record DumpInfo(
   }
 
   /** The same dump with the pod identity {@code p}. */
-  public DumpInfo withPod(PodInfo p) {
+  public DumpInfo withPod(@Nullable PodInfo p) {
     return new DumpInfo(
         schemaVersion,
         uuid,

@@ -13,6 +13,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The composer's log: a file beside the composer, because the kernel discards its stdout and
@@ -28,16 +29,16 @@ public final class CaptureLog implements AutoCloseable {
 
   private record Line(long millis, String uuid, String message) {}
 
-  private final Path file;
+  private final @Nullable Path file;
   private final List<Line> pending = new ArrayList<>();
   private volatile String uuid = "-";
 
-  private CaptureLog(Path file) {
+  private CaptureLog(@Nullable Path file) {
     this.file = file;
   }
 
   /** A log that will append to {@code file} (0600, rotated at 8 MiB), or stderr if null. */
-  public static CaptureLog open(Path file) {
+  public static CaptureLog open(@Nullable Path file) {
     return new CaptureLog(file);
   }
 

@@ -24,6 +24,8 @@ public enum CoredumpMark {
     this.meaning = meaning;
   }
 
+  // The kernel's values are the declaration order, from 0.
+  @SuppressWarnings("EnumOrdinal")
   public int value() {
     return ordinal();
   }

@@ -10,6 +10,8 @@ public final class ErrnoException extends IOException {
   private final int errno;
 
   /**
+   * A failed system call.
+   *
    * @param call the call and its subject, e.g. {@code "bind(/run/coroner/kernel.sock)"}
    * @param errno the errno it left
    */

@@ -53,7 +53,7 @@ public interface Syscalls {
   int send(int fd, ByteBuffer src, int flags) throws IOException;
 
   /**
-   * {@code poll} on each fd for {@code events}; returns each fd's {@code revents} (all 0 when the
+   * {@code poll} on each fd for {@code events}; returns each fd's {@code pollfd.revents} (all 0 when the
    * timeout passed). A negative timeout waits forever. EINTR is returned as all 0.
    */
   short[] poll(int[] fds, short events, int timeoutMillis) throws IOException;

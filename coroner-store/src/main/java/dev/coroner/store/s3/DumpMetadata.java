@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The dump-info fields that travel as object metadata, so that listing a remote store needs no
@@ -96,23 +97,23 @@ public final class DumpMetadata {
         m.containsKey("namespace")
             ? new DumpInfo.PodInfo(
                 m.get("namespace"),
-                m.get("pod"),
-                m.get("pod-uid"),
-                m.get("container"),
-                m.get("image"),
+                required(m, "pod"),
+                required(m, "pod-uid"),
+                required(m, "container"),
+                required(m, "image"),
                 m.get("image-digest"),
                 null,
                 null,
-                null,
-                null)
+                Map.of(),
+                Map.of())
             : null;
     return new DumpInfo(
         schema,
         m.get("uuid"),
-        m.get("name"),
+        required(m, "name"),
         number(m, "timestamp"),
         m.get("hostname"),
-        m.get("node"),
+        required(m, "node"),
         new DumpInfo.ProcessInfo(
             m.get("exe"),
             m.get("exe-path"),
@@ -143,7 +144,16 @@ public final class DumpMetadata {
         new DumpInfo.ComposerInfo(m.getOrDefault("composer", "unknown"), 0, List.of()));
   }
 
-  private static void put(Map<String, String> m, String key, String value) {
+  /** A value {@link #of} always writes: without it the object is damaged. */
+  private static String required(Map<String, String> m, String key) {
+    String v = m.get(key);
+    if (v == null) {
+      throw new IllegalArgumentException("no " + key + " in the object's coroner metadata");
+    }
+    return v;
+  }
+
+  private static void put(Map<String, String> m, String key, @Nullable String value) {
     if (value != null) {
       String v = value.length() > MAX_VALUE ? value.substring(0, MAX_VALUE) : value;
       m.put(key, URLEncoder.encode(v, StandardCharsets.UTF_8));

@@ -9,6 +9,7 @@ import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.s3.model.NoSuchBucketException;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 import software.amazon.awssdk.services.s3.model.S3Exception;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Turns the SDK's exceptions into typed store failures, in one place. Messages say what happened in
@@ -70,7 +71,7 @@ final class S3Failures {
   }
 
   /** The SDK's messages can run to kilobytes (the credential chain); the first line says it. */
-  static String firstLine(String message) {
+  static String firstLine(@Nullable String message) {
     if (message == null) {
       return "no detail";
     }

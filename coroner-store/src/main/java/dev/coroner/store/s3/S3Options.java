@@ -2,6 +2,7 @@ package dev.coroner.store.s3;
 
 import java.net.URI;
 import java.time.Duration;
+import org.jspecify.annotations.Nullable;
 
 /**
  * How to reach an S3-compatible store. Credentials are not here: they come from the AWS SDK's
@@ -30,7 +31,7 @@ public record S3Options(
     boolean pathStyle,
     String keyTemplate,
     String encryption,
-    String kmsKeyId,
+    @Nullable String kmsKeyId,
     int partSize,
     int parallelism,
     String indexId,
