@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Properties;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The CLI's configuration, read once at start: the default store comes from {@code CORONER_STORE},
@@ -20,7 +21,8 @@ import java.util.Properties;
  *     $XDG_CACHE_HOME/coroner}, else {@code ~/.cache/coroner}
  * @param s3Endpoint {@code AWS_ENDPOINT_URL_S3}, else {@code AWS_ENDPOINT_URL}, or null
  */
-public record CliConfig(String store, String source, Path cacheDir, String s3Endpoint) {
+public record CliConfig(
+    String store, String source, Path cacheDir, @Nullable String s3Endpoint) {
   /** Reads the environment and the optional user config file. */
   public static CliConfig load(Map<String, String> env, Path userHome) {
     String xdg = env.get("XDG_CACHE_HOME");

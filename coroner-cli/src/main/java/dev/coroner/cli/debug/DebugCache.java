@@ -16,6 +16,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A private cache (0700) of what debugging needs on disk: raw cores extracted from dumps, verified
@@ -117,7 +118,7 @@ final class DebugCache {
    * A copy of {@code exe} without DWARF, cached by build-id; the original if objcopy is missing or
    * fails.
    */
-  Path stripped(Path exe, String buildId, Path objcopy) throws IOException {
+  Path stripped(Path exe, @Nullable String buildId, @Nullable Path objcopy) throws IOException {
     if (objcopy == null || buildId == null) {
       return exe;
     }
@@ -150,7 +151,7 @@ final class DebugCache {
   /** Where a downloaded dump zip is kept (0700); the newest few are kept. */
   Path download(String fileName) throws IOException {
     Path zip = dir("zips").resolve(fileName);
-    prune(zip.getParent(), zip, ".zip");
+    prune(dir("zips"), zip, ".zip");
     return zip;
   }
 

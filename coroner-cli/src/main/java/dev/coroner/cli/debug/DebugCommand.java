@@ -28,6 +28,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -35,6 +36,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
+import org.jspecify.annotations.Nullable;
 
 /** {@code coroner debug DUMP}: a debugger with the core and its executable loaded. */
 @Command(
@@ -74,7 +76,7 @@ public final class DebugCommand implements Callable<Integer> {
       names = "--debugger",
       paramLabel = "lldb|gdb|jhsdb",
       description = "Override the debugger chosen from the runtime.")
-  String debugger;
+  @Nullable String debugger;
 
   @Option(
       names = "--exe",
@@ -82,7 +84,7 @@ public final class DebugCommand implements Callable<Integer> {
       description =
           "The executable to load, when the recorded one is not here or differs. With --k8s: its"
               + " path inside the app image.")
-  Path exe;
+  @Nullable Path exe;
 
   @Option(
       names = "--k8s",
@@ -111,7 +113,7 @@ public final class DebugCommand implements Callable<Integer> {
       names = "--llnode",
       paramLabel = "PATH",
       description = "The llnode plugin (default: found in the global npm modules).")
-  Path llnode;
+  @Nullable Path llnode;
 
   @Option(
       names = CACHE_OPTION,
@@ -119,6 +121,7 @@ public final class DebugCommand implements Callable<Integer> {
       description =
           "Where extracted cores and debug-stripped executables are kept (0700; the newest 3 cores"
               + " stay). Default: $XDG_CACHE_HOME/coroner or ~/.cache/coroner. Now: ${DEFAULT-VALUE}")
+  // Never null: Main's default value provider gives it the cache directory.
   Path cacheDir;
 
   Map<String, String> env = System.getenv();
@@ -183,7 +186,12 @@ public final class DebugCommand implements Callable<Integer> {
         DebuggerLaunch.of(
             chosen,
             new DebuggerLaunch.Target(
-                debuggerPath, binary, core, plugin, tools.lldbPythonPath().orElse(null)),
+                // Only a missing jhsdb leaves it null, and gdb replaces it above.
+                Objects.requireNonNull(debuggerPath, "debugger path"),
+                binary,
+                core,
+                plugin,
+                tools.lldbPythonPath().orElse(null)),
             batch,
             commands);
     if (!batch) {
@@ -297,7 +305,7 @@ public final class DebugCommand implements Callable<Integer> {
     }
   }
 
-  private static Path debuggerPath(Debugger d, Path exe, Tools tools) {
+  private static @Nullable Path debuggerPath(Debugger d, Path exe, Tools tools) {
     if (d == Debugger.JHSDB) {
       Path jhsdb = exe.resolveSibling("jhsdb");
       return Files.isExecutable(jhsdb) ? jhsdb : tools.find("jhsdb").orElse(null);

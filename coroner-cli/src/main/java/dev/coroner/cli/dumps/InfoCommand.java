@@ -14,6 +14,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
+import org.jspecify.annotations.Nullable;
 
 /** {@code coroner info DUMP}: everything a dump says about the crash. */
 @Command(
@@ -131,7 +132,7 @@ public final class InfoCommand implements Callable<Integer> {
   }
 
   private record Row(StringBuilder b) {
-    void add(String key, Object value) {
+    void add(String key, @Nullable Object value) {
       b.append(String.format("%-14s %s%n", key + ":", value));
     }
   }

@@ -15,6 +15,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
+import org.jspecify.annotations.Nullable;
 
 /** {@code coroner list}: the dumps in a store, newest first. */
 @Command(
@@ -37,43 +38,43 @@ public final class ListCommand implements Callable<Integer> {
       paramLabel = "TIME",
       description =
           "Only crashes at or after TIME: an age (2h, 7d), a date (2026-11-27) or date-time (2026-11-27T08:00).")
-  String since;
+  @Nullable String since;
 
   @Option(
       names = "--until",
       paramLabel = "TIME",
       description = "Only crashes at or before TIME (same forms as --since).")
-  String until;
+  @Nullable String until;
 
   @Option(
       names = "--exe",
       paramLabel = "GLOB",
       description = "Only this executable (name or glob, e.g. node or java*).")
-  String exe;
+  @Nullable String exe;
 
   @Option(
       names = "--namespace",
       paramLabel = "NS",
       description = "Only crashes in this Kubernetes namespace.")
-  String namespace;
+  @Nullable String namespace;
 
   @Option(
       names = "--pod",
       paramLabel = "GLOB",
       description = "Only crashes of this pod (name or glob).")
-  String pod;
+  @Nullable String pod;
 
   @Option(
       names = "--signal",
       paramLabel = "SIG",
       description = "Only this signal: a number (11) or name (SIGSEGV, segv).")
-  String signal;
+  @Nullable String signal;
 
   @Option(
       names = {"-n", "--limit"},
       paramLabel = "N",
       description = "Show at most the N newest.")
-  Integer limit;
+  @Nullable Integer limit;
 
   @Option(
       names = {"-o", "--output"},
@@ -82,7 +83,7 @@ public final class ListCommand implements Callable<Integer> {
       defaultValue = "table")
   OutputFormat output;
 
-  Clock clock = Clock.systemDefaultZone();
+  Clock clock = Clock.system(ZoneId.systemDefault());
 
   @Override
   public Integer call() {

@@ -18,6 +18,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
+import org.jspecify.annotations.Nullable;
 
 /** {@code coroner rm}: delete dumps by reference or by age. */
 @Command(
@@ -44,7 +45,7 @@ public final class RmCommand implements Callable<Integer> {
       names = "--older-than",
       paramLabel = "AGE",
       description = "Delete every dump whose crash is older than AGE, e.g. 7d or 12h.")
-  String olderThan;
+  @Nullable String olderThan;
 
   @Option(names = "--dry-run", description = "Show what would be deleted, delete nothing.")
   boolean dryRun;
@@ -69,7 +70,7 @@ public final class RmCommand implements Callable<Integer> {
   }
 
   /** Named dumps, those older than the cutoff, or (both given) the named ones that are older. */
-  private int remove(Store s, Instant cutoff) {
+  private int remove(Store s, @Nullable Instant cutoff) {
     Set<StoredDump> doomed = new LinkedHashSet<>();
     if (refs.isEmpty()) {
       StoreOptions.list(s).stream().filter(d -> d.time().isBefore(cutoff)).forEach(doomed::add);

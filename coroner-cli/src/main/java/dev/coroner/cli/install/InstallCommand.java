@@ -14,6 +14,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
+import org.jspecify.annotations.Nullable;
 
 /** {@code coroner install}: make the composer the kernel's core handler on this host. */
 @Command(
@@ -40,7 +41,7 @@ public final class InstallCommand implements Callable<Integer> {
       description =
           "JDK for the composer's runtime (default: the newest JDK 25+ in /usr/lib/jvm, else the"
               + " one running coroner).")
-  Path javaHome;
+  @Nullable Path javaHome;
 
   @Option(
       names = "--pipe-limit",

@@ -4,6 +4,7 @@ import dev.coroner.cli.debugger.DebuggerInvocation;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Which debug image opens the core and with which debugger. The images' {@code rundebug.sh} hands
@@ -62,7 +63,7 @@ public enum DebugKind {
    * @param argv the command line
    * @param stdin what to feed the debugger (jhsdb's batch commands), or null
    */
-  public record Invocation(List<String> argv, String stdin) {
+  public record Invocation(List<String> argv, @Nullable String stdin) {
     public Invocation {
       argv = List.copyOf(argv);
     }

@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import picocli.CommandLine.Option;
+import org.jspecify.annotations.Nullable;
 
 /** {@code coroner debug --k8s}: what goes into the debug pod and how long it may live. */
 public final class DebugPodOptions {
@@ -30,7 +31,7 @@ public final class DebugPodOptions {
           "The image to copy the crashed executable from (default: the crashed container's image,"
               + " pinned to the digest it ran). It needs a 'cp'; for a distroless app image, pass"
               + " an image with the same executable and a cp (e.g. node:20.11.1-slim).")
-  String appImage;
+  @Nullable String appImage;
 
   @Option(
       names = "--debug-image",
@@ -39,7 +40,7 @@ public final class DebugPodOptions {
           "The debugger image (default: ghcr.io/coroner-dev/coroner-debug-nodejs, -native or"
               + " -java by runtime, tagged with this CLI's version). See docs/cli.md for what it"
               + " must contain.")
-  String debugImage;
+  @Nullable String debugImage;
 
   @Option(
       names = "--url-ttl",
@@ -89,11 +90,11 @@ public final class DebugPodOptions {
     return dryRun;
   }
 
-  public String appImage() {
+  public @Nullable String appImage() {
     return appImage;
   }
 
-  public String debugImage() {
+  public @Nullable String debugImage() {
     return debugImage;
   }
 

@@ -8,6 +8,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
+import org.jspecify.annotations.Nullable;
 
 /** {@code coroner gc}: deletes debug pods that a killed or disconnected coroner left behind. */
 @Command(
@@ -46,7 +47,7 @@ public final class GcCommand implements Callable<Integer> {
       description =
           "Also delete running debug pods older than AGE (default: only those past their own"
               + " deadline).")
-  Duration olderThan;
+  @Nullable Duration olderThan;
 
   @Option(names = "--dry-run", description = "Show what would be deleted, delete nothing.")
   boolean dryRun;

@@ -2,6 +2,7 @@ package dev.coroner.cli.k8s;
 
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
+import org.jspecify.annotations.Nullable;
 
 /** Which cluster and namespace: the user's own kubeconfig and context, as kubectl uses them. */
 public final class KubeOptions {
@@ -9,7 +10,7 @@ public final class KubeOptions {
       names = "--context",
       paramLabel = "CONTEXT",
       description = "The kube context to use (default: the kubeconfig's current context).")
-  String context;
+  @Nullable String context;
 
   @Option(
       names = {"-n", "--namespace"},
@@ -17,16 +18,17 @@ public final class KubeOptions {
       description =
           "The namespace (debug: default the dump's own namespace, else the context's;"
               + " gc: the context's).")
-  String namespace;
+  @Nullable String namespace;
 
   @Option(
       names = "--kubeconfig",
       paramLabel = "FILE",
       description = "The kubeconfig file (default: $KUBECONFIG, else ~/.kube/config).")
-  Path kubeconfig;
+  @Nullable Path kubeconfig;
 
   /** The options as given, for code outside picocli. */
-  public static KubeOptions of(String context, String namespace, Path kubeconfig) {
+  public static KubeOptions of(
+      @Nullable String context, @Nullable String namespace, @Nullable Path kubeconfig) {
     KubeOptions o = new KubeOptions();
     o.context = context;
     o.namespace = namespace;
@@ -34,15 +36,15 @@ public final class KubeOptions {
     return o;
   }
 
-  public String context() {
+  public @Nullable String context() {
     return context;
   }
 
-  public String namespace() {
+  public @Nullable String namespace() {
     return namespace;
   }
 
-  public Path kubeconfig() {
+  public @Nullable Path kubeconfig() {
     return kubeconfig;
   }
 }

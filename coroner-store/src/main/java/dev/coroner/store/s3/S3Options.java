@@ -26,8 +26,8 @@ import org.jspecify.annotations.Nullable;
  * @param readTimeout the deadline for the server's next bytes
  */
 public record S3Options(
-    URI endpoint,
-    String region,
+    @Nullable URI endpoint,
+    @Nullable String region,
     boolean pathStyle,
     String keyTemplate,
     String encryption,
@@ -48,7 +48,8 @@ public record S3Options(
   public static final Duration DEFAULT_READ_TIMEOUT = Duration.ofSeconds(30);
 
   /** Defaults for an endpoint (or null for AWS). */
-  public static S3Options defaults(URI endpoint, String region, boolean pathStyle) {
+  public static S3Options defaults(
+      @Nullable URI endpoint, @Nullable String region, boolean pathStyle) {
     return new S3Options(
         endpoint,
         region,
