@@ -8,13 +8,16 @@ import dev.coroner.node.InstallException;
 import dev.coroner.node.NodeSetup;
 import dev.coroner.store.StoreException;
 import dev.coroner.store.StoreFailure;
+import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
+import java.nio.charset.Charset;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import org.jspecify.annotations.Nullable;
 
 /** {@code coroner-agent [run|uninstall]}: configured by environment variables (see --help). */
 @Command(
@@ -45,7 +48,7 @@ public final class Main implements Callable<Integer> {
     return new Run().call();
   }
 
-  static AgentConfig config(PrintWriter err) {
+  static @Nullable AgentConfig config(PrintWriter err) {
     try {
       return AgentConfig.from(System.getenv());
     } catch (AgentConfig.ConfigException e) {
@@ -59,7 +62,7 @@ public final class Main implements Callable<Integer> {
   static final class Run implements Callable<Integer> {
     @Override
     public Integer call() {
-      PrintWriter err = new PrintWriter(System.err, true);
+      PrintWriter err = new PrintWriter(new OutputStreamWriter(System.err, Charset.defaultCharset()), true);
       AgentConfig config = config(err);
       if (config == null) {
         return ExitCode.USAGE.code();
@@ -111,7 +114,7 @@ public final class Main implements Callable<Integer> {
   static final class Uninstall implements Callable<Integer> {
     @Override
     public Integer call() {
-      PrintWriter err = new PrintWriter(System.err, true);
+      PrintWriter err = new PrintWriter(new OutputStreamWriter(System.err, Charset.defaultCharset()), true);
       AgentConfig config = config(err);
       if (config == null) {
         return ExitCode.USAGE.code();

@@ -19,6 +19,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Posts a Kubernetes Event on a crashed pod ({@code CoreDumped}, {@code CoreDumpSkipped}) from one
@@ -99,7 +100,8 @@ public final class PodEvents implements AutoCloseable {
   }
 
   /** A dump was captured: {@code signalName} like SIGSEGV, {@code exe} the process's name. */
-  public void coreDumped(PodRef pod, String signalName, String exe, String dumpName) {
+  public void coreDumped(
+      PodRef pod, String signalName, @Nullable String exe, String dumpName) {
     String message = "Process " + exe + " dumped core on " + signalName + ": dump " + dumpName;
     submit(new Notice(pod, CORE_DUMPED, "CaptureCore", message, Instant.now()));
   }
@@ -108,7 +110,8 @@ public final class PodEvents implements AutoCloseable {
    * A crash whose core was not kept; {@code why} starts with the rule, like {@code "policy: exe
    * excluded"} or {@code "flood: 5 cores of ns/Deployment/web in 10m"}.
    */
-  public void coreDumpSkipped(PodRef pod, String why, String signalName, String exe) {
+  public void coreDumpSkipped(
+      PodRef pod, String why, String signalName, @Nullable String exe) {
     String message = "Process " + exe + " crashed on " + signalName + ", core not kept: " + why;
     submit(new Notice(pod, CORE_DUMP_SKIPPED, "SkipCore", message, Instant.now()));
   }

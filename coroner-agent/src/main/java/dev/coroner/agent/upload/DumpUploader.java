@@ -15,6 +15,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
@@ -102,7 +103,12 @@ public final class DumpUploader implements AutoCloseable {
     try {
       if (failures.getOrDefault(zip, 0) == 0) {
         if (info.integrity().truncated()) {
-          metrics.truncated.labelValues(info.integrity().cause().id()).inc();
+          metrics
+              .truncated
+              .labelValues(
+                  Objects.requireNonNull(info.integrity().cause(), "a truncated core has a cause")
+                      .id())
+              .inc();
           LOG.warn("dump {} is truncated: {}", info.name(), info.integrity().reason());
         }
         try {
@@ -154,7 +160,7 @@ public final class DumpUploader implements AutoCloseable {
         n,
         delay.toSeconds(),
         message);
-    worker.schedule(() -> attempt(zip), delay.toMillis(), TimeUnit.MILLISECONDS);
+    var unused = worker.schedule(() -> attempt(zip), delay.toMillis(), TimeUnit.MILLISECONDS);
   }
 
   private void quarantine(Path zip, IOException e) {
