@@ -38,9 +38,9 @@ import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.jspecify.annotations.Nullable;
 
 /**
  * The node agent: sets the node up (composer + kernel settings), then watches the dump directory
@@ -90,7 +90,8 @@ public final class Agent implements AutoCloseable {
     }
     store =
         S3Store.open(
-            Objects.requireNonNull(config.store(), "Main runs the agent with a store"), config.s3());
+            Objects.requireNonNull(config.store(), "Main runs the agent with a store"),
+            config.s3());
     uploader =
         new DumpUploader(
                 store.verifiedUploads().orElseThrow(),

@@ -13,11 +13,11 @@ import java.io.PrintWriter;
 import java.nio.charset.Charset;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
-import org.jspecify.annotations.Nullable;
 
 /** {@code coroner-agent [run|uninstall]}: configured by environment variables (see --help). */
 @Command(
@@ -33,6 +33,7 @@ import org.jspecify.annotations.Nullable;
 public final class Main implements Callable<Integer> {
   private static final Logger LOG = LoggerFactory.getLogger(Main.class);
 
+  /** Runs the agent command line ({@code run} unless told otherwise) and exits with its code. */
   public static void main(String[] args) {
     CommandLine cl = new CommandLine(new Main());
     StringBuilder vars = new StringBuilder("%nEnvironment:%n");
@@ -62,7 +63,8 @@ public final class Main implements Callable<Integer> {
   static final class Run implements Callable<Integer> {
     @Override
     public Integer call() {
-      PrintWriter err = new PrintWriter(new OutputStreamWriter(System.err, Charset.defaultCharset()), true);
+      PrintWriter err =
+          new PrintWriter(new OutputStreamWriter(System.err, Charset.defaultCharset()), true);
       AgentConfig config = config(err);
       if (config == null) {
         return ExitCode.USAGE.code();
@@ -114,7 +116,8 @@ public final class Main implements Callable<Integer> {
   static final class Uninstall implements Callable<Integer> {
     @Override
     public Integer call() {
-      PrintWriter err = new PrintWriter(new OutputStreamWriter(System.err, Charset.defaultCharset()), true);
+      PrintWriter err =
+          new PrintWriter(new OutputStreamWriter(System.err, Charset.defaultCharset()), true);
       AgentConfig config = config(err);
       if (config == null) {
         return ExitCode.USAGE.code();

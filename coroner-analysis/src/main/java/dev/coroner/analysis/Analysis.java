@@ -34,8 +34,7 @@ public record Analysis(
   }
 
   /** No frames at all: the analysis failed for {@code problem}. */
-  static Analysis failed(
-      String runtime, String tool, long durationMs, @Nullable String problem) {
+  static Analysis failed(String runtime, String tool, long durationMs, @Nullable String problem) {
     return new Analysis(runtime, List.of(), null, null, null, tool, durationMs, problem);
   }
 

@@ -70,7 +70,8 @@ public final class Analyzer {
         problems.isEmpty() ? null : String.join("; ", problems));
   }
 
-  private Stack euStack(Path core, @Nullable Path exe, CoreNotes notes) throws InterruptedException {
+  private Stack euStack(Path core, @Nullable Path exe, CoreNotes notes)
+      throws InterruptedException {
     Path euStack = config.tools().euStack();
     if (euStack == null) {
       return new Stack(List.of(), "eu-stack", List.of("eu-stack is not installed (elfutils)"));

@@ -27,6 +27,7 @@ public record AnalyzerConfig(
     }
   }
 
+  /** The default timeout and output limit with these tools and cache. */
   public static AnalyzerConfig of(ToolPaths tools, Path cacheDir) {
     return new AnalyzerConfig(tools, cacheDir, DEFAULT_TIMEOUT, DEFAULT_MAX_OUTPUT);
   }

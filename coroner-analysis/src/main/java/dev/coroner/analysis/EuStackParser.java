@@ -82,7 +82,8 @@ final class EuStackParser {
       module = dash < 0 ? null : rest.substring(dash + 3);
     }
     // Without -e, eu-stack names the main executable by its path.
-    return Frame.nativeFrame(symbol.strip(), module == null ? null : Text.basename(module), null, null, null, 0);
+    return Frame.nativeFrame(
+        symbol.strip(), module == null ? null : Text.basename(module), null, null, null, 0);
   }
 
   private static Frame with(

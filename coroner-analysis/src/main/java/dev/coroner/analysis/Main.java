@@ -22,6 +22,7 @@ public final class Main {
 
   private Main() {}
 
+  /** Analyzes a core from the command line and exits with the result's code. */
   public static void main(String[] args) throws InterruptedException {
     System.exit(run(args, System.getenv(), System.out, System.err));
   }

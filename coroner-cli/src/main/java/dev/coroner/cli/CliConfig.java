@@ -21,8 +21,7 @@ import org.jspecify.annotations.Nullable;
  *     $XDG_CACHE_HOME/coroner}, else {@code ~/.cache/coroner}
  * @param s3Endpoint {@code AWS_ENDPOINT_URL_S3}, else {@code AWS_ENDPOINT_URL}, or null
  */
-public record CliConfig(
-    String store, String source, Path cacheDir, @Nullable String s3Endpoint) {
+public record CliConfig(String store, String source, Path cacheDir, @Nullable String s3Endpoint) {
   /** Reads the environment and the optional user config file. */
   public static CliConfig load(Map<String, String> env, Path userHome) {
     String xdg = env.get("XDG_CACHE_HOME");

@@ -62,8 +62,12 @@ public final class Main {
       description = "Print the stack trace of a failure.")
   boolean stacktrace;
 
+  /** Runs the CLI on the console and exits with its code. */
   public static void main(String[] args) {
-    System.exit(run(args, new PrintWriter(new OutputStreamWriter(System.out, Charset.defaultCharset()), true),
+    System.exit(
+        run(
+            args,
+            new PrintWriter(new OutputStreamWriter(System.out, Charset.defaultCharset()), true),
             new PrintWriter(new OutputStreamWriter(System.err, Charset.defaultCharset()), true)));
   }
 

@@ -17,6 +17,7 @@ import org.jspecify.annotations.Nullable;
 public final class Main {
   private Main() {}
 
+  /** The kernel's entry point: captures one crash and exits with a documented code. */
   public static void main(String[] args) {
     int code;
     CaptureLog log = CaptureLog.open(pathProperty("coroner.log"));

@@ -57,6 +57,7 @@ public record DumpInfo(
       cmdline = List.copyOf(cmdline);
     }
 
+    /** The signal's name, e.g. {@code SIGSEGV}. */
     public String signalName() {
       return Signals.name(signal);
     }

@@ -243,7 +243,12 @@ final class ComposerRuntime {
     // The composer exits 0 for a complete dump; jlink exits 0 on success.
     if (p.exitValue() != 0) {
       throw new InstallException(
-          failure + " (exit " + p.exitValue() + "):\n" + new String(output, Charset.defaultCharset()).strip(), setting);
+          failure
+              + " (exit "
+              + p.exitValue()
+              + "):\n"
+              + new String(output, Charset.defaultCharset()).strip(),
+          setting);
     }
   }
 

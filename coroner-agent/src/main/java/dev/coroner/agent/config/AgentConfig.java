@@ -181,8 +181,8 @@ public record AgentConfig(
   /** Reads one variable; a bad value is recorded with its name and text. */
   private record Reader(Map<String, String> env, List<String> errors) {
     /**
-     * The variable, or its default from the table. Null only for a variable without a default (or
-     * a fallback that is null), and those are read into {@code @Nullable} settings.
+     * The variable, or its default from the table. Null only for a variable without a default (or a
+     * fallback that is null), and those are read into {@code @Nullable} settings.
      */
     // T is @Nullable for those variables; NullAway checks that only in its JSpecify mode.
     @SuppressWarnings("NullAway")

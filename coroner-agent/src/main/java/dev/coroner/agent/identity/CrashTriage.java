@@ -12,9 +12,9 @@ import dev.coroner.dump.DumpInfo.PodInfo;
 import dev.coroner.dump.IntegrityCause;
 import java.util.Objects;
 import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.jspecify.annotations.Nullable;
 
 /**
  * Answers the composer for one crash: resolves the container's pod through the runtime, then
@@ -26,11 +26,13 @@ public final class CrashTriage {
 
   /** The container runtime, asked by container ID. */
   public interface Lookup {
+    /** The container's metadata, or an exception that says why the runtime gave none. */
     ContainerMetadata lookup(String containerId) throws CriException;
   }
 
   /** Told about every crash whose core is not kept (for Kubernetes Events). */
   public interface SkipListener {
+    /** A crash of {@code pod} whose core is not kept, and why. */
     void skipped(PodInfo pod, CrashQuery crash, String reason);
   }
 

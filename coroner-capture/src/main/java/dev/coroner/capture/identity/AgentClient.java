@@ -57,6 +57,7 @@ public final class AgentClient {
     CrashQuery.decode(new CrashQuery("u", "0".repeat(64), 1, "e", 6).encode());
   }
 
+  /** Asks the agent at {@code socket} about a crash, waiting at most {@code timeout}. */
   public static CrashVerdict ask(Path socket, CrashQuery query, Duration timeout)
       throws NoAnswerException {
     long deadline = System.nanoTime() + timeout.toNanos();

@@ -42,14 +42,17 @@ public final class CaptureLog implements AutoCloseable {
     return new CaptureLog(file);
   }
 
+  /** The dump's uuid, which prefixes the lines from now on. */
   public void uuid(String uuid) {
     this.uuid = uuid;
   }
 
+  /** Logs a line (kept until {@link #flush()}). */
   public synchronized void info(String message) {
     pending.add(new Line(System.currentTimeMillis(), uuid, message));
   }
 
+  /** Logs a line with the stack trace of {@code t}. */
   public void error(String message, Throwable t) {
     StringWriter trace = new StringWriter();
     t.printStackTrace(new PrintWriter(trace));

@@ -168,6 +168,7 @@ public record CaptureSettings(
     return p;
   }
 
+  /** The same settings with the dump directory {@code dir}. */
   public CaptureSettings withDumpDir(Path dir) {
     return new CaptureSettings(
         dir,

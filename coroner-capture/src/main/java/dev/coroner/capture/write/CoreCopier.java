@@ -35,7 +35,11 @@ public final class CoreCopier {
    * it read to the end) and whether the output failed (then the dump being written is unusable).
    */
   record Result(
-      long size, String sha256, ElfCoreHeader header, @Nullable Integrity stop, boolean writeFailed) {}
+      long size,
+      String sha256,
+      ElfCoreHeader header,
+      @Nullable Integrity stop,
+      boolean writeFailed) {}
 
   /**
    * Limits for one copy. {@code spaceProblem} is asked before every buffer with the margin still
@@ -186,6 +190,7 @@ public final class CoreCopier {
     }
   }
 
+  /** A new SHA-256 digest. */
   public static MessageDigest sha256() {
     try {
       return MessageDigest.getInstance("SHA-256");

@@ -39,6 +39,7 @@ import org.jspecify.annotations.Nullable;
 public final class DumpWriter {
   /** Builds dump-info once the core's fate is known. */
   public interface InfoFactory {
+    /** Dump-info for the core as written, its integrity and the entries of the zip. */
     DumpInfo build(DumpInfo.CoreInfo core, Integrity integrity, List<String> files);
   }
 

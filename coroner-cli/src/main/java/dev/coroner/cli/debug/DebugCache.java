@@ -150,8 +150,9 @@ final class DebugCache {
 
   /** Where a downloaded dump zip is kept (0700); the newest few are kept. */
   Path download(String fileName) throws IOException {
-    Path zip = dir("zips").resolve(fileName);
-    prune(dir("zips"), zip, ".zip");
+    Path zips = dir("zips");
+    Path zip = zips.resolve(fileName);
+    prune(zips, zip, ".zip");
     return zip;
   }
 

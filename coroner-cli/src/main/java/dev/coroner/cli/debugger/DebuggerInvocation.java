@@ -54,6 +54,7 @@ public enum DebuggerInvocation {
     };
   }
 
+  /** The debugger this entry runs. */
   public Debugger debugger() {
     return debugger;
   }

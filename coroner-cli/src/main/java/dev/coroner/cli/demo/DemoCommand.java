@@ -22,12 +22,12 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import org.jspecify.annotations.Nullable;
 
 /**
  * {@code coroner demo}: the whole flow on this host. Installs the handler for the duration (unless
@@ -259,7 +259,9 @@ public final class DemoCommand implements Callable<Integer> {
             .redirectErrorStream(true)
             .start();
     try (var in = p.getInputStream()) {
-      new String(in.readAllBytes(), Charset.defaultCharset()).lines().forEach(l -> out.println("   | " + l));
+      new String(in.readAllBytes(), Charset.defaultCharset())
+          .lines()
+          .forEach(l -> out.println("   | " + l));
     }
     if (!p.waitFor(60, TimeUnit.SECONDS)) {
       p.destroyForcibly();

@@ -11,8 +11,8 @@ import dev.coroner.store.s3.S3Options;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.util.List;
-import picocli.CommandLine.Option;
 import org.jspecify.annotations.Nullable;
+import picocli.CommandLine.Option;
 
 /** {@code --store}: which store a command works on, and the lookups every command needs. */
 public final class StoreOptions {

@@ -34,6 +34,7 @@ public final class CliException extends RuntimeException {
     this.exitCode = exitCode;
   }
 
+  /** The process exit code for this failure. */
   public int exitCode() {
     return exitCode;
   }

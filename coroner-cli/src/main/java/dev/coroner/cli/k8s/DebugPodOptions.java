@@ -4,8 +4,8 @@ import dev.coroner.store.PresignedDownloads;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import picocli.CommandLine.Option;
 import org.jspecify.annotations.Nullable;
+import picocli.CommandLine.Option;
 
 /** {@code coroner debug --k8s}: what goes into the debug pod and how long it may live. */
 public final class DebugPodOptions {
@@ -86,34 +86,42 @@ public final class DebugPodOptions {
               + " placeholder).")
   boolean dryRun;
 
+  /** {@code --dry-run}: print the pod, create nothing. */
   public boolean dryRun() {
     return dryRun;
   }
 
+  /** {@code -i}: the image with the crashed executable, or null for the one that crashed. */
   public @Nullable String appImage() {
     return appImage;
   }
 
+  /** {@code --debug-image}, or null for the default. */
   public @Nullable String debugImage() {
     return debugImage;
   }
 
+  /** {@code --url-ttl}: how long the dump's download URL is valid. */
   public Duration urlTtl() {
     return urlTtl;
   }
 
+  /** {@code --deadline}: when Kubernetes ends the pod. */
   public Duration deadline() {
     return deadline;
   }
 
+  /** {@code --wait}: how long the pod may take to be ready. */
   public Duration waitFor() {
     return waitFor;
   }
 
+  /** {@code --keep}: keep the pod after the session. */
   public boolean keep() {
     return keep;
   }
 
+  /** {@code --image-pull-secret}s, in order. */
   public List<String> pullSecrets() {
     return List.copyOf(pullSecrets);
   }

@@ -42,6 +42,7 @@ public final class DebugSession {
   /** What runs in the ready pod: an attached terminal or a batch exec; returns the exit code. */
   @FunctionalInterface
   public interface Action {
+    /** Runs in the ready pod; returns the exit code. */
     int run(Target pod) throws IOException, InterruptedException;
   }
 
@@ -182,7 +183,8 @@ public final class DebugSession {
                 public void eventReceived(Watcher.Action action, Pod p) {
                   events.add(
                       new Event(
-                          action == Watcher.Action.DELETED ? Optional.empty() : Optional.of(p), null));
+                          action == Watcher.Action.DELETED ? Optional.empty() : Optional.of(p),
+                          null));
                 }
 
                 @Override

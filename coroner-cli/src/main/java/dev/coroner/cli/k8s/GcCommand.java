@@ -3,12 +3,12 @@ package dev.coroner.cli.k8s;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.Callable;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import org.jspecify.annotations.Nullable;
 
 /** {@code coroner gc}: deletes debug pods that a killed or disconnected coroner left behind. */
 @Command(

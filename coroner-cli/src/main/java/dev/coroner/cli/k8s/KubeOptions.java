@@ -1,8 +1,8 @@
 package dev.coroner.cli.k8s;
 
 import java.nio.file.Path;
-import picocli.CommandLine.Option;
 import org.jspecify.annotations.Nullable;
+import picocli.CommandLine.Option;
 
 /** Which cluster and namespace: the user's own kubeconfig and context, as kubectl uses them. */
 public final class KubeOptions {
@@ -36,14 +36,17 @@ public final class KubeOptions {
     return o;
   }
 
+  /** {@code --context}, or null for the kubeconfig's current one. */
   public @Nullable String context() {
     return context;
   }
 
+  /** {@code -n}, or null for the context's namespace. */
   public @Nullable String namespace() {
     return namespace;
   }
 
+  /** {@code --kubeconfig}, or null for the usual lookup. */
   public @Nullable Path kubeconfig() {
     return kubeconfig;
   }

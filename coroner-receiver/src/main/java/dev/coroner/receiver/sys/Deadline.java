@@ -34,6 +34,7 @@ public final class Deadline {
     }
   }
 
+  /** The time left in nanoseconds; 0 or less once it has passed. */
   public long remainingNanos() {
     // differences of nanoTime never overflow; absolute values may
     return timeoutNanos - (System.nanoTime() - startNanos);

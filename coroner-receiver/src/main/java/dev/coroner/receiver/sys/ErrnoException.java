@@ -21,10 +21,12 @@ public final class ErrnoException extends IOException {
     this.errno = errno;
   }
 
+  /** The call that failed and its subject. */
   public String call() {
     return call;
   }
 
+  /** The errno it left. */
   public int errno() {
     return errno;
   }

@@ -108,7 +108,8 @@ public final class LocalStore implements Store {
       return dump.info();
     }
     throw new StoreException(
-        StoreFailure.INTEGRITY,         "cannot read "
+        StoreFailure.INTEGRITY,
+        "cannot read "
             + dump.name()
             + ": "
             + Objects.requireNonNull(dump.problem(), "an unreadable dump has a problem").detail());

@@ -2,6 +2,7 @@ package dev.coroner.store.s3;
 
 import dev.coroner.store.StoreException;
 import dev.coroner.store.StoreFailure;
+import org.jspecify.annotations.Nullable;
 import software.amazon.awssdk.core.exception.ApiCallAttemptTimeoutException;
 import software.amazon.awssdk.core.exception.ApiCallTimeoutException;
 import software.amazon.awssdk.core.exception.SdkClientException;
@@ -9,7 +10,6 @@ import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.s3.model.NoSuchBucketException;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 import software.amazon.awssdk.services.s3.model.S3Exception;
-import org.jspecify.annotations.Nullable;
 
 /**
  * Turns the SDK's exceptions into typed store failures, in one place. Messages say what happened in
