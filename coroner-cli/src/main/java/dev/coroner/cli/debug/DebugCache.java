@@ -1,6 +1,7 @@
 package dev.coroner.cli.debug;
 
 import dev.coroner.base.files.AtomicFiles;
+import dev.coroner.cli.dumps.LocalCopies;
 import dev.coroner.cli.errors.CliException;
 import dev.coroner.dump.DumpInfo;
 import dev.coroner.store.archive.CorruptDumpException;
@@ -27,9 +28,26 @@ final class DebugCache {
   private static final int KEEP_CORES = 3;
 
   private final Path root;
+  private final LocalCopies copies;
 
   DebugCache(Path root) {
     this.root = root;
+    this.copies = new LocalCopies(root);
+  }
+
+  /** A dump's cache key: never a name that could climb out of the cache. */
+  private static String key(DumpInfo info) {
+    try {
+      return LocalCopies.key(info.name(), info.uuid());
+    } catch (IllegalArgumentException e) {
+      throw new CliException(
+          CliException.FAILURE,
+          "refusing to cache dump "
+              + info.uuid()
+              + ": "
+              + e.getMessage()
+              + "; it is not coroner's");
+    }
   }
 
   /** The raw core of a dump, extracted and verified against dump-info once. */
@@ -45,8 +63,9 @@ final class DebugCache {
               + "); 'coroner info' shows what is known");
     }
     Path dir = dir("cores");
-    Path core = dir.resolve(info.name() + ".core");
-    Path verified = dir.resolve(info.name() + ".sha256");
+    String key = key(info);
+    Path core = copies.core(key);
+    Path verified = copies.verified(key);
     if (Files.exists(core)
         && Files.exists(verified)
         && Files.readString(verified).trim().equals(info.core().sha256())) {
@@ -86,9 +105,10 @@ final class DebugCache {
               + "); 'coroner info' shows what is known");
     }
     Path dir = dir("cores");
-    Path core = dir.resolve(info.name() + ".core");
-    Path verified = dir.resolve(info.name() + ".sha256");
-    Path maps = dir.resolve(info.name() + ".maps");
+    String key = key(info);
+    Path core = copies.core(key);
+    Path verified = copies.verified(key);
+    Path maps = copies.maps(key);
     if (Files.exists(core)
         && Files.exists(verified)
         && Files.readString(verified).trim().equals(info.core().sha256())) {

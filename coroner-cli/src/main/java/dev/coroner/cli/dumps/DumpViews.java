@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.coroner.base.text.SafeText;
 import dev.coroner.base.units.ByteSizes;
 import dev.coroner.dump.DumpInfo;
 import dev.coroner.store.StoredDump;
@@ -94,7 +95,17 @@ final class DumpViews {
     return render(rows);
   }
 
-  private static String render(List<String[]> rows) {
+  private static String render(List<String[]> raw) {
+    // Cells come from the crashed process (comm, hostname, pod names from a crafted zip): escaped,
+    // so that nothing in a dump can move the cursor or rewrite the admin's terminal.
+    List<String[]> rows =
+        raw.stream()
+            .map(
+                r ->
+                    java.util.Arrays.stream(r)
+                        .map(v -> SafeText.line(String.valueOf(v)))
+                        .toArray(String[]::new))
+            .toList();
     int[] width = new int[rows.get(0).length];
     for (String[] r : rows) {
       for (int c = 0; c < r.length; c++) {
@@ -105,7 +116,7 @@ final class DumpViews {
     for (String[] r : rows) {
       StringBuilder line = new StringBuilder();
       for (int c = 0; c < r.length; c++) {
-        line.append(String.format("%-" + width[c] + "s", String.valueOf(r[c])));
+        line.append(String.format("%-" + width[c] + "s", r[c]));
         if (c < r.length - 1) {
           line.append("  ");
         }

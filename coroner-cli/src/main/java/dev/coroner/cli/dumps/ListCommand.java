@@ -123,6 +123,25 @@ public final class ListCommand implements Callable<Integer> {
     return 0;
   }
 
+  /** A glob option that does not compile is a usage error, never a crash of the command. */
+  private static void glob(String option, String pattern) {
+    if (pattern == null) {
+      return;
+    }
+    try {
+      java.nio.file.FileSystems.getDefault().getPathMatcher("glob:" + pattern);
+    } catch (IllegalArgumentException e) {
+      throw new CliException(
+          CliException.USAGE,
+          option
+              + " '"
+              + pattern
+              + "' is not a glob ("
+              + e.getMessage().lines().findFirst().orElse("")
+              + "); use a name or a pattern like 'node*'");
+    }
+  }
+
   private boolean isFiltered() {
     return since != null
         || until != null
@@ -135,6 +154,8 @@ public final class ListCommand implements Callable<Integer> {
   DumpFilter filter() {
     Instant now = clock.instant();
     ZoneId zone = clock.getZone();
+    glob("--exe", exe);
+    glob("--pod", pod);
     try {
       return new DumpFilter(
           since == null ? null : TimeArg.parse(since, now, zone),

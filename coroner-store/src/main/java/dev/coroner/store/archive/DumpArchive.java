@@ -107,13 +107,11 @@ public final class DumpArchive implements AutoCloseable {
         InputStream in = core.compression() == Compression.ZSTD ? new ZstdInputStream(raw) : raw) {
       byte[] buf = new byte[1 << 20];
       int n;
-      while ((n = in.read(buf)) > 0) {
+      while ((n = read(in, buf)) > 0) {
         sha.update(buf, 0, n);
-        out.write(buf, 0, n);
+        out.write(buf, 0, n); // a failure here is the target's (a full disk), not the dump's
         size += n;
       }
-    } catch (ZipException e) {
-      throw new CorruptDumpException(file + ": the core entry is damaged: " + e.getMessage(), e);
     }
     String hex = HexFormat.of().formatHex(sha.digest());
     if (size != core.size() || !hex.equals(core.sha256())) {
@@ -130,6 +128,15 @@ public final class DumpArchive implements AutoCloseable {
               + ")");
     }
     return hex;
+  }
+
+  /** A read of the core: any failure here (zip or zstd) means the dump is damaged. */
+  private int read(InputStream in, byte[] buf) throws CorruptDumpException {
+    try {
+      return in.read(buf);
+    } catch (IOException e) {
+      throw new CorruptDumpException(file + ": the core entry is damaged: " + e.getMessage(), e);
+    }
   }
 
   @Override
