@@ -1,5 +1,6 @@
 package dev.coroner.cli;
 
+import dev.coroner.base.text.SafeText;
 import dev.coroner.cli.debug.DebugCommand;
 import dev.coroner.cli.demo.DemoCommand;
 import dev.coroner.cli.dumps.GetCommand;
@@ -111,7 +112,8 @@ public final class Main {
           PrintWriter err = commandLine.getErr();
           boolean trace = main.stacktrace || parseResult.hasMatchedOption("--stacktrace");
           if (e instanceof CliException ce) {
-            err.println("coroner: " + ce.getMessage());
+            // A message may quote what a dump holds (an entry name, a reason): never raw.
+            err.println("coroner: " + SafeText.lines(ce.getMessage()));
             if (trace) {
               e.printStackTrace(err);
             }
@@ -119,7 +121,7 @@ public final class Main {
           }
           err.println(
               "coroner: internal error: "
-                  + e
+                  + SafeText.lines(String.valueOf(e))
                   + (trace ? "" : "\nRerun with --stacktrace and report it."));
           if (trace) {
             e.printStackTrace(err);

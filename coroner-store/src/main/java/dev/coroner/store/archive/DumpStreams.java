@@ -80,6 +80,13 @@ public final class DumpStreams {
         info.core().compression() == Compression.ZSTD ? new ZstdInputStream(raw) : raw) {
       byte[] buf = new byte[1 << 20];
       for (int n = read(in, buf, info); n > 0; n = read(in, buf, info)) {
+        if (size + n > info.core().size()) {
+          throw new CorruptDumpException(
+              info.name()
+                  + ": the core inflates past the "
+                  + info.core().size()
+                  + " bytes dump-info records");
+        }
         sha.update(buf, 0, n);
         core.write(buf, 0, n); // a failure here is the target's (a full disk), not the dump's
         size += n;
