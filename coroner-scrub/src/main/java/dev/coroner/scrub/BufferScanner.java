@@ -66,10 +66,21 @@ final class BufferScanner {
 
   /** The first position in {@code [i, end)} that passes the prefilter, or {@code end}. */
   private static int nextCandidate(byte[] b, short[] t1, short[] t2, int i, int end) {
+    // The five bytes under the prefilter roll through locals: one array load per position.
+    int c0 = b[i] & 0xff;
+    int c1 = b[i + 1] & 0xff;
+    int c2 = b[i + 2] & 0xff;
+    int c3 = b[i + 3] & 0xff;
+    int c4 = b[i + 4] & 0xff;
     for (int j = i; j < end; j++) {
-      if ((t1[pair(b, j, j + 1)] & t2[pair(b, j + 2, j + 4)]) != 0) {
+      if ((t1[(c0 << 8) | c1] & t2[(c2 << 8) | c4]) != 0) {
         return j;
       }
+      c0 = c1;
+      c1 = c2;
+      c2 = c3;
+      c3 = c4;
+      c4 = b[j + 5] & 0xff;
     }
     return end;
   }
@@ -89,28 +100,43 @@ final class BufferScanner {
     return end > 0 ? end : p + 1;
   }
 
+  /** One rule's attempt at a position; returns the end of its match or -1. */
+  private interface Attempt {
+    int at(BufferScanner sc, int p, int s);
+  }
+
+  // Bit k of the prefilter (Candidates) is rule RULES[k], tried in this order. Called through an
+  // interface with one class per rule, the call site stays megamorphic: the JIT compiles each
+  // rule on its own instead of inlining all of them into the scan loop, whose compilation would
+  // then take seconds while the loop runs slow code.
+  private static final int[] ORDER = {4, 3, 1, 2, 5, 6, 0}; // PEM, JWT, AWS id, secret, ...
+  private static final Rule[] RULES = {
+    Rule.CARD,
+    Rule.AWS_ACCESS_KEY_ID,
+    Rule.AWS_SECRET_KEY,
+    Rule.JWT,
+    Rule.PEM_PRIVATE_KEY,
+    Rule.BEARER,
+    Rule.URL_CREDENTIALS
+  };
+  private static final Attempt[] ATTEMPTS = {
+    (sc, p, s) -> Detectors.card(sc.w, p, s, sc.digits),
+    (sc, p, s) -> Detectors.awsKeyId(sc.w, p, s),
+    (sc, p, s) -> Detectors.awsSecretKey(sc.w, p, s),
+    (sc, p, s) -> Detectors.jwt(sc.w, p, s),
+    (sc, p, s) -> Pem.privateKey(sc.w, p, s),
+    (sc, p, s) -> Detectors.bearer(sc.w, p, s),
+    (sc, p, s) -> Detectors.urlCredentials(sc.w, p, s)
+  };
+
   private int rules(int p, int bits, int s) {
-    int end;
-    if ((bits & Candidates.PEM) != 0 && (end = Detectors.pemPrivateKey(w, p, s)) > 0) {
-      return hit(Rule.PEM_PRIVATE_KEY, end);
-    }
-    if ((bits & Candidates.JWT) != 0 && (end = Detectors.jwt(w, p, s)) > 0) {
-      return hit(Rule.JWT, end);
-    }
-    if ((bits & Candidates.AWS_ID) != 0 && (end = Detectors.awsKeyId(w, p, s)) > 0) {
-      return hit(Rule.AWS_ACCESS_KEY_ID, end);
-    }
-    if ((bits & Candidates.AWS_SECRET) != 0 && (end = Detectors.awsSecretKey(w, p, s)) > 0) {
-      return hit(Rule.AWS_SECRET_KEY, end);
-    }
-    if ((bits & Candidates.BEARER) != 0 && (end = Detectors.bearer(w, p, s)) > 0) {
-      return hit(Rule.BEARER, end);
-    }
-    if ((bits & Candidates.URL) != 0 && (end = Detectors.urlCredentials(w, p, s)) > 0) {
-      return hit(Rule.URL_CREDENTIALS, end);
-    }
-    if ((bits & Candidates.CARD) != 0 && (end = Detectors.card(w, p, s, digits)) > 0) {
-      return hit(Rule.CARD, end);
+    for (int k : ORDER) {
+      if ((bits & (1 << k)) != 0) {
+        int end = ATTEMPTS[k].at(this, p, s);
+        if (end > 0) {
+          return hit(RULES[k], end);
+        }
+      }
     }
     return -1;
   }

@@ -25,8 +25,8 @@ final class Candidates {
   /** Exact values: one bit for every encoding, since the values are compared byte by byte. */
   static final int ENV = 128 | (128 << 8);
 
-  /** How many bytes after a candidate the prefilter reads; buffers need that many spare bytes. */
-  static final int PAD = 5;
+  /** How many bytes after a window the prefilter reads; buffers need that many spare bytes. */
+  static final int PAD = 6;
 
   private static final String DIGITS = "0123456789";
   private static final String UPPER_ALNUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZ" + DIGITS;

@@ -86,6 +86,11 @@ final class CoreJob {
   private String scrub(FileChannel ch) throws IOException, ElfCore.CorruptCoreException {
     ElfCore core = ElfCore.read(ch);
     warnings.addAll(core.warnings());
+    boolean dropHeap = scrubber.options().dropHeap();
+    if (dropHeap && core.stackPointers().isEmpty()) {
+      return "the heap drop needs the threads' stack pointers (NT_PRSTATUS on x86_64 or aarch64)";
+    }
+    HeapDrop heap = dropHeap ? HeapDrop.plan(ch, core, warnings) : null;
     List<ElfCore.Segment> scan = new ArrayList<>();
     List<ElfCore.Segment> drop = new ArrayList<>();
     for (ElfCore.Segment s : core.loads()) {
@@ -95,10 +100,7 @@ final class CoreJob {
       if (overlapsHeaders(core, s)) {
         return "writable segment " + s.index() + " overlaps the ELF or note headers";
       }
-      (scrubber.options().dropHeap() && HeapDrop.isHeap(core, s) ? drop : scan).add(s);
-    }
-    if (scrubber.options().dropHeap() && core.stackPointers().isEmpty()) {
-      return "the heap drop needs the threads' stack pointers (NT_PRSTATUS on x86_64 or aarch64)";
+      (heap != null && heap.isHeap(s) ? drop : scan).add(s);
     }
     for (ElfCore.Segment s : drop) {
       zeroed += HeapDrop.zero(ch, s);

@@ -20,6 +20,8 @@ import java.util.List;
  * @param notes the notes' payloads
  * @param noteRanges the file ranges of the PT_NOTE segments, as {@code [from, to)} pairs
  * @param stackPointers one per thread (NT_PRSTATUS), when the machine is known
+ * @param threadPointers each thread's TLS base (fs_base on x86_64), when known
+ * @param auxv NT_AUXV as {@code [type, value]} pairs
  * @param fileRanges NT_FILE's mapped address ranges, as {@code [start, end)} pairs
  * @param warnings what was clipped or skipped
  */
@@ -30,6 +32,8 @@ record ElfCore(
     List<Note> notes,
     List<long[]> noteRanges,
     List<Long> stackPointers,
+    List<Long> threadPointers,
+    List<long[]> auxv,
     List<long[]> fileRanges,
     List<String> warnings) {
 
@@ -39,6 +43,7 @@ record ElfCore(
   static final int PT_NOTE = 4;
   static final int PF_W = 2;
   static final int NT_PRSTATUS = 1;
+  static final int NT_AUXV = 6;
   static final int NT_FILE = 0x46494c45;
   private static final int PN_XNUM = 0xffff;
   private static final int MAX_PHNUM = 1 << 20;
@@ -110,6 +115,23 @@ record ElfCore(
     return Integer.toUnsignedLong(readAt(ch, shoff, 64).getInt(44));
   }
 
+  /**
+   * {@code len} bytes of the crashed process's memory at {@code vaddr}, read through the PT_LOAD
+   * that holds them; null when no segment of the file holds all of them.
+   */
+  ByteBuffer memory(FileChannel ch, long vaddr, int len) throws IOException {
+    for (Segment s : loads) {
+      long rel = vaddr - s.vaddr();
+      if (Long.compareUnsigned(vaddr, s.vaddr()) >= 0
+          && Long.compareUnsigned(rel, s.fileSize()) < 0
+          && len <= s.fileSize() - rel) {
+        ByteBuffer b = readAt(ch, s.offset() + rel, len);
+        return b.remaining() == len ? b : null;
+      }
+    }
+    return null;
+  }
+
   static ByteBuffer readAt(FileChannel ch, long pos, int len) throws IOException {
     ByteBuffer b = ByteBuffer.allocate(len).order(ByteOrder.LITTLE_ENDIAN);
     while (b.hasRemaining()) {
@@ -129,6 +151,8 @@ record ElfCore(
     private final List<Note> notes = new ArrayList<>();
     private final List<long[]> noteRanges = new ArrayList<>();
     private final List<Long> sps = new ArrayList<>();
+    private final List<Long> tps = new ArrayList<>();
+    private final List<long[]> auxv = new ArrayList<>();
     private final List<long[]> files = new ArrayList<>();
     private final List<String> warnings = new ArrayList<>();
 
@@ -178,6 +202,8 @@ record ElfCore(
           List.copyOf(notes),
           List.copyOf(noteRanges),
           List.copyOf(sps),
+          List.copyOf(tps),
+          List.copyOf(auxv),
           List.copyOf(files),
           List.copyOf(warnings));
     }
@@ -198,6 +224,10 @@ record ElfCore(
           stackPointer(d);
         } else if (type == NT_FILE) {
           fileRanges(d);
+        } else if (type == NT_AUXV) {
+          for (int i = 0; i + 16 <= d.limit(); i += 16) {
+            auxv.add(new long[] {d.getLong(i), d.getLong(i + 8)});
+          }
         }
         p = (int) Math.min(n.limit(), desc + align4(descsz));
       }
@@ -209,10 +239,15 @@ record ElfCore(
 
     // elf_prstatus: 112 bytes of signal, pid and times, then pr_reg; x86_64's rsp is register 19
     // of user_regs_struct, aarch64's sp is register 31 of user_pt_regs.
+    // fs_base, register 21 on x86_64, is the thread pointer: its TCB and static TLS.
     private void stackPointer(ByteBuffer d) {
       int at = machine == EM_X86_64 ? 112 + 19 * 8 : machine == EM_AARCH64 ? 112 + 31 * 8 : -1;
       if (at >= 0 && at + 8 <= d.limit()) {
         sps.add(d.getLong(at));
+      }
+      int fs = 112 + 21 * 8;
+      if (machine == EM_X86_64 && fs + 8 <= d.limit()) {
+        tps.add(d.getLong(fs));
       }
     }
 

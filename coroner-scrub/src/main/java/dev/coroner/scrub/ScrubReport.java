@@ -70,13 +70,17 @@ public record ScrubReport(
       s.append(" no matches");
     }
     new TreeMap<>(matches).forEach((k, v) -> s.append(' ').append(k).append('=').append(v));
-    s.append("; ").append(bytesScanned >> 20).append(" MiB scanned");
+    s.append("; ").append(size(bytesScanned)).append(" scanned");
     if (bytesZeroed > 0) {
-      s.append(", ").append(bytesZeroed >> 20).append(" MiB of heap zeroed");
+      s.append(", ").append(size(bytesZeroed)).append(" of heap zeroed");
     }
     if (failure != null) {
       s.append("; ").append(failure);
     }
     return s.toString();
+  }
+
+  private static String size(long bytes) {
+    return bytes >= 1 << 20 ? (bytes >> 20) + " MiB" : (bytes >> 10) + " KiB";
   }
 }

@@ -20,12 +20,12 @@ import java.util.Map;
  * read windows.
  *
  * <p>{@link ScrubOptions#dropHeap()} also zeroes each writable anonymous segment (not backed by a
- * file in NT_FILE) except the ones that hold a thread's stack pointer. Native backtraces survive
- * (gdb, eu-stack: code, stacks and the writable data of files are kept), but everything that lives
- * on the heap is gone: llnode's JavaScript frame names, {@code v8 source list}, {@code v8
- * findjsobjects} and {@code v8 inspect}; jhsdb's Java heap and its stacks' method names; gdb's view
- * of heap objects and of libraries the loader recorded on its heap. Use it for native programs
- * only.
+ * file in NT_FILE) except the ones the debuggers start from: the threads' stacks and thread
+ * pointers, and the loader's list of libraries ({@link HeapDrop}). Native backtraces survive (gdb:
+ * code, stacks, the data of files, the shared library list), but everything that lives on the heap
+ * is gone: llnode's JavaScript frame names, {@code v8 source list}, {@code v8 findjsobjects} and
+ * {@code v8 inspect}; jhsdb's Java heap and the names of Java frames; gdb's view of heap objects.
+ * Use it for native programs only.
  *
  * <p>A scrub that stops part-way (an I/O error, a corrupt core) reports {@link
  * ScrubReport.Status#FAILED} and leaves the file partly scrubbed: scrub a private copy or a {@code
@@ -37,7 +37,7 @@ public final class Scrubber {
    * Bytes before a window's first start position that the rules may look at: a PEM body is blanked
    * back from its END line.
    */
-  static final int BEHIND = 2 * Detectors.MAX_PEM + 64;
+  static final int BEHIND = 2 * Pem.MAX_PEM + 64;
 
   private final ScrubOptions options;
   private final Candidates candidates;
@@ -52,7 +52,7 @@ public final class Scrubber {
     }
     // A known value is compared within the look-ahead only.
     // The longest match of a built-in rule is a UTF-16LE PEM block.
-    this.lookahead = Math.max(2 * Detectors.MAX_PEM + 64, longestEnv);
+    this.lookahead = Math.max(2 * Pem.MAX_PEM + 64, longestEnv);
   }
 
   /** A scrubber for {@code options}. */
