@@ -14,7 +14,7 @@
 #  2. SCRUB: `java -jar coroner-scrub.jar --threads T --environ environ CORE` on a fresh copy of
 #     the corpus each time (cp + sync, not timed), T = 1 and T = 2 (the pool). MiB/s is the
 #     scrub's own wall time (the JVM's start is not counted; its JIT is). "warm" runs first
-#     scrub a 64 MiB corpus in the same JVM, as a long-lived agent would have. cpu MiB/s divides
+#     scrub a 256 MiB corpus in the same JVM first, as a long-lived agent would have. cpu MiB/s divides
 #     by the CPU time of the whole JVM during the scrub (scan threads, JIT, GC): per core.
 #  3. GREP: `LC_ALL=C grep -a -c -E -f narrow.grep CORE` and the same with all.grep; MiB/s by
 #     wall time, cpu MiB/s by user+sys.
@@ -142,7 +142,7 @@ NODE_PID=
 [[ -s $LIVE ]] || die "gcore wrote no $LIVE"
 mkdir -p "$S/corpus" "$S/warm"
 python3 "$REPO/bench/scrub-corpus.py" "$S/corpus" "$SIZE_MIB" "$LIVE"
-python3 "$REPO/bench/scrub-corpus.py" "$S/warm" 64 ""
+python3 "$REPO/bench/scrub-corpus.py" "$S/warm" 256 ""
 rm -f "$LIVE"
 cat "$S/corpus/core" >/dev/null
 

@@ -116,6 +116,11 @@ final class Candidates {
   /** The shortest piece of a known value that is blanked on its own, in characters. */
   static final int PIECE = 12;
 
+  // A value like "AAAA...AAAA" would put a piece at every offset under one byte pair, and every
+  // "AA" of the core would compare them all. The longest pieces per pair suffice: a piece that
+  // starts at a dropped offset is found from the next one.
+  private static final int MAX_PIECES_PER_PAIR = 64;
+
   private Piece[][] envTable(EnvSecrets env) {
     List<List<Piece>> byPair = new ArrayList<>(1 << 16);
     for (int i = 0; i < 1 << 16; i++) {
@@ -153,7 +158,7 @@ final class Candidates {
       List<Piece> l = byPair.get(i);
       if (l != null) {
         l.sort(Comparator.comparingInt((Piece p) -> p.bytes().length - p.offset()).reversed());
-        out[i] = l.toArray(new Piece[0]);
+        out[i] = l.subList(0, Math.min(l.size(), MAX_PIECES_PER_PAIR)).toArray(new Piece[0]);
       }
     }
     return out;

@@ -154,7 +154,7 @@ final class CoreJob {
       scanned += s.fileSize();
       segmentsScanned++;
     }
-    int threads = (int) Math.min(scrubber.options().threads(), Math.max(1, units.size()));
+    int threads = Math.min(scrubber.options().threads(), Math.max(1, units.size()));
     List<BufferScanner> workers = new ArrayList<>();
     for (int t = 0; t < threads; t++) {
       workers.add(scrubber.newScanner());

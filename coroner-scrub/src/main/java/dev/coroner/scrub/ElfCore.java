@@ -120,6 +120,9 @@ record ElfCore(
    * that holds them; null when no segment of the file holds all of them.
    */
   ByteBuffer memory(FileChannel ch, long vaddr, int len) throws IOException {
+    if (len < 0) {
+      return null;
+    }
     for (Segment s : loads) {
       long rel = vaddr - s.vaddr();
       if (Long.compareUnsigned(vaddr, s.vaddr()) >= 0

@@ -80,7 +80,10 @@ final class HeapDrop {
         dynamicSize = Math.min(ph.getLong(i * 56 + 40), 64 * 1024);
       }
     }
-    ByteBuffer dyn = dynamic == 0 ? null : core.memory(ch, bias + dynamic, (int) dynamicSize);
+    ByteBuffer dyn =
+        dynamic == 0 || dynamicSize <= 0
+            ? null
+            : core.memory(ch, bias + dynamic, (int) dynamicSize);
     long rDebug = 0;
     for (int i = 0; dyn != null && i + 16 <= dyn.limit(); i += 16) {
       if (dyn.getLong(i) == DT_DEBUG) {

@@ -96,6 +96,18 @@ class EnvSecretsTest {
   }
 
   @Test
+  void aRepetitiveValueCostsNoMoreThanItsLongestPieces() {
+    String v = "A".repeat(20000);
+    Scrubber s = Scrubber.of(ScrubOptions.defaults().withEnvSecrets(EnvSecrets.of(List.of(b(v)))));
+    byte[] t = b("xx" + "A".repeat(30) + "yy" + "AB".repeat(100000));
+    long start = System.nanoTime();
+    s.scrubText(t);
+    assertThat(System.nanoTime() - start).as("nanos").isLessThan(2_000_000_000L);
+    assertThat(new String(t, 0, 34, StandardCharsets.ISO_8859_1))
+        .isEqualTo("xx" + "*".repeat(30) + "yy");
+  }
+
+  @Test
   void aShortValueIsBlankedWholeOnly() {
     Scrubber s =
         Scrubber.of(ScrubOptions.defaults().withEnvSecrets(EnvSecrets.of(List.of(b("k9-x")))));

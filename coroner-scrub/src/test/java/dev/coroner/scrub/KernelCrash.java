@@ -35,7 +35,8 @@ final class KernelCrash {
         .as("kernel tests run as root")
         .contains("root");
     Process p;
-    try (KernelLock lock = KernelLock.acquire()) {
+    KernelLock lock = KernelLock.acquire();
+    try {
       String saved = Files.readString(CORE_PATTERN).strip();
       try {
         write(dir.resolve("core.%p").toString());
@@ -58,6 +59,8 @@ final class KernelCrash {
             .as("core_pattern restored")
             .isEqualTo(saved);
       }
+    } finally {
+      lock.close();
     }
     // The kernel has written the whole core by the time the parent sees the exit.
     Path core = dir.resolve("core." + p.pid());

@@ -67,11 +67,16 @@ final class KernelLock implements AutoCloseable {
   }
 
   @Override
-  public void close() throws InterruptedException, IOException {
+  public void close() throws IOException {
     if (holder != null) {
       holder.getOutputStream().close();
-      if (!holder.waitFor(10, TimeUnit.SECONDS)) {
+      try {
+        if (!holder.waitFor(10, TimeUnit.SECONDS)) {
+          holder.destroyForcibly();
+        }
+      } catch (InterruptedException e) {
         holder.destroyForcibly();
+        Thread.currentThread().interrupt();
       }
     }
   }
