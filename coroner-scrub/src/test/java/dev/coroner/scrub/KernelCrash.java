@@ -2,6 +2,7 @@ package dev.coroner.scrub;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.coroner.testkit.KernelLock;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -1,4 +1,4 @@
-package dev.coroner.scrub;
+package dev.coroner.testkit;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -10,13 +10,13 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The machine-wide lock around changes to kernel.core_pattern, which every session on this host
- * shares: {@code /run/coroner-kernel.lock}, taken with flock(1). When an ancestor of this JVM holds
- * it (the build runs under {@code flock /run/coroner-kernel.lock ./mvnw ...}), there is nothing to
- * do; otherwise a child {@code flock} takes it and holds it until {@link #close()}.
+ * For tests: the machine-wide lock around changes to kernel.core_pattern, which every session on
+ * this host shares: {@code /run/coroner-kernel.lock}, taken with flock(1). When an ancestor of this
+ * JVM holds it (the build runs under {@code flock /run/coroner-kernel.lock ./mvnw ...}), there is
+ * nothing to do; otherwise a child {@code flock} takes it and holds it until {@link #close()}.
  */
-final class KernelLock implements AutoCloseable {
-  static final Path LOCK = Path.of("/run/coroner-kernel.lock");
+public final class KernelLock implements AutoCloseable {
+  public static final Path LOCK = Path.of("/run/coroner-kernel.lock");
 
   private final Process holder;
 
@@ -24,7 +24,7 @@ final class KernelLock implements AutoCloseable {
     this.holder = holder;
   }
 
-  static KernelLock acquire() throws IOException, InterruptedException {
+  public static KernelLock acquire() throws IOException, InterruptedException {
     if (!Files.exists(LOCK)) {
       Files.createFile(LOCK);
     }
@@ -47,7 +47,7 @@ final class KernelLock implements AutoCloseable {
   }
 
   /** Whether /proc/locks shows a flock on the lock file taken by a process above this one. */
-  private static boolean heldByAncestor() throws IOException {
+  public static boolean heldByAncestor() throws IOException {
     long ino = ((Number) Files.getAttribute(LOCK, "unix:ino")).longValue();
     for (String line : Files.readAllLines(Path.of("/proc/locks"))) {
       String[] f = line.trim().split("\\s+");
