@@ -79,6 +79,7 @@ public final class Main {
       err.println("coroner: " + e.getMessage());
       return e.exitCode();
     }
+    config.warnings().forEach(w -> err.println("coroner: " + w));
     CommandLine cl = commandLine(config);
     cl.setOut(out);
     cl.setErr(err);

@@ -61,9 +61,9 @@ class CliParsingTest {
     assertThat(compression.err()).contains("zstd, deflate or none");
     CliRun template = run("install", "--name-template", "{pid}");
     assertThat(template.err()).contains("{uuid}");
-    CliRun output = run("list", "-o", "yaml");
+    CliRun output = run("list", "-o", "xml");
     assertThat(output.code()).isEqualTo(2);
-    assertThat(output.err()).contains("yaml");
+    assertThat(output.err()).contains("xml").contains("yaml");
     CliRun since = run("list", "--since", "soon", "--store", home.toString());
     assertThat(since.code()).isEqualTo(2);
     assertThat(since.err()).contains("'soon'");
@@ -146,8 +146,30 @@ class CliParsingTest {
 
   @Test
   void listLimitMustBePositive() {
-    CliRun r = run("list", "-n", "0", "--store", home.toString());
+    CliRun r = run("list", "--limit", "0", "--store", home.toString());
     assertThat(r.code()).isEqualTo(2);
+    assertThat(r.err()).contains("--limit must be at least 1");
+  }
+
+  @Test
+  void listTakesKubectlsNamespaceOptionsAndCoredumpctlsMatches() {
+    var list = parse("list", "-n", "shop", "--no-headers", "-o", "name", "node", "3887");
+    var cmd = (dev.coroner.cli.dumps.ListCommand) list.subcommand().commandSpec().userObject();
+    assertThat(list.subcommand().matchedOptionValue("-n", "")).isEqualTo("shop");
+    assertThat(list.subcommand().hasMatchedOption("--no-headers")).isTrue();
+    assertThat(list.subcommand().matchedPositionalValue(0, java.util.List.of()))
+        .isEqualTo(java.util.List.of("node", "3887"));
+    assertThat(cmd).isNotNull();
+    CliRun both = run("list", "-A", "-n", "shop", "--store", home.toString());
+    assertThat(both.code()).isEqualTo(2);
+    assertThat(both.err()).contains("-A and -n exclude each other");
+  }
+
+  @Test
+  void typosNeverSuggestACommandThatChangesTheMachine() {
+    CliRun r = run("lst");
+    assertThat(r.code()).isEqualTo(2);
+    assertThat(r.err()).contains("Did you mean").contains("list").doesNotContain("install");
   }
 
   private static CommandLine.ParseResult parse(String... args) {

@@ -96,6 +96,22 @@ final class HostileDumps {
     return all;
   }
 
+  /** A dump that kept only its metadata (flood control, a full disk): no core entry at all. */
+  static Case metadataOnly() throws IOException {
+    byte[] core = core();
+    Map<String, String> m = base(core);
+    String j =
+        new String(json(m), StandardCharsets.UTF_8)
+            .replace("\"entry\":\"" + m.get("entry") + "\"", "\"entry\":null")
+            .replace(
+                "\"truncated\":false,\"reason\":null",
+                "\"truncated\":true,\"reason\":\"flood: 3 cores per hour\"");
+    Map<String, byte[]> e = new LinkedHashMap<>();
+    e.put("proc/maps", "x".getBytes(StandardCharsets.UTF_8));
+    e.put("dump-info.json", j.getBytes(StandardCharsets.UTF_8));
+    return new Case("metadata only", e);
+  }
+
   /** The dump's file name in its store: coroner's form, so it lists. */
   static String name() {
     return UUID + "-dump-1795770000-host-node-42-11";
