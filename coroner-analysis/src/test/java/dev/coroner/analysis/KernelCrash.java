@@ -2,6 +2,7 @@ package dev.coroner.analysis;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.coroner.testkit.KernelLock;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,7 +21,6 @@ import java.util.stream.Stream;
  * written back by the shell's EXIT trap, whatever happens to the crash.
  */
 final class KernelCrash {
-  static final Path LOCK = Path.of("/run/coroner-kernel.lock");
 
   // timeout(1) ends a program that does not crash; it forks the program, so the core is found
   // by name in a directory of its own rather than by the pid the shell knows.
@@ -49,10 +49,13 @@ final class KernelCrash {
         .contains("root");
     Files.createDirectories(dir);
     Path out = Files.createTempDirectory(dir, "crash");
-    List<String> argv =
-        new ArrayList<>(
-            List.of(
-                "flock", "-w", "900", LOCK.toString(), "sh", "-c", SCRIPT, "sh", out.toString()));
+    // Under the machine-wide lock, unless an ancestor (flock ... ./mvnw) holds it already: a
+    // second flock on it from here would wait for that ancestor forever.
+    List<String> argv = new ArrayList<>();
+    if (!KernelLock.heldByAncestor()) {
+      argv.addAll(List.of("flock", "-w", "900", KernelLock.LOCK.toString()));
+    }
+    argv.addAll(List.of("sh", "-c", SCRIPT, "sh", out.toString()));
     argv.addAll(List.of(command));
     Process p = new ProcessBuilder(argv).directory(cwd.toFile()).redirectErrorStream(true).start();
     String said = new String(p.getInputStream().readAllBytes());

@@ -6,6 +6,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import org.jspecify.annotations.Nullable;
@@ -20,8 +22,24 @@ import org.jspecify.annotations.Nullable;
  * @param cacheDir where {@code coroner debug} keeps extracted cores: {@code
  *     $XDG_CACHE_HOME/coroner}, else {@code ~/.cache/coroner}
  * @param s3Endpoint {@code AWS_ENDPOINT_URL_S3}, else {@code AWS_ENDPOINT_URL}, or null
+ * @param warnings what was wrong but harmless in the user config (an unknown key)
  */
-public record CliConfig(String store, String source, Path cacheDir, @Nullable String s3Endpoint) {
+public record CliConfig(
+    String store,
+    String source,
+    Path cacheDir,
+    @Nullable String s3Endpoint,
+    List<String> warnings) {
+
+  /** Without warnings. */
+  public CliConfig(String store, String source, Path cacheDir, @Nullable String s3Endpoint) {
+    this(store, source, cacheDir, s3Endpoint, List.of());
+  }
+
+  public CliConfig {
+    warnings = List.copyOf(warnings);
+  }
+
   /** Reads the environment and the optional user config file. */
   public static CliConfig load(Map<String, String> env, Path userHome) {
     String xdg = env.get("XDG_CACHE_HOME");
@@ -31,7 +49,7 @@ public record CliConfig(String store, String source, Path cacheDir, @Nullable St
     String endpoint = env.getOrDefault("AWS_ENDPOINT_URL_S3", env.get("AWS_ENDPOINT_URL"));
     String fromEnv = env.get("CORONER_STORE");
     if (fromEnv != null && !fromEnv.isBlank()) {
-      return new CliConfig(fromEnv, "CORONER_STORE", cacheDir, endpoint);
+      return new CliConfig(fromEnv, "CORONER_STORE", cacheDir, endpoint, List.of());
     }
     Path file = userHome.resolve(".config/coroner/config.properties");
     if (Files.isRegularFile(file)) {
@@ -43,11 +61,23 @@ public record CliConfig(String store, String source, Path cacheDir, @Nullable St
             CliException.USAGE,
             "cannot read " + file + ": " + e.getMessage() + "; fix or remove it");
       }
+      List<String> warnings = new ArrayList<>();
+      for (String key : p.stringPropertyNames()) {
+        if (!key.equals("store")) {
+          warnings.add(
+              "ignoring unknown setting '"
+                  + key
+                  + "' in "
+                  + file
+                  + " (known: store); fix or remove it");
+        }
+      }
       String store = p.getProperty("store");
       if (store != null && !store.isBlank()) {
-        return new CliConfig(store.trim(), file.toString(), cacheDir, endpoint);
+        return new CliConfig(store.trim(), file.toString(), cacheDir, endpoint, warnings);
       }
+      return new CliConfig(Stores.DEFAULT, "default", cacheDir, endpoint, warnings);
     }
-    return new CliConfig(Stores.DEFAULT, "default", cacheDir, endpoint);
+    return new CliConfig(Stores.DEFAULT, "default", cacheDir, endpoint, List.of());
   }
 }

@@ -1,5 +1,6 @@
 package dev.coroner.cli;
 
+import dev.coroner.base.text.SafeText;
 import dev.coroner.cli.debug.DebugCommand;
 import dev.coroner.cli.demo.DemoCommand;
 import dev.coroner.cli.dumps.GetCommand;
@@ -15,6 +16,7 @@ import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
 import java.nio.charset.Charset;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import picocli.CommandLine;
@@ -80,15 +82,22 @@ public final class Main {
   public static int run(String[] args, PrintWriter out, PrintWriter err, Map<String, String> env) {
     CliConfig config;
     try {
-      config = CliConfig.load(env, Path.of(System.getProperty("user.home")));
+      config = CliConfig.load(env, home(env));
     } catch (CliException e) {
       err.println("coroner: " + e.getMessage());
       return e.exitCode();
     }
+    config.warnings().forEach(w -> err.println("coroner: " + w));
     CommandLine cl = commandLine(config);
     cl.setOut(out);
     cl.setErr(err);
     return cl.execute(args);
+  }
+
+  /** $HOME, as shells and other tools use it; the passwd entry's only when it is unset. */
+  static Path home(java.util.Map<String, String> env) {
+    String home = env.get("HOME");
+    return Path.of(home != null && !home.isBlank() ? home : System.getProperty("user.home"));
   }
 
   /** The configured command line, for tests that parse without running. */
@@ -110,12 +119,14 @@ public final class Main {
         .getCommandSpec()
         .usageMessage()
         .hidden(false);
+    cl.setParameterExceptionHandler(Main::usageError);
     cl.setExecutionExceptionHandler(
         (e, commandLine, parseResult) -> {
           PrintWriter err = commandLine.getErr();
           boolean trace = main.stacktrace || parseResult.hasMatchedOption("--stacktrace");
           if (e instanceof CliException ce) {
-            err.println("coroner: " + ce.getMessage());
+            // A message may quote what a dump holds (an entry name, a reason): never raw.
+            err.println("coroner: " + SafeText.lines(ce.getMessage()));
             if (trace) {
               e.printStackTrace(err);
             }
@@ -123,7 +134,7 @@ public final class Main {
           }
           err.println(
               "coroner: internal error: "
-                  + e
+                  + SafeText.lines(String.valueOf(e))
                   + (trace ? "" : "\nRerun with --stacktrace and report it."));
           if (trace) {
             e.printStackTrace(err);
@@ -131,6 +142,29 @@ public final class Main {
           return CliException.INTERNAL;
         });
     return cl;
+  }
+
+  /** Commands that change the machine: never offered as a guess for a typo. */
+  private static final java.util.Set<String> NOT_SUGGESTED =
+      java.util.Set.of("install", "uninstall", "demo");
+
+  /**
+   * A usage error: the message, a "did you mean" that never guesses a command that changes the
+   * machine ({@code lst} must not suggest {@code install}), and where help is.
+   */
+  private static int usageError(CommandLine.ParameterException e, String[] args) {
+    CommandLine cl = e.getCommandLine();
+    PrintWriter err = cl.getErr();
+    err.println("coroner: " + e.getMessage());
+    if (e instanceof CommandLine.UnmatchedArgumentException u) {
+      List<String> guesses =
+          u.getSuggestions().stream().filter(g -> !NOT_SUGGESTED.contains(g)).limit(3).toList();
+      if (!guesses.isEmpty()) {
+        err.println("Did you mean: " + String.join(", ", guesses) + "?");
+      }
+    }
+    err.println("Run '" + cl.getCommandSpec().qualifiedName() + " --help' for the options.");
+    return CliException.USAGE;
   }
 
   /** The version from the jar manifest. */

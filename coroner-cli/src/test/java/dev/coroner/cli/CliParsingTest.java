@@ -61,9 +61,9 @@ class CliParsingTest {
     assertThat(compression.err()).contains("zstd, deflate or none");
     CliRun template = run("install", "--name-template", "{pid}");
     assertThat(template.err()).contains("{uuid}");
-    CliRun output = run("list", "-o", "yaml");
+    CliRun output = run("list", "-o", "xml");
     assertThat(output.code()).isEqualTo(2);
-    assertThat(output.err()).contains("yaml");
+    assertThat(output.err()).contains("xml").contains("yaml");
     CliRun since = run("list", "--since", "soon", "--store", home.toString());
     assertThat(since.code()).isEqualTo(2);
     assertThat(since.err()).contains("'soon'");
@@ -146,8 +146,58 @@ class CliParsingTest {
 
   @Test
   void listLimitMustBePositive() {
-    CliRun r = run("list", "-n", "0", "--store", home.toString());
+    CliRun r = run("list", "--limit", "0", "--store", home.toString());
     assertThat(r.code()).isEqualTo(2);
+    assertThat(r.err()).contains("--limit must be at least 1");
+  }
+
+  @Test
+  void listTakesKubectlsNamespaceOptionsAndCoredumpctlsMatches() {
+    var list = parse("list", "-n", "shop", "--no-headers", "-o", "name", "node", "3887");
+    var cmd = (dev.coroner.cli.dumps.ListCommand) list.subcommand().commandSpec().userObject();
+    assertThat(list.subcommand().matchedOptionValue("-n", "")).isEqualTo("shop");
+    assertThat(list.subcommand().hasMatchedOption("--no-headers")).isTrue();
+    assertThat(list.subcommand().matchedPositionalValue(0, java.util.List.of()))
+        .isEqualTo(java.util.List.of("node", "3887"));
+    assertThat(cmd).isNotNull();
+    CliRun both = run("list", "-A", "-n", "shop", "--store", home.toString());
+    assertThat(both.code()).isEqualTo(2);
+    assertThat(both.err()).contains("-A and -n exclude each other");
+  }
+
+  @Test
+  void globsThatDoNotCompileAndBadEndpointsAreUsageErrorsThatNameTheOption() {
+    CliRun exe = run("list", "--exe", "[", "--store", home.toString());
+    assertThat(exe.code()).isEqualTo(2);
+    assertThat(exe.err()).contains("--exe '[' is not a glob");
+    CliRun endpoint = run("list", "--store", "s3://b/p", "--s3-endpoint", "not a url");
+    assertThat(endpoint.code()).isEqualTo(2);
+    assertThat(endpoint.err()).contains("--s3-endpoint must be an http(s)://host[:port] URL");
+    CliRun store = run("list", "--store", "s3:///nobucket");
+    assertThat(store.code()).isEqualTo(2);
+    assertThat(store.err()).contains("check --store");
+  }
+
+  @Test
+  void homeIsTheEnvironmentsAndUnknownConfigKeysAreSaid() throws Exception {
+    assertThat(Main.home(java.util.Map.of("HOME", "/home/alice")))
+        .isEqualTo(Path.of("/home/alice"));
+    java.nio.file.Path config = home.resolve(".config/coroner/config.properties");
+    java.nio.file.Files.createDirectories(config.getParent());
+    java.nio.file.Files.writeString(config, "stor=/srv/dumps\n");
+    var c = CliConfig.load(java.util.Map.of(), home);
+    assertThat(c.warnings())
+        .singleElement()
+        .asString()
+        .contains("unknown setting 'stor'")
+        .contains("known: store");
+  }
+
+  @Test
+  void typosNeverSuggestACommandThatChangesTheMachine() {
+    CliRun r = run("lst");
+    assertThat(r.code()).isEqualTo(2);
+    assertThat(r.err()).contains("Did you mean").contains("list").doesNotContain("install");
   }
 
   private static CommandLine.ParseResult parse(String... args) {

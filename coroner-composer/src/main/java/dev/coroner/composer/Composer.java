@@ -1,6 +1,7 @@
 package dev.coroner.composer;
 
 import dev.coroner.base.exit.ExitCode;
+import dev.coroner.base.text.SafeText;
 import dev.coroner.capture.ExeFilter;
 import dev.coroner.capture.Prewarm;
 import dev.coroner.capture.Uuids;
@@ -62,11 +63,11 @@ final class Composer {
             + " ("
             + k.pid()
             + " in its namespace) "
-            + k.comm()
+            + SafeText.line(k.comm())
             + " signal "
             + k.signal()
             + " host "
-            + k.hostname());
+            + SafeText.line(k.hostname()));
     List<String> warnings = new ArrayList<>(k.warnings());
     // %t missing (a hand-run or bad pattern): the composer's clock is the next best thing.
     long timestamp = k.timestamp() >= 0 ? k.timestamp() : System.currentTimeMillis() / 1000;

@@ -10,6 +10,7 @@ import dev.coroner.receiver.RecordingHandler.Seen;
 import dev.coroner.receiver.kernel.KernelSupport;
 import dev.coroner.receiver.kernel.PidfdInfo;
 import dev.coroner.receiver.kernel.SocketPattern;
+import dev.coroner.testkit.KernelLock;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;

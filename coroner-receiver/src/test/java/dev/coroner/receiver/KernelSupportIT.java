@@ -7,6 +7,7 @@ import dev.coroner.receiver.kernel.KernelReport;
 import dev.coroner.receiver.kernel.KernelSupport;
 import dev.coroner.receiver.kernel.PatternChange;
 import dev.coroner.receiver.kernel.SocketPattern;
+import dev.coroner.testkit.KernelLock;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;

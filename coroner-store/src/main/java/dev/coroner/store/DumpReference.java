@@ -4,7 +4,8 @@ import java.util.List;
 
 /**
  * How a user names a dump: its full name (with or without {@code .zip}), a unique prefix of its
- * uuid or name, {@code latest}, or {@code -N} for the N-th newest ({@code -1} is latest).
+ * uuid or name, {@code latest}, {@code -N} for the N-th newest ({@code -1} is latest), or, as
+ * coredumpctl does, a PID, an executable's path or a command name (the newest dump that matches).
  */
 public final class DumpReference {
   private DumpReference() {}
@@ -50,6 +51,19 @@ public final class DumpReference {
         return d;
       }
     }
+    // coredumpctl's habits: a PID or an executable path names the newest dump of it.
+    boolean pid = r.length() < 12 && r.chars().allMatch(Character::isDigit);
+    if (pid || r.startsWith("/")) {
+      for (StoredDump d : newestFirst) {
+        if (d.info() != null
+            && (pid
+                ? d.info().process().pid() == Long.parseLong(r)
+                    || d.info().process().hostPid() == Long.parseLong(r)
+                : r.equals(d.info().process().exePath()))) {
+          return d;
+        }
+      }
+    }
     List<StoredDump> matches =
         newestFirst.stream()
             .filter(d -> d.uuid().startsWith(name) || d.name().startsWith(name))
@@ -58,6 +72,11 @@ public final class DumpReference {
       return matches.get(0);
     }
     if (matches.isEmpty()) {
+      for (StoredDump d : newestFirst) {
+        if (d.info() != null && r.equals(d.info().process().exe())) {
+          return d; // a command name: its newest dump
+        }
+      }
       throw new UnresolvedException(
           "no dump '" + r + "' in " + where + "; run 'coroner list' to see what is there");
     }

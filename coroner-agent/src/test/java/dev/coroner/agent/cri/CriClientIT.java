@@ -143,16 +143,25 @@ class CriClientIT {
 
     // Class loading (gRPC, Netty, protobuf) is most of a first lookup: measure it as the agent
     // pays it, in a JVM of its own with the agent's flags.
-    String out =
-        Commands.run(
-            Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-            "-XX:+UseSerialGC",
-            "-Xmx128m",
+    List<String> cmd =
+        new ArrayList<>(
+            List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-XX:+UseSerialGC",
+                "-Xmx128m"));
+    if (Runtime.version().feature() >= 23) {
+      // Netty loads a native library and protobuf uses sun.misc.Unsafe: said once, on stderr.
+      cmd.addAll(
+          List.of("--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow"));
+    }
+    cmd.addAll(
+        List.of(
             "-cp",
             System.getProperty("java.class.path"),
             ColdLookup.class.getName(),
             harness.socket().toString(),
-            c.id());
+            c.id()));
+    String out = Commands.run(cmd.toArray(String[]::new));
     System.out.print("CRI lookup in a fresh JVM: " + out);
     assertThat(out).startsWith("team-a/web first ");
   }

@@ -1,5 +1,6 @@
 package dev.coroner.capture.log;
 
+import dev.coroner.base.text.SafeText;
 import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -66,7 +67,13 @@ public final class CaptureLog implements AutoCloseable {
     }
     try (PrintStream out = stream()) {
       for (Line l : pending) {
-        out.println(Instant.ofEpochMilli(l.millis()) + " [" + l.uuid() + "] " + l.message());
+        // Messages carry the crashed process's comm, hostname and paths: never raw controls.
+        out.println(
+            Instant.ofEpochMilli(l.millis())
+                + " ["
+                + l.uuid()
+                + "] "
+                + SafeText.lines(l.message()));
       }
     } catch (IOException | RuntimeException e) {
       System.err.println("coroner-composer: cannot write log " + file + ": " + e);

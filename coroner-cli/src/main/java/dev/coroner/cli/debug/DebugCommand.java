@@ -2,6 +2,7 @@ package dev.coroner.cli.debug;
 
 import dev.coroner.cli.debugger.Debugger;
 import dev.coroner.cli.debugger.DebuggerInvocation;
+import dev.coroner.cli.dumps.LocalCopies;
 import dev.coroner.cli.dumps.StoreErrors;
 import dev.coroner.cli.dumps.StoreOptions;
 import dev.coroner.cli.errors.CliException;
@@ -63,7 +64,7 @@ import picocli.CommandLine.Spec;
     })
 public final class DebugCommand implements Callable<Integer> {
   /** The option's name; {@code Main} supplies its default from {@code CliConfig}. */
-  public static final String CACHE_OPTION = "--cache-dir";
+  public static final String CACHE_OPTION = LocalCopies.OPTION;
 
   @Spec CommandSpec spec;
 

@@ -26,7 +26,10 @@ final class ExeResolver {
     this.err = err;
   }
 
-  /** The executable and the build-id the core records for it (null if unknown). */
+  /**
+   * The executable, and its own build-id (null if it has none): what a cached, debug-stripped copy
+   * of it is keyed by. Never the core's: a wrong {@code --exe} must not be cached as the right one.
+   */
   record Resolved(Path exe, @Nullable String buildId) {}
 
   Resolved resolve(DumpInfo info, Path core, @Nullable Path given) throws IOException {
@@ -47,7 +50,7 @@ final class ExeResolver {
                 + coreId.get()
                 + "; frames may be wrong");
       }
-      return new Resolved(given, coreId.orElse(id.orElse(null)));
+      return new Resolved(given, id.orElse(null));
     }
     if (recorded == null) {
       throw new CliException(
@@ -75,7 +78,7 @@ final class ExeResolver {
               + "); pass --exe PATH to the exact binary, e.g. from the app's image or package"
               + " version");
     }
-    return new Resolved(exe, coreId.orElse(id.orElse(null)));
+    return new Resolved(exe, id.orElse(null));
   }
 
   /** The main executable's build-id as the core records it, via elfutils' eu-unstrip. */

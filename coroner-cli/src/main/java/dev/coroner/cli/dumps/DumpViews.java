@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.coroner.base.text.SafeText;
 import dev.coroner.base.units.ByteSizes;
 import dev.coroner.dump.DumpInfo;
 import dev.coroner.store.StoredDump;
@@ -22,7 +23,8 @@ final class DumpViews {
   static final ObjectMapper JSON =
       JsonMapper.builder().enable(SerializationFeature.INDENT_OUTPUT).build();
 
-  private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss");
+  /** Times as tables show them, zone included: what --since and --until take back. */
+  static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss z");
 
   private DumpViews() {}
 
@@ -39,6 +41,11 @@ final class DumpViews {
 
   /** One list row per dump; wide adds the name, the core's size and the node. */
   static String table(List<StoredDump> dumps, boolean wide, ZoneId zone) {
+    return table(dumps, wide, zone, true);
+  }
+
+  /** The table, with or without its header line. */
+  static String table(List<StoredDump> dumps, boolean wide, ZoneId zone, boolean headers) {
     List<String[]> rows = new ArrayList<>();
     rows.add(
         wide
@@ -92,11 +99,21 @@ final class DumpViews {
         rows.add(new String[] {time, where, container, exe, pid, signal, size, mark});
       }
     }
-    return render(rows);
+    return render(headers ? rows : rows.subList(1, rows.size()), rows.get(0).length);
   }
 
-  private static String render(List<String[]> rows) {
-    int[] width = new int[rows.get(0).length];
+  private static String render(List<String[]> raw, int columns) {
+    // Cells come from the crashed process (comm, hostname, pod names from a crafted zip): escaped,
+    // so that nothing in a dump can move the cursor or rewrite the admin's terminal.
+    List<String[]> rows =
+        raw.stream()
+            .map(
+                r ->
+                    java.util.Arrays.stream(r)
+                        .map(v -> SafeText.line(String.valueOf(v)))
+                        .toArray(String[]::new))
+            .toList();
+    int[] width = new int[columns];
     for (String[] r : rows) {
       for (int c = 0; c < r.length; c++) {
         width[c] = Math.max(width[c], String.valueOf(r[c]).length());
@@ -106,7 +123,7 @@ final class DumpViews {
     for (String[] r : rows) {
       StringBuilder line = new StringBuilder();
       for (int c = 0; c < r.length; c++) {
-        line.append(String.format("%-" + width[c] + "s", String.valueOf(r[c])));
+        line.append(String.format("%-" + width[c] + "s", r[c]));
         if (c < r.length - 1) {
           line.append("  ");
         }
@@ -114,6 +131,19 @@ final class DumpViews {
       out.append(line.toString().stripTrailing()).append('\n');
     }
     return out.toString();
+  }
+
+  /** The list as YAML: the JSON's objects, as kubectl users read them. */
+  static String yaml(List<StoredDump> dumps) {
+    ArrayNode array = JSON.createArrayNode();
+    for (StoredDump d : dumps) {
+      array.add(jsonRow(d));
+    }
+    try {
+      return new com.fasterxml.jackson.dataformat.yaml.YAMLMapper().writeValueAsString(array);
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   /** The list as JSON: an array of flat objects whose fields are documented and stable. */

@@ -1,5 +1,6 @@
 package dev.coroner.cli.dumps;
 
+import dev.coroner.base.text.SafeText;
 import dev.coroner.base.units.ByteSizes;
 import dev.coroner.dump.DumpInfo;
 import dev.coroner.store.Store;
@@ -133,7 +134,8 @@ public final class InfoCommand implements Callable<Integer> {
 
   private record Row(StringBuilder b) {
     void add(String key, @Nullable Object value) {
-      b.append(String.format("%-14s %s%n", key + ":", value));
+      // Values come from the crashed process (cmdline, comm, hostname, labels): never raw.
+      b.append(String.format("%-14s %s%n", key + ":", SafeText.line(String.valueOf(value))));
     }
   }
 }

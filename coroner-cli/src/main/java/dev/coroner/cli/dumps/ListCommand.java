@@ -15,6 +15,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /** {@code coroner list}: the dumps in a store, newest first. */
@@ -25,8 +26,12 @@ import picocli.CommandLine.Spec;
     description = {
       "List dumps, newest first.",
       "",
-      "WHERE is namespace/pod for a Kubernetes pod, else the crashed process's hostname.",
-      "The last column marks truncated or corrupt dumps. -o json is documented in docs/cli.md."
+      "MATCH, as coredumpctl takes it: a PID, an executable's path (/usr/bin/node) or a command",
+      "name (node); several MATCHes show dumps that match any of them.",
+      "",
+      "WHERE is namespace/pod for a Kubernetes pod, else the crashed process's hostname. TIME is",
+      "shown with its zone, in the form --since and --until take. The last column marks",
+      "truncated or unreadable dumps. -o json is documented in docs/cli.md."
     })
 public final class ListCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
@@ -52,11 +57,22 @@ public final class ListCommand implements Callable<Integer> {
       description = "Only this executable (name or glob, e.g. node or java*).")
   @Nullable String exe;
 
+  @Parameters(paramLabel = "MATCH", arity = "0..*", description = "PID, executable path or name.")
+  java.util.List<String> matches = new java.util.ArrayList<>();
+
   @Option(
-      names = "--namespace",
+      names = {"-n", "--namespace"},
       paramLabel = "NS",
-      description = "Only crashes in this Kubernetes namespace.")
+      description = "Only crashes in this Kubernetes namespace (as kubectl's -n).")
   @Nullable String namespace;
+
+  @Option(
+      names = {"-A", "--all-namespaces"},
+      description = "Crashes of every namespace and of host processes (the default).")
+  boolean allNamespaces;
+
+  @Option(names = "--no-headers", description = "No header line in table and wide output.")
+  boolean noHeaders;
 
   @Option(
       names = "--pod",
@@ -70,16 +86,13 @@ public final class ListCommand implements Callable<Integer> {
       description = "Only this signal: a number (11) or name (SIGSEGV, segv).")
   @Nullable String signal;
 
-  @Option(
-      names = {"-n", "--limit"},
-      paramLabel = "N",
-      description = "Show at most the N newest.")
+  @Option(names = "--limit", paramLabel = "N", description = "Show at most the N newest.")
   @Nullable Integer limit;
 
   @Option(
       names = {"-o", "--output"},
       paramLabel = "FORMAT",
-      description = "table (default), wide or json.",
+      description = "table (default), wide, json, yaml or name (one name per line).",
       defaultValue = "table")
   OutputFormat output;
 
@@ -87,10 +100,14 @@ public final class ListCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    if (allNamespaces && namespace != null) {
+      throw new CliException(CliException.USAGE, "-A and -n exclude each other; choose one");
+    }
     DumpFilter filter = filter();
     if (limit != null && limit < 1) {
-      throw new CliException(CliException.USAGE, "-n must be at least 1: " + limit);
+      throw new CliException(CliException.USAGE, "--limit must be at least 1: " + limit);
     }
+    List<DumpMatch> wanted = matches.stream().map(DumpMatch::new).toList();
     List<StoredDump> dumps;
     String url;
     try (Store s = store.open()) {
@@ -98,12 +115,15 @@ public final class ListCommand implements Callable<Integer> {
       dumps =
           StoreOptions.list(s).stream()
               .filter(filter)
+              .filter(d -> wanted.isEmpty() || wanted.stream().anyMatch(m -> m.test(d)))
               .limit(limit == null ? Long.MAX_VALUE : limit)
               .toList();
     }
     PrintWriter out = spec.commandLine().getOut();
     switch (output) {
       case json -> out.println(DumpViews.json(dumps));
+      case yaml -> out.print(DumpViews.yaml(dumps));
+      case name -> dumps.forEach(d -> out.println(dev.coroner.base.text.SafeText.line(d.name())));
       case table, wide -> {
         if (dumps.isEmpty()) {
           spec.commandLine()
@@ -116,12 +136,35 @@ public final class ListCommand implements Callable<Integer> {
                           : " yet. Crashes land here once 'coroner install' has run"
                               + " ('coroner demo' shows it); elsewhere, pass --store."));
         } else {
-          out.print(DumpViews.table(dumps, output == OutputFormat.wide, clock.getZone()));
+          out.print(
+              DumpViews.table(dumps, output == OutputFormat.wide, clock.getZone(), !noHeaders));
         }
       }
     }
     out.flush();
     return 0;
+  }
+
+  /** A glob option that does not compile is a usage error, never a crash of the command. */
+  private static void glob(String option, @Nullable String pattern) {
+    if (pattern == null) {
+      return;
+    }
+    try {
+      java.nio.file.FileSystems.getDefault().getPathMatcher("glob:" + pattern);
+    } catch (IllegalArgumentException e) {
+      throw new CliException(
+          CliException.USAGE,
+          option
+              + " '"
+              + pattern
+              + "' is not a glob ("
+              + java.util.Objects.requireNonNullElse(e.getMessage(), "")
+                  .lines()
+                  .findFirst()
+                  .orElse("")
+              + "); use a name or a pattern like 'node*'");
+    }
   }
 
   private boolean isFiltered() {
@@ -130,12 +173,15 @@ public final class ListCommand implements Callable<Integer> {
         || exe != null
         || namespace != null
         || pod != null
-        || signal != null;
+        || signal != null
+        || !matches.isEmpty();
   }
 
   DumpFilter filter() {
     Instant now = clock.instant();
     ZoneId zone = clock.getZone();
+    glob("--exe", exe);
+    glob("--pod", pod);
     try {
       return new DumpFilter(
           since == null ? null : TimeArg.parse(since, now, zone),

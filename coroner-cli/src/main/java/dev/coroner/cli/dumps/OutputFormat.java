@@ -4,5 +4,7 @@ package dev.coroner.cli.dumps;
 public enum OutputFormat {
   table,
   wide,
-  json
+  json,
+  yaml,
+  name
 }

@@ -5,7 +5,9 @@ import dev.coroner.cli.errors.CliException;
 import dev.coroner.store.Store;
 import dev.coroner.store.StoreException;
 import dev.coroner.store.StoredDump;
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -50,6 +52,14 @@ public final class RmCommand implements Callable<Integer> {
   @Option(names = "--dry-run", description = "Show what would be deleted, delete nothing.")
   boolean dryRun;
 
+  @Option(
+      names = LocalCopies.OPTION,
+      paramLabel = "DIR",
+      description =
+          "The cache 'coroner debug' extracts cores into; a removed dump's copies there go too."
+              + " Now: ${DEFAULT-VALUE}")
+  Path cacheDir;
+
   @Override
   public Integer call() {
     if (refs.isEmpty() && olderThan == null) {
@@ -66,6 +76,27 @@ public final class RmCommand implements Callable<Integer> {
     }
     try (Store s = store.open()) {
       return remove(s, cutoff);
+    }
+  }
+
+  /** The extracted core stays no longer than its dump: it holds the same secrets. */
+  private void forgetLocalCopies(StoredDump d) {
+    if (cacheDir == null) {
+      return;
+    }
+    try {
+      new LocalCopies(cacheDir).forget(d.name(), d.uuid());
+    } catch (IOException e) {
+      spec.commandLine()
+          .getErr()
+          .println(
+              "warning: could not remove the cached core of "
+                  + d.name()
+                  + " under "
+                  + cacheDir
+                  + ": "
+                  + e.getMessage()
+                  + "; remove it by hand");
     }
   }
 
@@ -90,6 +121,7 @@ public final class RmCommand implements Callable<Integer> {
         } catch (StoreException e) {
           throw StoreErrors.toCli(e, s.url());
         }
+        forgetLocalCopies(d);
       }
       out.println((dryRun ? "would remove " : "removed ") + d.name());
     }

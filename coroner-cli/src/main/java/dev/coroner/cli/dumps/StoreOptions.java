@@ -105,13 +105,38 @@ public final class StoreOptions {
     }
   }
 
-  /** Resolves a reference; unknown or ambiguous exits 3 with a hint. */
+  /**
+   * Resolves a reference; unknown or ambiguous exits 3 with a hint. A path to a dump's zip names
+   * that file, whatever the store.
+   */
   public static StoredDump resolve(Store store, String ref) {
+    java.nio.file.Path zip = zipPath(ref);
+    if (zip != null) {
+      try (Store here =
+          new dev.coroner.store.local.LocalStore(
+              java.util.Objects.requireNonNull(zip.getParent(), "an absolute file's directory"))) {
+        String name = zip.getFileName().toString();
+        return list(here).stream()
+            .filter(d -> (d.name() + ".zip").equals(name))
+            .findFirst()
+            .orElseThrow(
+                () -> new CliException(CliException.NOT_FOUND, ref + " is not a dump zip"));
+      }
+    }
     try {
       return DumpReference.resolve(list(store), ref, store.url());
     } catch (DumpReference.UnresolvedException e) {
       throw new CliException(CliException.NOT_FOUND, e.getMessage(), e);
     }
+  }
+
+  /** {@code ref} as the path of an existing zip, or null. */
+  private static java.nio.file.@Nullable Path zipPath(String ref) {
+    if (!ref.endsWith(".zip") || !ref.contains("/")) {
+      return null;
+    }
+    java.nio.file.Path p = java.nio.file.Path.of(ref).toAbsolutePath().normalize();
+    return java.nio.file.Files.isRegularFile(p) ? p : null;
   }
 
   /** A dump whose dump-info could be read, else the problem with advice by its kind. */

@@ -47,7 +47,17 @@ public final class DumpArchive implements AutoCloseable {
       }
       DumpInfo info;
       try (InputStream in = zip.getInputStream(entry)) {
-        info = DumpInfoJson.parse(in.readAllBytes());
+        byte[] json = in.readNBytes(DumpStreams.MAX_SMALL_ENTRY + 1);
+        if (json.length > DumpStreams.MAX_SMALL_ENTRY) {
+          throw new CorruptDumpException(
+              file
+                  + ": "
+                  + DumpInfo.ENTRY
+                  + " is larger than "
+                  + DumpStreams.MAX_SMALL_ENTRY
+                  + " bytes");
+        }
+        info = DumpInfoJson.parse(json);
       } catch (UnsupportedSchemaException e) {
         throw e;
       } catch (IOException e) {
@@ -76,13 +86,49 @@ public final class DumpArchive implements AutoCloseable {
     return Collections.list(zip.entries()).stream().map(ZipEntry::getName).toList();
   }
 
-  /** Opens an entry such as {@code proc/maps}. */
+  /**
+   * Opens an entry such as {@code proc/maps}; it ends with a {@link CorruptDumpException} past
+   * {@link DumpStreams#MAX_SMALL_ENTRY} bytes (no metadata entry is that large; a bomb is).
+   */
   public InputStream open(String entryName) throws IOException {
     ZipEntry e = zip.getEntry(entryName);
     if (e == null) {
       throw new CorruptDumpException(file + " has no entry " + entryName);
     }
-    return zip.getInputStream(e);
+    InputStream in = zip.getInputStream(e);
+    if (entryName.equals(info.core().entry())) {
+      return in;
+    }
+    return new java.io.FilterInputStream(in) {
+      private long read;
+
+      @Override
+      public int read() throws IOException {
+        int b = super.read();
+        count(b < 0 ? 0 : 1);
+        return b;
+      }
+
+      @Override
+      public int read(byte[] b, int off, int len) throws IOException {
+        int n = super.read(b, off, len);
+        count(Math.max(0, n));
+        return n;
+      }
+
+      private void count(int n) throws CorruptDumpException {
+        read += n;
+        if (read > DumpStreams.MAX_SMALL_ENTRY) {
+          throw new CorruptDumpException(
+              file
+                  + ": entry "
+                  + entryName
+                  + " is larger than "
+                  + DumpStreams.MAX_SMALL_ENTRY
+                  + " bytes");
+        }
+      }
+    };
   }
 
   /**
@@ -109,13 +155,16 @@ public final class DumpArchive implements AutoCloseable {
         InputStream in = core.compression() == Compression.ZSTD ? new ZstdInputStream(raw) : raw) {
       byte[] buf = new byte[1 << 20];
       int n;
-      while ((n = in.read(buf)) > 0) {
+      while ((n = read(in, buf)) > 0) {
+        if (size + n > core.size()) {
+          // A bomb (or damage) that inflates past what was recorded: stop, never fill a disk.
+          throw new CorruptDumpException(
+              file + ": the core inflates past the " + core.size() + " bytes dump-info records");
+        }
         sha.update(buf, 0, n);
-        out.write(buf, 0, n);
+        out.write(buf, 0, n); // a failure here is the target's (a full disk), not the dump's
         size += n;
       }
-    } catch (ZipException e) {
-      throw new CorruptDumpException(file + ": the core entry is damaged: " + e.getMessage(), e);
     }
     String hex = HexFormat.of().formatHex(sha.digest());
     if (size != core.size() || !hex.equals(core.sha256())) {
@@ -132,6 +181,15 @@ public final class DumpArchive implements AutoCloseable {
               + ")");
     }
     return hex;
+  }
+
+  /** A read of the core: any failure here (zip or zstd) means the dump is damaged. */
+  private int read(InputStream in, byte[] buf) throws CorruptDumpException {
+    try {
+      return in.read(buf);
+    } catch (IOException e) {
+      throw new CorruptDumpException(file + ": the core entry is damaged: " + e.getMessage(), e);
+    }
   }
 
   @Override

@@ -79,17 +79,18 @@ public final class DumpStreams {
     try (InputStream in =
         info.core().compression() == Compression.ZSTD ? new ZstdInputStream(raw) : raw) {
       byte[] buf = new byte[1 << 20];
-      for (int n = in.read(buf); n > 0; n = in.read(buf)) {
+      for (int n = read(in, buf, info); n > 0; n = read(in, buf, info)) {
+        if (size + n > info.core().size()) {
+          throw new CorruptDumpException(
+              info.name()
+                  + ": the core inflates past the "
+                  + info.core().size()
+                  + " bytes dump-info records");
+        }
         sha.update(buf, 0, n);
-        core.write(buf, 0, n);
+        core.write(buf, 0, n); // a failure here is the target's (a full disk), not the dump's
         size += n;
       }
-    } catch (IOException e) {
-      if (e instanceof CorruptDumpException) {
-        throw e;
-      }
-      throw new CorruptDumpException(
-          info.name() + ": the core entry is damaged: " + e.getMessage(), e);
     }
     String hex = HexFormat.of().formatHex(sha.digest());
     if (size != info.core().size() || !hex.equals(info.core().sha256())) {
@@ -104,6 +105,15 @@ public final class DumpStreams {
               + " vs "
               + info.core().sha256()
               + ")");
+    }
+  }
+
+  private static int read(InputStream in, byte[] buf, DumpInfo info) throws CorruptDumpException {
+    try {
+      return in.read(buf);
+    } catch (IOException e) {
+      throw new CorruptDumpException(
+          info.name() + ": the core entry is damaged: " + e.getMessage(), e);
     }
   }
 

@@ -1,0 +1,273 @@
+package dev.coroner.scrub;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.util.ArrayList;
+import java.util.List;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The parts of an ELF64 little-endian core the scrubber needs: its PT_LOAD and PT_NOTE segments,
+ * the notes, the threads' stack pointers and the file-backed address ranges. The input is hostile:
+ * every count, offset and size is checked against the file, and what cannot be trusted is either
+ * clipped (and named in {@link #warnings}) or makes {@link #read} throw {@link
+ * CorruptCoreException}.
+ *
+ * @param machine {@code e_machine}
+ * @param loads the PT_LOAD segments with file bytes, clipped to the file
+ * @param headerEnd where the ELF header and program header table end in the file
+ * @param notes the notes' payloads
+ * @param noteRanges the file ranges of the PT_NOTE segments, as {@code [from, to)} pairs
+ * @param stackPointers one per thread (NT_PRSTATUS), when the machine is known
+ * @param threadPointers each thread's TLS base (fs_base on x86_64), when known
+ * @param auxv NT_AUXV as {@code [type, value]} pairs
+ * @param fileRanges NT_FILE's mapped address ranges, as {@code [start, end)} pairs
+ * @param warnings what was clipped or skipped
+ */
+record ElfCore(
+    int machine,
+    List<Segment> loads,
+    long headerEnd,
+    List<Note> notes,
+    List<long[]> noteRanges,
+    List<Long> stackPointers,
+    List<Long> threadPointers,
+    List<long[]> auxv,
+    List<long[]> fileRanges,
+    List<String> warnings) {
+
+  static final int EM_X86_64 = 62;
+  static final int EM_AARCH64 = 183;
+  static final int PT_LOAD = 1;
+  static final int PT_NOTE = 4;
+  static final int PF_W = 2;
+  static final int NT_PRSTATUS = 1;
+  static final int NT_AUXV = 6;
+  static final int NT_FILE = 0x46494c45;
+  private static final int PN_XNUM = 0xffff;
+  private static final int MAX_PHNUM = 1 << 20;
+  private static final long MAX_TABLE = 64L << 20;
+  private static final long MAX_NOTES = 256L << 20;
+
+  /** One PT_LOAD: file range {@code [offset, offset + fileSize)} at {@code vaddr}. */
+  record Segment(int index, long offset, long fileSize, long vaddr, long memSize, int flags) {
+    boolean writable() {
+      return (flags & PF_W) != 0;
+    }
+
+    boolean containsAddress(long a) {
+      return Long.compareUnsigned(a, vaddr) >= 0 && Long.compareUnsigned(a - vaddr, memSize) < 0;
+    }
+  }
+
+  /** One note's payload: {@code type} and the file range of its descriptor. */
+  record Note(int type, long descOffset, int descSize) {}
+
+  /** Why a file cannot be scrubbed as a core. */
+  static final class CorruptCoreException extends Exception {
+    private static final long serialVersionUID = 1L;
+
+    CorruptCoreException(String message) {
+      super(message);
+    }
+  }
+
+  static ElfCore read(FileChannel ch) throws IOException, CorruptCoreException {
+    long size = ch.size();
+    ByteBuffer eh = readAt(ch, 0, (int) Math.min(64, size));
+    if (eh.limit() < 64) {
+      throw new CorruptCoreException("shorter than an ELF header (" + size + " bytes)");
+    }
+    if (eh.getInt(0) != 0x464c457f) {
+      throw new CorruptCoreException("not an ELF file");
+    }
+    if (eh.get(4) != 2 || eh.get(5) != 1) {
+      throw new CorruptCoreException("not a 64-bit little-endian ELF file (the only kind read)");
+    }
+    if (Short.toUnsignedInt(eh.getShort(16)) != 4) {
+      throw new CorruptCoreException("not a core (e_type " + eh.getShort(16) + ")");
+    }
+    int machine = Short.toUnsignedInt(eh.getShort(18));
+    long phoff = eh.getLong(32);
+    int phentsize = Short.toUnsignedInt(eh.getShort(54));
+    long phnum = Short.toUnsignedInt(eh.getShort(56));
+    if (phnum == PN_XNUM) {
+      phnum = extendedPhnum(ch, eh.getLong(40), size);
+    }
+    if (phentsize < 56
+        || phnum > MAX_PHNUM
+        || phoff < 64
+        || phoff > size
+        || phnum * phentsize > Math.min(size - phoff, MAX_TABLE)) {
+      throw new CorruptCoreException("program header table outside the file");
+    }
+    ByteBuffer ph = readAt(ch, phoff, (int) (phnum * phentsize));
+    return new Reader(ch, size, machine).read(ph, phentsize, phoff + phnum * phentsize);
+  }
+
+  // With more than 65534 segments, the count is in section header 0's sh_info.
+  private static long extendedPhnum(FileChannel ch, long shoff, long size)
+      throws IOException, CorruptCoreException {
+    if (shoff < 64 || shoff > size - 64) {
+      throw new CorruptCoreException("PN_XNUM without a section header");
+    }
+    return Integer.toUnsignedLong(readAt(ch, shoff, 64).getInt(44));
+  }
+
+  /**
+   * {@code len} bytes of the crashed process's memory at {@code vaddr}, read through the PT_LOAD
+   * that holds them; null when no segment of the file holds all of them.
+   */
+  @Nullable ByteBuffer memory(FileChannel ch, long vaddr, int len) throws IOException {
+    if (len < 0) {
+      return null;
+    }
+    for (Segment s : loads) {
+      long rel = vaddr - s.vaddr();
+      if (Long.compareUnsigned(vaddr, s.vaddr()) >= 0
+          && Long.compareUnsigned(rel, s.fileSize()) < 0
+          && len <= s.fileSize() - rel) {
+        ByteBuffer b = readAt(ch, s.offset() + rel, len);
+        return b.remaining() == len ? b : null;
+      }
+    }
+    return null;
+  }
+
+  static ByteBuffer readAt(FileChannel ch, long pos, int len) throws IOException {
+    ByteBuffer b = ByteBuffer.allocate(len).order(ByteOrder.LITTLE_ENDIAN);
+    while (b.hasRemaining()) {
+      if (ch.read(b, pos + b.position()) < 0) {
+        break;
+      }
+    }
+    return b.flip();
+  }
+
+  /** Parses the table once the header is known good. */
+  private static final class Reader {
+    private final FileChannel ch;
+    private final long size;
+    private final int machine;
+    private final List<Segment> loads = new ArrayList<>();
+    private final List<Note> notes = new ArrayList<>();
+    private final List<long[]> noteRanges = new ArrayList<>();
+    private final List<Long> sps = new ArrayList<>();
+    private final List<Long> tps = new ArrayList<>();
+    private final List<long[]> auxv = new ArrayList<>();
+    private final List<long[]> files = new ArrayList<>();
+    private final List<String> warnings = new ArrayList<>();
+
+    Reader(FileChannel ch, long size, int machine) {
+      this.ch = ch;
+      this.size = size;
+      this.machine = machine;
+    }
+
+    ElfCore read(ByteBuffer ph, int entsize, long headerEnd)
+        throws IOException, CorruptCoreException {
+      long noteBytes = 0;
+      for (int i = 0; (long) i * entsize + 56 <= ph.limit(); i++) {
+        int at = i * entsize;
+        int type = ph.getInt(at);
+        int flags = ph.getInt(at + 4);
+        long offset = ph.getLong(at + 8);
+        long vaddr = ph.getLong(at + 16);
+        long filesz = ph.getLong(at + 32);
+        long memsz = ph.getLong(at + 40);
+        if ((type != PT_LOAD && type != PT_NOTE) || filesz == 0) {
+          continue;
+        }
+        if (offset < 0 || filesz < 0 || offset >= size) {
+          warnings.add("segment " + i + " lies outside the file");
+          continue;
+        }
+        if (filesz > size - offset) {
+          warnings.add("segment " + i + " is cut short by the end of the file");
+          filesz = size - offset;
+        }
+        if (type == PT_LOAD) {
+          loads.add(new Segment(i, offset, filesz, vaddr, memsz, flags));
+        } else {
+          noteBytes += filesz;
+          if (noteBytes > MAX_NOTES) {
+            throw new CorruptCoreException("notes larger than " + (MAX_NOTES >> 20) + " MiB");
+          }
+          noteRanges.add(new long[] {offset, offset + filesz});
+          parseNotes(offset, readAt(ch, offset, (int) filesz));
+        }
+      }
+      return new ElfCore(
+          machine,
+          List.copyOf(loads),
+          headerEnd,
+          List.copyOf(notes),
+          List.copyOf(noteRanges),
+          List.copyOf(sps),
+          List.copyOf(tps),
+          List.copyOf(auxv),
+          List.copyOf(files),
+          List.copyOf(warnings));
+    }
+
+    private void parseNotes(long base, ByteBuffer n) throws CorruptCoreException {
+      int p = 0;
+      while (p + 12 <= n.limit()) {
+        long namesz = Integer.toUnsignedLong(n.getInt(p));
+        long descsz = Integer.toUnsignedLong(n.getInt(p + 4));
+        int type = n.getInt(p + 8);
+        long desc = p + 12 + align4(namesz);
+        if (desc > n.limit() || descsz > n.limit() - desc) {
+          throw new CorruptCoreException("a note at file offset " + (base + p) + " is malformed");
+        }
+        notes.add(new Note(type, base + desc, (int) descsz));
+        ByteBuffer d = n.slice((int) desc, (int) descsz).order(ByteOrder.LITTLE_ENDIAN);
+        if (type == NT_PRSTATUS) {
+          stackPointer(d);
+        } else if (type == NT_FILE) {
+          fileRanges(d);
+        } else if (type == NT_AUXV) {
+          for (int i = 0; i + 16 <= d.limit(); i += 16) {
+            auxv.add(new long[] {d.getLong(i), d.getLong(i + 8)});
+          }
+        }
+        p = (int) Math.min(n.limit(), desc + align4(descsz));
+      }
+    }
+
+    private static long align4(long v) {
+      return (v + 3) & ~3L;
+    }
+
+    // elf_prstatus: 112 bytes of signal, pid and times, then pr_reg; x86_64's rsp is register 19
+    // of user_regs_struct, aarch64's sp is register 31 of user_pt_regs.
+    // fs_base, register 21 on x86_64, is the thread pointer: its TCB and static TLS.
+    private void stackPointer(ByteBuffer d) {
+      int at = machine == EM_X86_64 ? 112 + 19 * 8 : machine == EM_AARCH64 ? 112 + 31 * 8 : -1;
+      if (at >= 0 && at + 8 <= d.limit()) {
+        sps.add(d.getLong(at));
+      }
+      int fs = 112 + 21 * 8;
+      if (machine == EM_X86_64 && fs + 8 <= d.limit()) {
+        tps.add(d.getLong(fs));
+      }
+    }
+
+    // NT_FILE: count, page size, count x (start, end, page offset), then the paths.
+    private void fileRanges(ByteBuffer d) {
+      if (d.limit() < 16) {
+        return;
+      }
+      long count = d.getLong(0);
+      if (count < 0 || count > (d.limit() - 16) / 24) {
+        warnings.add("NT_FILE lists more mappings than it holds");
+        return;
+      }
+      for (int i = 0; i < count; i++) {
+        files.add(new long[] {d.getLong(16 + i * 24), d.getLong(24 + i * 24)});
+      }
+    }
+  }
+}
