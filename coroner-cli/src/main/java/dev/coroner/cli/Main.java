@@ -12,6 +12,7 @@ import dev.coroner.cli.errors.CliException;
 import dev.coroner.cli.install.InstallCommand;
 import dev.coroner.cli.install.UninstallCommand;
 import dev.coroner.cli.k8s.GcCommand;
+import dev.coroner.cli.snapshot.SnapshotCommand;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
@@ -37,6 +38,7 @@ import picocli.CommandLine.Option;
       InfoCommand.class,
       GetCommand.class,
       DebugCommand.class,
+      SnapshotCommand.class,
       RmCommand.class,
       GcCommand.class,
       InstallCommand.class,
@@ -52,7 +54,9 @@ import picocli.CommandLine.Option;
       "2:usage error",
       "3:not found (dump, pod)",
       "4:storage or cluster unreachable, or auth failed",
-      "5:internal error (a bug; rerun with --stacktrace and report it)"
+      "5:internal error (a bug; rerun with --stacktrace and report it)",
+      "9:snapshot: ptrace refused (already traced, no permission)",
+      "10:snapshot: the process exited during the snapshot"
     })
 public final class Main {
   @Option(
