@@ -1,9 +1,10 @@
 // The seed's crashing app (examples/crashing-nodejs-app), changed to spin instead of crashing:
 // do_test -> foo -> bar -> spin, and spin burns the CPU in short slices so that the event loop
 // still runs between slices of SPIN_MS ms (default 50; 0: no spinning, an idle process). It
-// prints a heartbeat line every HEARTBEAT ms on stdout ("beat N") and, whenever it grows, the
-// longest gap seen between beats ("gap N ms": the freeze a snapshot caused), and answers "alive"
-// over HTTP on PORT (0: no server). HEAP_MIB first fills a heap of that many MiB of strings.
+// beats every HEARTBEAT ms (default 1) and prints "beat N" every BEAT_EVERY beats, "gap N ms" each
+// time the longest gap between beats grows, and "pause N ms at T" for every gap of REPORT_MS
+// (default 5) or more, T in epoch ms (what a snapshot's freeze looks like from inside). It answers
+// "alive" over HTTP on PORT (0: no server). HEAP_MIB first fills a heap of that many MiB.
 const http = require("http");
 
 const heartbeat = Number(process.env.HEARTBEAT || 1);
@@ -11,6 +12,7 @@ const port = Number(process.env.PORT || 0);
 const heapMib = Number(process.env.HEAP_MIB || 0);
 const spinMs = Number(process.env.SPIN_MS === undefined ? 50 : process.env.SPIN_MS);
 const beats = Number(process.env.BEAT_EVERY || 1000);
+const reportMs = Number(process.env.REPORT_MS || 5);
 
 const keep = [];
 for (let i = 0; i < heapMib; i++) {
@@ -26,6 +28,7 @@ let count = 0;
 setInterval(() => {
   const now = Date.now();
   if (++count % beats === 0) console.log("beat " + count);
+  if (now - last >= reportMs) console.log("pause " + (now - last) + " ms at " + now);
   if (now - last > worst) {
     worst = now - last;
     console.log("gap " + worst + " ms");

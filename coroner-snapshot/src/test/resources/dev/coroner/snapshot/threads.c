@@ -1,6 +1,7 @@
 // A multi-threaded victim: N worker threads, each parked in its own function with its own stack,
-// an optional heap of M MiB touched page by page, and a 1 ms heartbeat on the main thread that
-// prints the longest gap it has seen (the freeze a snapshot caused).
+// an optional heap of M MiB filled with data, and a 1 ms heartbeat on the main thread that prints
+// "gap N ms" whenever the longest gap grows and "pause N ms at T" (T in epoch ms) for every gap
+// of 5 ms or more: the freeze a snapshot caused, seen from inside.
 #define _GNU_SOURCE
 #include <pthread.h>
 #include <stdio.h>
@@ -10,6 +11,12 @@
 #include <unistd.h>
 
 static volatile long sink;
+
+static double wall_ms(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_REALTIME, &t);
+  return t.tv_sec * 1e3 + t.tv_nsec / 1e6;
+}
 
 static double now_ms(void) {
   struct timespec t;
@@ -57,6 +64,10 @@ int main(int argc, char **argv) {
   for (;;) {
     usleep(1000);
     double n = now_ms();
+    if (n - last >= 5) {
+      printf("pause %.1f ms at %.0f\n", n - last, wall_ms());
+      fflush(stdout);
+    }
     if (n - last > worst) {
       worst = n - last;
       printf("gap %.1f ms\n", worst);

@@ -442,8 +442,10 @@ public final class Freezer {
     try (var s = Files.list(procRoot.resolve(pid + "/task"))) {
       s.forEach(p -> tids.add(Integer.parseInt(p.getFileName().toString())));
     } catch (NoSuchFileException e) {
+      // The checks before saw the process: it is gone since.
       if (tracees.isEmpty()) {
-        throw new FreezeException(ExitCode.NOT_FOUND, "no process " + pid);
+        throw new FreezeException(
+            ExitCode.PROCESS_EXITED, "process " + pid + " exited before it could be stopped");
       }
     } catch (IOException | RuntimeException e) {
       if (tracees.isEmpty()) {
