@@ -54,7 +54,7 @@ final class PtraceRefusal {
 
   private static String read(Path p) {
     try {
-      return Files.readString(p);
+      return new String(Files.readAllBytes(p), java.nio.charset.StandardCharsets.UTF_8);
     } catch (IOException | RuntimeException e) {
       return null;
     }
