@@ -23,8 +23,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code coroner snapshot} on real processes (root, Java 22+): the seed's Node.js app changed to
- * spin keeps answering and beating after its snapshot, and lldb + llnode find {@code spin(} in
- * the dump through {@code coroner debug}; errors through the command line, with their exit codes.
+ * spin keeps answering and beating after its snapshot, and lldb + llnode find {@code spin(} in the
+ * dump through {@code coroner debug}; errors through the command line, with their exit codes.
  */
 class SnapshotCommandIT {
   private static final Path APP =
@@ -51,13 +51,13 @@ class SnapshotCommandIT {
     Path out = tmp.resolve("node.out");
     int pid =
         detached(
-            out,
-            "env SPIN_MS=50 HEARTBEAT=1 BEAT_EVERY=100 PORT=" + port + " node '" + APP + "'");
+            out, "env SPIN_MS=50 HEARTBEAT=1 BEAT_EVERY=5 PORT=" + port + " node '" + APP + "'");
     try {
       String dumps = tmp.resolve("dumps").toString();
       String cache = tmp.resolve("cache").toString();
       String bt = "";
       // A snapshot lands inside spin() about 99 times in 100 (50 ms slices, an idle loop between).
+      // The 1 ms interval fires once per slice: a "beat" line about every 250 ms.
       for (int attempt = 0; attempt < 3 && !bt.contains("spin("); attempt++) {
         CliRun snap = CliRun.of("snapshot", Integer.toString(pid), "--store", dumps);
         assertThat(snap.code()).as(snap.err()).isZero();
@@ -66,7 +66,15 @@ class SnapshotCommandIT {
         assertRunsOn(pid, out, port);
         CliRun debug =
             CliRun.of(
-                "debug", "latest", "--store", dumps, "--cache-dir", cache, "--batch", "-o", "v8 bt");
+                "debug",
+                "latest",
+                "--store",
+                dumps,
+                "--cache-dir",
+                cache,
+                "--batch",
+                "-o",
+                "v8 bt");
         assertThat(debug.code()).as(debug.err()).isZero();
         bt = debug.out();
       }
@@ -74,7 +82,9 @@ class SnapshotCommandIT {
       CliRun list = CliRun.of("list", "--store", dumps);
       assertThat(list.out()).contains("live").contains("node");
       CliRun info = CliRun.of("info", "latest", "--store", dumps);
-      assertThat(info.out()).contains("Signal:         0 (live)").contains("Snapshot:       of a live process (fork)");
+      assertThat(info.out())
+          .contains("Signal:         0 (live)")
+          .contains("Snapshot:       of a live process (fork)");
       assertThat(CliRun.of("info", "latest", "--store", dumps, "-o", "json").out())
           .contains("\"snapshot\":{\"method\":\"fork\"");
     } finally {
@@ -104,7 +114,8 @@ class SnapshotCommandIT {
     }
     Path exe = tmp.resolve("nodump");
     run("gcc", "-o", exe.toString(), src.toString());
-    Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+    Files.setPosixFilePermissions(
+        tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
     int pid =
         detached(
             tmp.resolve("nodump.out"),
@@ -114,7 +125,13 @@ class SnapshotCommandIT {
       Files.createDirectories(dumps);
       run("chown", "65534:65534", dumps.toString());
       Files.createDirectories(tmp.resolve("nobody"));
-      CliRun r = AsNobody.run(tmp.resolve("nobody"), "snapshot", Integer.toString(pid), "--store", dumps.toString());
+      CliRun r =
+          AsNobody.run(
+              tmp.resolve("nobody"),
+              "snapshot",
+              Integer.toString(pid),
+              "--store",
+              dumps.toString());
       assertThat(r.code()).as(r.err()).isEqualTo(9);
       assertThat(r.err())
           .contains("the kernel refused to trace process " + pid)
@@ -154,11 +171,14 @@ class SnapshotCommandIT {
   /** Starts a command detached (not this JVM's child), waits for its "ready" line. */
   private static int detached(Path out, String command) throws Exception {
     String pid =
-        run("sh", "-c", "setsid " + command + " > '" + out + "' 2>&1 < /dev/null & echo $!").strip();
+        run("sh", "-c", "setsid " + command + " > '" + out + "' 2>&1 < /dev/null & echo $!")
+            .strip();
     long deadline = System.nanoTime() + 60_000_000_000L;
     while (System.nanoTime() < deadline) {
-      if (Files.exists(out) && Files.readAllLines(out).stream().anyMatch(l -> l.startsWith("ready"))) {
-        List<String> ready = Files.readAllLines(out).stream().filter(l -> l.startsWith("ready")).toList();
+      if (Files.exists(out)
+          && Files.readAllLines(out).stream().anyMatch(l -> l.startsWith("ready"))) {
+        List<String> ready =
+            Files.readAllLines(out).stream().filter(l -> l.startsWith("ready")).toList();
         return Integer.parseInt(ready.get(0).split(" ")[1]);
       }
       Thread.sleep(50);

@@ -116,14 +116,20 @@ public final class Snapshotter {
       } catch (FreezeException e) {
         throw new SnapshotException(e.code(), e.getMessage(), e);
       }
+      // V8 and others mark their JIT code MADV_DONTFORK: it would be missing from the copy. Such
+      // mappings are copied while the process is stopped (they are small: code, not heaps).
+      List<Mapping> dontFork =
+          request.method() == SnapshotMethod.FORK ? dontForkMappings(meta) : List.of();
       Freezer.warmUp(ptrace);
       listener.stopping(pid);
       ForkedCopy copy = null;
       List<ThreadRegisters> registers;
+      List<Saved> saved = List.of();
       try {
         freezer.stopAll();
         registers = freezer.registers();
         if (request.method() == SnapshotMethod.FORK) {
+          saved = saveWhileStopped(dontFork);
           copy = ForkedCopy.fork(freezer, gadget);
           resume(freezer);
         }
@@ -141,7 +147,7 @@ public final class Snapshotter {
       }
       try {
         int source = copy != null ? copy.hostPid() : pid;
-        SnapshotResult r = write(freezer, source, registers, meta, started);
+        SnapshotResult r = write(freezer, source, registers, meta, started, saved);
         return r;
       } finally {
         if (copy != null) {
@@ -168,14 +174,56 @@ public final class Snapshotter {
       }
     }
 
+    private List<Mapping> dontForkMappings(SnapshotMetadata meta) {
+      DumpFilter filter = DumpFilter.parse(meta.coredumpFilter());
+      List<Mapping> out = new ArrayList<>();
+      long total = 0;
+      for (Mapping m : Mapping.parseSmaps(ProcFacts.of(procRoot, pid).text("smaps"))) {
+        if (m.vmFlags().contains("dc") && filter.extent(m) == DumpFilter.Extent.WHOLE) {
+          total += m.size();
+          if (total > MAX_SAVED) {
+            warnings.add("MADV_DONTFORK memory past " + MAX_SAVED + " bytes is not in the core");
+            break;
+          }
+          out.add(m);
+        }
+      }
+      return out;
+    }
+
+    private List<Saved> saveWhileStopped(List<Mapping> dontFork) {
+      List<Saved> out = new ArrayList<>();
+      if (dontFork.isEmpty()) {
+        return out;
+      }
+      try (ProcessMemory mem = ProcessMemory.open(procRoot, pid)) {
+        for (Mapping m : dontFork) {
+          byte[] data = new byte[Math.toIntExact(m.size())];
+          mem.read(m.start(), java.nio.ByteBuffer.wrap(data), true);
+          out.add(new Saved(m, data));
+        }
+      } catch (IOException | RuntimeException e) {
+        warnings.add("MADV_DONTFORK memory could not be copied: " + e.getMessage());
+      }
+      return out;
+    }
+
     private SnapshotResult write(
         Freezer freezer,
         int source,
         List<ThreadRegisters> registers,
         SnapshotMetadata meta,
-        long started)
+        long started,
+        List<Saved> saved)
         throws SnapshotException {
-      List<Mapping> mappings = Mapping.parseSmaps(ProcFacts.of(procRoot, source).text("smaps"));
+      List<Mapping> mappings =
+          new ArrayList<>(Mapping.parseSmaps(ProcFacts.of(procRoot, source).text("smaps")));
+      for (Saved sv : saved) {
+        if (mappings.stream().noneMatch(m -> m.start() == sv.mapping().start())) {
+          mappings.add(sv.mapping());
+        }
+      }
+      mappings.sort(java.util.Comparator.comparingLong(Mapping::start));
       if (mappings.isEmpty()) {
         throw new SnapshotException(
             ExitCode.PROCESS_EXITED, "process " + pid + " exited before its memory was read");
@@ -194,6 +242,9 @@ public final class Snapshotter {
           CaptureLog log =
               CaptureLog.open(
                   request.logFile() == null ? Path.of("/dev/null") : request.logFile())) {
+        for (Saved sv : saved) {
+          memory.save(sv.mapping().start(), sv.data());
+        }
         CoreImage image = CoreImage.plan(mappings, filter, memory, notes);
         listener.writing(image.size());
         DumpWriter writer = new DumpWriter(request.settings(), meta.name(), meta.procFiles(), log);
@@ -227,6 +278,12 @@ public final class Snapshotter {
       }
     }
   }
+
+  /** At most this much MADV_DONTFORK memory is copied during the freeze. */
+  private static final long MAX_SAVED = 256L << 20;
+
+  /** A mapping's content, copied while the process was stopped. */
+  private record Saved(Mapping mapping, byte[] data) {}
 
   private static MessageDigest sha256() {
     try {

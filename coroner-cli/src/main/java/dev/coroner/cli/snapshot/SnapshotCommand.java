@@ -38,24 +38,24 @@ import picocli.CommandLine.Spec;
     name = "snapshot",
     mixinStandardHelpOptions = true,
     description = {
-      "Dump a live process without killing it: a core of all its threads, written as an",
-      "ordinary dump ('coroner list', 'info' and 'debug' treat it like any other; its signal",
-      "is 0, shown as 'live').",
+      "Dump a live process without killing it: a core of all its threads, written as an"
+          + " ordinary dump ('coroner list', 'info' and 'debug' treat it like any other; its"
+          + " signal is 0, shown as 'live').",
       "",
-      "The freeze: every thread is stopped (ptrace) only while its registers are copied and",
-      "the process forks a copy-on-write child of itself, usually a few to a few tens of ms",
-      "(about 20 ms per GiB of memory, for the page tables). The threads then run on while",
-      "the core is written from the child, which is killed and reaped afterwards. gdb's",
-      "gcore stops the process for the whole dump instead (seconds per GiB); so does",
-      "--method stop. While the child lives, pages the process writes are copied: its",
-      "memory grows by at most what it writes during the dump, in its own cgroup.",
+      "The freeze: every thread is stopped (ptrace) only while its registers are copied and"
+          + " the process forks a copy-on-write child of itself, a few to a few tens of ms"
+          + " (about 20 ms per GiB of memory, for the page tables). The threads then run on"
+          + " while the core is written from the child, which is killed and reaped afterwards."
+          + " gdb's gcore stops the process for the whole dump instead (seconds per GiB); so"
+          + " does --method stop. While the child lives, pages the process writes are copied:"
+          + " its memory grows by at most what it writes during the dump, in its own cgroup.",
       "",
-      "Permissions: root, or CAP_SYS_PTRACE; without them only a dumpable process of your",
-      "own user (Yama's ptrace_scope permitting). A process that is already traced (gdb,",
-      "strace) cannot be snapshotted. Needs Java 22 or newer (FFM).",
+      "Permissions: root, or CAP_SYS_PTRACE; without them only a dumpable process of your own"
+          + " user (Yama's ptrace_scope permitting). A process that is already traced (gdb,"
+          + " strace) cannot be snapshotted. Needs Java 22 or newer (FFM).",
       "",
-      "The dump goes to the store's directory (--store, default /var/lib/coroner/dumps);",
-      "with an s3:// store it is uploaded and verified, then removed locally."
+      "The dump goes to the store's directory (--store, default /var/lib/coroner/dumps); with"
+          + " an s3:// store it is uploaded and verified, then removed locally."
     },
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {

@@ -23,6 +23,7 @@ public final class ProcessMemory implements Closeable {
   private final ByteBuffer entries =
       ByteBuffer.allocateDirect(8 * 512).order(ByteOrder.nativeOrder());
   private long unreadablePages;
+  private final java.util.TreeMap<Long, byte[]> saved = new java.util.TreeMap<>();
 
   private ProcessMemory(FileChannel mem, FileChannel pagemap) {
     this.mem = mem;
@@ -62,6 +63,14 @@ public final class ProcessMemory implements Closeable {
    * pages (the vvar pages of a special mapping, unreadable by design).
    */
   public void read(long address, ByteBuffer dst, boolean skipAbsent, boolean count) {
+    var copy = saved.floorEntry(address);
+    if (copy != null && address - copy.getKey() < copy.getValue().length) {
+      int from = (int) (address - copy.getKey());
+      int n = Math.min(dst.remaining(), copy.getValue().length - from);
+      dst.put(copy.getValue(), from, n);
+      zero(dst);
+      return;
+    }
     long before = unreadablePages;
     int pages = dst.remaining() / PAGE;
     long[] present = skipAbsent ? presentRuns(address, pages) : null;
@@ -84,6 +93,14 @@ public final class ProcessMemory implements Closeable {
     if (!count) {
       unreadablePages = before;
     }
+  }
+
+  /**
+   * Memory copied earlier (while the process was stopped) for {@code start}: reads there come from
+   * {@code data} instead of the process.
+   */
+  public void save(long start, byte[] data) {
+    saved.put(start, data);
   }
 
   /** Reads the first bytes of a mapping, or null when they cannot be read. */

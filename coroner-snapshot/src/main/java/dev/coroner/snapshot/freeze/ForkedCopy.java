@@ -49,11 +49,18 @@ public record ForkedCopy(int hostPid, int nsPid, long gadget) {
       throw new FreezeException(
           ExitCode.INTERNAL, "clone returned " + r.value() + " but ptrace reported no child");
     }
-    WaitStatus first = freezer.next(r.childHostPid(), freezer.deadline());
+    ForkedCopy copy = new ForkedCopy(r.childHostPid(), (int) r.value(), gadget);
+    WaitStatus first;
+    try {
+      first = freezer.next(r.childHostPid(), freezer.deadline());
+    } catch (FreezeException e) {
+      copy.kill(freezer.ptrace());
+      throw e;
+    }
     if (first == null || first.gone()) {
       throw new FreezeException(ExitCode.FAILURE, "the copy of process " + pid + " died at birth");
     }
-    return new ForkedCopy(r.childHostPid(), (int) r.value(), gadget);
+    return copy;
   }
 
   /**
@@ -61,14 +68,25 @@ public record ForkedCopy(int hostPid, int nsPid, long gadget) {
    * does not move).
    */
   public static long gadget(Path procRoot, int pid) throws FreezeException {
-    return SyscallGadget.find(procRoot, pid)
-        .orElseThrow(
-            () ->
-                new FreezeException(
-                    ExitCode.FAILURE,
-                    "found no syscall instruction in the vDSO or libc of process "
-                        + pid
-                        + "; use --method stop"));
+    java.util.Optional<Long> found;
+    try {
+      found = SyscallGadget.find(procRoot, pid);
+    } catch (java.nio.file.AccessDeniedException e) {
+      throw new FreezeException(
+          ExitCode.SNAPSHOT_REFUSED,
+          PtraceRefusal.explain(
+              procRoot,
+              pid,
+              new ErrnoException("open /proc/" + pid + "/mem", ErrnoException.EPERM)),
+          e);
+    }
+    return found.orElseThrow(
+        () ->
+            new FreezeException(
+                ExitCode.FAILURE,
+                "found no syscall instruction in the vDSO or libc of process "
+                    + pid
+                    + "; use --method stop"));
   }
 
   /** Loads the classes an injected call uses. */

@@ -19,7 +19,12 @@ import java.util.Optional;
 final class SyscallGadget {
   private SyscallGadget() {}
 
-  static Optional<Long> find(Path procRoot, int pid) {
+  /**
+   * The address, or empty when none is found.
+   *
+   * @throws java.nio.file.AccessDeniedException when this user may not read the process's memory
+   */
+  static Optional<Long> find(Path procRoot, int pid) throws java.nio.file.AccessDeniedException {
     Path dir = procRoot.resolve(Integer.toString(pid));
     List<Mapping> candidates = new ArrayList<>();
     try {
@@ -34,10 +39,13 @@ final class SyscallGadget {
           candidates.add(m.get(0));
         }
       }
+    } catch (java.nio.file.AccessDeniedException e) {
+      throw e;
     } catch (IOException | RuntimeException e) {
       return Optional.empty();
     }
     try (FileChannel mem = FileChannel.open(dir.resolve("mem"), StandardOpenOption.READ)) {
+      // A process this user may not trace: its memory may not be read either.
       for (Mapping m : candidates) {
         int size = (int) Math.min(m.size(), 1 << 20);
         ByteBuffer b = ByteBuffer.allocate(size);
@@ -51,6 +59,8 @@ final class SyscallGadget {
           }
         }
       }
+    } catch (java.nio.file.AccessDeniedException e) {
+      throw e;
     } catch (IOException | RuntimeException e) {
       return Optional.empty();
     }
