@@ -54,9 +54,7 @@ import picocli.CommandLine.Option;
       "2:usage error",
       "3:not found (dump, pod)",
       "4:storage or cluster unreachable, or auth failed",
-      "5:internal error (a bug; rerun with --stacktrace and report it)",
-      "9:snapshot: ptrace refused (already traced, no permission)",
-      "10:snapshot: the process exited during the snapshot"
+      "5:internal error (a bug; rerun with --stacktrace and report it)"
     })
 public final class Main {
   @Option(
