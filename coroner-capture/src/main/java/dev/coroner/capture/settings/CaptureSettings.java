@@ -4,6 +4,10 @@ import dev.coroner.base.units.ByteSizes;
 import dev.coroner.base.units.Durations;
 import dev.coroner.dump.Compression;
 import dev.coroner.dump.name.NameTemplate;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -137,6 +141,29 @@ public record CaptureSettings(
       s = s.withDumpDir(d.dumpDir());
     }
     return new Parsed(s, problems);
+  }
+
+  /**
+   * Reads the settings file ({@code composer.properties}). Never throws: a missing, unreadable or
+   * null file gives the defaults, with a problem that says so.
+   */
+  public static Parsed load(Path file) {
+    Properties p = new Properties();
+    List<String> problems = new ArrayList<>();
+    if (file == null) {
+      problems.add("no config file given (-Dcoroner.config); using defaults");
+    } else {
+      try (InputStream in = Files.newInputStream(file)) {
+        p.load(in);
+      } catch (NoSuchFileException e) {
+        problems.add("config file " + file + " is missing; using defaults");
+      } catch (IOException | IllegalArgumentException e) {
+        problems.add("cannot read config file " + file + ": " + e + "; using defaults");
+      }
+    }
+    Parsed parsed = fromProperties(p);
+    problems.addAll(parsed.problems());
+    return new Parsed(parsed.settings(), problems);
   }
 
   /** Writes settings in the form {@link #fromProperties} reads. */

@@ -5,6 +5,7 @@ import dev.coroner.dump.DumpInfo.Integrity;
 import dev.coroner.dump.IntegrityCause;
 import dev.coroner.dump.elf.ElfCoreHeader;
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedByInterruptException;
@@ -16,11 +17,11 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 
 /**
- * Streams the core from the kernel's pipe to the dump through a small pool of 1 MiB buffers. The
- * calling thread reads and hashes (SHA-256 is sequential and is the most expensive step); a second
- * thread compresses and writes. The dying process is released as soon as the pipe is drained, so
- * the two halves overlap instead of adding up. The core is never held in memory: at most {@link
- * #POOL} buffers are in flight.
+ * Streams the core from the kernel's pipe or socket to the dump through a small pool of 1 MiB
+ * buffers. The calling thread reads and hashes (SHA-256 is sequential and is the most expensive
+ * step); a second thread compresses and writes. The dying process is released as soon as the pipe
+ * is drained, so the two halves overlap instead of adding up. The core is never held in memory: at
+ * most {@link #POOL} buffers are in flight.
  */
 public final class CoreCopier {
   private static final int BUFFER = 1 << 20;
@@ -103,6 +104,9 @@ public final class CoreCopier {
           } while (!eof && buf.hasRemaining() && buf.position() < BUFFER / 2);
         } catch (ClosedByInterruptException e) {
           stop = Integrity.truncated(IntegrityCause.TIMEOUT, null);
+        } catch (InterruptedIOException e) {
+          // A socket's deadline (the receiver's per-connection timeout) or its abort on close.
+          stop = Integrity.truncated(IntegrityCause.TIMEOUT, e.getMessage());
         } catch (IOException e) {
           stop = Integrity.truncated(IntegrityCause.READ_ERROR, e.getMessage());
         }
