@@ -25,6 +25,12 @@ public enum ExitCode {
   SKIPPED(7, "crash skipped by policy"),
   /** Capture: no dump could be written at all (the dump directory is not writable). */
   NOT_WRITTEN(8, "no dump written"),
+  /**
+   * Receiver: the socket capture cannot run here (no socket mode in the kernel, a JDK older than
+   * 22, or a core_pattern that is someone else's); the pipe composer stays the handler, and the
+   * supervisor does not restart the receiver.
+   */
+  NOT_POSSIBLE(9, "socket capture not possible here; the pipe stays"),
   /** Capture: the watchdog's timeout passed; the dump was finished and marked truncated. */
   TIMEOUT(124, "capture timed out; dump finished as truncated"),
   /** Capture: the watchdog could not finish the dump in time; a {@code .zip.partial} remains. */

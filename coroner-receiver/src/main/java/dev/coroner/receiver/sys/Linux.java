@@ -19,6 +19,9 @@ public final class Linux {
   public static final short POLLHUP = 0x10;
   public static final short POLLNVAL = 0x20;
 
+  /** setns(2): the UTS namespace (hostname). */
+  public static final int CLONE_NEWUTS = 0x04000000;
+
   /** {@code sun_path} is 108 bytes with its NUL: a path may have 107. */
   public static final int UNIX_PATH_MAX = 108;
 

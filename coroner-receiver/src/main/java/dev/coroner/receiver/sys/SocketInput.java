@@ -10,7 +10,7 @@ import java.util.concurrent.TimeUnit;
 /**
  * Reads an accepted socket until the peer's end of stream, never past a {@link Deadline}: each read
  * polls with the time left, so a stuck peer cannot hold the reading thread. Closing this channel
- * does not close the socket; its owner does.
+ * shuts the socket down (releasing the kernel) but does not close it; its owner does.
  */
 public final class SocketInput implements ReadableByteChannel {
   private static final int SCRATCH = 64 * 1024;
@@ -112,9 +112,24 @@ public final class SocketInput implements ReadableByteChannel {
     return open;
   }
 
+  /**
+   * Stops reading and lets the kernel go on without waiting for the server's close: after the end
+   * of stream a shutdown of the writing side is what a WAIT ack waits for (the kernel reads until
+   * EOF), so the crashing task is released while the dump is still being finished; before the end
+   * the socket is shut both ways, so the kernel's next write fails and it stops dumping. The socket
+   * itself stays open until its owner closes it.
+   */
   @Override
   public void close() {
+    if (!open) {
+      return;
+    }
     open = false;
+    try {
+      sys.shutdown(fd, eof ? Linux.SHUT_WR : Linux.SHUT_RDWR);
+    } catch (IOException e) {
+      // ENOTCONN: the kernel's side is gone already, which is all this was for
+    }
   }
 
   private void awaitReadable() throws IOException {

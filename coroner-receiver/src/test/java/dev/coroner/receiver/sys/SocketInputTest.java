@@ -20,6 +20,7 @@ class SocketInputTest {
     boolean silent;
     int polls;
     int lastTimeout;
+    final java.util.List<Integer> shutdowns = new java.util.ArrayList<>();
 
     Syscalls syscalls() {
       return (Syscalls)
@@ -38,6 +39,9 @@ class SocketInputTest {
                     return new short[] {Linux.POLLIN};
                   case "recv":
                     return recv((ByteBuffer) args[1], (Integer) args[2]);
+                  case "shutdown":
+                    shutdowns.add((Integer) args[1]);
+                    return null;
                   default:
                     throw new UnsupportedOperationException(method.getName());
                 }
@@ -79,7 +83,19 @@ class SocketInputTest {
     assertThat(in.bytesRead()).isEqualTo(5);
     assertThat(s.lastTimeout).as("poll waits for the time left").isBetween(50_000, 60_001);
     in.close();
+    in.close();
+    assertThat(s.shutdowns).as("the kernel's WAIT is over: release the task").containsExactly(1);
     assertThatThrownBy(() -> in.read(direct)).isInstanceOf(ClosedChannelException.class);
+  }
+
+  @Test
+  void closingBeforeTheEndShutsBothWaysSoTheKernelStopsWriting() throws Exception {
+    FakeSocket s = new FakeSocket();
+    s.chunks.add(new byte[] {1, 2, 3});
+    SocketInput in = new SocketInput(s.syscalls(), 7, Deadline.after(Duration.ofMinutes(1), "d"));
+    assertThat(in.read(ByteBuffer.allocate(2))).isEqualTo(2);
+    in.close();
+    assertThat(s.shutdowns).containsExactly(Linux.SHUT_RDWR);
   }
 
   @Test
