@@ -233,6 +233,53 @@ public final class SocketCapture implements CoredumpHandler {
     }
   }
 
+  /**
+   * Runs one synthetic capture (a training core of this process, written to a scratch directory and
+   * removed), so that the first real crash does not wait for class loading and the JIT: the zip,
+   * zstd and hashing paths are compiled before the socket is registered.
+   *
+   * @return how long it took, in milliseconds
+   */
+  public static long warmUp(CaptureSettings settings) throws IOException {
+    long start = System.nanoTime();
+    Path scratch = Files.createTempDirectory("coroner-receiver-warmup");
+    try {
+      var s = settings.withDumpDir(scratch.resolve("dumps"));
+      long pid = ProcessHandle.current().pid();
+      var proc = ProcSnapshot.read(Path.of("/proc"), pid, -1, s.environ());
+      var crash =
+          new DumpAssembly.Crash(
+              Uuids.random(),
+              new CrashFacts(pid, pid, pid, pid, 6, 0, "warmup", "java", null, "0", 0, 0),
+              proc,
+              new CrashVerdict(Decision.CAPTURE, null, null, ""));
+      for (int i = 0; i < 3; i++) {
+        var core =
+            CoreStart.read(
+                java.nio.channels.Channels.newChannel(
+                    new java.io.ByteArrayInputStream(
+                        dev.coroner.dump.elf.TrainingCore.of(8 << 20))));
+        CaptureLog quiet = CaptureLog.open(scratch.resolve("log"));
+        DumpAssembly.of(s, crash, new ArrayList<>())
+            .write(
+                core,
+                CoreCopier::sha256,
+                () -> {},
+                new DumpAssembly.Producer("warmup", start, "warmup"),
+                quiet);
+      }
+    } catch (DumpWriter.NotWrittenException e) {
+      throw new IOException(e.getMessage(), e);
+    } finally {
+      try (var files = Files.walk(scratch)) {
+        for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+          Files.deleteIfExists(p);
+        }
+      }
+    }
+    return (System.nanoTime() - start) / 1_000_000;
+  }
+
   private static CrashFacts withSignal(CrashFacts k, int signal) {
     return new CrashFacts(
         k.hostPid(),

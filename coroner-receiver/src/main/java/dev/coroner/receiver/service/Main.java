@@ -65,8 +65,14 @@ public final class Main {
     parsed.problems().forEach(p -> say(log, "warning: " + p));
     CaptureSettings settings = parsed.settings();
     sweep(settings, log);
-    // SHA-256 compiled by C2 and zstd's library loaded before the first crash, not during it.
+    // SHA-256 compiled by C2, zstd's library loaded and the dump's path run once before the
+    // first crash, not during it.
     Prewarm.start().sha256();
+    try {
+      say(log, "warmed up in " + SocketCapture.warmUp(settings) + " ms");
+    } catch (IOException e) {
+      say(log, "warning: the warm-up capture failed: " + e.getMessage());
+    }
     try {
       ensureSocketDirectory(config.socket().getParent());
     } catch (IOException e) {
