@@ -80,9 +80,10 @@ final class ReceiverRuntime {
             "-XX:-UsePerfData",
             "-Xms16m",
             // Each capture holds CoreCopier's four 1 MiB buffers, the zip's 1 MiB buffer and at
-            // most 4 MiB of the core's head; the rest of the heap is slack.
-            "-Xmx128m",
-            "-XX:MaxDirectMemorySize=64m",
+            // most 4 MiB of the core's head: 10 MiB a worker; the rest of the heap is slack.
+            "-Xmx64m",
+            "-XX:MaxDirectMemorySize=32m",
+            "-XX:ReservedCodeCacheSize=48m",
             "-Xss512k",
             "-XX:+ExitOnOutOfMemoryError",
             "--enable-native-access=ALL-UNNAMED",
@@ -101,6 +102,9 @@ final class ReceiverRuntime {
         + "# "
         + layout.supervisor().getFileName()
         + " (or systemd), which puts the pipe composer back whenever it exits.\n"
+        + "# Few malloc arenas: zstd allocates on the writer threads, and an arena per thread\n"
+        + "# keeps freed memory resident.\n"
+        + "export MALLOC_ARENA_MAX=2\n"
         + "exec "
         + cmd.stream().map(Shell::quote).collect(Collectors.joining(" "))
         + "\n";
