@@ -61,10 +61,18 @@ class SocketModeIT {
     previous = new KernelSettings(dir + "/core.%e.%p", 3, 1);
     previous.write(InstallOptions.PROC_SYS);
     crasher = compileCrasher(dir);
+    // A capture killed half-way an hour ago: the receiver removes what it left, at start.
+    Path stale = Files.createDirectories(dumps()).resolve("0-dump-old.zip.partial");
+    Files.writeString(stale, "half a dump");
+    Files.setLastModifiedTime(
+        stale, java.nio.file.attribute.FileTime.from(java.time.Instant.now().minusSeconds(3600)));
     CliRun r = install();
     assertThat(r.code()).as(r.out() + r.err()).isZero();
     assertThat(r.out()).contains("mode: socket").contains("Mode: socket");
     assertThat(pattern()).isEqualTo(socketPattern());
+    assertThat(stale).doesNotExist();
+    assertThat(Files.readString(prefix().resolve("receiver.log")))
+        .contains("removed the stale partial dump " + stale);
     assertThat(KernelGuard.current().corePipeLimit()).isEqualTo(16);
   }
 

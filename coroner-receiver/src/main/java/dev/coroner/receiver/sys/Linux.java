@@ -7,6 +7,7 @@ package dev.coroner.receiver.sys;
  */
 public final class Linux {
   public static final int MSG_PEEK = 0x2;
+  public static final int MSG_DONTWAIT = 0x40;
   public static final int MSG_WAITALL = 0x100;
   public static final int MSG_NOSIGNAL = 0x4000;
 

@@ -18,6 +18,7 @@ class SocketInputTest {
   private static final class FakeSocket {
     final Deque<byte[]> chunks = new ArrayDeque<>();
     boolean silent;
+    boolean ready;
     int polls;
     int lastTimeout;
     final java.util.List<Integer> shutdowns = new java.util.ArrayList<>();
@@ -36,6 +37,7 @@ class SocketInputTest {
                       Thread.sleep(Math.min(lastTimeout, 50));
                       return new short[] {0};
                     }
+                    ready = true;
                     return new short[] {Linux.POLLIN};
                   case "recv":
                     return recv((ByteBuffer) args[1], (Integer) args[2]);
@@ -48,7 +50,13 @@ class SocketInputTest {
               });
     }
 
-    private int recv(ByteBuffer dst, int flags) {
+    private int recv(ByteBuffer dst, int flags) throws ErrnoException {
+      if ((flags & Linux.MSG_DONTWAIT) != 0 && (!ready || silent)) {
+        throw new ErrnoException("recv", Errno.EAGAIN);
+      }
+      if ((flags & Linux.MSG_PEEK) == 0) {
+        ready = false; // the next chunk "arrives" after the next poll
+      }
       byte[] next = chunks.peekFirst();
       if (next == null) {
         return 0;
@@ -96,6 +104,16 @@ class SocketInputTest {
     assertThat(in.read(ByteBuffer.allocate(2))).isEqualTo(2);
     in.close();
     assertThat(s.shutdowns).containsExactly(Linux.SHUT_RDWR);
+  }
+
+  @Test
+  void bytesAlreadyThereAreTakenWithoutAPoll() throws Exception {
+    FakeSocket s = new FakeSocket();
+    s.ready = true;
+    s.chunks.add(new byte[] {1, 2, 3});
+    SocketInput in = new SocketInput(s.syscalls(), 7, Deadline.after(Duration.ofMinutes(1), "d"));
+    assertThat(in.read(ByteBuffer.allocate(8))).isEqualTo(3);
+    assertThat(s.polls).isZero();
   }
 
   @Test
