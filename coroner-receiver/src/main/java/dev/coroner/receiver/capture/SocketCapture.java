@@ -95,6 +95,7 @@ public final class SocketCapture implements CoredumpHandler {
     final List<String> warnings = new ArrayList<>();
     ProcSnapshot proc;
     CrashVerdict verdict;
+    CrashFacts rejected; // a metadata-only crash's facts, read while the task still existed
 
     Capture(Path logFile) {
       log = CaptureLog.open(logFile);
@@ -150,7 +151,9 @@ public final class SocketCapture implements CoredumpHandler {
         c.log.flush();
         return dev.coroner.receiver.Decision.reject("skipped: " + c.verdict.reason());
       case METADATA_ONLY:
-        // Written in ended(): the task exits first, and its exit status names the signal.
+        // Written in ended(): the task exits first, and its exit status names the signal. The
+        // rest is read now, while /proc/PID is still there.
+        c.rejected = facts.of(peer, c.proc, CoreNotes.UNKNOWN, new ArrayList<>());
         open.put(peer.connection(), c);
         c.log.info("metadata only (" + c.verdict.reason() + "); REJECT the core");
         return dev.coroner.receiver.Decision.reject("metadata only: " + c.verdict.reason());
@@ -180,7 +183,7 @@ public final class SocketCapture implements CoredumpHandler {
     }
     if (c.verdict != null && c.verdict.decision() == Decision.METADATA_ONLY) {
       var signal = ExitSignal.await(sys, peer, EXIT_WAIT);
-      CrashFacts k = facts.of(peer, c.proc, CoreNotes.UNKNOWN, new ArrayList<>());
+      CrashFacts k = c.rejected;
       if (signal.isPresent()) {
         k = withSignal(k, signal.getAsInt());
       } else {

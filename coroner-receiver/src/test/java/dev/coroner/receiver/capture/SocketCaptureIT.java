@@ -216,6 +216,10 @@ class SocketCaptureIT {
           assertThat(info.integrity().cause()).isEqualTo(IntegrityCause.FLOOD);
           assertThat(info.integrity().detail()).isEqualTo("3 cores of shop/web in 10m");
           assertThat(info.process().signal()).as("from the exit status").isEqualTo(11);
+          assertThat(info.process().exe()).isEqualTo("crasher");
+          assertThat(info.hostname()).isEqualTo("web-7");
+          assertThat(zip.getFileName().toString())
+              .endsWith("-web-7-crasher-" + flooded.childPid() + "-11.zip");
           assertThat(info.process().hostPid()).isEqualTo(flooded.hostChildPid());
           assertThat(info.files()).contains("proc/status", DumpAssembly.CONTAINER_LOG);
         }
