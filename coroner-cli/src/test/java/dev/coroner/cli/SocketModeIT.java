@@ -71,6 +71,8 @@ class SocketModeIT {
     assertThat(r.out()).contains("mode: socket").contains("Mode: socket");
     assertThat(pattern()).isEqualTo(socketPattern());
     assertThat(stale).doesNotExist();
+    assertThat(nice(supervisorPid().orElseThrow())).as("the supervisor's priority").isEqualTo(-10);
+    assertThat(nice(receiverPid())).as("the receiver's priority").isZero();
     assertThat(Files.readString(prefix().resolve("receiver.log")))
         .contains("removed the stale partial dump " + stale);
     assertThat(KernelGuard.current().corePipeLimit()).isEqualTo(16);
@@ -373,6 +375,17 @@ class SocketModeIT {
     } catch (IOException | NumberFormatException e) {
       return java.util.Optional.empty();
     }
+  }
+
+  private static long receiverPid() throws IOException {
+    return Long.parseLong(Files.readString(prefix().resolve("run/receiver.pid")).trim());
+  }
+
+  /** The nice value, field 19 of /proc/PID/stat. */
+  private static int nice(long pid) throws IOException {
+    String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+    String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+    return Integer.parseInt(f[16]);
   }
 
   private static void signal(String name, long pid) throws Exception {
