@@ -227,7 +227,9 @@ class InstallIT {
                 "--prefix",
                 dir.resolve("p").toString(),
                 "--dumps",
-                dir.resolve("d").toString()));
+                dir.resolve("d").toString(),
+                "--mode",
+                "pipe"));
     args.addAll(List.of(extra));
     return CliRun.of(args.toArray(String[]::new));
   }

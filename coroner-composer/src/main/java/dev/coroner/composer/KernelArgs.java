@@ -1,5 +1,6 @@
 package dev.coroner.composer;
 
+import dev.coroner.capture.CrashFacts;
 import java.util.ArrayList;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
@@ -30,6 +31,13 @@ public record KernelArgs(
 
   public KernelArgs {
     warnings = List.copyOf(warnings);
+  }
+
+  /** What the kernel said, for the dump; {@code timestamp} stands in for a missing {@code %t}. */
+  public CrashFacts facts(long timestamp) {
+    return new CrashFacts(
+        hostPid, pid, hostTid, tid, signal, timestamp, hostname, comm, exePath, coreLimit, uid,
+        gid);
   }
 
   /** Parses the arguments; never throws. */

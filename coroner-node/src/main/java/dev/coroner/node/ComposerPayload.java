@@ -13,8 +13,8 @@ import java.util.List;
 import java.util.Properties;
 
 /**
- * Finds what node setup lays on the host: the composer jars (from the running program's own class
- * path: the CLI and the agent both carry the composer) and a JDK for its runtime.
+ * Finds what node setup lays on the host: the composer's and the receiver's jars (from the running
+ * program's own class path: the CLI and the agent carry both) and a JDK for their runtimes.
  */
 public final class ComposerPayload {
   private static final Path JVM_DIR = Path.of("/usr/lib/jvm");
@@ -32,6 +32,24 @@ public final class ComposerPayload {
     for (Class<?> c :
         List.of(
             dev.coroner.composer.Main.class,
+            CaptureSettings.class,
+            DumpInfo.class,
+            ExitCode.class,
+            com.github.luben.zstd.Zstd.class)) {
+      jars.add(jarOf(c));
+    }
+    return jars;
+  }
+
+  /**
+   * The jars the socket receiver runs from: its own (a multi-release jar: the FFM syscalls are in
+   * its Java 22 part) and those of the capture engine it shares with the composer.
+   */
+  public static List<Path> receiverJars() throws InstallException {
+    List<Path> jars = new ArrayList<>();
+    for (Class<?> c :
+        List.of(
+            dev.coroner.receiver.CoredumpSocketServer.class,
             CaptureSettings.class,
             DumpInfo.class,
             ExitCode.class,

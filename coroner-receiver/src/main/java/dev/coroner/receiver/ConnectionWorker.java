@@ -26,7 +26,9 @@ final class ConnectionWorker implements Runnable {
       PidfdInfo.PIDFD_INFO_PID
           | PidfdInfo.PIDFD_INFO_CREDS
           | PidfdInfo.PIDFD_INFO_CGROUPID
-          | PidfdInfo.PIDFD_INFO_COREDUMP;
+          | PidfdInfo.PIDFD_INFO_COREDUMP
+          // 6.19+: the signal before the core's first byte; older kernels ignore the bit
+          | PidfdInfo.PIDFD_INFO_COREDUMP_SIGNAL;
 
   private final Syscalls sys;
   private final Connection conn;

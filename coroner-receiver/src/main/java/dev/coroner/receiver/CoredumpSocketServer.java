@@ -116,6 +116,11 @@ public final class CoredumpSocketServer implements AutoCloseable {
     return events.stats();
   }
 
+  /** Whether crashes are still taken: not closed, and the accept loop has not died. */
+  public boolean accepting() {
+    return !closed.get() && acceptThread.isAlive();
+  }
+
   private void acceptLoop() {
     try {
       while (takeIdleWorker()) {

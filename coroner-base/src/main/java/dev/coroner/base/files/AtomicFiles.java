@@ -136,6 +136,15 @@ public final class AtomicFiles {
     return true;
   }
 
+  /** Whether {@code dir} has the sticky bit (a shared directory like /tmp). */
+  public static boolean isSticky(Path dir) throws IOException {
+    try {
+      return (((Number) Files.getAttribute(dir, "unix:mode")).intValue() & 01000) != 0;
+    } catch (UnsupportedOperationException | IllegalArgumentException e) {
+      return false;
+    }
+  }
+
   private static OutputStream nonClosing(OutputStream out) {
     return new OutputStream() {
       @Override

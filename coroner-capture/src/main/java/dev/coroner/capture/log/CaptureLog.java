@@ -27,6 +27,7 @@ import org.jspecify.annotations.Nullable;
  */
 public final class CaptureLog implements AutoCloseable {
   private static final long ROTATE_BYTES = 8L << 20;
+  private static final Object FILE_LOCK = new Object();
 
   private record Line(long millis, String uuid, String message) {}
 
@@ -65,6 +66,14 @@ public final class CaptureLog implements AutoCloseable {
     if (pending.isEmpty()) {
       return;
     }
+    // The receiver keeps one log per capture, all on one file: lines and rotation must not mix.
+    synchronized (FILE_LOCK) {
+      write();
+    }
+    pending.clear();
+  }
+
+  private void write() {
     try (PrintStream out = stream()) {
       for (Line l : pending) {
         // Messages carry the crashed process's comm, hostname and paths: never raw controls.
@@ -76,9 +85,8 @@ public final class CaptureLog implements AutoCloseable {
                 + SafeText.lines(l.message()));
       }
     } catch (IOException | RuntimeException e) {
-      System.err.println("coroner-composer: cannot write log " + file + ": " + e);
+      System.err.println("coroner: cannot write log " + file + ": " + e);
     }
-    pending.clear();
   }
 
   private PrintStream stream() throws IOException {

@@ -4,6 +4,10 @@ import dev.coroner.base.units.ByteSizes;
 import dev.coroner.base.units.Durations;
 import dev.coroner.dump.Compression;
 import dev.coroner.dump.name.NameTemplate;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -145,6 +149,29 @@ public record CaptureSettings(
   @SuppressWarnings("NullAway")
   private static @Nullable Path optionalPath(Reader r, String key, @Nullable Path fallback) {
     return r.get(key, v -> v.isBlank() ? null : Path.of(v), fallback);
+  }
+
+  /**
+   * Reads the settings file ({@code composer.properties}). Never throws: a missing, unreadable or
+   * null file gives the defaults, with a problem that says so.
+   */
+  public static Parsed load(@Nullable Path file) {
+    Properties p = new Properties();
+    List<String> problems = new ArrayList<>();
+    if (file == null) {
+      problems.add("no config file given (-Dcoroner.config); using defaults");
+    } else {
+      try (InputStream in = Files.newInputStream(file)) {
+        p.load(in);
+      } catch (NoSuchFileException e) {
+        problems.add("config file " + file + " is missing; using defaults");
+      } catch (IOException | IllegalArgumentException e) {
+        problems.add("cannot read config file " + file + ": " + e + "; using defaults");
+      }
+    }
+    Parsed parsed = fromProperties(p);
+    problems.addAll(parsed.problems());
+    return new Parsed(parsed.settings(), problems);
   }
 
   /** Writes settings in the form {@link #fromProperties} reads. */

@@ -85,7 +85,7 @@ public final class DumpWriter {
     Path partial = AtomicFiles.partialOf(target);
     FileChannel file;
     try {
-      Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(AtomicFiles.PRIVATE_DIR));
+      prepareDirectory(dir);
       file = AtomicFiles.create(partial, AtomicFiles.PRIVATE_FILE);
     } catch (IOException | RuntimeException e) {
       closeQuietly(stdin);
@@ -157,14 +157,15 @@ public final class DumpWriter {
 
   /**
    * Keeps the metadata and the extra files but not the core (flood control): the process is
-   * released at once, and the dump is marked truncated with {@code why}.
+   * released at once ({@code stdin} is closed unread; null when there is none, as after a socket's
+   * reject), and the dump is marked truncated with {@code why}.
    */
-  public Written writeWithoutCore(ReadableByteChannel stdin, Integrity why, InfoFactory infoFactory)
+  public Written writeWithoutCore(
+      @Nullable ReadableByteChannel stdin, Integrity why, InfoFactory infoFactory)
       throws NotWrittenException {
     closeQuietly(stdin);
     try {
-      Files.createDirectories(
-          settings.dumpDir(), PosixFilePermissions.asFileAttribute(AtomicFiles.PRIVATE_DIR));
+      prepareDirectory(settings.dumpDir());
     } catch (IOException | RuntimeException e) {
       throw new NotWrittenException("cannot create " + settings.dumpDir() + ": " + e, e);
     }
@@ -205,6 +206,37 @@ public final class DumpWriter {
       deleteQuietly(partial);
       throw new NotWrittenException("cannot write even the metadata to " + partial + ": " + e, e);
     }
+  }
+
+  /**
+   * Creates the dump directory (0700), or narrows an existing one that others may enter: cores hold
+   * secrets. A shared sticky directory (/tmp) is never narrowed: that would lock others out.
+   */
+  private void prepareDirectory(Path dir) throws IOException {
+    if (!Files.isDirectory(dir)) {
+      Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(AtomicFiles.PRIVATE_DIR));
+      return;
+    }
+    var mode = Files.getPosixFilePermissions(dir);
+    if (mode.equals(AtomicFiles.PRIVATE_DIR)) {
+      return;
+    }
+    if (AtomicFiles.isSticky(dir)) {
+      log.info(
+          "warning: the dump directory "
+              + dir
+              + " is a shared sticky directory ("
+              + PosixFilePermissions.toString(mode)
+              + "); dumps should sit in a 0700 directory of their own");
+      return;
+    }
+    AtomicFiles.ensurePrivateDirectory(dir);
+    log.info(
+        "narrowed the dump directory "
+            + dir
+            + " from "
+            + PosixFilePermissions.toString(mode)
+            + " to rwx------ (dumps hold secrets)");
   }
 
   private List<String> writeProcFiles(ZipOutputStream zip) throws IOException {
@@ -320,7 +352,10 @@ public final class DumpWriter {
     return Integrity.complete();
   }
 
-  private static void closeQuietly(ReadableByteChannel c) {
+  private static void closeQuietly(@Nullable ReadableByteChannel c) {
+    if (c == null) {
+      return;
+    }
     try {
       c.close();
     } catch (IOException e) {

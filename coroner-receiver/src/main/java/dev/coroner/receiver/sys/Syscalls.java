@@ -76,4 +76,10 @@ public interface Syscalls {
 
   /** {@code prctl(PR_GET_DUMPABLE)}. */
   boolean isDumpable() throws IOException;
+
+  /**
+   * {@code setns(fd, nstype)} for the calling thread; {@code fd} may be a pidfd (Linux 5.8+). Only
+   * namespaces a thread may change alone (UTS, not mount or user) suit a JVM.
+   */
+  void setns(int fd, int nstype) throws IOException;
 }
