@@ -68,6 +68,14 @@ public final class DumpMetadata {
     put(m, "truncated-cause", i.integrity().cause() == null ? null : i.integrity().cause().id());
     put(m, "truncated-reason", i.integrity().reason());
     put(m, "composer", i.composer().version());
+    if (i.scrub() != null) {
+      put(m, "scrub-mode", i.scrub().mode());
+      put(m, "scrub-complete", Boolean.toString(i.scrub().complete()));
+      put(m, "scrub-rules", rules(i.scrub().rules()));
+    }
+    if (i.encryption() != null) {
+      put(m, "encryption", i.encryption().format());
+    }
     return m;
   }
 
@@ -140,7 +148,39 @@ public final class DumpMetadata {
             m.get("truncated-cause"),
             m.get("truncated-reason")),
         List.of(),
-        new DumpInfo.ComposerInfo(m.getOrDefault("composer", "unknown"), 0, List.of()));
+        new DumpInfo.ComposerInfo(m.getOrDefault("composer", "unknown"), 0, List.of()),
+        m.containsKey("scrub-mode")
+            ? new DumpInfo.ScrubInfo(
+                m.get("scrub-mode"),
+                rules(m.getOrDefault("scrub-rules", "")),
+                Boolean.parseBoolean(m.get("scrub-complete")),
+                0)
+            : null,
+        m.containsKey("encryption")
+            ? new DumpInfo.EncryptionInfo(m.get("encryption"), List.of(), DumpInfo.WITHHELD)
+            : null);
+  }
+
+  /** {@code card=3,jwt=1}: rule ids and counts, never values. */
+  private static String rules(Map<String, Long> rules) {
+    StringBuilder b = new StringBuilder();
+    rules.forEach((k, v) -> b.append(b.length() == 0 ? "" : ",").append(k).append('=').append(v));
+    return b.toString();
+  }
+
+  private static Map<String, Long> rules(String text) {
+    Map<String, Long> rules = new LinkedHashMap<>();
+    for (String pair : text.split(",")) {
+      int eq = pair.indexOf('=');
+      if (eq > 0) {
+        try {
+          rules.put(pair.substring(0, eq), Long.parseLong(pair.substring(eq + 1)));
+        } catch (NumberFormatException e) {
+          // a damaged count lists as no count
+        }
+      }
+    }
+    return rules;
   }
 
   private static void put(Map<String, String> m, String key, String value) {
