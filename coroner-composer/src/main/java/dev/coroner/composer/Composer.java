@@ -82,6 +82,9 @@ final class Composer {
     }
     ProcSnapshot proc = ProcSnapshot.read(procRoot, k.hostPid(), k.pidfd(), settings.environ());
     warnings.addAll(proc.warnings());
+    // Gone once the kernel reaps the task: the scrub step gets it now or never.
+    Sealing sealing = Sealing.of(settings, log);
+    byte[] environ = sealing.wantsEnviron() ? ProcSnapshot.environ(procRoot, k.hostPid()) : null;
     CrashVerdict verdict = askAgent(settings, uuid, k, proc, warnings);
     if (verdict.decision() == Decision.SKIP) {
       log.info("skipped by the agent: " + verdict.reason());
@@ -111,8 +114,10 @@ final class Composer {
                     pod == null ? null : pod.uid()));
     warnings.forEach(w -> log.info("warning: " + w));
     log.info("reading the core after " + (System.nanoTime() - started) / 1_000_000 + " ms");
+    DumpWriter.Written written;
     try (Watchdog watchdog = Watchdog.start(settings.timeout(), log)) {
-      var writer = new DumpWriter(settings, name, files, log);
+      sealing.leaveEnviron(name, environ);
+      var writer = new DumpWriter(sealing.writeTo(), name, files, log);
       DumpWriter.InfoFactory infoFactory =
           (core, integrity, entries) ->
               new DumpInfo(
@@ -129,30 +134,32 @@ final class Composer {
                   entries,
                   new DumpInfo.ComposerInfo(
                       version(), (System.nanoTime() - started) / 1_000_000, warnings));
-      DumpWriter.Written written =
+      written =
           verdict.decision() == Decision.METADATA_ONLY
               ? writer.writeWithoutCore(
                   stdin, Integrity.truncated(IntegrityCause.FLOOD, verdict.reason()), infoFactory)
               : writer.write(stdin, prewarm::sha256, watchdog::readDone, infoFactory);
-      DumpInfo info = written.info();
-      log.info(
-          "wrote "
-              + written.file()
-              + ": core "
-              + info.core().size()
-              + " bytes, stored "
-              + info.core().storedSize()
-              + (info.integrity().truncated()
-                  ? ", TRUNCATED: " + info.integrity().reason()
-                  : ", complete"));
-      if (info.integrity().cause() == IntegrityCause.TIMEOUT) {
-        return ExitCode.TIMEOUT;
-      }
-      return info.integrity().truncated() ? ExitCode.DUMP_TRUNCATED : ExitCode.OK;
     } catch (DumpWriter.NotWrittenException e) {
       log.info("no dump written: " + e.getMessage());
       return ExitCode.NOT_WRITTEN;
     }
+    DumpInfo info = written.info();
+    log.info(
+        "wrote "
+            + written.file()
+            + ": core "
+            + info.core().size()
+            + " bytes, stored "
+            + info.core().storedSize()
+            + (info.integrity().truncated()
+                ? ", TRUNCATED: " + info.integrity().reason()
+                : ", complete"));
+    // The process is released and the watchdog done: scrubbing is off everyone's critical path.
+    info = sealing.complete(written, environ).info();
+    if (info.integrity().cause() == IntegrityCause.TIMEOUT) {
+      return ExitCode.TIMEOUT;
+    }
+    return info.integrity().truncated() ? ExitCode.DUMP_TRUNCATED : ExitCode.OK;
   }
 
   /**

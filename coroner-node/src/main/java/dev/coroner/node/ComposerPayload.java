@@ -22,8 +22,8 @@ public final class ComposerPayload {
   private ComposerPayload() {}
 
   /**
-   * The jars the composer runs from: its own, the capture engine, the dump format, the shared base
-   * and zstd-jni.
+   * The jars the composer runs from: its own, the capture engine, the dump format, the shared base,
+   * the scrub step and the scrubber (one host scrubs before a dump is listed), and zstd-jni.
    *
    * @throws InstallException when running from classes instead of jars (an unpackaged build)
    */
@@ -35,6 +35,8 @@ public final class ComposerPayload {
             CaptureSettings.class,
             DumpInfo.class,
             ExitCode.class,
+            dev.coroner.seal.DumpScrubber.class,
+            dev.coroner.scrub.Scrubber.class,
             com.github.luben.zstd.Zstd.class)) {
       jars.add(jarOf(c));
     }

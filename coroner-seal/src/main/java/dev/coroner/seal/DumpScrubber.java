@@ -44,8 +44,9 @@ import java.util.zip.ZipOutputStream;
  * renamed over {@code TARGET} only once whole. So a dump is never published half-scrubbed, and the
  * original core's hash is not kept anywhere.
  *
- * <p>A core the scrubber cannot finish (a corrupt core) is dropped rather than published with its
- * secrets: the dump keeps its scrubbed metadata, marked truncated with {@link
+ * <p>A core the scrubber cannot read as ELF (not ELF, damaged headers) is scrubbed as text, every
+ * byte; with the heap drop asked for, which needs the ELF structure, it is dropped rather than
+ * published with its secrets: the dump keeps its scrubbed metadata, marked truncated with {@link
  * IntegrityCause#SCRUB_FAILED}. A core whose bytes do not match dump-info's sha256 is not scrubbed
  * at all ({@link DamagedDumpException}): scrubbing would give a damaged core a valid hash.
  *
@@ -152,6 +153,10 @@ public final class DumpScrubber {
         }
         extractCore(in, e, info, coreFile);
         core = scrubber.scrubCore(coreFile);
+        if (!core.complete() && request.mode() != ScrubMode.DROP_HEAP) {
+          // Not a core the scrubber can read (not ELF, damaged headers): every byte as text.
+          core = scrubAsText(scrubber, coreFile);
+        }
         add(counts, core);
       }
       DumpInfo written;
@@ -205,6 +210,23 @@ public final class DumpScrubber {
     } finally {
       Files.deleteIfExists(coreFile);
       Files.deleteIfExists(partial);
+    }
+  }
+
+  /** Scrubs a file that is not a readable core as text, every byte, through a second file. */
+  private static ScrubReport scrubAsText(Scrubber scrubber, Path file) throws IOException {
+    Path text = file.resolveSibling(file.getFileName() + ".text");
+    try {
+      ScrubReport r;
+      try (InputStream in = Files.newInputStream(file);
+          FileChannel ch = AtomicFiles.create(text, AtomicFiles.PRIVATE_FILE);
+          OutputStream out = new BufferedOutputStream(Channels.newOutputStream(ch), 1 << 20)) {
+        r = scrubber.scrubStream(in, out);
+      }
+      Files.move(text, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+      return r;
+    } finally {
+      Files.deleteIfExists(text);
     }
   }
 

@@ -119,14 +119,35 @@ class DumpScrubberTest {
   }
 
   @Test
-  void aCoreTheScrubberCannotFinishIsDroppedNotPublished() throws Exception {
-    byte[] notElf = ("not a core at all " + VISA).getBytes(StandardCharsets.US_ASCII);
+  void aCoreThatIsNotElfIsScrubbedAsText() throws Exception {
+    byte[] notElf =
+        ("not a core at all " + VISA + " " + LOOKALIKE).getBytes(StandardCharsets.US_ASCII);
     Path zip = dir.resolve("d.zip");
     DumpInfo info = write(zip, notElf, Compression.ZSTD, sha(notElf));
 
     var out =
         DumpScrubber.defaults()
             .scrub(zip, zip, info, new DumpScrubber.Request(ScrubMode.DEFAULT, null));
+
+    assertThat(out.info().scrub().complete()).isTrue();
+    try (DumpArchive a = DumpArchive.open(zip)) {
+      ByteArrayOutputStream raw = new ByteArrayOutputStream();
+      a.writeCore(raw);
+      assertThat(raw.toString(StandardCharsets.ISO_8859_1))
+          .doesNotContain(VISA)
+          .contains(LOOKALIKE);
+    }
+  }
+
+  @Test
+  void aCoreTheHeapDropCannotReadIsDroppedNotPublished() throws Exception {
+    byte[] notElf = ("not a core at all " + VISA).getBytes(StandardCharsets.US_ASCII);
+    Path zip = dir.resolve("d.zip");
+    DumpInfo info = write(zip, notElf, Compression.ZSTD, sha(notElf));
+
+    var out =
+        DumpScrubber.defaults()
+            .scrub(zip, zip, info, new DumpScrubber.Request(ScrubMode.DROP_HEAP, null));
 
     assertThat(out.info().core().entry()).isNull();
     assertThat(out.info().core().sha256()).isNull();
