@@ -75,6 +75,7 @@ public final class DumpMetadata {
     }
     if (i.encryption() != null) {
       put(m, "encryption", i.encryption().format());
+      put(m, "encryption-recipients", String.join(" ", i.encryption().recipients()));
     }
     return m;
   }
@@ -157,7 +158,12 @@ public final class DumpMetadata {
                 0)
             : null,
         m.containsKey("encryption")
-            ? new DumpInfo.EncryptionInfo(m.get("encryption"), List.of(), DumpInfo.WITHHELD)
+            ? new DumpInfo.EncryptionInfo(
+                m.get("encryption"),
+                List.of(m.getOrDefault("encryption-recipients", "").split(" +")).stream()
+                    .filter(r -> r.startsWith("age1") && r.length() == 62)
+                    .toList(),
+                DumpInfo.WITHHELD)
             : null);
   }
 
