@@ -432,7 +432,7 @@ agent_upload() {
   AGENT_CPU+=("$(calc "($(cpu_ticks "$AGENT_PID") - $c0) / $HZ")")
   AGENT_S3CPU+=("$(calc "($(cpu_ticks "$S3_PID") - $s0) / $HZ")")
   # Its 'uploading' line: the dump was noticed and its dump-info read.
-  line=$(grep -F '"uploading bench-upload.zip (' "$S/agent.log" | sed -n "$((n0 + 1))p")
+  line=$(grep -F "\"uploading bench-upload.zip${ENCRYPT:+.age} (" "$S/agent.log" | sed -n "$((n0 + 1))p")
   AGENT_PICK_US+=($(($(line_us "$line") - t0)))
 }
 
