@@ -141,6 +141,7 @@ final class Composer {
               : writer.write(stdin, prewarm::sha256, watchdog::readDone, infoFactory);
     } catch (DumpWriter.NotWrittenException e) {
       log.info("no dump written: " + e.getMessage());
+      sealing.forget(name);
       return ExitCode.NOT_WRITTEN;
     }
     DumpInfo info = written.info();

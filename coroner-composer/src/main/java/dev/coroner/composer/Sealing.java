@@ -62,6 +62,15 @@ final class Sealing {
     }
   }
 
+  /** No dump was written: the environment left for it goes too. */
+  void forget(String name) {
+    try {
+      EnvironFile.delete(settings.dumpDir().resolve(name + ".zip"));
+    } catch (IOException | RuntimeException e) {
+      log.info("cannot delete the environment left for the scrubber: " + e);
+    }
+  }
+
   /**
    * Scrubs a staged dump into the dump directory, and clears {@code environ}. A dump that cannot be
    * scrubbed stays staged, unlisted, and the log says why.
