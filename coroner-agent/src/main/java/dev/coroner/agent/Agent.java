@@ -35,10 +35,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -61,9 +63,11 @@ public final class Agent implements AutoCloseable {
   private RuntimeLookup runtime;
   private CrashTriage triage;
   private IdentityServer identity;
-  private KubernetesClient kube;
-  private PodEvents events;
+  private @Nullable KubernetesClient kube;
+  private @Nullable PodEvents events;
 
+  // The services are set by start() and used after it; close() checks each (a failed start).
+  @SuppressWarnings("NullAway.Init")
   public Agent(AgentConfig config) {
     this.config = config;
   }
@@ -86,7 +90,10 @@ public final class Agent implements AutoCloseable {
                   16),
               false);
     }
-    store = S3Store.open(config.store(), config.s3());
+    store =
+        S3Store.open(
+            Objects.requireNonNull(config.store(), "Main runs the agent with a store"),
+            config.s3());
     uploader =
         new DumpUploader(
                 store.verifiedUploads().orElseThrow(),
@@ -97,7 +104,7 @@ public final class Agent implements AutoCloseable {
             .onNewDump(this::announce);
     watcher = new DumpWatcher(config.dumpDir(), uploader::offer);
     watcher.start(config.sweepInterval());
-    gauges.scheduleWithFixedDelay(this::updateBacklog, 0, 5, TimeUnit.SECONDS);
+    var unused = gauges.scheduleWithFixedDelay(this::updateBacklog, 0, 5, TimeUnit.SECONDS);
     ready = true;
     LOG.info("watching {} and uploading to {}", config.dumpDir(), config.store());
   }
@@ -175,18 +182,17 @@ public final class Agent implements AutoCloseable {
     return (zip, info) -> {
       try {
         DumpSealing.Sealed s = sealing.seal(zip, info);
+        DumpInfo.ScrubInfo r = s.info().scrub();
         metrics
             .scrubbed
             .labelValues(
-                s.info().scrub() == null
+                r == null
                     ? "none"
-                    : s.info().scrub().complete()
-                        ? "complete"
-                        : s.info().scrub().mode().equals("off") ? "off" : "failed")
+                    : r.complete() ? "complete" : r.mode().equals("off") ? "off" : "failed")
             .inc();
         return new DumpUploader.Prepared(s.file(), s.info(), s.temporary());
       } catch (DumpScrubber.DamagedDumpException e) {
-        throw new DumpUploader.Damaged(e.getMessage(), e);
+        throw new DumpUploader.Damaged(String.valueOf(e.getMessage()), e);
       }
     };
   }
@@ -231,8 +237,8 @@ public final class Agent implements AutoCloseable {
         // uploaded meanwhile
       }
     }
-    metrics.backlog.set(count);
-    metrics.backlogBytes.set(bytes);
+    metrics.backlog.set((double) count);
+    metrics.backlogBytes.set((double) bytes);
     metrics.oldestAge.set(
         oldest == null ? 0 : (System.currentTimeMillis() - oldest.toEpochMilli()) / 1000.0);
   }

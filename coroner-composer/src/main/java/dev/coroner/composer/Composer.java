@@ -31,6 +31,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Captures one crash: reads what the kernel passed, the settings and /proc, then streams the core
@@ -40,11 +41,11 @@ final class Composer {
   /** The zip entry holding the tail of the container's log. */
   static final String CONTAINER_LOG = "container.log";
 
-  private final Path configFile;
+  private final @Nullable Path configFile;
   private final Path procRoot;
   private final CaptureLog log;
 
-  Composer(Path configFile, Path procRoot, CaptureLog log) {
+  Composer(@Nullable Path configFile, Path procRoot, CaptureLog log) {
     this.configFile = configFile;
     this.procRoot = procRoot;
     this.log = log;

@@ -4,6 +4,7 @@ import dev.coroner.base.files.AtomicFiles;
 import dev.coroner.capture.log.CaptureLog;
 import dev.coroner.capture.settings.CaptureSettings;
 import dev.coroner.capture.write.DumpWriter;
+import dev.coroner.dump.DumpInfo;
 import dev.coroner.dump.ScrubMode;
 import dev.coroner.seal.DumpScrubber;
 import dev.coroner.seal.EnvironFile;
@@ -11,6 +12,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Where and when a dump is scrubbed for the composer. With a node agent, the agent scrubs before
@@ -50,7 +52,7 @@ final class Sealing {
   }
 
   /** For the agent's scrub: the environment beside the dump-to-be. Never fails a capture. */
-  void leaveEnviron(String name, byte[] environ) {
+  void leaveEnviron(String name, byte @Nullable [] environ) {
     if (here || environ == null) {
       return;
     }
@@ -75,7 +77,7 @@ final class Sealing {
    * Scrubs a staged dump into the dump directory, and clears {@code environ}. A dump that cannot be
    * scrubbed stays staged, unlisted, and the log says why.
    */
-  DumpWriter.Written complete(DumpWriter.Written written, byte[] environ) {
+  DumpWriter.Written complete(DumpWriter.Written written, byte @Nullable [] environ) {
     try {
       if (!here) {
         return written;
@@ -91,14 +93,15 @@ final class Sealing {
                     written.info(),
                     new DumpScrubber.Request(settings.scrub(), environ));
         Files.deleteIfExists(written.file());
+        DumpInfo.ScrubInfo r = java.util.Objects.requireNonNull(out.info().scrub(), "scrub");
         log.info(
             "scrubbed ("
                 + settings.scrub().id()
                 + ") in "
                 + (System.nanoTime() - start) / 1_000_000
                 + " ms: "
-                + out.info().scrub().rules()
-                + (out.info().scrub().complete() ? "" : "; INCOMPLETE, the core was dropped")
+                + r.rules()
+                + (r.complete() ? "" : "; INCOMPLETE, the core was dropped")
                 + "; published "
                 + target);
         return new DumpWriter.Written(out.file(), out.info());

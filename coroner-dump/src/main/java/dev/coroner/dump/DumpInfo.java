@@ -5,6 +5,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What {@code dump-info.json} says about one dump: who died, how, and whether the core is whole.
@@ -16,16 +17,17 @@ public record DumpInfo(
     String uuid,
     String name,
     long timestamp,
-    String hostname,
+    @Nullable String hostname,
     String nodeHostname,
     ProcessInfo process,
-    PodInfo pod,
+    @Nullable PodInfo pod,
     CoreInfo core,
     Integrity integrity,
     List<String> files,
     ComposerInfo composer,
-    ScrubInfo scrub,
-    EncryptionInfo encryption) {
+    @Nullable SnapshotInfo snapshot,
+    @Nullable ScrubInfo scrub,
+    @Nullable EncryptionInfo encryption) {
 
   /** The version of the dump-info schema this code writes. */
   public static final int SCHEMA_VERSION = 1;
@@ -37,16 +39,16 @@ public record DumpInfo(
     files = List.copyOf(files);
   }
 
-  /** A dump as the capture handlers write it: not scrubbed yet, not encrypted. */
+  /** A dump of a crash: no {@link SnapshotInfo}. */
   public DumpInfo(
       int schemaVersion,
       String uuid,
       String name,
       long timestamp,
-      String hostname,
+      @Nullable String hostname,
       String nodeHostname,
       ProcessInfo process,
-      PodInfo pod,
+      @Nullable PodInfo pod,
       CoreInfo core,
       Integrity integrity,
       List<String> files,
@@ -64,6 +66,38 @@ public record DumpInfo(
         integrity,
         files,
         composer,
+        null);
+  }
+
+  /** A dump as a capture handler writes it: not scrubbed yet, not encrypted. */
+  public DumpInfo(
+      int schemaVersion,
+      String uuid,
+      String name,
+      long timestamp,
+      @Nullable String hostname,
+      String nodeHostname,
+      ProcessInfo process,
+      @Nullable PodInfo pod,
+      CoreInfo core,
+      Integrity integrity,
+      List<String> files,
+      ComposerInfo composer,
+      @Nullable SnapshotInfo snapshot) {
+    this(
+        schemaVersion,
+        uuid,
+        name,
+        timestamp,
+        hostname,
+        nodeHostname,
+        process,
+        pod,
+        core,
+        integrity,
+        files,
+        composer,
+        snapshot,
         null,
         null);
   }
@@ -72,8 +106,8 @@ public record DumpInfo(
    * The process that died. {@code pid} is in its own PID namespace, {@code hostPid} on the host.
    */
   public record ProcessInfo(
-      String exe,
-      String exePath,
+      @Nullable String exe,
+      @Nullable String exePath,
       List<String> cmdline,
       long pid,
       long hostPid,
@@ -82,13 +116,14 @@ public record DumpInfo(
       long uid,
       long gid,
       int signal,
-      String containerId,
-      String coreLimit,
+      @Nullable String containerId,
+      @Nullable String coreLimit,
       boolean pidfdVerified) {
     public ProcessInfo {
       cmdline = List.copyOf(cmdline);
     }
 
+    /** The signal's name, e.g. {@code SIGSEGV}. */
     public String signalName() {
       return Signals.name(signal);
     }
@@ -113,9 +148,9 @@ public record DumpInfo(
       String uid,
       String container,
       String image,
-      String imageDigest,
-      Integer restartCount,
-      String node,
+      @Nullable String imageDigest,
+      @Nullable Integer restartCount,
+      @Nullable String node,
       Map<String, String> labels,
       Map<String, String> annotations) {
     public PodInfo {
@@ -141,12 +176,12 @@ public record DumpInfo(
    * announce (null when they could not be read).
    */
   public record CoreInfo(
-      String entry,
-      Compression compression,
+      @Nullable String entry,
+      @Nullable Compression compression,
       long size,
       long storedSize,
-      String sha256,
-      Long expectedSize) {}
+      @Nullable String sha256,
+      @Nullable Long expectedSize) {}
 
   /**
    * Whether the core is whole; {@code cause} and {@code detail} say why not (both null when it is).
@@ -156,7 +191,8 @@ public record DumpInfo(
    * @param cause why the core is not whole; non-null exactly when {@code truncated}
    * @param detail what exactly happened, for a person (null when the cause says it all)
    */
-  public record Integrity(boolean truncated, IntegrityCause cause, String detail) {
+  public record Integrity(
+      boolean truncated, @Nullable IntegrityCause cause, @Nullable String detail) {
     public Integrity {
       if (truncated != (cause != null) || (!truncated && detail != null)) {
         throw new IllegalArgumentException(
@@ -170,7 +206,7 @@ public record DumpInfo(
     }
 
     /** The core is not whole because of {@code cause}; {@code detail} may be null. */
-    public static Integrity truncated(IntegrityCause cause, String detail) {
+    public static Integrity truncated(IntegrityCause cause, @Nullable String detail) {
       return new Integrity(true, cause, detail);
     }
 
@@ -179,7 +215,8 @@ public record DumpInfo(
      * when present, else the cause the old {@code reason} text starts with. The only place a cause
      * is derived from text.
      */
-    public static Integrity read(boolean truncated, String causeId, String reason) {
+    public static Integrity read(
+        boolean truncated, @Nullable String causeId, @Nullable String reason) {
       if (!truncated) {
         return complete();
       }
@@ -199,8 +236,9 @@ public record DumpInfo(
      * The text form, {@code cause-id: detail} ({@code timeout} alone when there is no detail; an
      * unknown cause's own text); null for a whole core.
      */
-    public String reason() {
-      if (!truncated) {
+    public @Nullable String reason() {
+      // The constructor holds truncated == (cause != null).
+      if (cause == null) {
         return null;
       }
       if (cause == IntegrityCause.UNKNOWN && detail != null) {
@@ -214,6 +252,22 @@ public record DumpInfo(
   public record ComposerInfo(String version, long durationMs, List<String> warnings) {
     public ComposerInfo {
       warnings = List.copyOf(warnings);
+    }
+  }
+
+  /**
+   * A snapshot of a live process ({@code coroner snapshot}): the process was not crashing, its
+   * signal is 0, and it kept running. Null for a crash; dump-info then has no {@code snapshot}.
+   *
+   * @param method how the memory was taken: {@code fork} (a copy-on-write child, dumped after the
+   *     threads ran on) or {@code stop} (read while every thread was stopped)
+   * @param freezeMicros how long every thread of the process was stopped
+   * @param threads how many threads the core carries
+   */
+  public record SnapshotInfo(String method, long freezeMicros, int threads) {
+    /** The freeze in whole milliseconds, rounded up (a freeze is never reported as 0 ms). */
+    public long freezeMs() {
+      return (freezeMicros + 999) / 1000;
     }
   }
 
@@ -257,7 +311,7 @@ public record DumpInfo(
   }
 
   /** The same dump with the pod identity {@code p}. */
-  public DumpInfo withPod(PodInfo p) {
+  public DumpInfo withPod(@Nullable PodInfo p) {
     return new DumpInfo(
         schemaVersion,
         uuid,
@@ -271,13 +325,19 @@ public record DumpInfo(
         integrity,
         files,
         composer,
+        snapshot,
         scrub,
         encryption);
   }
 
   /** The same dump after a scrub: its process and pod text, core, integrity, files and report. */
   public DumpInfo scrubbed(
-      ProcessInfo p, PodInfo pod, CoreInfo c, Integrity i, List<String> entries, ScrubInfo s) {
+      ProcessInfo p,
+      @Nullable PodInfo pod,
+      CoreInfo c,
+      Integrity i,
+      List<String> entries,
+      ScrubInfo s) {
     return new DumpInfo(
         schemaVersion,
         uuid,
@@ -291,6 +351,7 @@ public record DumpInfo(
         i,
         entries,
         composer,
+        snapshot,
         s,
         encryption);
   }
@@ -344,6 +405,7 @@ public record DumpInfo(
         integrity,
         files,
         new ComposerInfo(composer.version(), composer.durationMs(), List.of()),
+        snapshot,
         scrub,
         e);
   }
@@ -414,6 +476,14 @@ public record DumpInfo(
         .field("duration_ms", composer.durationMs())
         .field("warnings", composer.warnings())
         .end();
+    if (snapshot != null) {
+      w.object("snapshot")
+          .field("method", snapshot.method())
+          .field("freeze_ms", snapshot.freezeMs())
+          .field("freeze_micros", snapshot.freezeMicros())
+          .field("threads", snapshot.threads())
+          .end();
+    }
     if (scrub != null) {
       w.object("scrub")
           .field("mode", scrub.mode())

@@ -1,6 +1,7 @@
 package dev.coroner.dump;
 
 import java.util.Locale;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Why a dump's core is not whole. The {@link #id()} is the stable form in dump-info ({@code
@@ -60,7 +61,7 @@ public enum IntegrityCause {
    * the text before the first colon, or the whole text ({@code timeout}). The one place that reads
    * a cause out of text; see {@link DumpInfo.Integrity#read}.
    */
-  static IntegrityCause ofReason(String reason) {
+  static IntegrityCause ofReason(@Nullable String reason) {
     if (reason == null) {
       return UNKNOWN;
     }

@@ -4,6 +4,7 @@ import dev.coroner.dump.elf.TrainingCore;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.charset.Charset;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -14,6 +15,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.jar.JarFile;
 import java.util.stream.Collectors;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One immutable release of the composer under {@code PREFIX/releases/ID}: a jlinked Java runtime,
@@ -209,13 +211,16 @@ final class ComposerRuntime {
     throw new InstallException("no zstd-jni native library for linux/" + arch + " in " + jars);
   }
 
-  private static void run(List<String> cmd, byte[] stdin, String failure)
+  private static void run(List<String> cmd, byte @Nullable [] stdin, String failure)
       throws IOException, InstallException {
     run(cmd, stdin, failure, null);
   }
 
   private static void run(
-      List<String> cmd, byte[] stdin, String failure, InstallException.Setting setting)
+      List<String> cmd,
+      byte @Nullable [] stdin,
+      String failure,
+      InstallException.@Nullable Setting setting)
       throws IOException, InstallException {
     Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
     try (var in = new ByteArrayInputStream(stdin == null ? new byte[0] : stdin);
@@ -238,7 +243,12 @@ final class ComposerRuntime {
     // The composer exits 0 for a complete dump; jlink exits 0 on success.
     if (p.exitValue() != 0) {
       throw new InstallException(
-          failure + " (exit " + p.exitValue() + "):\n" + new String(output).strip(), setting);
+          failure
+              + " (exit "
+              + p.exitValue()
+              + "):\n"
+              + new String(output, Charset.defaultCharset()).strip(),
+          setting);
     }
   }
 

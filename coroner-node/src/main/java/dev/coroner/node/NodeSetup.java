@@ -15,6 +15,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Objects;
 import java.util.Properties;
 import java.util.Set;
 import java.util.function.Consumer;
@@ -105,7 +106,8 @@ public final class NodeSetup {
       }
       if (!dryRun) {
         AtomicFiles.ensurePrivateDirectory(dumps);
-        AtomicFiles.ensurePrivateDirectory(layout.captureLock().getParent());
+        AtomicFiles.ensurePrivateDirectory(
+            Objects.requireNonNull(layout.captureLock().getParent(), "the lock is in a directory"));
       }
       String launcher = release.launcher(layout);
       if (!same(layout.launcher(), launcher)) {

@@ -101,14 +101,17 @@ public final class CoredumpSocketServer implements AutoCloseable {
     return reason.isEmpty() ? Optional.empty() : Optional.of(reason);
   }
 
+  /** The socket the server listens on. */
   public Path path() {
     return bound.path();
   }
 
+  /** The options it runs with. */
   public ServerOptions options() {
     return options;
   }
 
+  /** Its counters so far. */
   public ServerStats stats() {
     return events.stats();
   }

@@ -14,6 +14,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One scrub of one core file, in place: parse, zero the heap if asked, scan the notes, then scan
@@ -83,7 +84,7 @@ final class CoreJob {
   }
 
   /** Returns why the scrub failed, or null. */
-  private String scrub(FileChannel ch) throws IOException, ElfCore.CorruptCoreException {
+  private @Nullable String scrub(FileChannel ch) throws IOException, ElfCore.CorruptCoreException {
     ElfCore core = ElfCore.read(ch);
     warnings.addAll(core.warnings());
     boolean dropHeap = scrubber.options().dropHeap();
@@ -123,6 +124,8 @@ final class CoreJob {
     return false;
   }
 
+  // counts has one slot per Rule, by ordinal: no map lookup in the scanning loop.
+  @SuppressWarnings("EnumOrdinal")
   private void scanNotes(FileChannel ch, ElfCore core) throws IOException {
     BufferScanner sc = scrubber.newScanner();
     scanners.add(sc);
@@ -145,7 +148,8 @@ final class CoreJob {
     }
   }
 
-  private String scanSegments(FileChannel ch, List<ElfCore.Segment> segments) throws IOException {
+  private @Nullable String scanSegments(FileChannel ch, List<ElfCore.Segment> segments)
+      throws IOException {
     for (ElfCore.Segment s : segments) {
       long end = s.offset() + s.fileSize();
       for (long u = s.offset(); u < end; u += UNIT) {
@@ -176,7 +180,7 @@ final class CoreJob {
     }
   }
 
-  private String awaitAll(List<Future<?>> done) throws IOException {
+  private @Nullable String awaitAll(List<Future<?>> done) throws IOException {
     String failure = null;
     for (Future<?> f : done) {
       try {

@@ -6,6 +6,7 @@ import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.util.ArrayList;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The parts of an ELF64 little-endian core the scrubber needs: its PT_LOAD and PT_NOTE segments,
@@ -119,7 +120,7 @@ record ElfCore(
    * {@code len} bytes of the crashed process's memory at {@code vaddr}, read through the PT_LOAD
    * that holds them; null when no segment of the file holds all of them.
    */
-  ByteBuffer memory(FileChannel ch, long vaddr, int len) throws IOException {
+  @Nullable ByteBuffer memory(FileChannel ch, long vaddr, int len) throws IOException {
     if (len < 0) {
       return null;
     }
@@ -176,7 +177,7 @@ record ElfCore(
         long vaddr = ph.getLong(at + 16);
         long filesz = ph.getLong(at + 32);
         long memsz = ph.getLong(at + 40);
-        if (type != PT_LOAD && type != PT_NOTE || filesz == 0) {
+        if ((type != PT_LOAD && type != PT_NOTE) || filesz == 0) {
           continue;
         }
         if (offset < 0 || filesz < 0 || offset >= size) {

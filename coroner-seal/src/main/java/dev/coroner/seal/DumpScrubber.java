@@ -34,6 +34,7 @@ import java.util.zip.Deflater;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipFile;
 import java.util.zip.ZipOutputStream;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Turns a finished dump zip into its scrubbed form: the core decompressed into a private file
@@ -91,16 +92,35 @@ public final class DumpScrubber {
     }
   }
 
-  /**
-   * What to scrub with.
-   *
-   * @param mode {@link ScrubMode#DEFAULT} or {@link ScrubMode#DROP_HEAP}; {@link ScrubMode#OFF}
-   *     only records that the dump was deliberately left as it is
-   * @param environ the crashed process's {@code /proc/PID/environ} (NUL-separated {@code
-   *     NAME=VALUE}), whose secret-looking values are blanked wherever they occur; null if unknown.
-   *     Never stored; the caller clears it afterwards.
-   */
-  public record Request(ScrubMode mode, byte[] environ) {
+  /** What to scrub with. */
+  public static final class Request {
+    private final ScrubMode mode;
+    private final byte @Nullable [] environ;
+
+    /**
+     * A request.
+     *
+     * @param mode {@link ScrubMode#DEFAULT} or {@link ScrubMode#DROP_HEAP}; {@link ScrubMode#OFF}
+     *     only records that the dump was deliberately left as it is
+     * @param environ the crashed process's {@code /proc/PID/environ} (NUL-separated {@code
+     *     NAME=VALUE}), whose secret-looking values are blanked wherever they occur; null if
+     *     unknown. Never stored; the caller clears it afterwards.
+     */
+    public Request(ScrubMode mode, byte @Nullable [] environ) {
+      this.mode = mode;
+      this.environ = environ;
+    }
+
+    /** The mode to apply. */
+    public ScrubMode mode() {
+      return mode;
+    }
+
+    /** The environment as given (not a copy: the caller clears it). */
+    public byte @Nullable [] environ() {
+      return environ;
+    }
+
     @Override
     public String toString() {
       return "Request[mode="
@@ -108,16 +128,6 @@ public final class DumpScrubber {
           + ", environ="
           + (environ == null ? "none" : "given")
           + "]";
-    }
-
-    @Override
-    public boolean equals(Object o) {
-      return this == o;
-    }
-
-    @Override
-    public int hashCode() {
-      return System.identityHashCode(this);
     }
   }
 
@@ -145,7 +155,7 @@ public final class DumpScrubber {
     Map<String, Long> counts = new TreeMap<>();
     try (ZipFile in = new ZipFile(source.toFile())) {
       String coreEntry = info.core().entry();
-      ScrubReport core = null;
+      @Nullable ScrubReport core = null;
       if (coreEntry != null) {
         ZipEntry e = in.getEntry(coreEntry);
         if (e == null) {
@@ -176,7 +186,7 @@ public final class DumpScrubber {
         }
         DumpInfo.CoreInfo coreInfo = info.core();
         Integrity integrity = info.integrity();
-        if (core != null && core.complete()) {
+        if (core != null && core.complete() && coreEntry != null) {
           coreInfo = writeCore(zip, coreEntry, coreFile, info.core());
           files.add(coreEntry);
         } else if (core != null) {
@@ -232,8 +242,9 @@ public final class DumpScrubber {
 
   private ScrubOptions options(Request request) {
     ScrubOptions o = ScrubOptions.defaults().withThreads(threads);
-    if (request.environ() != null) {
-      o = o.withEnvSecrets(EnvSecrets.fromEnviron(request.environ()));
+    byte[] environ = request.environ();
+    if (environ != null) {
+      o = o.withEnvSecrets(EnvSecrets.fromEnviron(environ));
     }
     return o.withDropHeap(request.mode() == ScrubMode.DROP_HEAP);
   }
@@ -367,8 +378,8 @@ public final class DumpScrubber {
   }
 
   /** Label and annotation values (last-applied-configuration holds a whole pod spec). */
-  private static DumpInfo.PodInfo scrubPod(
-      Scrubber scrubber, DumpInfo.PodInfo pod, Map<String, Long> counts) {
+  private static DumpInfo.@Nullable PodInfo scrubPod(
+      Scrubber scrubber, DumpInfo.@Nullable PodInfo pod, Map<String, Long> counts) {
     if (pod == null) {
       return null;
     }

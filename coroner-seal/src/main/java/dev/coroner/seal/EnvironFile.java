@@ -12,6 +12,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The crashed process's environment, handed from the capture to the scrub step beside a dump that
@@ -55,7 +56,7 @@ public final class EnvironFile {
   }
 
   /** The environment beside {@code zip}, or null when there is none. */
-  public static byte[] read(Path zip) throws IOException {
+  public static byte @Nullable [] read(Path zip) throws IOException {
     try (InputStream in = Files.newInputStream(of(zip))) {
       return in.readNBytes(MAX_BYTES);
     } catch (NoSuchFileException e) {

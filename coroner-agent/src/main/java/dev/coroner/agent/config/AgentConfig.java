@@ -21,6 +21,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The agent's whole configuration, read once at start from the environment (a DaemonSet sets it) as
@@ -45,7 +46,7 @@ import java.util.function.Function;
  * @param encryption which age recipients dumps are encrypted to before upload
  */
 public record AgentConfig(
-    URI store,
+    @Nullable URI store,
     S3Options s3,
     Path dumpDir,
     boolean install,
@@ -74,8 +75,8 @@ public record AgentConfig(
    * @param events whether to post Kubernetes Events on crashed pods
    */
   public record Identity(
-      Path criSocket,
-      String nodeName,
+      @Nullable Path criSocket,
+      @Nullable String nodeName,
       int logTailLines,
       CapturePolicy policy,
       int floodMaxCores,
@@ -188,19 +189,26 @@ public record AgentConfig(
     return config;
   }
 
-  private static String blankToNull(String v) {
+  private static @Nullable String blankToNull(@Nullable String v) {
     return v == null || v.isBlank() ? null : v.trim();
   }
 
   /** Reads one variable; a bad value is recorded with its name and text. */
   private record Reader(Map<String, String> env, List<String> errors) {
-    /** The variable, or its default from the table. */
+    /**
+     * The variable, or its default from the table. Null only for a variable without a default (or a
+     * fallback that is null), and those are read into {@code @Nullable} settings.
+     */
+    // T is @Nullable for those variables; NullAway checks that only in its JSpecify mode.
+    @SuppressWarnings("NullAway")
     <T> T get(AgentVariable v, Function<String, T> parse) {
       return get(v, v.defaultValue(), parse);
     }
 
     /** The variable, or {@code fallback}: a default worked out from other variables. */
-    <T> T get(AgentVariable v, String fallback, Function<String, T> parse) {
+    // As above: null only when the variable is unset and there is no fallback.
+    @SuppressWarnings("NullAway")
+    <T> T get(AgentVariable v, @Nullable String fallback, Function<String, T> parse) {
       String name = v.name();
       String value = env.getOrDefault(name, fallback);
       if (value == null) {
@@ -216,7 +224,7 @@ public record AgentConfig(
     }
 
     /** The variable's text as set, or null. */
-    String raw(AgentVariable v) {
+    @Nullable String raw(AgentVariable v) {
       return env.get(v.name());
     }
 

@@ -5,6 +5,7 @@ import dev.coroner.agent.seal.ScrubPolicy;
 import dev.coroner.capture.settings.CaptureSettings.Defaults;
 import dev.coroner.node.InstallOptions;
 import dev.coroner.store.s3.S3Options;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Every environment variable the agent reads, with its default and what it does: the one table that
@@ -52,16 +53,16 @@ public enum AgentVariable {
   CORONER_ENCRYPT_NAMESPACES(
       "", "per-namespace age recipients: ns=age1...+age1...,ns2=none (overrides the default)");
 
-  private final String defaultValue;
+  private final @Nullable String defaultValue;
   private final String description;
 
-  AgentVariable(String defaultValue, String description) {
+  AgentVariable(@Nullable String defaultValue, String description) {
     this.defaultValue = defaultValue;
     this.description = description;
   }
 
   /** The value when the variable is unset; null when there is none or it is worked out. */
-  public String defaultValue() {
+  public @Nullable String defaultValue() {
     return defaultValue;
   }
 

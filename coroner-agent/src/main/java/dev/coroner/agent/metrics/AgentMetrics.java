@@ -110,6 +110,7 @@ public final class AgentMetrics {
     JvmMetrics.builder().register(registry);
   }
 
+  /** The registry /metrics serves. */
   public PrometheusRegistry registry() {
     return registry;
   }

@@ -11,7 +11,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.Map;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,7 +45,7 @@ public final class DumpSealing {
    *     one
    * @param temporary a file to delete once the upload is over, or null
    */
-  public record Sealed(Path file, DumpInfo info, Path temporary) {}
+  public record Sealed(Path file, DumpInfo info, @Nullable Path temporary) {}
 
   /**
    * Scrubs and encrypts {@code zip}, described by {@code info}.
@@ -64,7 +66,7 @@ public final class DumpSealing {
                 info.core(),
                 info.integrity(),
                 info.files(),
-                new DumpInfo.ScrubInfo(ScrubMode.OFF.id(), null, false, 0));
+                new DumpInfo.ScrubInfo(ScrubMode.OFF.id(), Map.of(), false, 0));
       } else {
         current = scrubbed(zip, info, choice);
       }
@@ -99,7 +101,7 @@ public final class DumpSealing {
         EnvironFile.delete(zip); // the zip goes to corrupt/, never to be scrubbed
         throw e;
       }
-      DumpInfo.ScrubInfo r = s.info().scrub();
+      DumpInfo.ScrubInfo r = java.util.Objects.requireNonNull(s.info().scrub(), "scrub");
       LOG.info(
           "scrubbed {} ({} by {}{}) in {} ms: {} matches {}{}",
           info.name(),

@@ -28,8 +28,9 @@ public record ScrubPolicy(
   /** The mode for {@code info}'s dump. */
   public Choice choose(DumpInfo info) {
     String ns = namespaceOf(info);
-    if (podOverride && info.pod() != null) {
-      String a = info.pod().annotations().get(ANNOTATION);
+    DumpInfo.PodInfo pod = info.pod();
+    if (podOverride && pod != null) {
+      String a = pod.annotations().get(ANNOTATION);
       if (a != null) {
         try {
           return new Choice(ScrubMode.parse(a), "pod annotation " + ANNOTATION);
@@ -46,8 +47,9 @@ public record ScrubPolicy(
 
   /** The namespace as object keys name it: the pod's, {@code host} or {@code unknown}. */
   static String namespaceOf(DumpInfo info) {
-    if (info.pod() != null) {
-      return info.pod().namespace();
+    DumpInfo.PodInfo pod = info.pod();
+    if (pod != null) {
+      return pod.namespace();
     }
     return info.process().containerId() == null ? "host" : "unknown";
   }

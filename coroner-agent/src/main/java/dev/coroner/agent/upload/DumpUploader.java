@@ -15,6 +15,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
@@ -22,6 +23,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.UnaryOperator;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
@@ -69,6 +71,8 @@ public final class DumpUploader implements AutoCloseable {
   @FunctionalInterface
   public interface Preparation {
     /**
+     * Prepares one dump.
+     *
      * @throws IOException a local failure: the attempt is retried; a {@link
      *     java.util.zip.ZipException} or a damaged dump moves the zip to {@code corrupt/}
      */
@@ -76,7 +80,7 @@ public final class DumpUploader implements AutoCloseable {
   }
 
   /** What to send: {@code file} described by {@code info}; {@code temporary} goes afterwards. */
-  public record Prepared(Path file, DumpInfo info, Path temporary) {}
+  public record Prepared(Path file, DumpInfo info, @Nullable Path temporary) {}
 
   /** Sets the step run before each upload (the default sends the zip as it is). */
   public DumpUploader prepareWith(Preparation preparation) {
@@ -125,7 +129,12 @@ public final class DumpUploader implements AutoCloseable {
     try {
       if (failures.getOrDefault(zip, 0) == 0) {
         if (info.integrity().truncated()) {
-          metrics.truncated.labelValues(info.integrity().cause().id()).inc();
+          metrics
+              .truncated
+              .labelValues(
+                  Objects.requireNonNull(info.integrity().cause(), "a truncated core has a cause")
+                      .id())
+              .inc();
           LOG.warn("dump {} is truncated: {}", info.name(), info.integrity().reason());
         }
         try {
@@ -176,7 +185,7 @@ public final class DumpUploader implements AutoCloseable {
   public static final class Damaged extends IOException {
     private static final long serialVersionUID = 1L;
 
-    public Damaged(String message, Throwable cause) {
+    public Damaged(String message, @Nullable Throwable cause) {
       super(message, cause);
     }
   }
@@ -203,7 +212,7 @@ public final class DumpUploader implements AutoCloseable {
         n,
         delay.toSeconds(),
         message);
-    worker.schedule(() -> attempt(zip), delay.toMillis(), TimeUnit.MILLISECONDS);
+    var unused = worker.schedule(() -> attempt(zip), delay.toMillis(), TimeUnit.MILLISECONDS);
   }
 
   private void quarantine(Path zip, IOException e) {

@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Properties;
 import java.util.Set;
 import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
 
 /**
  * How the composer captures a crash. The installer writes it as {@code composer.properties} beside
@@ -52,7 +53,7 @@ public record CaptureSettings(
     Duration timeout,
     List<String> excludeExe,
     EnvironMode environ,
-    Path agentSocket,
+    @Nullable Path agentSocket,
     Duration agentTimeout,
     ScrubMode scrub) {
 
@@ -105,7 +106,7 @@ public record CaptureSettings(
       Duration timeout,
       List<String> excludeExe,
       EnvironMode environ,
-      Path agentSocket,
+      @Nullable Path agentSocket,
       Duration agentTimeout) {
     this(
         dumpDir,
@@ -172,7 +173,7 @@ public record CaptureSettings(
             r.get("timeout", Durations::parse, d.timeout()),
             r.get("filter.exclude-exe", CaptureSettings::list, d.excludeExe()),
             r.get("proc.environ", EnvironMode::parse, d.environ()),
-            r.get("agent.socket", v -> v.isBlank() ? null : Path.of(v), d.agentSocket()),
+            optionalPath(r, "agent.socket", d.agentSocket()),
             r.get("agent.timeout", Durations::parse, d.agentTimeout()),
             r.get("scrub", ScrubMode::parse, d.scrub()));
     for (String key : p.stringPropertyNames()) {
@@ -185,6 +186,13 @@ public record CaptureSettings(
       s = s.withDumpDir(d.dumpDir());
     }
     return new Parsed(s, problems);
+  }
+
+  /** A path setting that may be unset: blank means none. */
+  // Reader.get's T is a @Nullable Path here; NullAway checks that only in its JSpecify mode.
+  @SuppressWarnings("NullAway")
+  private static @Nullable Path optionalPath(Reader r, String key, @Nullable Path fallback) {
+    return r.get(key, v -> v.isBlank() ? null : Path.of(v), fallback);
   }
 
   /** Writes settings in the form {@link #fromProperties} reads. */
@@ -209,6 +217,7 @@ public record CaptureSettings(
     return p;
   }
 
+  /** The same settings with the dump directory {@code dir}. */
   public CaptureSettings withDumpDir(Path dir) {
     return new CaptureSettings(
         dir,

@@ -14,6 +14,7 @@ import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Streams the core from the kernel's pipe to the dump through a small pool of 1 MiB buffers. The
@@ -34,7 +35,11 @@ public final class CoreCopier {
    * it read to the end) and whether the output failed (then the dump being written is unusable).
    */
   record Result(
-      long size, String sha256, ElfCoreHeader header, Integrity stop, boolean writeFailed) {}
+      long size,
+      String sha256,
+      ElfCoreHeader header,
+      @Nullable Integrity stop,
+      boolean writeFailed) {}
 
   /**
    * Limits for one copy. {@code spaceProblem} is asked before every buffer with the margin still
@@ -158,7 +163,7 @@ public final class CoreCopier {
     private final BlockingQueue<Chunk> full;
     private final BlockingQueue<Chunk> free;
     private final OutputStream out;
-    volatile IOException failure;
+    volatile @Nullable IOException failure;
 
     Writer(BlockingQueue<Chunk> full, BlockingQueue<Chunk> free, OutputStream out) {
       this.full = full;
@@ -185,6 +190,7 @@ public final class CoreCopier {
     }
   }
 
+  /** A new SHA-256 digest. */
   public static MessageDigest sha256() {
     try {
       return MessageDigest.getInstance("SHA-256");

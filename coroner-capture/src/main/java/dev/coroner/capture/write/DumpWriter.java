@@ -23,10 +23,12 @@ import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.function.Supplier;
 import java.util.zip.Deflater;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Writes one dump: {@code NAME.zip.partial} (0600) with the /proc files, the streamed core and
@@ -37,6 +39,7 @@ import java.util.zip.ZipOutputStream;
 public final class DumpWriter {
   /** Builds dump-info once the core's fate is known. */
   public interface InfoFactory {
+    /** Dump-info for the core as written, its integrity and the entries of the zip. */
     DumpInfo build(DumpInfo.CoreInfo core, Integrity integrity, List<String> files);
   }
 
@@ -69,6 +72,8 @@ public final class DumpWriter {
    * Streams the core from {@code stdin} into the dump; closes {@code stdin} as soon as it is read,
    * then runs {@code readDone} (the watchdog must not interrupt what follows).
    */
+  // "try": the flusher resource is never named; it only fsyncs in the background during the copy.
+  @SuppressWarnings("try")
   public Written write(
       ReadableByteChannel stdin,
       Supplier<MessageDigest> sha256,
@@ -118,7 +123,8 @@ public final class DumpWriter {
                 + " MB/s); the process is released");
         log.flush();
         if (copy.writeFailed()) {
-          throw new IOException(copy.stop().reason());
+          throw new IOException(
+              Objects.requireNonNull(copy.stop(), "a failed write has a stop").reason());
         }
       }
       zip.closeEntry();
@@ -143,7 +149,7 @@ public final class DumpWriter {
       log.info("writing the core failed (" + e.getMessage() + "); keeping the metadata only");
       Integrity why =
           copy != null && copy.writeFailed()
-              ? copy.stop()
+              ? Objects.requireNonNull(copy.stop(), "a failed write has a stop")
               : Integrity.truncated(IntegrityCause.WRITE_ERROR, e.getMessage());
       return writeMetadataOnly(copy, why, infoFactory);
     }
@@ -169,7 +175,8 @@ public final class DumpWriter {
    * After a failed core write (usually a full disk), keeps what we know about the crash: a small
    * zip without the core, marked truncated.
    */
-  private Written writeMetadataOnly(CoreCopier.Result copy, Integrity why, InfoFactory factory)
+  private Written writeMetadataOnly(
+      CoreCopier.@Nullable Result copy, Integrity why, InfoFactory factory)
       throws NotWrittenException {
     Path target = settings.dumpDir().resolve(name + ".zip");
     Path partial = AtomicFiles.partialOf(target);

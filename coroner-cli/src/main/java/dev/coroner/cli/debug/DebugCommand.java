@@ -29,7 +29,9 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.Callable;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -77,7 +79,7 @@ public final class DebugCommand implements Callable<Integer> {
       names = "--debugger",
       paramLabel = "lldb|gdb|jhsdb",
       description = "Override the debugger chosen from the runtime.")
-  String debugger;
+  @Nullable String debugger;
 
   @Option(
       names = "--exe",
@@ -85,7 +87,7 @@ public final class DebugCommand implements Callable<Integer> {
       description =
           "The executable to load, when the recorded one is not here or differs. With --k8s: its"
               + " path inside the app image.")
-  Path exe;
+  @Nullable Path exe;
 
   @Option(
       names = "--k8s",
@@ -114,7 +116,7 @@ public final class DebugCommand implements Callable<Integer> {
       names = "--llnode",
       paramLabel = "PATH",
       description = "The llnode plugin (default: found in the global npm modules).")
-  Path llnode;
+  @Nullable Path llnode;
 
   @Option(
       names = CACHE_OPTION,
@@ -122,6 +124,7 @@ public final class DebugCommand implements Callable<Integer> {
       description =
           "Where extracted cores and debug-stripped executables are kept (0700; the newest 3 cores"
               + " stay). Default: $XDG_CACHE_HOME/coroner or ~/.cache/coroner. Now: ${DEFAULT-VALUE}")
+  // Never null: Main's default value provider gives it the cache directory.
   Path cacheDir;
 
   Map<String, String> env = System.getenv();
@@ -186,7 +189,12 @@ public final class DebugCommand implements Callable<Integer> {
         DebuggerLaunch.of(
             chosen,
             new DebuggerLaunch.Target(
-                debuggerPath, binary, core, plugin, tools.lldbPythonPath().orElse(null)),
+                // Only a missing jhsdb leaves it null, and gdb replaces it above.
+                Objects.requireNonNull(debuggerPath, "debugger path"),
+                binary,
+                core,
+                plugin,
+                tools.lldbPythonPath().orElse(null)),
             batch,
             commands);
     if (!batch) {
@@ -312,7 +320,7 @@ public final class DebugCommand implements Callable<Integer> {
     }
   }
 
-  private static Path debuggerPath(Debugger d, Path exe, Tools tools) {
+  private static @Nullable Path debuggerPath(Debugger d, Path exe, Tools tools) {
     if (d == Debugger.JHSDB) {
       Path jhsdb = exe.resolveSibling("jhsdb");
       return Files.isExecutable(jhsdb) ? jhsdb : tools.find("jhsdb").orElse(null);

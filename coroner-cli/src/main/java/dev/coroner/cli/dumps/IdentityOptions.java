@@ -5,6 +5,7 @@ import dev.coroner.store.Store;
 import dev.coroner.store.crypt.AgeIdentities;
 import dev.coroner.store.crypt.DecryptingStore;
 import java.nio.file.Path;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Option;
 
 /** {@code --identity}: the age identity that decrypts dumps encrypted at rest. */
@@ -15,7 +16,7 @@ public final class IdentityOptions {
       description =
           "An age identity file (AGE-SECRET-KEY-1..., from age-keygen) for dumps encrypted at"
               + " rest (NAME.zip.age), one key a line.")
-  Path identity;
+  @Nullable Path identity;
 
   /** {@code store}, reading encrypted dumps with the identity if one was given. */
   public Store wrap(Store store) {

@@ -9,6 +9,7 @@ import java.io.PrintWriter;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.util.concurrent.Callable;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -74,6 +75,18 @@ public final class InfoCommand implements Callable<Integer> {
             + i.timestamp()
             + ")");
     r.add("Signal", p.signal() + " (" + p.signalName() + ")");
+    if (i.snapshot() != null) {
+      var snap = i.snapshot();
+      r.add(
+          "Snapshot",
+          "of a live process ("
+              + snap.method()
+              + "): its "
+              + snap.threads()
+              + " threads were stopped for "
+              + String.format(java.util.Locale.ROOT, "%.1f", snap.freezeMicros() / 1000.0)
+              + " ms");
+    }
     r.add("Executable", p.exePath() + " (comm " + p.exe() + ")");
     r.add("Command line", String.join(" ", p.cmdline()));
     r.add(
@@ -136,7 +149,7 @@ public final class InfoCommand implements Callable<Integer> {
   }
 
   /** The scrub summary: mode, rule ids and counts (never a value). */
-  static String scrubbed(DumpInfo.ScrubInfo s) {
+  static String scrubbed(DumpInfo.@Nullable ScrubInfo s) {
     if (s == null) {
       return "no (captured before scrubbing, or still on its way)";
     }
@@ -158,7 +171,7 @@ public final class InfoCommand implements Callable<Integer> {
     return b.toString();
   }
 
-  private static String encrypted(DumpInfo.EncryptionInfo e) {
+  private static String encrypted(DumpInfo.@Nullable EncryptionInfo e) {
     String to =
         e == null || e.recipients().isEmpty() ? "" : " to " + String.join(", ", e.recipients());
     return "age"
@@ -168,7 +181,7 @@ public final class InfoCommand implements Callable<Integer> {
   }
 
   private record Row(StringBuilder b) {
-    void add(String key, Object value) {
+    void add(String key, @Nullable Object value) {
       // Values come from the crashed process (cmdline, comm, hostname, labels): never raw.
       b.append(String.format("%-14s %s%n", key + ":", SafeText.line(String.valueOf(value))));
     }

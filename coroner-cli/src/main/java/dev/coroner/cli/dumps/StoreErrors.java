@@ -6,6 +6,7 @@ import dev.coroner.store.DumpProblem;
 import dev.coroner.store.StoreException;
 import dev.coroner.store.StoreFailure;
 import dev.coroner.store.StoredDump;
+import java.util.Objects;
 
 /**
  * Turns the store's typed failures into the CLI's exit codes and advice, in the CLI's terms (its
@@ -65,7 +66,7 @@ public final class StoreErrors {
    * called damaged, and only then is removing it suggested.
    */
   public static CliException unreadable(StoredDump dump) {
-    DumpProblem p = dump.problem();
+    DumpProblem p = Objects.requireNonNull(dump.problem(), "an unreadable dump has a problem");
     String name = dump.name();
     return switch (p.kind()) {
       case DAMAGED ->

@@ -113,6 +113,7 @@ public final class CaptureOptions {
       converter = TemplateConverter.class)
   NameTemplate nameTemplate;
 
+  /** The capture settings these options give. */
   public CaptureSettings settings() {
     return new CaptureSettings(
         dumps.toAbsolutePath().normalize(),

@@ -9,6 +9,7 @@ import dev.coroner.node.NodeSetup;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -40,7 +41,7 @@ public final class InstallCommand implements Callable<Integer> {
       description =
           "JDK for the composer's runtime (default: the newest JDK 25+ in /usr/lib/jvm, else the"
               + " one running coroner).")
-  Path javaHome;
+  @Nullable Path javaHome;
 
   @Option(
       names = "--pipe-limit",

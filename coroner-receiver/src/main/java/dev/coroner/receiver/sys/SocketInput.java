@@ -6,6 +6,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.ReadableByteChannel;
 import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Reads an accepted socket until the peer's end of stream, never past a {@link Deadline}: each read
@@ -18,7 +19,7 @@ public final class SocketInput implements ReadableByteChannel {
   private final Syscalls sys;
   private final int fd;
   private final Deadline deadline;
-  private ByteBuffer scratch;
+  private @Nullable ByteBuffer scratch;
   private boolean open = true;
   private boolean eof;
   private long bytesRead;

@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.util.ArrayList;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The age X25519 identities ({@code AGE-SECRET-KEY-1...}) of one identity file, as {@code
@@ -32,7 +33,7 @@ public final class AgeIdentities {
   public static final class BadIdentityException extends Exception {
     private static final long serialVersionUID = 1L;
 
-    BadIdentityException(String message, Throwable cause) {
+    BadIdentityException(String message, @Nullable Throwable cause) {
       super(message, cause);
     }
   }

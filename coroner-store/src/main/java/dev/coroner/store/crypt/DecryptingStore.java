@@ -15,6 +15,7 @@ import java.io.InputStream;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A store whose encrypted dumps ({@link StoredDump#encrypted()}) read as the zips they encrypt:
@@ -24,15 +25,15 @@ import java.util.Optional;
  */
 public final class DecryptingStore implements Store {
   private final Store store;
-  private final AgeIdentities identities;
+  private final @Nullable AgeIdentities identities;
 
-  private DecryptingStore(Store store, AgeIdentities identities) {
+  private DecryptingStore(Store store, @Nullable AgeIdentities identities) {
     this.store = store;
     this.identities = identities;
   }
 
   /** {@code store} reading encrypted dumps with {@code identities} (null: none given). */
-  public static DecryptingStore of(Store store, AgeIdentities identities) {
+  public static DecryptingStore of(Store store, @Nullable AgeIdentities identities) {
     return new DecryptingStore(store, identities);
   }
 
@@ -83,7 +84,8 @@ public final class DecryptingStore implements Store {
     if (!dump.encrypted()) {
       return store.open(dump);
     }
-    if (identities == null) {
+    AgeIdentities ids = identities;
+    if (ids == null) {
       throw new StoreException(
           StoreFailure.KEY,
           "dump "
@@ -94,7 +96,7 @@ public final class DecryptingStore implements Store {
     }
     InputStream raw = store.open(dump);
     try {
-      return new FilterInputStream(identities.decrypt(raw)) {
+      return new FilterInputStream(ids.decrypt(raw)) {
         @Override
         public void close() throws IOException {
           try {
@@ -119,10 +121,11 @@ public final class DecryptingStore implements Store {
 
   private static String recipients(StoredDump dump) {
     DumpInfo i = dump.info();
-    if (i == null || i.encryption() == null || i.encryption().recipients().isEmpty()) {
+    DumpInfo.EncryptionInfo e = i == null ? null : i.encryption();
+    if (e == null || e.recipients().isEmpty()) {
       return "";
     }
-    return " (recipients " + String.join(", ", i.encryption().recipients()) + ")";
+    return " (recipients " + String.join(", ", e.recipients()) + ")";
   }
 
   private static void close(InputStream in) {

@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The dump-info fields that travel as object metadata, so that listing a remote store needs no
@@ -68,14 +69,16 @@ public final class DumpMetadata {
     put(m, "truncated-cause", i.integrity().cause() == null ? null : i.integrity().cause().id());
     put(m, "truncated-reason", i.integrity().reason());
     put(m, "composer", i.composer().version());
-    if (i.scrub() != null) {
-      put(m, "scrub-mode", i.scrub().mode());
-      put(m, "scrub-complete", Boolean.toString(i.scrub().complete()));
-      put(m, "scrub-rules", rules(i.scrub().rules()));
+    DumpInfo.ScrubInfo scrub = i.scrub();
+    if (scrub != null) {
+      put(m, "scrub-mode", scrub.mode());
+      put(m, "scrub-complete", Boolean.toString(scrub.complete()));
+      put(m, "scrub-rules", rules(scrub.rules()));
     }
-    if (i.encryption() != null) {
-      put(m, "encryption", i.encryption().format());
-      put(m, "encryption-recipients", String.join(" ", i.encryption().recipients()));
+    DumpInfo.EncryptionInfo encryption = i.encryption();
+    if (encryption != null) {
+      put(m, "encryption", encryption.format());
+      put(m, "encryption-recipients", String.join(" ", encryption.recipients()));
     }
     return m;
   }
@@ -105,23 +108,23 @@ public final class DumpMetadata {
         m.containsKey("namespace")
             ? new DumpInfo.PodInfo(
                 m.get("namespace"),
-                m.get("pod"),
-                m.get("pod-uid"),
-                m.get("container"),
-                m.get("image"),
+                required(m, "pod"),
+                required(m, "pod-uid"),
+                required(m, "container"),
+                required(m, "image"),
                 m.get("image-digest"),
                 null,
                 null,
-                null,
-                null)
+                Map.of(),
+                Map.of())
             : null;
     return new DumpInfo(
         schema,
         m.get("uuid"),
-        m.get("name"),
+        required(m, "name"),
         number(m, "timestamp"),
         m.get("hostname"),
-        m.get("node"),
+        required(m, "node"),
         new DumpInfo.ProcessInfo(
             m.get("exe"),
             m.get("exe-path"),
@@ -150,16 +153,17 @@ public final class DumpMetadata {
             m.get("truncated-reason")),
         List.of(),
         new DumpInfo.ComposerInfo(m.getOrDefault("composer", "unknown"), 0, List.of()),
+        null,
         m.containsKey("scrub-mode")
             ? new DumpInfo.ScrubInfo(
-                m.get("scrub-mode"),
+                m.getOrDefault("scrub-mode", ""),
                 rules(m.getOrDefault("scrub-rules", "")),
                 Boolean.parseBoolean(m.get("scrub-complete")),
                 0)
             : null,
         m.containsKey("encryption")
             ? new DumpInfo.EncryptionInfo(
-                m.get("encryption"),
+                m.getOrDefault("encryption", "age"),
                 List.of(m.getOrDefault("encryption-recipients", "").split(" +")).stream()
                     .filter(r -> r.startsWith("age1") && r.length() == 62)
                     .toList(),
@@ -189,7 +193,16 @@ public final class DumpMetadata {
     return rules;
   }
 
-  private static void put(Map<String, String> m, String key, String value) {
+  /** A value {@link #of} always writes: without it the object is damaged. */
+  private static String required(Map<String, String> m, String key) {
+    String v = m.get(key);
+    if (v == null) {
+      throw new IllegalArgumentException("no " + key + " in the object's coroner metadata");
+    }
+    return v;
+  }
+
+  private static void put(Map<String, String> m, String key, @Nullable String value) {
     if (value != null) {
       String v = value.length() > MAX_VALUE ? value.substring(0, MAX_VALUE) : value;
       m.put(key, URLEncoder.encode(v, StandardCharsets.UTF_8));

@@ -20,6 +20,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import org.jspecify.annotations.Nullable;
 import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.core.sync.RequestBody;
@@ -46,11 +47,13 @@ final class S3Uploads implements VerifiedUploads {
   private final ObjectKeys keys;
 
   /** This writer's index as last read or written; null until read. */
-  private ListingIndex index;
+  private @Nullable ListingIndex index;
 
   /** Entries uploaded since the index was last written. */
   private final java.util.List<ListingIndex.Entry> pending = new java.util.ArrayList<>();
 
+  // Set first by every public operation, which are synchronized.
+  @SuppressWarnings("NullAway.Init")
   private S3Client client;
 
   S3Uploads(S3Clients clients, S3Layout layout, S3Options options, S3Failures failures) {
@@ -198,7 +201,7 @@ final class S3Uploads implements VerifiedUploads {
   }
 
   /** The uuid of the dump stored at {@code key}, "" for an object without one, null if none. */
-  private String ownerOf(String key) throws StoreException {
+  private @Nullable String ownerOf(String key) throws StoreException {
     try {
       HeadObjectResponse h = client.headObject(b -> b.bucket(layout.bucket()).key(key));
       return h.metadata().getOrDefault("uuid", "");
