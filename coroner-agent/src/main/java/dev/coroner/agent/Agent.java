@@ -13,6 +13,7 @@ import dev.coroner.agent.kube.PodOwners;
 import dev.coroner.agent.kube.PodRef;
 import dev.coroner.agent.metrics.AgentMetrics;
 import dev.coroner.agent.metrics.HealthServer;
+import dev.coroner.agent.seal.DumpSealing;
 import dev.coroner.agent.upload.DumpUploader;
 import dev.coroner.agent.watch.DumpWatcher;
 import dev.coroner.base.retry.RetryPolicy;
@@ -24,6 +25,7 @@ import dev.coroner.node.ComposerPayload;
 import dev.coroner.node.InstallException;
 import dev.coroner.node.InstallOptions;
 import dev.coroner.node.NodeSetup;
+import dev.coroner.seal.DumpScrubber;
 import dev.coroner.store.Store;
 import dev.coroner.store.StoreException;
 import dev.coroner.store.s3.S3Store;
@@ -98,6 +100,7 @@ public final class Agent implements AutoCloseable {
                 metrics,
                 RetryPolicy.exponential(config.retryBase(), config.retryMax()))
             .enrichWith(this::fillInPod)
+            .prepareWith(sealing())
             .onNewDump(this::announce);
     watcher = new DumpWatcher(config.dumpDir(), uploader::offer);
     watcher.start(config.sweepInterval());
@@ -163,6 +166,35 @@ public final class Agent implements AutoCloseable {
               + " set CORONER_CRI_SOCKET (chart: node.runtime.socket) if it listens elsewhere.",
           e.getMessage());
     }
+  }
+
+  /** Scrubbing and encryption before each upload (docs/scrub.md). */
+  private DumpUploader.Preparation sealing() {
+    DumpSealing.cleanUp(config.dumpDir());
+    DumpSealing sealing =
+        new DumpSealing(
+            config.scrub(), config.encryption(), DumpScrubber.of(config.capture().level(), 2));
+    LOG.info(
+        "scrubbing before upload: {} by default{}; encryption at rest: {}",
+        config.scrub().defaultMode().id(),
+        config.scrub().namespaces().isEmpty() ? "" : ", " + config.scrub().namespaces(),
+        config.encryption().any() ? "age" : "off");
+    return (zip, info) -> {
+      try {
+        DumpSealing.Sealed s = sealing.seal(zip, info);
+        DumpInfo.ScrubInfo r = s.info().scrub();
+        metrics
+            .scrubbed
+            .labelValues(
+                r == null
+                    ? "none"
+                    : r.complete() ? "complete" : r.mode().equals("off") ? "off" : "failed")
+            .inc();
+        return new DumpUploader.Prepared(s.file(), s.info(), s.temporary());
+      } catch (DumpScrubber.DamagedDumpException e) {
+        throw new DumpUploader.Damaged(String.valueOf(e.getMessage()), e);
+      }
+    };
   }
 
   /** A dump the composer could not name (no answer in time) gets its pod now, if still known. */

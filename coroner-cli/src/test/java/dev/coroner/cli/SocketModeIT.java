@@ -109,7 +109,12 @@ class SocketModeIT {
       assertThat(info.integrity().truncated()).as(info.integrity().reason()).isFalse();
       assertThat(info.core().expectedSize()).isEqualTo(info.core().size());
       assertThat(a.writeCore(OutputStream.nullOutputStream())).isEqualTo(info.core().sha256());
+      // One host, no agent: the receiver scrubs before the dump is listed, as the composer does.
+      assertThat(info.scrub()).as("scrubbed by the receiver").isNotNull();
+      assertThat(info.scrub().mode()).isEqualTo("default");
+      assertThat(info.scrub().complete()).isTrue();
     }
+    assertThat(Files.readString(prefix().resolve("receiver.log"))).contains("scrubbed (default)");
     CliRun bt =
         CliRun.of(
             "debug",
@@ -258,6 +263,10 @@ class SocketModeIT {
       assertThat(y.tid()).isEqualTo(y.hostTid()).isEqualTo(y.pid());
       assertThat(a.core().compression()).isEqualTo(b.core().compression());
       assertThat(a.integrity()).isEqualTo(b.integrity());
+      assertThat(a.scrub()).as("the socket dump scrubbed").isNotNull();
+      assertThat(b.scrub()).as("the pipe dump scrubbed").isNotNull();
+      assertThat(a.scrub().mode()).isEqualTo(b.scrub().mode());
+      assertThat(a.scrub().complete()).isEqualTo(b.scrub().complete()).isTrue();
       assertThat(a.core().expectedSize()).isEqualTo(a.core().size());
       assertThat(b.core().expectedSize()).isEqualTo(b.core().size());
       assertThat(p.writeCore(OutputStream.nullOutputStream())).isEqualTo(b.core().sha256());

@@ -13,6 +13,7 @@ import dev.coroner.capture.identity.CrashVerdict;
 import dev.coroner.capture.identity.Decision;
 import dev.coroner.capture.log.CaptureLog;
 import dev.coroner.capture.proc.ProcSnapshot;
+import dev.coroner.capture.seal.Sealing;
 import dev.coroner.capture.settings.CaptureSettings;
 import dev.coroner.capture.write.DumpWriter;
 import dev.coroner.dump.DumpInfo;
@@ -70,6 +71,9 @@ final class Composer {
     }
     ProcSnapshot proc = ProcSnapshot.read(procRoot, k.hostPid(), k.pidfd(), settings.environ());
     warnings.addAll(proc.warnings());
+    // Gone once the kernel reaps the task: the scrub step gets it now or never.
+    Sealing sealing = Sealing.of(settings, log);
+    byte[] environ = sealing.wantsEnviron() ? ProcSnapshot.environ(procRoot, k.hostPid()) : null;
     CrashVerdict verdict = askAgent(settings, uuid, k, proc, warnings);
     if (verdict.decision() == Decision.SKIP) {
       log.info("skipped by the agent: " + verdict.reason());
@@ -77,27 +81,33 @@ final class Composer {
     }
     var dump =
         DumpAssembly.of(
-            settings, new DumpAssembly.Crash(uuid, k.facts(timestamp), proc, verdict), warnings);
+            sealing.writeTo(),
+            new DumpAssembly.Crash(uuid, k.facts(timestamp), proc, verdict),
+            warnings);
     warnings.forEach(w -> log.info("warning: " + w));
     log.info("reading the core after " + (System.nanoTime() - started) / 1_000_000 + " ms");
+    DumpWriter.Written written;
     try (Watchdog watchdog = Watchdog.start(settings.timeout(), log)) {
-      DumpWriter.Written written =
+      sealing.leaveEnviron(dump.name(), environ);
+      written =
           dump.write(
               stdin,
               prewarm::sha256,
               watchdog::readDone,
               new DumpAssembly.Producer(version(), started, DumpAssembly.nodeHostname(procRoot)),
               log);
-      DumpInfo info = written.info();
-      log.info(DumpAssembly.describe(written));
-      if (info.integrity().cause() == IntegrityCause.TIMEOUT) {
-        return ExitCode.TIMEOUT;
-      }
-      return info.integrity().truncated() ? ExitCode.DUMP_TRUNCATED : ExitCode.OK;
     } catch (DumpWriter.NotWrittenException e) {
       log.info("no dump written: " + e.getMessage());
+      sealing.forget(dump.name());
       return ExitCode.NOT_WRITTEN;
     }
+    log.info(DumpAssembly.describe(written));
+    // The process is released and the watchdog done: scrubbing is off everyone's critical path.
+    DumpInfo info = sealing.complete(written, environ).info();
+    if (info.integrity().cause() == IntegrityCause.TIMEOUT) {
+      return ExitCode.TIMEOUT;
+    }
+    return info.integrity().truncated() ? ExitCode.DUMP_TRUNCATED : ExitCode.OK;
   }
 
   /**

@@ -25,7 +25,9 @@ public record DumpInfo(
     Integrity integrity,
     List<String> files,
     ComposerInfo composer,
-    @Nullable SnapshotInfo snapshot) {
+    @Nullable SnapshotInfo snapshot,
+    @Nullable ScrubInfo scrub,
+    @Nullable EncryptionInfo encryption) {
 
   /** The version of the dump-info schema this code writes. */
   public static final int SCHEMA_VERSION = 1;
@@ -64,6 +66,39 @@ public record DumpInfo(
         integrity,
         files,
         composer,
+        null);
+  }
+
+  /** A dump as a capture handler writes it: not scrubbed yet, not encrypted. */
+  public DumpInfo(
+      int schemaVersion,
+      String uuid,
+      String name,
+      long timestamp,
+      @Nullable String hostname,
+      String nodeHostname,
+      ProcessInfo process,
+      @Nullable PodInfo pod,
+      CoreInfo core,
+      Integrity integrity,
+      List<String> files,
+      ComposerInfo composer,
+      @Nullable SnapshotInfo snapshot) {
+    this(
+        schemaVersion,
+        uuid,
+        name,
+        timestamp,
+        hostname,
+        nodeHostname,
+        process,
+        pod,
+        core,
+        integrity,
+        files,
+        composer,
+        snapshot,
+        null,
         null);
   }
 
@@ -236,6 +271,45 @@ public record DumpInfo(
     }
   }
 
+  /**
+   * What the scrubber did to this dump before it was listed or uploaded (null: not scrubbed, as
+   * every dump before the scrubber and every dump still on its way). Rule ids and counts only,
+   * never a value.
+   *
+   * @param mode the {@link ScrubMode} id that was applied ({@code off}, {@code default}, {@code
+   *     drop-heap}); a string, so that a newer writer's mode still reads
+   * @param rules rule id to matches, over the core and every text entry (only rules that matched)
+   * @param complete whether every byte that had to be scanned was; false for {@code off} and for a
+   *     scrub that failed (its core was then dropped: {@code integrity.cause} {@code scrub-failed})
+   * @param durationMs how long the scrub took (decompress, scan, recompress)
+   */
+  public record ScrubInfo(String mode, Map<String, Long> rules, boolean complete, long durationMs) {
+    public ScrubInfo {
+      rules = rules == null ? Map.of() : Collections.unmodifiableMap(new TreeMap<>(rules));
+    }
+
+    /** All matches, summed over the rules. */
+    public long totalMatches() {
+      return rules.values().stream().mapToLong(Long::longValue).sum();
+    }
+  }
+
+  /**
+   * How a stored dump is encrypted at rest (null: it is not). Set on what is stored beside an
+   * encrypted object, never inside the zip it encrypts.
+   *
+   * @param format {@code age} (the age v1 file format, X25519 recipients)
+   * @param recipients the public keys ({@code age1...}) whose identities decrypt it
+   * @param withheld the dump-info fields left out of the readable copy beside the object (they are
+   *     in the encrypted zip): {@code process.cmdline}, {@code pod.labels}, ...
+   */
+  public record EncryptionInfo(String format, List<String> recipients, List<String> withheld) {
+    public EncryptionInfo {
+      recipients = recipients == null ? List.of() : List.copyOf(recipients);
+      withheld = withheld == null ? List.of() : List.copyOf(withheld);
+    }
+  }
+
   /** The same dump with the pod identity {@code p}. */
   public DumpInfo withPod(@Nullable PodInfo p) {
     return new DumpInfo(
@@ -251,8 +325,94 @@ public record DumpInfo(
         integrity,
         files,
         composer,
-        snapshot);
+        snapshot,
+        scrub,
+        encryption);
   }
+
+  /** The same dump after a scrub: its process and pod text, core, integrity, files and report. */
+  public DumpInfo scrubbed(
+      ProcessInfo p,
+      @Nullable PodInfo pod,
+      CoreInfo c,
+      Integrity i,
+      List<String> entries,
+      ScrubInfo s) {
+    return new DumpInfo(
+        schemaVersion,
+        uuid,
+        name,
+        timestamp,
+        hostname,
+        nodeHostname,
+        p,
+        pod,
+        c,
+        i,
+        entries,
+        composer,
+        snapshot,
+        s,
+        encryption);
+  }
+
+  /**
+   * The copy of this dump-info that stays readable beside an object encrypted as {@code e}: what a
+   * listing and {@code coroner info} need, without the text taken from the process and its pod (the
+   * command line, labels, annotations, the composer's warnings), which only the encrypted zip
+   * holds.
+   */
+  public DumpInfo readableCopy(EncryptionInfo e) {
+    ProcessInfo p =
+        new ProcessInfo(
+            process.exe(),
+            process.exePath(),
+            List.of(),
+            process.pid(),
+            process.hostPid(),
+            process.tid(),
+            process.hostTid(),
+            process.uid(),
+            process.gid(),
+            process.signal(),
+            process.containerId(),
+            process.coreLimit(),
+            process.pidfdVerified());
+    PodInfo q =
+        pod == null
+            ? null
+            : new PodInfo(
+                pod.namespace(),
+                pod.name(),
+                pod.uid(),
+                pod.container(),
+                pod.image(),
+                pod.imageDigest(),
+                pod.restartCount(),
+                pod.node(),
+                Map.of(),
+                Map.of());
+    return new DumpInfo(
+        schemaVersion,
+        uuid,
+        name,
+        timestamp,
+        hostname,
+        nodeHostname,
+        p,
+        q,
+        core,
+        integrity,
+        files,
+        new ComposerInfo(composer.version(), composer.durationMs(), List.of()),
+        snapshot,
+        scrub,
+        e);
+  }
+
+  /** The dump-info fields {@link #readableCopy} leaves out. */
+  public static final List<String> WITHHELD =
+      List.of("process.cmdline", "pod.labels", "pod.annotations", "composer.warnings");
 
   /** Serialises to the documented JSON schema. */
   public String toJson() {
@@ -322,6 +482,21 @@ public record DumpInfo(
           .field("freeze_ms", snapshot.freezeMs())
           .field("freeze_micros", snapshot.freezeMicros())
           .field("threads", snapshot.threads())
+          .end();
+    }
+    if (scrub != null) {
+      w.object("scrub")
+          .field("mode", scrub.mode())
+          .counts("rules", scrub.rules())
+          .field("complete", scrub.complete())
+          .field("duration_ms", scrub.durationMs())
+          .end();
+    }
+    if (encryption != null) {
+      w.object("encryption")
+          .field("format", encryption.format())
+          .field("recipients", encryption.recipients())
+          .field("withheld", encryption.withheld())
           .end();
     }
     return w.end().toString();

@@ -31,6 +31,11 @@ public enum IntegrityCause {
   /** Writing failed (usually a full disk); only metadata was kept. */
   WRITE_ERROR,
   /**
+   * The scrubber could not finish the core (a corrupt core): the core was dropped rather than kept
+   * with secrets in it; metadata and the scrubbed text files are kept.
+   */
+  SCRUB_FAILED,
+  /**
    * A reason this version does not know (written by a newer coroner, or by hand); its detail is the
    * whole reason text.
    */

@@ -100,6 +100,22 @@ final class JsonWriter {
     return this;
   }
 
+  JsonWriter counts(String key, Map<String, Long> values) {
+    key(key);
+    out.append('{');
+    boolean firstEntry = true;
+    for (var e : values.entrySet()) {
+      if (!firstEntry) {
+        out.append(", ");
+      }
+      firstEntry = false;
+      string(e.getKey());
+      out.append(": ").append(e.getValue());
+    }
+    out.append('}');
+    return this;
+  }
+
   private void key(String key) {
     if (!first) {
       out.append(',');

@@ -22,8 +22,8 @@ public final class ComposerPayload {
   private ComposerPayload() {}
 
   /**
-   * The jars the composer runs from: its own, the capture engine, the dump format, the shared base
-   * and zstd-jni.
+   * The jars the composer runs from: its own, the capture engine, the dump format, the shared base,
+   * the scrub step and the scrubber (one host scrubs before a dump is listed), and zstd-jni.
    *
    * @throws InstallException when running from classes instead of jars (an unpackaged build)
    */
@@ -35,6 +35,8 @@ public final class ComposerPayload {
             CaptureSettings.class,
             DumpInfo.class,
             ExitCode.class,
+            dev.coroner.seal.DumpScrubber.class,
+            dev.coroner.scrub.Scrubber.class,
             com.github.luben.zstd.Zstd.class)) {
       jars.add(jarOf(c));
     }
@@ -43,7 +45,8 @@ public final class ComposerPayload {
 
   /**
    * The jars the socket receiver runs from: its own (a multi-release jar: the FFM syscalls are in
-   * its Java 22 part) and those of the capture engine it shares with the composer.
+   * its Java 22 part) and those of the capture engine and the scrub step it shares with the
+   * composer.
    */
   public static List<Path> receiverJars() throws InstallException {
     List<Path> jars = new ArrayList<>();
@@ -53,6 +56,8 @@ public final class ComposerPayload {
             CaptureSettings.class,
             DumpInfo.class,
             ExitCode.class,
+            dev.coroner.seal.DumpScrubber.class,
+            dev.coroner.scrub.Scrubber.class,
             com.github.luben.zstd.Zstd.class)) {
       jars.add(jarOf(c));
     }

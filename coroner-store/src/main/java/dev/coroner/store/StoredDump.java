@@ -17,6 +17,14 @@ public record StoredDump(
     @Nullable DumpInfo info,
     @Nullable DumpProblem problem) {
 
+  /**
+   * Whether the stored object is encrypted at rest (an age file, {@code NAME.zip.age}): reading it
+   * needs an identity of one of its recipients.
+   */
+  public boolean encrypted() {
+    return location.display().endsWith(".zip.age");
+  }
+
   /** Whether dump-info could be read. */
   public boolean readable() {
     return info != null;

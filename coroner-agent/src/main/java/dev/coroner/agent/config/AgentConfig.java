@@ -3,9 +3,13 @@ package dev.coroner.agent.config;
 import static dev.coroner.agent.config.AgentVariable.*;
 
 import dev.coroner.agent.identity.CapturePolicy;
+import dev.coroner.agent.seal.EncryptionPolicy;
+import dev.coroner.agent.seal.ScrubPolicy;
 import dev.coroner.base.units.ByteSizes;
 import dev.coroner.base.units.Durations;
 import dev.coroner.capture.settings.CaptureSettings;
+import dev.coroner.dump.ScrubMode;
+import dev.coroner.store.crypt.AgeRecipients;
 import dev.coroner.store.s3.S3Options;
 import java.net.URI;
 import java.nio.file.Path;
@@ -38,6 +42,8 @@ import org.jspecify.annotations.Nullable;
  * @param metricsPort the port of /metrics, /healthz and /readyz (0 picks a free one)
  * @param capture the composer's settings (dump dir, limits) written at install
  * @param identity how crashed containers are identified and which cores are kept
+ * @param scrub how dumps are scrubbed before upload
+ * @param encryption which age recipients dumps are encrypted to before upload
  */
 public record AgentConfig(
     @Nullable URI store,
@@ -52,7 +58,9 @@ public record AgentConfig(
     Duration retryMax,
     int metricsPort,
     CaptureSettings capture,
-    Identity identity) {
+    Identity identity,
+    ScrubPolicy scrub,
+    EncryptionPolicy encryption) {
 
   /**
    * How crashed containers are identified (CRI) and which cores are kept.
@@ -167,7 +175,14 @@ public record AgentConfig(
                     r.get(CORONER_NAMESPACES_EXCLUDE, Reader::names)),
                 r.get(CORONER_FLOOD_MAX_CORES, v -> Reader.range(v, 0, 1_000_000)),
                 r.get(CORONER_FLOOD_WINDOW, Durations::parse),
-                r.get(CORONER_EVENTS, Reader::bool)));
+                r.get(CORONER_EVENTS, Reader::bool)),
+            new ScrubPolicy(
+                r.get(CORONER_SCRUB, ScrubMode::parse),
+                r.get(CORONER_SCRUB_NAMESPACES, Reader::scrubModes),
+                r.get(CORONER_SCRUB_POD_OVERRIDE, Reader::bool)),
+            new EncryptionPolicy(
+                r.get(CORONER_ENCRYPT_RECIPIENTS, Reader::recipients),
+                r.get(CORONER_ENCRYPT_NAMESPACES, Reader::namespaceRecipients)));
     if (!errors.isEmpty()) {
       throw new ConfigException(String.join("\n", errors));
     }
@@ -287,6 +302,49 @@ public record AgentConfig(
         names.add(name);
       }
       return names;
+    }
+
+    static Map<String, ScrubMode> scrubModes(String v) {
+      Map<String, ScrubMode> modes = new java.util.LinkedHashMap<>();
+      for (var e : pairs(v).entrySet()) {
+        modes.put(e.getKey(), ScrubMode.parse(e.getValue()));
+      }
+      return modes;
+    }
+
+    static Optional<AgeRecipients> recipients(String v) {
+      return v.isBlank() || v.equals("none")
+          ? Optional.empty()
+          : Optional.of(AgeRecipients.parse(v));
+    }
+
+    static Map<String, Optional<AgeRecipients>> namespaceRecipients(String v) {
+      Map<String, Optional<AgeRecipients>> r = new java.util.LinkedHashMap<>();
+      for (var e : pairs(v).entrySet()) {
+        r.put(e.getKey(), recipients(e.getValue()));
+      }
+      return r;
+    }
+
+    /** {@code ns=value,ns2=value}: namespaces checked, values as given. */
+    static Map<String, String> pairs(String v) {
+      Map<String, String> pairs = new java.util.LinkedHashMap<>();
+      for (String item : v.split(",")) {
+        String t = item.trim();
+        if (t.isEmpty()) {
+          continue;
+        }
+        int eq = t.indexOf('=');
+        if (eq <= 0) {
+          throw new IllegalArgumentException("'" + t + "' is not namespace=value");
+        }
+        String ns = t.substring(0, eq).trim();
+        names(ns);
+        if (pairs.put(ns, t.substring(eq + 1).trim()) != null) {
+          throw new IllegalArgumentException("namespace " + ns + " is given twice");
+        }
+      }
+      return pairs;
     }
 
     static String keyTemplate(String v) {

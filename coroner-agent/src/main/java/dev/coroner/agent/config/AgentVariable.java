@@ -1,6 +1,7 @@
 package dev.coroner.agent.config;
 
 import dev.coroner.agent.identity.CapturePolicy;
+import dev.coroner.agent.seal.ScrubPolicy;
 import dev.coroner.capture.settings.CaptureSettings.Defaults;
 import dev.coroner.node.InstallOptions;
 import dev.coroner.store.s3.S3Options;
@@ -43,7 +44,14 @@ public enum AgentVariable {
   CORONER_FLOOD_MAX_CORES("3", "cores kept per workload per window (0: no limit)"),
   CORONER_FLOOD_WINDOW("1h", "the flood-control window"),
   CORONER_EVENTS("true", "post Kubernetes Events on crashed pods"),
-  CORONER_IDENTITY_TIMEOUT(Defaults.AGENT_TIMEOUT, "how long a crash waits for the agent's answer");
+  CORONER_IDENTITY_TIMEOUT(Defaults.AGENT_TIMEOUT, "how long a crash waits for the agent's answer"),
+  CORONER_SCRUB("default", "scrub secrets before upload: default | off | drop-heap (native only)"),
+  CORONER_SCRUB_NAMESPACES("", "per-namespace scrub modes: ns=mode,... (host, unknown too)"),
+  CORONER_SCRUB_POD_OVERRIDE("true", "honour the pod annotation " + ScrubPolicy.ANNOTATION),
+  CORONER_ENCRYPT_RECIPIENTS(
+      "", "age recipients (age1..., '+' between several) every dump is encrypted to; empty: none"),
+  CORONER_ENCRYPT_NAMESPACES(
+      "", "per-namespace age recipients: ns=age1...+age1...,ns2=none (overrides the default)");
 
   private final @Nullable String defaultValue;
   private final String description;

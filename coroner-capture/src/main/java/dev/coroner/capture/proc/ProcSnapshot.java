@@ -91,6 +91,17 @@ public record ProcSnapshot(
   }
 
   /**
+   * The raw {@code /proc/PID/environ} (NUL-separated {@code NAME=VALUE}), for the scrubber only: it
+   * never goes into the dump. Read, like the rest, before the core; null when unreadable.
+   */
+  public static byte @Nullable [] environ(Path procRoot, long pid) {
+    if (pid <= 0) {
+      return null;
+    }
+    return readCapped(procRoot.resolve(Long.toString(pid)).resolve("environ"), new ArrayList<>());
+  }
+
+  /**
    * Checks the pidfd the kernel passed ({@code %F}) against {@code %P}: fdinfo of a pidfd names its
    * process, so a reused PID cannot make us read another process's /proc.
    */

@@ -9,6 +9,7 @@ import dev.coroner.capture.identity.CrashVerdict;
 import dev.coroner.capture.identity.Decision;
 import dev.coroner.capture.log.CaptureLog;
 import dev.coroner.capture.proc.ProcSnapshot;
+import dev.coroner.capture.seal.Sealing;
 import dev.coroner.capture.settings.CaptureSettings;
 import dev.coroner.capture.write.CoreCopier;
 import dev.coroner.capture.write.DumpWriter;
@@ -99,6 +100,8 @@ public final class SocketCapture implements CoredumpHandler {
     final List<String> warnings = new ArrayList<>();
     @Nullable ProcSnapshot proc;
     @Nullable CrashVerdict verdict;
+    @Nullable Sealing sealing;
+    byte @Nullable [] environ; // for the scrub step, read while the task still exists
     @Nullable CrashFacts
         rejected; // a metadata-only crash's facts, read while the task still existed
 
@@ -149,6 +152,9 @@ public final class SocketCapture implements CoredumpHandler {
     }
     c.proc = ProcSnapshot.read(procRoot, peer.tgid(), peer.pidfd(), settings.environ());
     c.warnings.addAll(c.proc.warnings());
+    Sealing sealing = Sealing.of(settings, c.log);
+    c.sealing = sealing;
+    c.environ = sealing.wantsEnviron() ? ProcSnapshot.environ(procRoot, peer.tgid()) : null;
     CrashVerdict verdict = triage.verdict(c, peer, comm);
     c.verdict = verdict;
     return switch (verdict.decision()) {
@@ -215,9 +221,10 @@ public final class SocketCapture implements CoredumpHandler {
   }
 
   private void write(Capture c, CrashFacts k, @Nullable ReadableByteChannel core) {
+    Sealing sealing = Objects.requireNonNull(c.sealing, "decide() chose the sealing");
     var dump =
         DumpAssembly.of(
-            options.settings(),
+            sealing.writeTo(),
             new DumpAssembly.Crash(
                 c.uuid,
                 k,
@@ -236,6 +243,7 @@ public final class SocketCapture implements CoredumpHandler {
             + (System.nanoTime() - c.started) / 1_000_000
             + " ms");
     try {
+      sealing.leaveEnviron(dump.name(), c.environ);
       DumpWriter.Written written =
           dump.write(
               core,
@@ -245,10 +253,17 @@ public final class SocketCapture implements CoredumpHandler {
                   options.version(), c.started, DumpAssembly.nodeHostname(procRoot)),
               c.log);
       c.log.info(DumpAssembly.describe(written));
+      // The kernel has the whole core back: scrubbing is off the crashing process's path.
+      sealing.complete(written, c.environ);
     } catch (DumpWriter.NotWrittenException e) {
       c.log.info("no dump written: " + e.getMessage());
+      sealing.forget(dump.name());
     } catch (RuntimeException e) {
       c.log.error("internal error while writing the dump", e);
+    } finally {
+      if (c.environ != null) {
+        java.util.Arrays.fill(c.environ, (byte) 0);
+      }
     }
   }
 

@@ -35,7 +35,9 @@ import software.amazon.awssdk.services.s3.model.ServerSideEncryption;
 /**
  * The agent's uploads: multipart with parallel parts, each sent with its MD5 so that the server
  * rejects a damaged part, verified afterwards by size and ETag before anyone may delete the local
- * file. Each verified upload also enters this writer's listing index.
+ * file. Each verified upload also enters this writer's listing index. A dump whose info carries
+ * {@code encryption} is an age file of the zip: its key ends in {@code .zip.age}, and the info
+ * given (object metadata, the dump-info beside it) is the readable copy the caller made.
  */
 final class S3Uploads implements VerifiedUploads {
   private final S3Clients clients;
@@ -175,8 +177,9 @@ final class S3Uploads implements VerifiedUploads {
    */
   private String freeKey(DumpInfo info) throws StoreException {
     String key;
+    String suffix = info.encryption() != null ? S3Layout.ENCRYPTED : "";
     try {
-      key = layout.prefix() + keys.keyFor(info, null);
+      key = layout.prefix() + keys.keyFor(info, null) + suffix;
     } catch (IllegalArgumentException e) {
       throw new StoreException(
           StoreFailure.INTEGRITY, "refusing to upload dump: " + e.getMessage());
@@ -185,7 +188,7 @@ final class S3Uploads implements VerifiedUploads {
     if (owner == null || owner.equals(info.uuid())) {
       return key;
     }
-    String second = layout.prefix() + keys.keyFor(info, info.uuid().substring(0, 8));
+    String second = layout.prefix() + keys.keyFor(info, info.uuid().substring(0, 8)) + suffix;
     String secondOwner = ownerOf(second);
     if (secondOwner == null || secondOwner.equals(info.uuid())) {
       return second;
@@ -258,7 +261,7 @@ final class S3Uploads implements VerifiedUploads {
           b.bucket(layout.bucket())
               .key(key)
               .contentLength(size)
-              .contentType("application/zip")
+              .contentType(contentType(info))
               .contentMD5(Base64.getEncoder().encodeToString(md5))
               .metadata(DumpMetadata.of(info));
           encrypt(b);
@@ -274,7 +277,7 @@ final class S3Uploads implements VerifiedUploads {
                 b -> {
                   b.bucket(layout.bucket())
                       .key(key)
-                      .contentType("application/zip")
+                      .contentType(contentType(info))
                       .metadata(DumpMetadata.of(info));
                   encrypt(b);
                 })
@@ -353,6 +356,10 @@ final class S3Uploads implements VerifiedUploads {
           encrypt(b);
         },
         RequestBody.fromBytes(json));
+  }
+
+  private static String contentType(DumpInfo info) {
+    return info.encryption() != null ? "application/octet-stream" : "application/zip";
   }
 
   private Uploaded verify(String key, long size, String expectedEtag) throws StoreException {
