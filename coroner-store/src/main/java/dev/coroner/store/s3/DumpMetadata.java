@@ -109,9 +109,10 @@ public final class DumpMetadata {
             ? new DumpInfo.PodInfo(
                 m.get("namespace"),
                 required(m, "pod"),
-                required(m, "pod-uid"),
-                required(m, "container"),
-                required(m, "image"),
+                // The listing index keeps only what a listing shows: no pod uid, no image.
+                m.getOrDefault("pod-uid", ""),
+                m.getOrDefault("container", ""),
+                m.getOrDefault("image", ""),
                 m.get("image-digest"),
                 null,
                 null,
