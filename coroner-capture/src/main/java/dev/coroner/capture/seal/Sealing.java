@@ -9,8 +9,10 @@ import dev.coroner.dump.ScrubMode;
 import dev.coroner.seal.DumpScrubber;
 import dev.coroner.seal.EnvironFile;
 import java.io.IOException;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
 import org.jspecify.annotations.Nullable;
 
@@ -24,8 +26,17 @@ import org.jspecify.annotations.Nullable;
  * scrubbed.
  */
 public final class Sealing {
-  /** The staging directory under the dump directory; its zips are not dumps yet. */
+  /**
+   * The staging directory under the dump directory for the {@code default} mode; its zips are not
+   * dumps yet. Other modes stage in {@code .scrub-MODE}, so that whoever finishes a scrub a capture
+   * left undone knows the mode.
+   */
   public static final String STAGING = ".scrub";
+
+  /** The staging directory of {@code mode} (never {@code off}) under {@code dumpDir}. */
+  public static Path staging(Path dumpDir, ScrubMode mode) {
+    return dumpDir.resolve(mode == ScrubMode.DEFAULT ? STAGING : STAGING + "-" + mode.id());
+  }
 
   private final CaptureSettings settings;
   private final CaptureLog log;
@@ -50,7 +61,7 @@ public final class Sealing {
 
   /** The settings the dump is written with: into the staging directory when scrubbed here. */
   public CaptureSettings writeTo() {
-    return here ? settings.withDumpDir(settings.dumpDir().resolve(STAGING)) : settings;
+    return here ? settings.withDumpDir(staging(settings.dumpDir(), settings.scrub())) : settings;
   }
 
   /** For the agent's scrub: the environment beside the dump-to-be. Never fails a capture. */
@@ -77,7 +88,8 @@ public final class Sealing {
 
   /**
    * Scrubs a staged dump into the dump directory, and clears {@code environ}. A dump that cannot be
-   * scrubbed stays staged, unlisted, and the log says why.
+   * scrubbed stays staged, unlisted, and the log says why; the staged file is locked meanwhile, so
+   * that {@code coroner list} finishes only the scrubs whose capture died.
    */
   public DumpWriter.Written complete(DumpWriter.Written written, byte @Nullable [] environ) {
     try {
@@ -86,7 +98,9 @@ public final class Sealing {
       }
       long start = System.nanoTime();
       Path target = settings.dumpDir().resolve(written.file().getFileName());
-      try {
+      // Held while scrubbing: whoever finds a staged dump unlocked knows its capture is gone.
+      try (FileChannel held = FileChannel.open(written.file(), StandardOpenOption.WRITE)) {
+        var unusedLock = held.lock(); // released with the channel, or when the process dies
         var out =
             DumpScrubber.of(settings.level(), 2)
                 .scrub(
@@ -112,7 +126,8 @@ public final class Sealing {
             "scrubbing failed ("
                 + e.getMessage()
                 + "); the dump stays unlisted in "
-                + written.file().getParent());
+                + written.file().getParent()
+                + " until 'coroner list' (as root) finishes its scrub");
         return written;
       }
     } finally {

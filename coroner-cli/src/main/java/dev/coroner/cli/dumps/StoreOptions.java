@@ -6,13 +6,17 @@ import dev.coroner.store.DumpReference;
 import dev.coroner.store.Store;
 import dev.coroner.store.StoreException;
 import dev.coroner.store.StoredDump;
+import dev.coroner.store.local.LocalStore;
 import dev.coroner.store.open.Stores;
 import dev.coroner.store.s3.S3Options;
+import java.io.PrintWriter;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** {@code --store}: which store a command works on, and the lookups every command needs. */
 public final class StoreOptions {
@@ -53,16 +57,34 @@ public final class StoreOptions {
       description = "Path-style URLs (http://host/bucket/key). Default: on with an endpoint.")
   @Nullable Boolean s3PathStyle;
 
-  /** Opens the store (close it when done); a bad URL is a usage error. */
+  @Spec(Spec.Target.MIXEE)
+  @Nullable CommandSpec command;
+
+  /**
+   * Opens the store (close it when done); a bad URL is a usage error. On one host, scrubs that a
+   * killed capture left undone are finished first, so that their dumps are listed.
+   */
   public Store open() {
     String where = url == null ? Stores.DEFAULT : url;
     URI endpoint = endpoint();
     boolean pathStyle = s3PathStyle != null ? s3PathStyle : endpoint != null;
+    Store store;
     try {
-      return Stores.open(where, S3Options.defaults(endpoint, s3Region, pathStyle));
+      store = Stores.open(where, S3Options.defaults(endpoint, s3Region, pathStyle));
     } catch (StoreException e) {
       throw StoreErrors.toCli(e, where);
     }
+    // One host's own upkeep, not a capability of stores: only a local directory stages scrubs.
+    if (store instanceof LocalStore local) {
+      UnfinishedScrubs.finish(local.dir(), err());
+    }
+    return store;
+  }
+
+  private PrintWriter err() {
+    return command != null
+        ? command.commandLine().getErr()
+        : new PrintWriter(System.err, true, java.nio.charset.Charset.defaultCharset());
   }
 
   private @Nullable URI endpoint() {

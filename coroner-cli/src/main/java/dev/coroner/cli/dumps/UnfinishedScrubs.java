@@ -1,0 +1,125 @@
+package dev.coroner.cli.dumps;
+
+import dev.coroner.base.text.SafeText;
+import dev.coroner.capture.seal.Sealing;
+import dev.coroner.capture.settings.CaptureSettings;
+import dev.coroner.dump.DumpInfo;
+import dev.coroner.dump.ScrubMode;
+import dev.coroner.seal.DumpScrubber;
+import dev.coroner.store.archive.DumpArchive;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Finishes the one-host scrubs that a capture left undone: a composer or receiver killed while
+ * scrubbing leaves its dump in the staging directory ({@link Sealing#staging}), where nothing lists
+ * it. Such a dump is unlocked (a live scrub holds a lock on it) and older than {@link #SETTLED}; it
+ * is scrubbed here, in the mode its directory names, with the rules only (the process's environment
+ * went with the capture), then published and listed like any other. Only whoever may write the dump
+ * directory (root) does it; others never see the staging directory.
+ */
+final class UnfinishedScrubs {
+  /** A staged zip younger than this may still be between its rename and its scrub's lock. */
+  static final Duration SETTLED = Duration.ofSeconds(60);
+
+  private UnfinishedScrubs() {}
+
+  /** Finishes what is left in {@code dumpDir}'s staging directories; tells {@code err}. */
+  static void finish(Path dumpDir, PrintWriter err) {
+    if (!Files.isWritable(dumpDir)) {
+      return;
+    }
+    for (ScrubMode mode : List.of(ScrubMode.DEFAULT, ScrubMode.DROP_HEAP)) {
+      Path staging = Sealing.staging(dumpDir, mode);
+      if (!Files.isDirectory(staging) || !Files.isWritable(staging)) {
+        continue;
+      }
+      for (Path zip : staged(staging)) {
+        finishOne(zip, staging, dumpDir, mode, err);
+      }
+    }
+  }
+
+  private static List<Path> staged(Path staging) {
+    List<Path> zips = new ArrayList<>();
+    Instant settled = Instant.now().minus(SETTLED);
+    try (DirectoryStream<Path> ds = Files.newDirectoryStream(staging, "*.zip")) {
+      for (Path p : ds) {
+        if (!p.getFileName().toString().startsWith(".")
+            && Files.isRegularFile(p)
+            && Files.getLastModifiedTime(p).toInstant().isBefore(settled)) {
+          zips.add(p);
+        }
+      }
+    } catch (IOException e) {
+      // An unreadable staging directory hides nothing the listing could show anyway.
+    }
+    return zips;
+  }
+
+  private static void finishOne(
+      Path zip, Path staging, Path dumpDir, ScrubMode mode, PrintWriter err) {
+    String name = SafeText.line(zip.getFileName().toString());
+    try (FileChannel ch = FileChannel.open(zip, StandardOpenOption.WRITE)) {
+      FileLock lock;
+      try {
+        lock = ch.tryLock();
+      } catch (OverlappingFileLockException e) {
+        lock = null;
+      }
+      if (lock == null) {
+        return; // a capture is scrubbing it now
+      }
+      DumpInfo info;
+      try (DumpArchive a = DumpArchive.open(zip)) {
+        info = a.info();
+      }
+      long start = System.nanoTime();
+      err.println(
+          "scrubbing "
+              + name
+              + " ("
+              + mode.id()
+              + "), whose capture stopped before its scrub ended; rules only, since the process's"
+              + " environment went with the capture");
+      err.flush();
+      var out =
+          DumpScrubber.of(Integer.parseInt(CaptureSettings.Defaults.LEVEL), 2)
+              .scrub(
+                  zip,
+                  dumpDir.resolve(zip.getFileName()),
+                  info,
+                  new DumpScrubber.Request(mode, null));
+      Files.delete(zip);
+      DumpInfo.ScrubInfo r = out.info().scrub();
+      err.println(
+          "scrubbed "
+              + name
+              + " in "
+              + (System.nanoTime() - start) / 1_000_000
+              + " ms"
+              + (r != null && !r.complete() ? "; INCOMPLETE, the core was dropped" : "")
+              + "; it is listed now");
+    } catch (IOException | RuntimeException e) {
+      err.println(
+          "warning: cannot finish the scrub of "
+              + name
+              + " in "
+              + SafeText.line(staging.toString())
+              + ": "
+              + SafeText.line(String.valueOf(e.getMessage()))
+              + "; it stays unlisted, and the next command tries again");
+    }
+  }
+}
