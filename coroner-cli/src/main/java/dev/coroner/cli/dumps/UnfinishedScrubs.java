@@ -14,12 +14,15 @@ import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermission;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 
 /**
  * Finishes the one-host scrubs that a capture left undone: a composer or receiver killed while
@@ -42,12 +45,28 @@ final class UnfinishedScrubs {
     }
     for (ScrubMode mode : List.of(ScrubMode.DEFAULT, ScrubMode.DROP_HEAP)) {
       Path staging = Sealing.staging(dumpDir, mode);
-      if (!Files.isDirectory(staging) || !Files.isWritable(staging)) {
+      if (!trusted(staging, dumpDir)) {
         continue;
       }
       for (Path zip : staged(staging)) {
         finishOne(zip, staging, dumpDir, mode, err);
       }
+    }
+  }
+
+  // The capture makes it: a private directory of the dump directory's owner, not a link. One that
+  // someone else made in a loose dump directory is not taken for a capture's staging.
+  private static boolean trusted(Path staging, Path dumpDir) {
+    try {
+      if (!Files.isDirectory(staging, LinkOption.NOFOLLOW_LINKS) || !Files.isWritable(staging)) {
+        return false;
+      }
+      Set<PosixFilePermission> perms = Files.getPosixFilePermissions(staging);
+      return Files.getOwner(staging, LinkOption.NOFOLLOW_LINKS).equals(Files.getOwner(dumpDir))
+          && perms.stream()
+              .noneMatch(p -> p.name().startsWith("GROUP") || p.name().startsWith("OTHERS"));
+    } catch (IOException | UnsupportedOperationException e) {
+      return false;
     }
   }
 
@@ -57,7 +76,7 @@ final class UnfinishedScrubs {
     try (DirectoryStream<Path> ds = Files.newDirectoryStream(staging, "*.zip")) {
       for (Path p : ds) {
         if (!p.getFileName().toString().startsWith(".")
-            && Files.isRegularFile(p)
+            && Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)
             && Files.getLastModifiedTime(p).toInstant().isBefore(settled)) {
           zips.add(p);
         }
@@ -71,7 +90,8 @@ final class UnfinishedScrubs {
   private static void finishOne(
       Path zip, Path staging, Path dumpDir, ScrubMode mode, PrintWriter err) {
     String name = SafeText.line(zip.getFileName().toString());
-    try (FileChannel ch = FileChannel.open(zip, StandardOpenOption.WRITE)) {
+    try (FileChannel ch =
+        FileChannel.open(zip, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
       FileLock lock;
       try {
         lock = ch.tryLock();

@@ -86,6 +86,12 @@ class UnfinishedScrubsIT {
     assertThat(dumps.resolve(locked.getFileName())).exists();
     // Nothing left but the young one: the next command says nothing about scrubs.
     assertThat(run(dumps)).doesNotContain("scrubbing").doesNotContain("warning");
+
+    // A staging directory that others may write is not a capture's: nothing in it is taken.
+    Path loose = stage(compose("loose"), staging, Instant.now().minusSeconds(600));
+    Files.setPosixFilePermissions(staging, PosixFilePermissions.fromString("rwxrwxrwx"));
+    assertThat(run(dumps)).doesNotContain("scrubbing");
+    assertThat(loose).exists();
   }
 
   private static String run(Path dumps) {
