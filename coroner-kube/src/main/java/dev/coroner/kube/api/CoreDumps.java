@@ -1,0 +1,217 @@
+package dev.coroner.kube.api;
+
+import dev.coroner.base.units.ByteSizes;
+import dev.coroner.dump.Compression;
+import dev.coroner.dump.DumpInfo;
+import dev.coroner.store.DumpLocation;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+/**
+ * A dump's metadata as a {@link CoreDump} and back: what the agent creates after a verified upload,
+ * the controller recreates from the bucket, and the CLI lists. The same fields in every direction,
+ * so that a CoreDump made from the bucket's listing equals the agent's.
+ */
+public final class CoreDumps {
+  private static final Pattern UUID =
+      Pattern.compile("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
+
+  private CoreDumps() {}
+
+  /**
+   * Where a dump's zip is.
+   *
+   * @param store the store's URL ({@code s3://bucket/prefix/})
+   * @param object the zip's object
+   * @param bytes the zip's size
+   */
+  public record Origin(String store, DumpLocation.StoredObject object, long bytes) {}
+
+  /**
+   * The controller of the crashed pod, for labels: {@code Deployment}/{@code web}; {@code pod} and
+   * the pod's name when it has none.
+   */
+  public record Workload(String kind, String name) {
+    /** From a workload key {@code namespace/Kind/name}; null for anything else. */
+    public static Workload ofKey(String key) {
+      String[] parts = key == null ? new String[0] : key.split("/", 3);
+      return parts.length == 3 ? new Workload(parts[1], parts[2]) : null;
+    }
+  }
+
+  /** The namespace a dump's CoreDump lives in: its pod's, else {@code hostNamespace}. */
+  public static String namespace(DumpInfo info, String hostNamespace) {
+    return info.pod() != null ? info.pod().namespace() : hostNamespace;
+  }
+
+  /**
+   * The CoreDump of a stored dump, named after its uuid, with the finalizer and labels.
+   *
+   * @param workload the pod's controller, or null when unknown
+   * @throws IllegalArgumentException when the dump's uuid is not a uuid (no valid name)
+   */
+  public static CoreDump of(DumpInfo info, Origin origin, String namespace, Workload workload) {
+    if (info.uuid() == null || !UUID.matcher(info.uuid()).matches()) {
+      throw new IllegalArgumentException("not a dump's uuid: '" + info.uuid() + "'");
+    }
+    CoreDump d = new CoreDump();
+    d.setMetadata(
+        new ObjectMetaBuilder()
+            .withName(info.uuid())
+            .withNamespace(namespace)
+            .withLabels(labels(info, workload))
+            .withFinalizers(List.of(CoronerApi.FINALIZER))
+            .build());
+    d.setSpec(spec(info, origin, workload));
+    return d;
+  }
+
+  private static Map<String, String> labels(DumpInfo info, Workload workload) {
+    Map<String, String> labels = new LinkedHashMap<>();
+    labels.put(CoronerApi.LABEL_MANAGED_BY, CoronerApi.MANAGER);
+    String node = node(info);
+    if (node != null) {
+      put(labels, CoronerApi.LABEL_NODE, node);
+    }
+    if (info.pod() != null) {
+      put(labels, CoronerApi.LABEL_POD, info.pod().name());
+      String kind = workload == null ? "pod" : workload.kind();
+      String name = workload == null ? info.pod().name() : workload.name();
+      put(labels, CoronerApi.LABEL_WORKLOAD_KIND, kind);
+      put(labels, CoronerApi.LABEL_WORKLOAD, name);
+    }
+    return labels;
+  }
+
+  private static void put(Map<String, String> labels, String key, String value) {
+    String v = CoronerApi.labelValue(value);
+    if (v != null) {
+      labels.put(key, v);
+    }
+  }
+
+  private static String node(DumpInfo info) {
+    if (info.pod() != null && info.pod().node() != null) {
+      return info.pod().node();
+    }
+    return info.nodeHostname();
+  }
+
+  private static CoreDumpSpec spec(DumpInfo info, Origin origin, Workload workload) {
+    DumpInfo.ProcessInfo p = info.process();
+    DumpInfo.PodInfo pod = info.pod();
+    DumpInfo.CoreInfo core = info.core();
+    return new CoreDumpSpec(
+        info.uuid(),
+        info.name(),
+        Instant.ofEpochSecond(info.timestamp()).toString(),
+        node(info),
+        info.hostname(),
+        new CoreDumpSpec.Process(
+            p.exe(),
+            p.exePath(),
+            p.pid(),
+            p.hostPid(),
+            p.uid() < 0 ? null : p.uid(),
+            p.gid() < 0 ? null : p.gid(),
+            p.signal(),
+            p.signalName(),
+            p.containerId()),
+        pod == null
+            ? null
+            : new CoreDumpSpec.Pod(
+                pod.name(),
+                pod.uid(),
+                pod.container(),
+                pod.image(),
+                pod.imageDigest(),
+                workload == null ? "pod/" + pod.name() : workload.kind() + "/" + workload.name()),
+        new CoreDumpSpec.Core(
+            core.entry(),
+            core.compression() == null ? null : core.compression().id(),
+            core.size(),
+            core.storedSize(),
+            core.sha256()),
+        new CoreDumpSpec.Integrity(
+            !info.integrity().truncated(),
+            info.integrity().cause() == null ? null : info.integrity().cause().id(),
+            info.integrity().reason()),
+        core.entry() == null ? "none" : ByteSizes.format(core.size()),
+        new CoreDumpSpec.StoredObject(
+            origin.store(), origin.object().bucket(), origin.object().key(), origin.bytes()));
+  }
+
+  /**
+   * The dump-info a CoreDump carries: enough to list, filter, name, fetch and verify the dump (the
+   * command line, files and warnings are only in the zip).
+   *
+   * @throws IllegalArgumentException when the CoreDump lacks what every dump has
+   */
+  public static DumpInfo info(CoreDump d) {
+    CoreDumpSpec s = d.getSpec();
+    if (s == null || s.uuid() == null || s.process() == null || s.core() == null) {
+      throw new IllegalArgumentException(
+          "CoreDump " + d.getMetadata().getName() + " has no uuid, process or core");
+    }
+    CoreDumpSpec.Process p = s.process();
+    CoreDumpSpec.Core c = s.core();
+    CoreDumpSpec.Integrity i =
+        s.integrity() == null ? new CoreDumpSpec.Integrity(true, null, null) : s.integrity();
+    DumpInfo.PodInfo pod =
+        s.pod() == null
+            ? null
+            : new DumpInfo.PodInfo(
+                d.getMetadata().getNamespace(),
+                s.pod().name(),
+                s.pod().uid(),
+                s.pod().container(),
+                s.pod().image(),
+                s.pod().imageDigest(),
+                null,
+                s.node(),
+                Map.of(),
+                Map.of());
+    long pid = orMinus(p.pid());
+    long hostPid = orMinus(p.hostPid());
+    return new DumpInfo(
+        DumpInfo.SCHEMA_VERSION,
+        s.uuid(),
+        s.name(),
+        s.crashTime() == null ? 0 : Instant.parse(s.crashTime()).getEpochSecond(),
+        s.hostname(),
+        s.node(),
+        new DumpInfo.ProcessInfo(
+            p.exe(),
+            p.exePath(),
+            List.of(),
+            pid,
+            hostPid,
+            pid,
+            hostPid,
+            orMinus(p.uid()),
+            orMinus(p.gid()),
+            p.signal() == null ? 0 : p.signal(),
+            p.containerId(),
+            null,
+            false),
+        pod,
+        new DumpInfo.CoreInfo(
+            c.entry(),
+            c.compression() == null ? null : Compression.parse(c.compression()),
+            orMinus(c.bytes()),
+            orMinus(c.storedBytes()),
+            c.sha256(),
+            null),
+        DumpInfo.Integrity.read(!i.complete(), i.cause(), i.reason()),
+        List.of(),
+        new DumpInfo.ComposerInfo("unknown", 0, List.of()));
+  }
+
+  private static long orMinus(Long v) {
+    return v == null ? -1 : v;
+  }
+}
