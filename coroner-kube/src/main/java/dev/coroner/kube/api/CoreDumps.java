@@ -4,6 +4,8 @@ import dev.coroner.base.units.ByteSizes;
 import dev.coroner.dump.Compression;
 import dev.coroner.dump.DumpInfo;
 import dev.coroner.store.DumpLocation;
+import dev.coroner.store.DumpProblem;
+import dev.coroner.store.StoredDump;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import java.time.Instant;
 import java.util.LinkedHashMap;
@@ -209,6 +211,38 @@ public final class CoreDumps {
         DumpInfo.Integrity.read(!i.complete(), i.cause(), i.reason()),
         List.of(),
         new DumpInfo.ComposerInfo("unknown", 0, List.of()));
+  }
+
+  /**
+   * The dump a CoreDump names, as its store lists it: at its object in the bucket, with the
+   * dump-info the CoreDump carries (null if it lacks that).
+   *
+   * @throws IllegalArgumentException when the CoreDump names no object
+   */
+  public static StoredDump object(CoreDump d) {
+    CoreDumpSpec.StoredObject o = d.getSpec() == null ? null : d.getSpec().object();
+    if (o == null || o.bucket() == null || o.key() == null) {
+      throw new IllegalArgumentException(
+          "CoreDump "
+              + d.getMetadata().getNamespace()
+              + "/"
+              + d.getMetadata().getName()
+              + " names no object");
+    }
+    DumpInfo info;
+    try {
+      info = info(d);
+    } catch (RuntimeException e) {
+      info = null;
+    }
+    String created = d.getMetadata().getCreationTimestamp();
+    return new StoredDump(
+        d.getSpec().name() != null ? d.getSpec().name() : d.getMetadata().getName(),
+        o.bytes() == null ? 0 : o.bytes(),
+        created == null ? Instant.EPOCH : Instant.parse(created),
+        new DumpLocation.StoredObject("s3", o.bucket(), o.key()),
+        info,
+        info == null ? DumpProblem.damaged("the CoreDump lacks dump-info") : null);
   }
 
   private static long orMinus(Long v) {
