@@ -59,16 +59,7 @@ public final class ListCommand implements Callable<Integer> {
   @Parameters(paramLabel = "MATCH", arity = "0..*", description = "PID, executable path or name.")
   java.util.List<String> matches = new java.util.ArrayList<>();
 
-  @Option(
-      names = {"-n", "--namespace"},
-      paramLabel = "NS",
-      description = "Only crashes in this Kubernetes namespace (as kubectl's -n).")
-  String namespace;
-
-  @Option(
-      names = {"-A", "--all-namespaces"},
-      description = "Crashes of every namespace and of host processes (the default).")
-  boolean allNamespaces;
+  @Mixin NamespaceOptions ns;
 
   @Option(names = "--no-headers", description = "No header line in table and wide output.")
   boolean noHeaders;
@@ -99,9 +90,7 @@ public final class ListCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    if (allNamespaces && namespace != null) {
-      throw new CliException(CliException.USAGE, "-A and -n exclude each other; choose one");
-    }
+    StoreOptions.Scope scope = ns.scope();
     DumpFilter filter = filter();
     if (limit != null && limit < 1) {
       throw new CliException(CliException.USAGE, "--limit must be at least 1: " + limit);
@@ -109,8 +98,8 @@ public final class ListCommand implements Callable<Integer> {
     List<DumpMatch> wanted = matches.stream().map(DumpMatch::new).toList();
     List<StoredDump> dumps;
     String url;
-    try (Store s = store.open()) {
-      url = s.url();
+    try (Store s = store.open(scope, spec.commandLine().getErr())) {
+      url = s.url() + where();
       dumps =
           StoreOptions.list(s).stream()
               .filter(filter)
@@ -163,11 +152,24 @@ public final class ListCommand implements Callable<Integer> {
     }
   }
 
+  /** The cluster store's namespace, for messages. */
+  private String where() {
+    if (!store.cluster()) {
+      return "";
+    }
+    if (ns.allNamespaces()) {
+      return " (every namespace)";
+    }
+    return ns.namespace() != null
+        ? " (namespace " + ns.namespace() + ")"
+        : " (the context's namespace; -A for all)";
+  }
+
   private boolean isFiltered() {
     return since != null
         || until != null
         || exe != null
-        || namespace != null
+        || (ns.namespace() != null && !store.cluster())
         || pod != null
         || signal != null
         || !matches.isEmpty();
@@ -183,7 +185,8 @@ public final class ListCommand implements Callable<Integer> {
           since == null ? null : TimeArg.parse(since, now, zone),
           until == null ? null : TimeArg.parse(until, now, zone),
           exe,
-          namespace,
+          // The cluster store lists that namespace only, host processes' dumps included.
+          store.cluster() ? null : ns.namespace(),
           pod,
           signal == null
               ? null

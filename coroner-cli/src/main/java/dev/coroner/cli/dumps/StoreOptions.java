@@ -2,14 +2,18 @@ package dev.coroner.cli.dumps;
 
 import dev.coroner.cli.errors.CliException;
 import dev.coroner.dump.DumpInfo;
+import dev.coroner.kube.store.ClusterOptions;
+import dev.coroner.kube.store.ClusterStore;
 import dev.coroner.store.DumpReference;
 import dev.coroner.store.Store;
 import dev.coroner.store.StoreException;
 import dev.coroner.store.StoredDump;
 import dev.coroner.store.open.Stores;
 import dev.coroner.store.s3.S3Options;
+import java.io.PrintWriter;
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.nio.file.Path;
 import java.util.List;
 import picocli.CommandLine.Option;
 
@@ -25,7 +29,9 @@ public final class StoreOptions {
       names = OPTION,
       paramLabel = "URL",
       description =
-          "Where the dumps are: a directory, file:///dir or s3://bucket/prefix."
+          "Where the dumps are: a directory, file:///dir, s3://bucket/prefix, or k8s[://CONTEXT]"
+              + " (the cluster's CoreDumps through your kubeconfig, no storage credentials;"
+              + " docs/access.md)."
               + " Default: $CORONER_STORE, else store= in ~/.config/coroner/config.properties,"
               + " else file:///var/lib/coroner/dumps. Now: ${DEFAULT-VALUE}")
   String url;
@@ -52,13 +58,69 @@ public final class StoreOptions {
       description = "Path-style URLs (http://host/bucket/key). Default: on with an endpoint.")
   Boolean s3PathStyle;
 
+  /**
+   * Which namespaces and cluster a command means (kubectl's {@code -n}, {@code -A}, {@code
+   * --context}, {@code --kubeconfig}); every field may be null or false.
+   */
+  public record Scope(String namespace, boolean allNamespaces, String context, Path kubeconfig) {
+    /** No namespace, context or kubeconfig named. */
+    public static final Scope DEFAULT = new Scope(null, false, null, null);
+  }
+
   /** Opens the store (close it when done); a bad URL is a usage error. */
   public Store open() {
+    return open(Scope.DEFAULT, null);
+  }
+
+  /**
+   * Opens the store for {@code scope}; with the cluster store, {@code err} (or null) is told what a
+   * download waits for, at a terminal.
+   */
+  public Store open(Scope scope, PrintWriter err) {
     String where = url == null ? Stores.DEFAULT : url;
+    if (ClusterStore.isClusterUrl(where)) {
+      return openCluster(where, scope, err);
+    }
     URI endpoint = endpoint();
     boolean pathStyle = s3PathStyle != null ? s3PathStyle : endpoint != null;
     try {
       return Stores.open(where, S3Options.defaults(endpoint, s3Region, pathStyle));
+    } catch (StoreException e) {
+      throw StoreErrors.toCli(e, where);
+    }
+  }
+
+  /** Whether {@code --store} is the cluster ({@code k8s}, {@code k8s://CONTEXT}). */
+  public boolean cluster() {
+    return ClusterStore.isClusterUrl(url == null ? Stores.DEFAULT : url);
+  }
+
+  /** The context {@code --store k8s://CONTEXT} names, or null. */
+  public String clusterContext() {
+    return cluster() ? ClusterStore.contextOf(url == null ? Stores.DEFAULT : url) : null;
+  }
+
+  private static Store openCluster(String where, Scope scope, PrintWriter err) {
+    String context = ClusterStore.contextOf(where);
+    if (context != null && scope.context() != null && !context.equals(scope.context())) {
+      throw new CliException(
+          CliException.USAGE,
+          "--store "
+              + where
+              + " and --context "
+              + scope.context()
+              + " name two contexts; give one");
+    }
+    boolean terminal = err != null && System.console() != null;
+    try {
+      return ClusterStore.open(
+          new ClusterOptions(
+              context != null ? context : scope.context(),
+              scope.kubeconfig(),
+              scope.namespace(),
+              scope.allNamespaces(),
+              ClusterOptions.DEFAULT_WAIT,
+              terminal ? line -> err.println(line) : line -> {}));
     } catch (StoreException e) {
       throw StoreErrors.toCli(e, where);
     }
@@ -109,6 +171,19 @@ public final class StoreOptions {
    * that file, whatever the store.
    */
   public static StoredDump resolve(Store store, String ref) {
+    return resolveAmong(store, ref, null);
+  }
+
+  /**
+   * Resolves a reference within {@code -n}: a cluster store is opened in that namespace already
+   * (its host dumps count there too); in a bucket or directory, among the dumps of its pods.
+   */
+  public StoredDump resolve(Store store, String ref, NamespaceOptions ns) {
+    return resolveAmong(store, ref, cluster() ? null : ns.namespace());
+  }
+
+  /** Resolves a reference among the dumps of pods in {@code namespace} (null: among all). */
+  private static StoredDump resolveAmong(Store store, String ref, String namespace) {
     java.nio.file.Path zip = zipPath(ref);
     if (zip != null) {
       try (Store here = new dev.coroner.store.local.LocalStore(zip.getParent())) {
@@ -121,7 +196,15 @@ public final class StoreOptions {
       }
     }
     try {
-      return DumpReference.resolve(list(store), ref, store.url());
+      List<StoredDump> dumps = list(store);
+      if (namespace != null) {
+        dumps =
+            dumps.stream()
+                .filter(d -> d.info() != null && d.info().pod() != null)
+                .filter(d -> namespace.equals(d.info().pod().namespace()))
+                .toList();
+      }
+      return DumpReference.resolve(dumps, ref, store.url());
     } catch (DumpReference.UnresolvedException e) {
       throw new CliException(CliException.NOT_FOUND, e.getMessage(), e);
     }
