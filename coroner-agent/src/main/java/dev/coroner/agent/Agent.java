@@ -7,6 +7,7 @@ import dev.coroner.agent.identity.CrashTriage;
 import dev.coroner.agent.identity.FloodControl;
 import dev.coroner.agent.identity.IdentityServer;
 import dev.coroner.agent.identity.RuntimeLookup;
+import dev.coroner.agent.kube.CoreDumpPublisher;
 import dev.coroner.agent.kube.KubeClients;
 import dev.coroner.agent.kube.PodEvents;
 import dev.coroner.agent.kube.PodOwners;
@@ -26,6 +27,7 @@ import dev.coroner.node.InstallOptions;
 import dev.coroner.node.NodeSetup;
 import dev.coroner.store.Store;
 import dev.coroner.store.StoreException;
+import dev.coroner.store.VerifiedUploads;
 import dev.coroner.store.s3.S3Store;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.IOException;
@@ -61,6 +63,8 @@ public final class Agent implements AutoCloseable {
   private IdentityServer identity;
   private KubernetesClient kube;
   private PodEvents events;
+  private PodOwners owners;
+  private CoreDumpPublisher coreDumps;
 
   public Agent(AgentConfig config) {
     this.config = config;
@@ -85,13 +89,26 @@ public final class Agent implements AutoCloseable {
               false);
     }
     store = S3Store.open(config.store(), config.s3());
+    if (kube != null && config.identity().coreDumps()) {
+      coreDumps =
+          new CoreDumpPublisher(
+              kube,
+              store.url(),
+              config.identity().hostNamespace(),
+              owners,
+              r -> metrics.coreDumps.labelValues(r.label()).inc());
+      LOG.info(
+          "CoreDumps after each verified upload; host processes' in namespace {}",
+          config.identity().hostNamespace());
+    }
     uploader =
         new DumpUploader(
                 store.verifiedUploads().orElseThrow(),
                 metrics,
                 RetryPolicy.exponential(config.retryBase(), config.retryMax()))
             .enrichWith(this::fillInPod)
-            .onNewDump(this::announce);
+            .onNewDump(this::announce)
+            .onUploaded(this::publish);
     watcher = new DumpWatcher(config.dumpDir(), uploader::offer);
     watcher.start(config.sweepInterval());
     gauges.scheduleWithFixedDelay(this::updateBacklog, 0, 5, TimeUnit.SECONDS);
@@ -113,7 +130,7 @@ public final class Agent implements AutoCloseable {
               PodEvents.DEFAULT_QUEUE,
               r -> metrics.events.labelValues(r.label()).inc());
     }
-    PodOwners owners = kube != null ? new PodOwners(kube) : PodOwners.offline();
+    owners = kube != null ? new PodOwners(kube) : PodOwners.offline();
     if (kube != null) {
       LOG.info(
           "Kubernetes API at {}: events {}, flood control per pod owner",
@@ -165,6 +182,13 @@ public final class Agent implements AutoCloseable {
     }
     ContainerMetadata meta = triage.identify(info.process().containerId());
     return meta == null ? info : info.withPod(triage.podInfo(meta));
+  }
+
+  /** The dump is verified in the bucket: its CoreDump, for the cluster's users to see. */
+  private void publish(DumpInfo info, VerifiedUploads.Uploaded up) {
+    if (coreDumps != null) {
+      coreDumps.uploaded(info, up);
+    }
   }
 
   /** Posts {@code CoreDumped} on the crashed pod when its dump first shows up. */
@@ -239,6 +263,9 @@ public final class Agent implements AutoCloseable {
     }
     if (events != null) {
       events.close();
+    }
+    if (coreDumps != null) {
+      coreDumps.close();
     }
     if (kube != null) {
       kube.close();

@@ -141,8 +141,14 @@ public final class BucketResync {
     }
   }
 
+  /** Whether the CoreDump names an object of this controller's store (not another's). */
   private boolean inStore(CoreDump d) {
-    return store.url().equals(d.getSpec().object().store());
+    String named = d.getSpec().object().store();
+    return named != null && trim(store.url()).equals(trim(named));
+  }
+
+  private static String trim(String url) {
+    return url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
   }
 
   private String namespaceOf(StoredDump s) {
