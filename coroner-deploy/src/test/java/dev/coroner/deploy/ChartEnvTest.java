@@ -24,7 +24,6 @@ class ChartEnvTest {
       Set.of(
           "CORONER_CRI_SOCKET",
           "CORONER_NODE_NAME",
-          "CORONER_POD_NAMESPACE",
           "CORONER_CAPTURE_MODE",
           "CORONER_NAMESPACES_INCLUDE",
           "CORONER_NAMESPACES_EXCLUDE",
@@ -62,7 +61,9 @@ class ChartEnvTest {
             "CORONER_IDENTITY_TIMEOUT",
             "CORONER_EVENTS",
             "CORONER_NODE_NAME",
-            "CORONER_POD_NAMESPACE");
+            "CORONER_POD_NAMESPACE",
+            "CORONER_COREDUMPS",
+            "CORONER_HOST_NAMESPACE");
     // The chart's defaults are the agent's own: read from its table, not written here again.
     assertThat(DEFAULTS.env("CORONER_STORE")).isEqualTo(STORE);
     for (String name :
@@ -85,7 +86,8 @@ class ChartEnvTest {
             "CORONER_FLOOD_WINDOW",
             "CORONER_LOG_TAIL_LINES",
             "CORONER_IDENTITY_TIMEOUT",
-            "CORONER_EVENTS")) {
+            "CORONER_EVENTS",
+            "CORONER_COREDUMPS")) {
       String agentDefault = AgentVariable.valueOf(name).defaultValue();
       assertThat(agentDefault).as(name + " has a default in AgentVariable").isNotNull();
       assertThat(DEFAULTS.env(name)).as(name).isEqualTo(agentDefault);
