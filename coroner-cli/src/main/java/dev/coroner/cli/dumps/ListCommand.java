@@ -98,16 +98,30 @@ public final class ListCommand implements Callable<Integer> {
     List<DumpMatch> wanted = matches.stream().map(DumpMatch::new).toList();
     List<StoredDump> dumps;
     String url;
+    int others;
     try (Store s = store.open(scope, spec.commandLine().getErr())) {
       url = s.url() + where();
+      List<StoredDump> all = StoreOptions.list(s);
+      // On one host each user may read only their own dumps (the capture's ACL): the others' are
+      // counted, not shown.
+      List<StoredDump> readable = all.stream().filter(d -> !deniedToMe(d)).toList();
+      others = all.size() - readable.size();
       dumps =
-          StoreOptions.list(s).stream()
+          readable.stream()
               .filter(filter)
               .filter(d -> wanted.isEmpty() || wanted.stream().anyMatch(m -> m.test(d)))
               .limit(limit == null ? Long.MAX_VALUE : limit)
               .toList();
     }
     PrintWriter out = spec.commandLine().getOut();
+    if (others > 0) {
+      spec.commandLine()
+          .getErr()
+          .println(
+              others
+                  + (others == 1 ? " dump" : " dumps")
+                  + " of other users not shown: each user reads only their own; root sees all.");
+    }
     switch (output) {
       case json -> out.println(DumpViews.json(dumps));
       case yaml -> out.print(DumpViews.yaml(dumps));
@@ -131,6 +145,11 @@ public final class ListCommand implements Callable<Integer> {
     }
     out.flush();
     return 0;
+  }
+
+  private static boolean deniedToMe(StoredDump d) {
+    return d.problem() != null
+        && d.problem().kind() == dev.coroner.store.DumpProblem.Kind.PERMISSION;
   }
 
   /** A glob option that does not compile is a usage error, never a crash of the command. */
