@@ -28,6 +28,7 @@ public final class Main {
 
   private Main() {}
 
+  /** Runs the controller; {@code --help} lists its variables. */
   public static void main(String[] args) throws Exception {
     if (args.length > 0 && (args[0].equals("--help") || args[0].equals("-h"))) {
       System.out.println(
