@@ -81,7 +81,9 @@ class CliParsingTest {
   @Test
   void everyCommandHasHelp() {
     for (String command :
-        new String[] {"list", "info", "get", "debug", "rm", "install", "uninstall", "demo"}) {
+        new String[] {
+          "list", "info", "get", "debug", "snapshot", "rm", "install", "uninstall", "demo"
+        }) {
       CliRun r = run(command, "--help");
       assertThat(r.code()).as(command).isZero();
       assertThat(r.out())

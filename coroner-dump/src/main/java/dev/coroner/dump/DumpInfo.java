@@ -23,7 +23,8 @@ public record DumpInfo(
     CoreInfo core,
     Integrity integrity,
     List<String> files,
-    ComposerInfo composer) {
+    ComposerInfo composer,
+    SnapshotInfo snapshot) {
 
   /** The version of the dump-info schema this code writes. */
   public static final int SCHEMA_VERSION = 1;
@@ -33,6 +34,36 @@ public record DumpInfo(
 
   public DumpInfo {
     files = List.copyOf(files);
+  }
+
+  /** A dump of a crash: no {@link SnapshotInfo}. */
+  public DumpInfo(
+      int schemaVersion,
+      String uuid,
+      String name,
+      long timestamp,
+      String hostname,
+      String nodeHostname,
+      ProcessInfo process,
+      PodInfo pod,
+      CoreInfo core,
+      Integrity integrity,
+      List<String> files,
+      ComposerInfo composer) {
+    this(
+        schemaVersion,
+        uuid,
+        name,
+        timestamp,
+        hostname,
+        nodeHostname,
+        process,
+        pod,
+        core,
+        integrity,
+        files,
+        composer,
+        null);
   }
 
   /**
@@ -184,6 +215,22 @@ public record DumpInfo(
     }
   }
 
+  /**
+   * A snapshot of a live process ({@code coroner snapshot}): the process was not crashing, its
+   * signal is 0, and it kept running. Null for a crash; dump-info then has no {@code snapshot}.
+   *
+   * @param method how the memory was taken: {@code fork} (a copy-on-write child, dumped after the
+   *     threads ran on) or {@code stop} (read while every thread was stopped)
+   * @param freezeMicros how long every thread of the process was stopped
+   * @param threads how many threads the core carries
+   */
+  public record SnapshotInfo(String method, long freezeMicros, int threads) {
+    /** The freeze in whole milliseconds, rounded up (a freeze is never reported as 0 ms). */
+    public long freezeMs() {
+      return (freezeMicros + 999) / 1000;
+    }
+  }
+
   /** The same dump with the pod identity {@code p}. */
   public DumpInfo withPod(PodInfo p) {
     return new DumpInfo(
@@ -198,7 +245,8 @@ public record DumpInfo(
         core,
         integrity,
         files,
-        composer);
+        composer,
+        snapshot);
   }
 
   /** Serialises to the documented JSON schema. */
@@ -263,6 +311,14 @@ public record DumpInfo(
         .field("duration_ms", composer.durationMs())
         .field("warnings", composer.warnings())
         .end();
+    if (snapshot != null) {
+      w.object("snapshot")
+          .field("method", snapshot.method())
+          .field("freeze_ms", snapshot.freezeMs())
+          .field("freeze_micros", snapshot.freezeMicros())
+          .field("threads", snapshot.threads())
+          .end();
+    }
     return w.end().toString();
   }
 }
