@@ -2,7 +2,7 @@ package dev.coroner.cli.dumps;
 
 import dev.coroner.base.exit.ExitCode;
 import dev.coroner.cli.errors.CliException;
-import dev.coroner.kube.store.ClusterStore;
+import dev.coroner.kube.store.ClusterUrls;
 import dev.coroner.store.DumpProblem;
 import dev.coroner.store.StoreException;
 import dev.coroner.store.StoreFailure;
@@ -20,7 +20,7 @@ public final class StoreErrors {
   public static CliException toCli(StoreException e, String url) {
     boolean local = url.startsWith("file:") || url.startsWith("/");
     String advice =
-        ClusterStore.isClusterUrl(url) ? clusterAdvice(e.failure()) : advice(e.failure(), local);
+        ClusterUrls.isCluster(url) ? clusterAdvice(e.failure()) : advice(e.failure(), local);
     return new CliException(exitCode(e.failure()).code(), e.getMessage() + "; " + advice, e);
   }
 
@@ -31,8 +31,8 @@ public final class StoreErrors {
   static String clusterAdvice(StoreFailure failure) {
     return switch (failure) {
       case CONFIG ->
-          "check --store k8s[://CONTEXT] and --kubeconfig (or $KUBECONFIG); 'kubectl config"
-              + " get-contexts' lists the contexts";
+          "check --store k8s[://CONTEXT] and $KUBECONFIG (debug also takes --context and"
+              + " --kubeconfig); 'kubectl config get-contexts' lists the contexts";
       case AUTH -> "log in to the cluster again; 'kubectl get coredumps' should then work";
       case PERMISSION ->
           "ask a cluster admin to bind coroner-dump-viewer (list, info), coroner-dump-debugger"

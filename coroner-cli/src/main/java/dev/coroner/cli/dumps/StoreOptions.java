@@ -4,6 +4,7 @@ import dev.coroner.cli.errors.CliException;
 import dev.coroner.dump.DumpInfo;
 import dev.coroner.kube.store.ClusterOptions;
 import dev.coroner.kube.store.ClusterStore;
+import dev.coroner.kube.store.ClusterUrls;
 import dev.coroner.store.DumpReference;
 import dev.coroner.store.Store;
 import dev.coroner.store.StoreException;
@@ -78,7 +79,7 @@ public final class StoreOptions {
    */
   public Store open(Scope scope, PrintWriter err) {
     String where = url == null ? Stores.DEFAULT : url;
-    if (ClusterStore.isClusterUrl(where)) {
+    if (ClusterUrls.isCluster(where)) {
       return openCluster(where, scope, err);
     }
     URI endpoint = endpoint();
@@ -92,16 +93,16 @@ public final class StoreOptions {
 
   /** Whether {@code --store} is the cluster ({@code k8s}, {@code k8s://CONTEXT}). */
   public boolean cluster() {
-    return ClusterStore.isClusterUrl(url == null ? Stores.DEFAULT : url);
+    return ClusterUrls.isCluster(url == null ? Stores.DEFAULT : url);
   }
 
   /** The context {@code --store k8s://CONTEXT} names, or null. */
   public String clusterContext() {
-    return cluster() ? ClusterStore.contextOf(url == null ? Stores.DEFAULT : url) : null;
+    return cluster() ? ClusterUrls.contextOf(url == null ? Stores.DEFAULT : url) : null;
   }
 
   private static Store openCluster(String where, Scope scope, PrintWriter err) {
-    String context = ClusterStore.contextOf(where);
+    String context = ClusterUrls.contextOf(where);
     if (context != null && scope.context() != null && !context.equals(scope.context())) {
       throw new CliException(
           CliException.USAGE,

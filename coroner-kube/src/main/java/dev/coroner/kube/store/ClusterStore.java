@@ -57,23 +57,6 @@ public final class ClusterStore implements Store {
     return new ClusterStore(ClusterConnection.open(options), options);
   }
 
-  /**
-   * Whether a store URL names the cluster: {@code k8s}, {@code k8s://} or {@code k8s://CONTEXT}.
-   */
-  public static boolean isClusterUrl(String url) {
-    return url != null && (url.equals("k8s") || url.startsWith("k8s://"));
-  }
-
-  /**
-   * The context a cluster URL names, or null for the current one. Taken as written: context names
-   * (EKS ARNs, user@cluster) are not URL hosts.
-   */
-  public static String contextOf(String url) {
-    String rest = url.startsWith("k8s://") ? url.substring("k8s://".length()) : "";
-    rest = rest.endsWith("/") ? rest.substring(0, rest.length() - 1) : rest;
-    return rest.isEmpty() ? null : rest;
-  }
-
   /** The kube context in use, or null for a pod's service account. */
   public String context() {
     return kube.context();
