@@ -14,6 +14,7 @@ import dev.coroner.agent.kube.PodOwners;
 import dev.coroner.agent.kube.PodRef;
 import dev.coroner.agent.metrics.AgentMetrics;
 import dev.coroner.agent.metrics.HealthServer;
+import dev.coroner.agent.seal.DumpSealing;
 import dev.coroner.agent.upload.DumpUploader;
 import dev.coroner.agent.watch.DumpWatcher;
 import dev.coroner.base.retry.RetryPolicy;
@@ -25,6 +26,7 @@ import dev.coroner.node.ComposerPayload;
 import dev.coroner.node.InstallException;
 import dev.coroner.node.InstallOptions;
 import dev.coroner.node.NodeSetup;
+import dev.coroner.seal.DumpScrubber;
 import dev.coroner.store.Store;
 import dev.coroner.store.StoreException;
 import dev.coroner.store.VerifiedUploads;
@@ -35,10 +37,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -61,11 +65,13 @@ public final class Agent implements AutoCloseable {
   private RuntimeLookup runtime;
   private CrashTriage triage;
   private IdentityServer identity;
-  private KubernetesClient kube;
-  private PodEvents events;
-  private PodOwners owners;
-  private CoreDumpPublisher coreDumps;
+  private @Nullable KubernetesClient kube;
+  private @Nullable PodEvents events;
+  private @Nullable PodOwners owners;
+  private @Nullable CoreDumpPublisher coreDumps;
 
+  // The services are set by start() and used after it; close() checks each (a failed start).
+  @SuppressWarnings("NullAway.Init")
   public Agent(AgentConfig config) {
     this.config = config;
   }
@@ -88,8 +94,11 @@ public final class Agent implements AutoCloseable {
                   16),
               false);
     }
-    store = S3Store.open(config.store(), config.s3());
-    if (kube != null && config.identity().coreDumps()) {
+    store =
+        S3Store.open(
+            Objects.requireNonNull(config.store(), "Main runs the agent with a store"),
+            config.s3());
+    if (kube != null && owners != null && config.identity().coreDumps()) {
       coreDumps =
           new CoreDumpPublisher(
               kube,
@@ -107,11 +116,12 @@ public final class Agent implements AutoCloseable {
                 metrics,
                 RetryPolicy.exponential(config.retryBase(), config.retryMax()))
             .enrichWith(this::fillInPod)
+            .prepareWith(sealing())
             .onNewDump(this::announce)
             .onUploaded(this::publish);
     watcher = new DumpWatcher(config.dumpDir(), uploader::offer);
     watcher.start(config.sweepInterval());
-    gauges.scheduleWithFixedDelay(this::updateBacklog, 0, 5, TimeUnit.SECONDS);
+    var unused = gauges.scheduleWithFixedDelay(this::updateBacklog, 0, 5, TimeUnit.SECONDS);
     ready = true;
     LOG.info("watching {} and uploading to {}", config.dumpDir(), config.store());
   }
@@ -175,6 +185,35 @@ public final class Agent implements AutoCloseable {
     }
   }
 
+  /** Scrubbing and encryption before each upload (docs/scrub.md). */
+  private DumpUploader.Preparation sealing() {
+    DumpSealing.cleanUp(config.dumpDir());
+    DumpSealing sealing =
+        new DumpSealing(
+            config.scrub(), config.encryption(), DumpScrubber.of(config.capture().level(), 2));
+    LOG.info(
+        "scrubbing before upload: {} by default{}; encryption at rest: {}",
+        config.scrub().defaultMode().id(),
+        config.scrub().namespaces().isEmpty() ? "" : ", " + config.scrub().namespaces(),
+        config.encryption().any() ? "age" : "off");
+    return (zip, info) -> {
+      try {
+        DumpSealing.Sealed s = sealing.seal(zip, info);
+        DumpInfo.ScrubInfo r = s.info().scrub();
+        metrics
+            .scrubbed
+            .labelValues(
+                r == null
+                    ? "none"
+                    : r.complete() ? "complete" : r.mode().equals("off") ? "off" : "failed")
+            .inc();
+        return new DumpUploader.Prepared(s.file(), s.info(), s.temporary());
+      } catch (DumpScrubber.DamagedDumpException e) {
+        throw new DumpUploader.Damaged(String.valueOf(e.getMessage()), e);
+      }
+    };
+  }
+
   /** A dump the composer could not name (no answer in time) gets its pod now, if still known. */
   private DumpInfo fillInPod(DumpInfo info) {
     if (info.pod() != null || info.process().containerId() == null) {
@@ -222,8 +261,8 @@ public final class Agent implements AutoCloseable {
         // uploaded meanwhile
       }
     }
-    metrics.backlog.set(count);
-    metrics.backlogBytes.set(bytes);
+    metrics.backlog.set((double) count);
+    metrics.backlogBytes.set((double) bytes);
     metrics.oldestAge.set(
         oldest == null ? 0 : (System.currentTimeMillis() - oldest.toEpochMilli()) / 1000.0);
   }

@@ -8,9 +8,12 @@ import dev.coroner.node.InstallException;
 import dev.coroner.node.NodeSetup;
 import dev.coroner.store.StoreException;
 import dev.coroner.store.StoreFailure;
+import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
+import java.nio.charset.Charset;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
@@ -30,6 +33,7 @@ import picocli.CommandLine.Command;
 public final class Main implements Callable<Integer> {
   private static final Logger LOG = LoggerFactory.getLogger(Main.class);
 
+  /** Runs the agent command line ({@code run} unless told otherwise) and exits with its code. */
   public static void main(String[] args) {
     CommandLine cl = new CommandLine(new Main());
     StringBuilder vars = new StringBuilder("%nEnvironment:%n");
@@ -45,7 +49,7 @@ public final class Main implements Callable<Integer> {
     return new Run().call();
   }
 
-  static AgentConfig config(PrintWriter err) {
+  static @Nullable AgentConfig config(PrintWriter err) {
     try {
       return AgentConfig.from(System.getenv());
     } catch (AgentConfig.ConfigException e) {
@@ -59,7 +63,8 @@ public final class Main implements Callable<Integer> {
   static final class Run implements Callable<Integer> {
     @Override
     public Integer call() {
-      PrintWriter err = new PrintWriter(System.err, true);
+      PrintWriter err =
+          new PrintWriter(new OutputStreamWriter(System.err, Charset.defaultCharset()), true);
       AgentConfig config = config(err);
       if (config == null) {
         return ExitCode.USAGE.code();
@@ -111,7 +116,8 @@ public final class Main implements Callable<Integer> {
   static final class Uninstall implements Callable<Integer> {
     @Override
     public Integer call() {
-      PrintWriter err = new PrintWriter(System.err, true);
+      PrintWriter err =
+          new PrintWriter(new OutputStreamWriter(System.err, Charset.defaultCharset()), true);
       AgentConfig config = config(err);
       if (config == null) {
         return ExitCode.USAGE.code();

@@ -7,6 +7,8 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Reads a core's crashing thread with the debugger that fits its runtime and signs it. Meant to run
@@ -35,7 +37,7 @@ public final class Analyzer {
    * Analyzes {@code core}, written by a crash of {@code exe} (the executable as this host sees it;
    * null to take the first file the core mapped).
    */
-  public Analysis analyze(Path core, Path exe) throws InterruptedException {
+  public Analysis analyze(Path core, @Nullable Path exe) throws InterruptedException {
     long start = System.nanoTime();
     CoreNotes notes;
     try {
@@ -68,7 +70,8 @@ public final class Analyzer {
         problems.isEmpty() ? null : String.join("; ", problems));
   }
 
-  private Stack euStack(Path core, Path exe, CoreNotes notes) throws InterruptedException {
+  private Stack euStack(Path core, @Nullable Path exe, CoreNotes notes)
+      throws InterruptedException {
     Path euStack = config.tools().euStack();
     if (euStack == null) {
       return new Stack(List.of(), "eu-stack", List.of("eu-stack is not installed (elfutils)"));
@@ -94,17 +97,18 @@ public final class Analyzer {
     return new Stack(crashingThread(stacks, notes, "eu-stack", problems), "eu-stack", problems);
   }
 
-  private Stack node(Path core, Path exe, CoreNotes notes) throws InterruptedException {
+  private Stack node(Path core, @Nullable Path exe, CoreNotes notes) throws InterruptedException {
     ToolPaths t = config.tools();
     String missing = missingForNode(exe);
     if (missing != null) {
       Stack fallback = euStack(core, exe, notes);
       return withProblem(fallback, missing + ": native frames only, no JavaScript frames");
     }
-    Path binary = StrippedExe.of(exe, config, runner);
+    // missingForNode has checked both.
+    Path binary = StrippedExe.of(Objects.requireNonNull(exe, "exe"), config, runner);
     List<String> argv =
         List.of(
-            t.lldb().toString(),
+            Objects.requireNonNull(t.lldb(), "lldb").toString(),
             "--batch",
             "--no-lldbinit",
             "--no-use-colors",
@@ -120,7 +124,7 @@ public final class Analyzer {
     List<String> problems = new ArrayList<>();
     CommandRunner.Result r = run(argv, env, problems);
     ThreadStack stack = r == null ? null : V8BtParser.parse(r.stdout(), READ_FRAMES);
-    if (stack == null || stack.frames().isEmpty()) {
+    if (r == null || stack == null || stack.frames().isEmpty()) {
       String why = r == null ? String.join("; ", problems) : firstError(r);
       return withProblem(euStack(core, exe, notes), "lldb+llnode gave no backtrace: " + why);
     }
@@ -134,7 +138,7 @@ public final class Analyzer {
     return new Stack(stack.frames(), "lldb+llnode", problems);
   }
 
-  private String missingForNode(Path exe) {
+  private @Nullable String missingForNode(@Nullable Path exe) {
     if (config.tools().lldb() == null) {
       return "lldb is not installed";
     }
@@ -147,11 +151,11 @@ public final class Analyzer {
     return null;
   }
 
-  private Stack java(Path core, Path exe, CoreNotes notes) throws InterruptedException {
+  private Stack java(Path core, @Nullable Path exe, CoreNotes notes) throws InterruptedException {
     Stack nativeStack = euStack(core, exe, notes);
     // The crashed JVM's own jhsdb: the serviceability agent reads only its own version's VM.
     Path jhsdb = exe == null ? null : exe.resolveSibling("jhsdb");
-    if (jhsdb == null || !Files.isExecutable(jhsdb)) {
+    if (exe == null || jhsdb == null || !Files.isExecutable(jhsdb)) {
       return withProblem(nativeStack, "no jhsdb next to " + exe + ": no Java frames");
     }
     List<String> problems = new ArrayList<>(nativeStack.problems());
@@ -196,7 +200,7 @@ public final class Analyzer {
   }
 
   /** Runs a debugger; null when it could not start. That, a timeout or cut output is noted. */
-  private CommandRunner.Result run(
+  private CommandRunner.@Nullable Result run(
       List<String> argv, Map<String, String> env, List<String> problems)
       throws InterruptedException {
     Map<String, String> all = new HashMap<>(env);
@@ -242,7 +246,7 @@ public final class Analyzer {
     return new Stack(s.frames(), s.tool(), problems);
   }
 
-  private static Path firstMapped(CoreNotes notes) {
+  private static @Nullable Path firstMapped(CoreNotes notes) {
     return notes.files().isEmpty() ? null : Path.of(notes.files().get(0));
   }
 

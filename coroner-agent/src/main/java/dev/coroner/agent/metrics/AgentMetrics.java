@@ -103,10 +103,22 @@ public final class AgentMetrics {
           .labelNames("result")
           .register(registry);
 
+  /**
+   * Dumps made ready for upload, by how their scrub ended: complete, off (by policy), or the mode
+   * of a scrub that could not finish the core (dropped).
+   */
+  public final Counter scrubbed =
+      Counter.builder()
+          .name("coroner_dumps_scrubbed_total")
+          .help("Dumps scrubbed before upload, by result: complete, off, or the mode that failed")
+          .labelNames("result")
+          .register(registry);
+
   public AgentMetrics() {
     JvmMetrics.builder().register(registry);
   }
 
+  /** The registry /metrics serves. */
   public PrometheusRegistry registry() {
     return registry;
   }

@@ -27,12 +27,16 @@ public final class OwnerAcl {
       return;
     }
     Path setfacl = SETFACL.stream().filter(Files::isExecutable).findFirst().orElse(null);
+    Path dir = dump.toAbsolutePath().getParent();
+    if (dir == null) {
+      return;
+    }
     if (setfacl == null) {
       log.info("no setfacl (package acl): uid " + uid + " cannot read its own dump");
       return;
     }
     // The directory first: a readable dump in a directory the user cannot enter is no use.
-    if (run(setfacl, "u:" + uid + ":rx", dump.getParent(), log)) {
+    if (run(setfacl, "u:" + uid + ":rx", dir, log)) {
       run(setfacl, "u:" + uid + ":r", dump, log);
     }
   }

@@ -5,6 +5,7 @@ import dev.coroner.cli.debugger.DebuggerInvocation;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The command line that opens a core in a debugger here, with the commands to run first (the
@@ -14,10 +15,11 @@ import java.util.Map;
  * @param stdin text to feed the debugger (jhsdb's batch commands), or null
  * @param env extra environment
  */
-record DebuggerLaunch(List<String> command, String stdin, Map<String, String> env) {
+record DebuggerLaunch(List<String> command, @Nullable String stdin, Map<String, String> env) {
 
   /** What to open and how; {@code plugin} (llnode) makes lldb load it. */
-  record Target(Path debugger, Path exe, Path core, Path plugin, String pythonPath) {}
+  record Target(
+      Path debugger, Path exe, Path core, @Nullable Path plugin, @Nullable String pythonPath) {}
 
   static DebuggerLaunch of(Debugger d, Target t, boolean batch, List<String> commands) {
     DebuggerInvocation how = DebuggerInvocation.of(d, t.plugin() != null);

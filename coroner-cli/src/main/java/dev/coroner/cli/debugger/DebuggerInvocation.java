@@ -3,6 +3,7 @@ package dev.coroner.cli.debugger;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * How each debugger is told to open a core, run commands and stop: the one table that local {@code
@@ -29,14 +30,15 @@ public enum DebuggerInvocation {
    * @param tool the debugger's executable
    * @param plugin llnode's shared object, for {@link #LLDB_LLNODE} (null: none)
    */
-  public record Files(Path tool, Path exe, Path core, Path plugin) {}
+  public record Files(Path tool, Path exe, Path core, @Nullable Path plugin) {}
 
   private final Debugger debugger;
   private final boolean llnode;
-  private final String batchFlag;
-  private final String commandFlag;
+  private final @Nullable String batchFlag;
+  private final @Nullable String commandFlag;
 
-  DebuggerInvocation(Debugger debugger, boolean llnode, String batchFlag, String commandFlag) {
+  DebuggerInvocation(
+      Debugger debugger, boolean llnode, @Nullable String batchFlag, @Nullable String commandFlag) {
     this.debugger = debugger;
     this.llnode = llnode;
     this.batchFlag = batchFlag;
@@ -52,6 +54,7 @@ public enum DebuggerInvocation {
     };
   }
 
+  /** The debugger this entry runs. */
   public Debugger debugger() {
     return debugger;
   }
@@ -75,7 +78,7 @@ public enum DebuggerInvocation {
   }
 
   /** What to feed the debugger's stdin: jhsdb's batch commands, then quit; otherwise null. */
-  public String stdin(boolean batch, List<String> commands) {
+  public @Nullable String stdin(boolean batch, List<String> commands) {
     return commandFlag == null && batch ? String.join("\n", commands) + "\nquit\n" : null;
   }
 

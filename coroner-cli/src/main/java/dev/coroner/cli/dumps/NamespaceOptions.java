@@ -1,6 +1,7 @@
 package dev.coroner.cli.dumps;
 
 import dev.coroner.cli.errors.CliException;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Option;
 
 /**
@@ -15,7 +16,7 @@ public final class NamespaceOptions {
       description =
           "Only this Kubernetes namespace's dumps (as kubectl's -n). With --store k8s: default the"
               + " context's namespace.")
-  String namespace;
+  @Nullable String namespace;
 
   @Option(
       names = {"-A", "--all-namespaces"},
@@ -25,7 +26,7 @@ public final class NamespaceOptions {
   boolean allNamespaces;
 
   /** The namespace asked for, or null. */
-  public String namespace() {
+  public @Nullable String namespace() {
     return namespace;
   }
 

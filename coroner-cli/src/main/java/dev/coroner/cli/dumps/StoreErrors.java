@@ -7,6 +7,7 @@ import dev.coroner.store.DumpProblem;
 import dev.coroner.store.StoreException;
 import dev.coroner.store.StoreFailure;
 import dev.coroner.store.StoredDump;
+import java.util.Objects;
 
 /**
  * Turns the store's typed failures into the CLI's exit codes and advice, in the CLI's terms (its
@@ -34,6 +35,9 @@ public final class StoreErrors {
           "check --store k8s[://CONTEXT] and $KUBECONFIG (debug also takes --context and"
               + " --kubeconfig); 'kubectl config get-contexts' lists the contexts";
       case AUTH -> "log in to the cluster again; 'kubectl get coredumps' should then work";
+      case KEY ->
+          "pass --identity FILE: the age identity of a recipient this namespace's dumps are"
+              + " encrypted to (ask whoever holds the namespace's key)";
       case PERMISSION ->
           "ask a cluster admin to bind coroner-dump-viewer (list, info), coroner-dump-debugger"
               + " (get, debug) or coroner-dump-admin (rm) to you in that namespace (docs/access.md)";
@@ -55,7 +59,7 @@ public final class StoreErrors {
   public static ExitCode exitCode(StoreFailure failure) {
     return switch (failure) {
       case CONFIG -> ExitCode.USAGE;
-      case AUTH, NO_STORE, UNREACHABLE, PERMISSION, OTHER -> ExitCode.UNREACHABLE;
+      case AUTH, KEY, NO_STORE, UNREACHABLE, PERMISSION, OTHER -> ExitCode.UNREACHABLE;
       case NOT_FOUND -> ExitCode.NOT_FOUND;
       case INTEGRITY, LOCAL_IO -> ExitCode.FAILURE;
     };
@@ -69,6 +73,9 @@ public final class StoreErrors {
       case AUTH ->
           "check the AWS credentials ($AWS_ACCESS_KEY_ID and $AWS_SECRET_ACCESS_KEY, $AWS_PROFILE,"
               + " or the machine's IAM role)";
+      case KEY ->
+          "pass --identity FILE: an age identity file (AGE-SECRET-KEY-1..., as age-keygen writes"
+              + " it) whose public key is one of the dump's recipients";
       case NO_STORE ->
           local
               ? "install coroner ('coroner install') or point --store at the dump directory"
@@ -91,7 +98,7 @@ public final class StoreErrors {
    * called damaged, and only then is removing it suggested.
    */
   public static CliException unreadable(StoredDump dump) {
-    DumpProblem p = dump.problem();
+    DumpProblem p = Objects.requireNonNull(dump.problem(), "an unreadable dump has a problem");
     String name = dump.name();
     return switch (p.kind()) {
       case DAMAGED ->

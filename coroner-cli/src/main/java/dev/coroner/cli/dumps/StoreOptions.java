@@ -16,6 +16,7 @@ import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Option;
 
 /** {@code --store}: which store a command works on, and the lookups every command needs. */
@@ -35,7 +36,7 @@ public final class StoreOptions {
               + " docs/access.md)."
               + " Default: $CORONER_STORE, else store= in ~/.config/coroner/config.properties,"
               + " else file:///var/lib/coroner/dumps. Now: ${DEFAULT-VALUE}")
-  String url;
+  @Nullable String url;
 
   @Option(
       names = S3_ENDPOINT_OPTION,
@@ -44,26 +45,30 @@ public final class StoreOptions {
           "S3-compatible endpoint (MinIO, s3proxy, a VPC endpoint). Default: $AWS_ENDPOINT_URL_S3,"
               + " else $AWS_ENDPOINT_URL, else AWS. Credentials come from the AWS SDK's usual"
               + " chain (env, ~/.aws, IRSA), never from options.")
-  String s3Endpoint;
+  @Nullable String s3Endpoint;
 
   @Option(
       names = "--s3-region",
       paramLabel = "REGION",
       description = "AWS region (default: $AWS_REGION or the profile; us-east-1 with an endpoint).")
-  String s3Region;
+  @Nullable String s3Region;
 
   @Option(
       names = "--s3-path-style",
       paramLabel = "BOOL",
       arity = "0..1",
       description = "Path-style URLs (http://host/bucket/key). Default: on with an endpoint.")
-  Boolean s3PathStyle;
+  @Nullable Boolean s3PathStyle;
 
   /**
    * Which namespaces and cluster a command means (kubectl's {@code -n}, {@code -A}, {@code
    * --context}, {@code --kubeconfig}); every field may be null or false.
    */
-  public record Scope(String namespace, boolean allNamespaces, String context, Path kubeconfig) {
+  public record Scope(
+      @Nullable String namespace,
+      boolean allNamespaces,
+      @Nullable String context,
+      @Nullable Path kubeconfig) {
     /** No namespace, context or kubeconfig named. */
     public static final Scope DEFAULT = new Scope(null, false, null, null);
   }
@@ -77,7 +82,7 @@ public final class StoreOptions {
    * Opens the store for {@code scope}; with the cluster store, {@code err} (or null) is told what a
    * download waits for, at a terminal.
    */
-  public Store open(Scope scope, PrintWriter err) {
+  public Store open(Scope scope, @Nullable PrintWriter err) {
     String where = url == null ? Stores.DEFAULT : url;
     if (ClusterUrls.isCluster(where)) {
       return openCluster(where, scope, err);
@@ -97,11 +102,11 @@ public final class StoreOptions {
   }
 
   /** The context {@code --store k8s://CONTEXT} names, or null. */
-  public String clusterContext() {
+  public @Nullable String clusterContext() {
     return cluster() ? ClusterUrls.contextOf(url == null ? Stores.DEFAULT : url) : null;
   }
 
-  private static Store openCluster(String where, Scope scope, PrintWriter err) {
+  private static Store openCluster(String where, Scope scope, @Nullable PrintWriter err) {
     String context = ClusterUrls.contextOf(where);
     if (context != null && scope.context() != null && !context.equals(scope.context())) {
       throw new CliException(
@@ -112,7 +117,7 @@ public final class StoreOptions {
               + scope.context()
               + " name two contexts; give one");
     }
-    boolean terminal = err != null && System.console() != null;
+    PrintWriter progress = err != null && System.console() != null ? err : null;
     try {
       return ClusterStore.open(
           new ClusterOptions(
@@ -121,13 +126,13 @@ public final class StoreOptions {
               scope.namespace(),
               scope.allNamespaces(),
               ClusterOptions.DEFAULT_WAIT,
-              terminal ? line -> err.println(line) : line -> {}));
+              progress != null ? progress::println : line -> {}));
     } catch (StoreException e) {
       throw StoreErrors.toCli(e, where);
     }
   }
 
-  private URI endpoint() {
+  private @Nullable URI endpoint() {
     if (s3Endpoint == null || s3Endpoint.isBlank()) {
       return null;
     }
@@ -183,11 +188,18 @@ public final class StoreOptions {
     return resolveAmong(store, ref, cluster() ? null : ns.namespace());
   }
 
+  private static @Nullable String namespaceOf(DumpInfo info) {
+    DumpInfo.PodInfo pod = info.pod();
+    return pod == null ? null : pod.namespace();
+  }
+
   /** Resolves a reference among the dumps of pods in {@code namespace} (null: among all). */
-  private static StoredDump resolveAmong(Store store, String ref, String namespace) {
+  private static StoredDump resolveAmong(Store store, String ref, @Nullable String namespace) {
     java.nio.file.Path zip = zipPath(ref);
     if (zip != null) {
-      try (Store here = new dev.coroner.store.local.LocalStore(zip.getParent())) {
+      try (Store here =
+          new dev.coroner.store.local.LocalStore(
+              java.util.Objects.requireNonNull(zip.getParent(), "an absolute file's directory"))) {
         String name = zip.getFileName().toString();
         return list(here).stream()
             .filter(d -> (d.name() + ".zip").equals(name))
@@ -201,8 +213,7 @@ public final class StoreOptions {
       if (namespace != null) {
         dumps =
             dumps.stream()
-                .filter(d -> d.info() != null && d.info().pod() != null)
-                .filter(d -> namespace.equals(d.info().pod().namespace()))
+                .filter(d -> d.info() != null && namespace.equals(namespaceOf(d.info())))
                 .toList();
       }
       return DumpReference.resolve(dumps, ref, store.url());
@@ -212,8 +223,8 @@ public final class StoreOptions {
   }
 
   /** {@code ref} as the path of an existing zip, or null. */
-  private static java.nio.file.Path zipPath(String ref) {
-    if (!ref.endsWith(".zip") || !(ref.contains("/"))) {
+  private static java.nio.file.@Nullable Path zipPath(String ref) {
+    if (!ref.endsWith(".zip") || !ref.contains("/")) {
       return null;
     }
     java.nio.file.Path p = java.nio.file.Path.of(ref).toAbsolutePath().normalize();

@@ -26,7 +26,7 @@ public record CoreDumpSpec(
     String crashTime,
     String node,
     String hostname,
-    Process process,
+    CrashedProcess process,
     Pod pod,
     Core core,
     Integrity integrity,
@@ -35,7 +35,7 @@ public record CoreDumpSpec(
 
   /** The process that died; {@code pid} in its PID namespace, {@code hostPid} on the host. */
   @JsonInclude(JsonInclude.Include.NON_NULL)
-  public record Process(
+  public record CrashedProcess(
       String exe,
       String exePath,
       Long pid,

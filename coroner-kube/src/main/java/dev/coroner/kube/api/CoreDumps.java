@@ -113,7 +113,7 @@ public final class CoreDumps {
         Instant.ofEpochSecond(info.timestamp()).toString(),
         node(info),
         info.hostname(),
-        new CoreDumpSpec.Process(
+        new CoreDumpSpec.CrashedProcess(
             p.exe(),
             p.exePath(),
             p.pid(),
@@ -159,7 +159,7 @@ public final class CoreDumps {
       throw new IllegalArgumentException(
           "CoreDump " + d.getMetadata().getName() + " has no uuid, process or core");
     }
-    CoreDumpSpec.Process p = s.process();
+    CoreDumpSpec.CrashedProcess p = s.process();
     CoreDumpSpec.Core c = s.core();
     CoreDumpSpec.Integrity i =
         s.integrity() == null ? new CoreDumpSpec.Integrity(true, null, null) : s.integrity();

@@ -3,6 +3,7 @@ package dev.coroner.kube.store;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Which cluster and namespaces a {@link ClusterStore} works on, as kubectl would choose them.
@@ -15,9 +16,9 @@ import java.util.function.Consumer;
  * @param progress told what is being waited for (a terminal prints it; others ignore it)
  */
 public record ClusterOptions(
-    String context,
-    Path kubeconfig,
-    String namespace,
+    @Nullable String context,
+    @Nullable Path kubeconfig,
+    @Nullable String namespace,
     boolean allNamespaces,
     Duration answerWait,
     Consumer<String> progress) {

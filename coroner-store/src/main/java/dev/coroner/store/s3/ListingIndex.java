@@ -54,7 +54,12 @@ record ListingIndex(Map<String, Entry> entries) {
           "core-sha256",
           "truncated",
           "truncated-cause",
-          "truncated-reason");
+          "truncated-reason",
+          "scrub-mode",
+          "scrub-complete",
+          "scrub-rules",
+          "encryption",
+          "encryption-recipients");
 
   private static final ObjectMapper JSON = JsonMapper.builder().build();
 
