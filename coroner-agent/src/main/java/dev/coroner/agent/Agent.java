@@ -140,7 +140,8 @@ public final class Agent implements AutoCloseable {
               PodEvents.DEFAULT_QUEUE,
               r -> metrics.events.labelValues(r.label()).inc());
     }
-    owners = kube != null ? new PodOwners(kube) : PodOwners.offline();
+    PodOwners podOwners = kube != null ? new PodOwners(kube) : PodOwners.offline();
+    owners = podOwners;
     if (kube != null) {
       LOG.info(
           "Kubernetes API at {}: events {}, flood control per pod owner",
@@ -166,7 +167,7 @@ public final class Agent implements AutoCloseable {
                 pod ->
                     // Flood control counts per pod owner (a Deployment's pods together); the
                     // container is part of the key so that a sidecar's crashes count apart.
-                    owners.workloadKey(PodRef.of(pod)) + "/" + pod.container()),
+                    podOwners.workloadKey(PodRef.of(pod)) + "/" + pod.container()),
             metrics);
     if (events != null) {
       PodEvents e = events;

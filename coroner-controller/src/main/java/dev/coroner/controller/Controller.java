@@ -25,6 +25,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -51,7 +52,9 @@ public final class Controller implements AutoCloseable {
   private final ScheduledExecutorService work =
       Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("coroner-controller"));
   private final List<SharedIndexInformer<?>> informers = new ArrayList<>();
-  private SharedIndexInformer<CoreDumpDownload> requests;
+
+  /** The requests' informer, once {@link #lead()} has started it. */
+  private @Nullable SharedIndexInformer<CoreDumpDownload> requests;
 
   /** The controller on {@code client} and {@code store}, which must presign. */
   public Controller(
@@ -71,21 +74,25 @@ public final class Controller implements AutoCloseable {
 
   /** Starts the informers and timers; returns once the caches are filled. */
   public synchronized void lead() {
-    requests =
+    SharedIndexInformer<CoreDumpDownload> informer =
         client
             .resources(CoreDumpDownload.class)
             .inAnyNamespace()
             .inform(handler(d -> work.execute(() -> answer(d))), SWEEP.toMillis());
-    informers.add(requests);
+    requests = informer;
+    informers.add(informer);
     informers.add(
         client
             .resources(CoreDump.class)
             .inAnyNamespace()
             .inform(handler(d -> work.execute(() -> finish(d))), 0));
-    work.scheduleWithFixedDelay(
-        this::sweep, SWEEP.toSeconds(), SWEEP.toSeconds(), TimeUnit.SECONDS);
-    work.scheduleWithFixedDelay(
-        this::resync, 0, config.resyncInterval().toMillis(), TimeUnit.MILLISECONDS);
+    // A periodic task that throws is not run again: sweep() and resync() catch everything.
+    var unusedSweeps =
+        work.scheduleWithFixedDelay(
+            this::sweep, SWEEP.toSeconds(), SWEEP.toSeconds(), TimeUnit.SECONDS);
+    var unusedResyncs =
+        work.scheduleWithFixedDelay(
+            this::resync, 0, config.resyncInterval().toMillis(), TimeUnit.MILLISECONDS);
     LOG.info(
         "leading: URLs live {}, resync every {}, retention {}",
         config.urlTtl(),
@@ -117,7 +124,7 @@ public final class Controller implements AutoCloseable {
           .ifPresent(
               expires -> {
                 long delay = Math.max(0, Duration.between(Instant.now(), expires).toMillis()) + 500;
-                work.schedule(this::sweep, delay, TimeUnit.MILLISECONDS);
+                var unused = work.schedule(this::sweep, delay, TimeUnit.MILLISECONDS);
               });
     } catch (KubernetesClientException e) {
       // A conflict means a newer version is on its way as an event; anything else, try again.
@@ -128,7 +135,7 @@ public final class Controller implements AutoCloseable {
             d.getMetadata().getName(),
             e.getCode(),
             RETRY);
-        work.schedule(() -> answer(d), RETRY.toMillis(), TimeUnit.MILLISECONDS);
+        var unused = work.schedule(() -> answer(d), RETRY.toMillis(), TimeUnit.MILLISECONDS);
       }
     }
   }
@@ -143,7 +150,7 @@ public final class Controller implements AutoCloseable {
           d.getMetadata().getName(),
           e.getMessage(),
           RETRY);
-      work.schedule(() -> finish(latest(d)), RETRY.toMillis(), TimeUnit.MILLISECONDS);
+      var unused = work.schedule(() -> finish(latest(d)), RETRY.toMillis(), TimeUnit.MILLISECONDS);
     }
   }
 
@@ -158,12 +165,15 @@ public final class Controller implements AutoCloseable {
   }
 
   private void sweep() {
+    SharedIndexInformer<CoreDumpDownload> informer = requests;
     try {
-      if (requests != null) {
-        sweeper.sweep(requests.getStore().list());
+      if (informer != null) {
+        sweeper.sweep(informer.getStore().list());
       }
     } catch (KubernetesClientException e) {
       LOG.warn("cannot delete expired download requests: HTTP {}", e.getCode());
+    } catch (RuntimeException e) {
+      LOG.error("cannot delete expired download requests", e);
     }
   }
 

@@ -73,30 +73,33 @@ public final class Main {
         health.ready();
       } else {
         health.ready(); // a follower is ready too: it stands by
-        client
-            .leaderElector()
-            .withConfig(
-                new LeaderElectionConfigBuilder()
-                    .withName(config.lease())
-                    .withLeaseDuration(Duration.ofSeconds(15))
-                    .withRenewDeadline(Duration.ofSeconds(10))
-                    .withRetryPeriod(Duration.ofSeconds(2))
-                    .withReleaseOnCancel()
-                    .withLock(new LeaseLock(config.namespace(), config.lease(), config.identity()))
-                    .withLeaderCallbacks(
-                        new LeaderCallbacks(
-                            controller::lead,
-                            () -> {
-                              LOG.warn(
-                                  "lost the lease {}; exiting so that a new election starts",
-                                  config.lease());
-                              exit[0] = 1;
-                              stop.countDown();
-                            },
-                            leader -> LOG.info("the leader is {}", leader)))
-                    .build())
-            .build()
-            .start();
+        // The elector runs until the process ends; the callbacks, not this future, say how it went.
+        var unused =
+            client
+                .leaderElector()
+                .withConfig(
+                    new LeaderElectionConfigBuilder()
+                        .withName(config.lease())
+                        .withLeaseDuration(Duration.ofSeconds(15))
+                        .withRenewDeadline(Duration.ofSeconds(10))
+                        .withRetryPeriod(Duration.ofSeconds(2))
+                        .withReleaseOnCancel()
+                        .withLock(
+                            new LeaseLock(config.namespace(), config.lease(), config.identity()))
+                        .withLeaderCallbacks(
+                            new LeaderCallbacks(
+                                controller::lead,
+                                () -> {
+                                  LOG.warn(
+                                      "lost the lease {}; exiting so that a new election starts",
+                                      config.lease());
+                                  exit[0] = 1;
+                                  stop.countDown();
+                                },
+                                leader -> LOG.info("the leader is {}", leader)))
+                        .build())
+                .build()
+                .start();
         LOG.info(
             "{} is waiting for the lease {}/{}",
             config.identity(),

@@ -106,6 +106,9 @@ public final class StoreOptions {
     return cluster() ? ClusterUrls.contextOf(url == null ? Stores.DEFAULT : url) : null;
   }
 
+  // On Java 22+ System.console() is a Console even when redirected (Console.isTerminal() tells,
+  // but not on 17): left as it was, a known gap.
+  @SuppressWarnings("SystemConsoleNull")
   private static Store openCluster(String where, Scope scope, @Nullable PrintWriter err) {
     String context = ClusterUrls.contextOf(where);
     if (context != null && scope.context() != null && !context.equals(scope.context())) {

@@ -6,6 +6,7 @@ import java.time.Clock;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The controller's audit log: one JSON object per line, one line per decision on a dump (a URL
@@ -42,14 +43,17 @@ public final class AuditLog {
    * One decision.
    *
    * @param action {@code download} or {@code delete}
+   * @param requester who asked; null for the controller's own decisions (resync, retention, the
+   *     finalizer) and for a request that names no one
+   * @param dump the CoreDump's name; null for a request that names none
    * @param decision {@code signed}, {@code refused}, {@code deleted}, ...
    * @param details more fields (reason, expiresAt, encrypted, request); null values are left out
    */
   public void record(
       String action,
-      String requester,
+      @Nullable String requester,
       String namespace,
-      String dump,
+      @Nullable String dump,
       String decision,
       Map<String, Object> details) {
     Map<String, Object> line = new LinkedHashMap<>();

@@ -10,7 +10,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The controller's whole configuration, read once at start from the environment as {@link
@@ -58,44 +60,66 @@ public record ControllerConfig(
   public static ControllerConfig from(Map<String, String> env) throws ConfigException {
     List<String> errors = new ArrayList<>();
     Reader r = new Reader(env, errors);
-    URI store = r.get(CORONER_STORE, null, URI::create);
+    URI store = r.optional(CORONER_STORE, null, URI::create);
     if (store == null) {
       errors.add("CORONER_STORE is required: the dumps' store, s3://bucket/prefix");
     } else if (!"s3".equals(store.getScheme()) || store.getHost() == null) {
       errors.add("CORONER_STORE must be an s3://bucket/prefix URL: '" + store + "'");
     }
-    URI endpoint = r.get(AWS_ENDPOINT_URL_S3, env.get("AWS_ENDPOINT_URL"), URI::create);
+    URI endpoint = r.optional(AWS_ENDPOINT_URL_S3, env.get("AWS_ENDPOINT_URL"), URI::create);
     boolean pathStyle =
         r.get(CORONER_S3_PATH_STYLE, String.valueOf(endpoint != null), Reader::bool);
-    String namespace =
-        r.get(CORONER_POD_NAMESPACE, CORONER_POD_NAMESPACE.defaultValue(), Reader::name);
+    String namespace = r.get(CORONER_POD_NAMESPACE, Reader::name);
     String identity = env.get(CORONER_POD_NAME.name());
-    ControllerConfig config =
-        new ControllerConfig(
-            store,
-            S3Options.defaults(endpoint, env.get(CORONER_S3_REGION.name()), pathStyle)
-                .withIndexId("controller"),
-            r.get(CORONER_URL_TTL, CORONER_URL_TTL.defaultValue(), Reader::urlTtl),
-            r.get(CORONER_RETENTION, CORONER_RETENTION.defaultValue(), Reader::retention),
-            r.get(
-                CORONER_RESYNC_INTERVAL, CORONER_RESYNC_INTERVAL.defaultValue(), Reader::positive),
-            r.get(CORONER_HOST_NAMESPACE, namespace, Reader::name),
-            namespace,
-            identity == null || identity.isBlank()
-                ? "coroner-controller-" + ProcessHandle.current().pid()
-                : identity.trim(),
-            r.get(CORONER_LEASE_NAME, CORONER_LEASE_NAME.defaultValue(), Reader::name),
-            r.get(CORONER_LEADER_ELECTION, CORONER_LEADER_ELECTION.defaultValue(), Reader::bool),
-            r.get(CORONER_HEALTH_PORT, CORONER_HEALTH_PORT.defaultValue(), Reader::port));
-    if (!errors.isEmpty()) {
+    Duration urlTtl = r.get(CORONER_URL_TTL, Reader::urlTtl);
+    Duration retention = r.get(CORONER_RETENTION, Reader::retention);
+    Duration resyncInterval = r.get(CORONER_RESYNC_INTERVAL, Reader::positive);
+    String hostNamespace = r.get(CORONER_HOST_NAMESPACE, namespace, Reader::name);
+    String lease = r.get(CORONER_LEASE_NAME, Reader::name);
+    boolean leaderElection = r.get(CORONER_LEADER_ELECTION, Reader::bool);
+    int healthPort = r.get(CORONER_HEALTH_PORT, Reader::port);
+    if (store == null || !errors.isEmpty()) {
       throw new ConfigException(String.join("\n", errors));
     }
-    return config;
+    return new ControllerConfig(
+        store,
+        S3Options.defaults(endpoint, env.get(CORONER_S3_REGION.name()), pathStyle)
+            .withIndexId("controller"),
+        urlTtl,
+        retention,
+        resyncInterval,
+        hostNamespace,
+        namespace,
+        identity == null || identity.isBlank()
+            ? "coroner-controller-" + ProcessHandle.current().pid()
+            : identity.trim(),
+        lease,
+        leaderElection,
+        healthPort);
   }
 
   /** Reads one variable; a bad value is recorded with its name and text. */
   private record Reader(Map<String, String> env, List<String> errors) {
+    /** The variable, else its default in {@link ControllerVariable}. */
+    <T> T get(ControllerVariable v, Function<String, T> parse) {
+      String fallback =
+          Objects.requireNonNull(
+              v.defaultValue(), () -> v.name() + " has no default in ControllerVariable");
+      return get(v, fallback, parse);
+    }
+
+    /** The variable, else {@code fallback}; a bad value is recorded and gives the fallback's. */
     <T> T get(ControllerVariable v, String fallback, Function<String, T> parse) {
+      T value = optional(v, fallback, parse);
+      return value != null ? value : parse.apply(fallback);
+    }
+
+    /**
+     * The variable, else {@code fallback}, else null; a bad value is recorded and gives the
+     * fallback's, or null when the fallback is bad too (it was recorded as the value).
+     */
+    <T> @Nullable T optional(
+        ControllerVariable v, @Nullable String fallback, Function<String, T> parse) {
       String value = env.get(v.name());
       if (value == null || value.isBlank()) {
         value = fallback;
@@ -107,7 +131,14 @@ public record ControllerConfig(
         return parse.apply(value.trim());
       } catch (RuntimeException e) {
         errors.add(v.name() + ": " + e.getMessage() + " (got '" + value + "')");
-        return fallback == null ? null : parse.apply(fallback);
+        if (fallback == null || value.equals(fallback)) {
+          return null;
+        }
+        try {
+          return parse.apply(fallback.trim());
+        } catch (RuntimeException again) {
+          return null;
+        }
       }
     }
 

@@ -1,5 +1,7 @@
 package dev.coroner.controller.config;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * Every environment variable the controller reads, with its default and what it does: the one table
  * that {@link ControllerConfig#from} parses and the chart's tests check.
@@ -24,16 +26,16 @@ public enum ControllerVariable {
       "true", "elect a leader; false only for a single replica outside a cluster"),
   CORONER_HEALTH_PORT("8080", "port of /healthz and /readyz (0: any free port)");
 
-  private final String defaultValue;
+  private final @Nullable String defaultValue;
   private final String description;
 
-  ControllerVariable(String defaultValue, String description) {
+  ControllerVariable(@Nullable String defaultValue, String description) {
     this.defaultValue = defaultValue;
     this.description = description;
   }
 
   /** The value when the variable is unset; null when there is none or it is worked out. */
-  public String defaultValue() {
+  public @Nullable String defaultValue() {
     return defaultValue;
   }
 

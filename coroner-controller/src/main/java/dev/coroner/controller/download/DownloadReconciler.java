@@ -22,6 +22,7 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -76,8 +77,7 @@ public final class DownloadReconciler {
     String ns = d.getMetadata().getNamespace();
     CoreDumpDownloadSpec spec = d.getSpec();
     String wanted = spec == null ? null : spec.coreDump();
-    String requester = spec == null ? null : spec.requester();
-    if (wanted == null || wanted.isBlank()) {
+    if (spec == null || wanted == null || wanted.isBlank()) {
       return refuse(d, CoreDumpDownloadStatus.NOT_FOUND, "spec.coreDump names no CoreDump");
     }
     CoreDump dump = client.resources(CoreDump.class).inNamespace(ns).withName(wanted).get();
@@ -93,10 +93,12 @@ public final class DownloadReconciler {
               + ns
               + "' lists them");
     }
+    String requester = spec.requester();
+    String publicKey = spec.publicKey();
     AgeRecipient to = null;
-    if (spec.publicKey() != null && !spec.publicKey().isBlank()) {
+    if (publicKey != null && !publicKey.isBlank()) {
       try {
-        to = AgeRecipient.parse(spec.publicKey());
+        to = AgeRecipient.parse(publicKey);
       } catch (IllegalArgumentException e) {
         return refuse(d, CoreDumpDownloadStatus.BAD_KEY, "spec.publicKey: " + e.getMessage());
       }
@@ -107,7 +109,10 @@ public final class DownloadReconciler {
       StoredDump object = CoreDumps.object(dump);
       url = signer.presign(object, ttl);
     } catch (IllegalArgumentException e) {
-      return refuse(d, CoreDumpDownloadStatus.NOT_IN_STORE, e.getMessage());
+      return refuse(
+          d,
+          CoreDumpDownloadStatus.NOT_IN_STORE,
+          Objects.toString(e.getMessage(), "the CoreDump names no object"));
     } catch (StoreException e) {
       boolean outside = e.failure() == StoreFailure.NOT_FOUND;
       LOG.warn("cannot sign a URL for coredump {}/{}: {}", ns, wanted, e.getMessage());
@@ -115,7 +120,7 @@ public final class DownloadReconciler {
           d,
           outside ? CoreDumpDownloadStatus.NOT_IN_STORE : CoreDumpDownloadStatus.STORE_FAILED,
           outside
-              ? e.getMessage()
+              ? Objects.toString(e.getMessage(), "the CoreDump's object is not in this store")
               : "the controller cannot sign URLs now ("
                   + e.failure().label()
                   + "); its log says why");

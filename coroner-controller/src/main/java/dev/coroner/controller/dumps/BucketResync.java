@@ -2,6 +2,7 @@ package dev.coroner.controller.dumps;
 
 import dev.coroner.controller.audit.AuditLog;
 import dev.coroner.kube.api.CoreDump;
+import dev.coroner.kube.api.CoreDumpSpec;
 import dev.coroner.kube.api.CoreDumps;
 import dev.coroner.store.DumpLocation;
 import dev.coroner.store.Store;
@@ -79,15 +80,18 @@ public final class BucketResync {
       if (d.getMetadata().getDeletionTimestamp() != null) {
         continue;
       }
-      String key =
-          d.getSpec() == null || d.getSpec().object() == null ? null : d.getSpec().object().key();
-      if (key != null && keys.contains(key)) {
+      CoreDumpSpec.StoredObject object = d.getSpec() == null ? null : d.getSpec().object();
+      String key = object == null ? null : object.key();
+      if (object == null || key == null) {
+        continue;
+      }
+      if (keys.contains(key)) {
         byKey.put(key, d);
         if (tooOld(crashTime(d), now)) {
           delete(d, "expired");
           expired++;
         }
-      } else if (key != null && inStore(d)) {
+      } else if (inStore(object)) {
         delete(d, "orphaned");
         orphans++;
       }
@@ -134,16 +138,20 @@ public final class BucketResync {
 
   /** The crash's epoch seconds; the far future for a CoreDump that does not say. */
   private static long crashTime(CoreDump d) {
+    String time = d.getSpec() == null ? null : d.getSpec().crashTime();
+    if (time == null) {
+      return Long.MAX_VALUE / 2;
+    }
     try {
-      return Instant.parse(d.getSpec().crashTime()).getEpochSecond();
+      return Instant.parse(time).getEpochSecond();
     } catch (RuntimeException e) {
       return Long.MAX_VALUE / 2;
     }
   }
 
-  /** Whether the CoreDump names an object of this controller's store (not another's). */
-  private boolean inStore(CoreDump d) {
-    String named = d.getSpec().object().store();
+  /** Whether a CoreDump's object is in this controller's store (not another's). */
+  private boolean inStore(CoreDumpSpec.StoredObject object) {
+    String named = object.store();
     return named != null && trim(store.url()).equals(trim(named));
   }
 

@@ -1,9 +1,11 @@
 package dev.coroner.kube.api;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import org.jspecify.annotations.Nullable;
 
 /**
- * The controller's answer to a download request.
+ * The controller's answer to a download request; every field is null until it answers, and those
+ * that do not apply to the answer stay null.
  *
  * @param phase {@link #READY} or {@link #FAILED}; none while the request waits
  * @param reason why it failed, a stable word ({@link #NOT_FOUND}, {@link #BAD_KEY}, {@link
@@ -15,12 +17,12 @@ import com.fasterxml.jackson.annotation.JsonInclude;
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record CoreDumpDownloadStatus(
-    String phase,
-    String reason,
-    String message,
-    String url,
-    String encryptedUrl,
-    String expiresAt) {
+    @Nullable String phase,
+    @Nullable String reason,
+    @Nullable String message,
+    @Nullable String url,
+    @Nullable String encryptedUrl,
+    @Nullable String expiresAt) {
   /** The URL is in the status. */
   public static final String READY = "Ready";
 

@@ -1,11 +1,15 @@
 package dev.coroner.kube.api;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A dump's metadata as a CoreDump carries it: who died and how, whether the core is whole, and
  * where the dump's object is. Never the command line, the environment or the core: those may hold
  * secrets and stay in the bucket.
+ *
+ * <p>Every field is read back from the API server, where a CoreDump may have been written by hand
+ * or by another version: each may be absent (null), and readers decide what its absence means.
  *
  * @param uuid the dump's uuid (also the CoreDump's name)
  * @param name the dump's name (its zip's, without {@code .zip})
@@ -21,30 +25,30 @@ import com.fasterxml.jackson.annotation.JsonInclude;
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record CoreDumpSpec(
-    String uuid,
-    String name,
-    String crashTime,
-    String node,
-    String hostname,
-    CrashedProcess process,
-    Pod pod,
-    Core core,
-    Integrity integrity,
-    String size,
-    StoredObject object) {
+    @Nullable String uuid,
+    @Nullable String name,
+    @Nullable String crashTime,
+    @Nullable String node,
+    @Nullable String hostname,
+    @Nullable CrashedProcess process,
+    @Nullable Pod pod,
+    @Nullable Core core,
+    @Nullable Integrity integrity,
+    @Nullable String size,
+    @Nullable StoredObject object) {
 
   /** The process that died; {@code pid} in its PID namespace, {@code hostPid} on the host. */
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public record CrashedProcess(
-      String exe,
-      String exePath,
-      Long pid,
-      Long hostPid,
-      Long uid,
-      Long gid,
-      Integer signal,
-      String signalName,
-      String containerId) {}
+      @Nullable String exe,
+      @Nullable String exePath,
+      @Nullable Long pid,
+      @Nullable Long hostPid,
+      @Nullable Long uid,
+      @Nullable Long gid,
+      @Nullable Integer signal,
+      @Nullable String signalName,
+      @Nullable String containerId) {}
 
   /**
    * The crashed pod (in the CoreDump's namespace).
@@ -53,12 +57,12 @@ public record CoreDumpSpec(
    */
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public record Pod(
-      String name,
-      String uid,
-      String container,
-      String image,
-      String imageDigest,
-      String workload) {}
+      @Nullable String name,
+      @Nullable String uid,
+      @Nullable String container,
+      @Nullable String image,
+      @Nullable String imageDigest,
+      @Nullable String workload) {}
 
   /**
    * The core: its entry in the zip, how it is compressed, its raw size and sha256.
@@ -67,7 +71,11 @@ public record CoreDumpSpec(
    */
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public record Core(
-      String entry, String compression, Long bytes, Long storedBytes, String sha256) {}
+      @Nullable String entry,
+      @Nullable String compression,
+      @Nullable Long bytes,
+      @Nullable Long storedBytes,
+      @Nullable String sha256) {}
 
   /**
    * Whether the core is whole; the cause's stable id and the reason's text when not.
@@ -75,7 +83,7 @@ public record CoreDumpSpec(
    * @param complete true for a whole core
    */
   @JsonInclude(JsonInclude.Include.NON_NULL)
-  public record Integrity(boolean complete, String cause, String reason) {}
+  public record Integrity(boolean complete, @Nullable String cause, @Nullable String reason) {}
 
   /**
    * The dump's zip in object storage.
@@ -86,5 +94,9 @@ public record CoreDumpSpec(
    * @param bytes the zip's size
    */
   @JsonInclude(JsonInclude.Include.NON_NULL)
-  public record StoredObject(String store, String bucket, String key, Long bytes) {}
+  public record StoredObject(
+      @Nullable String store,
+      @Nullable String bucket,
+      @Nullable String key,
+      @Nullable Long bytes) {}
 }

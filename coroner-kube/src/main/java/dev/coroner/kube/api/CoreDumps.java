@@ -3,6 +3,7 @@ package dev.coroner.kube.api;
 import dev.coroner.base.units.ByteSizes;
 import dev.coroner.dump.Compression;
 import dev.coroner.dump.DumpInfo;
+import dev.coroner.dump.IntegrityCause;
 import dev.coroner.store.DumpLocation;
 import dev.coroner.store.DumpProblem;
 import dev.coroner.store.StoredDump;
@@ -12,6 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A dump's metadata as a {@link CoreDump} and back: what the agent creates after a verified upload,
@@ -39,7 +41,7 @@ public final class CoreDumps {
    */
   public record Workload(String kind, String name) {
     /** From a workload key {@code namespace/Kind/name}; null for anything else. */
-    public static Workload ofKey(String key) {
+    public static @Nullable Workload ofKey(@Nullable String key) {
       String[] parts = key == null ? new String[0] : key.split("/", 3);
       return parts.length == 3 ? new Workload(parts[1], parts[2]) : null;
     }
@@ -56,7 +58,8 @@ public final class CoreDumps {
    * @param workload the pod's controller, or null when unknown
    * @throws IllegalArgumentException when the dump's uuid is not a uuid (no valid name)
    */
-  public static CoreDump of(DumpInfo info, Origin origin, String namespace, Workload workload) {
+  public static CoreDump of(
+      DumpInfo info, Origin origin, String namespace, @Nullable Workload workload) {
     if (info.uuid() == null || !UUID.matcher(info.uuid()).matches()) {
       throw new IllegalArgumentException("not a dump's uuid: '" + info.uuid() + "'");
     }
@@ -72,17 +75,15 @@ public final class CoreDumps {
     return d;
   }
 
-  private static Map<String, String> labels(DumpInfo info, Workload workload) {
+  private static Map<String, String> labels(DumpInfo info, @Nullable Workload workload) {
     Map<String, String> labels = new LinkedHashMap<>();
     labels.put(CoronerApi.LABEL_MANAGED_BY, CoronerApi.MANAGER);
-    String node = node(info);
-    if (node != null) {
-      put(labels, CoronerApi.LABEL_NODE, node);
-    }
-    if (info.pod() != null) {
-      put(labels, CoronerApi.LABEL_POD, info.pod().name());
+    put(labels, CoronerApi.LABEL_NODE, node(info));
+    DumpInfo.PodInfo pod = info.pod();
+    if (pod != null) {
+      put(labels, CoronerApi.LABEL_POD, pod.name());
       String kind = workload == null ? "pod" : workload.kind();
-      String name = workload == null ? info.pod().name() : workload.name();
+      String name = workload == null ? pod.name() : workload.name();
       put(labels, CoronerApi.LABEL_WORKLOAD_KIND, kind);
       put(labels, CoronerApi.LABEL_WORKLOAD, name);
     }
@@ -96,17 +97,19 @@ public final class CoreDumps {
     }
   }
 
+  /** The Kubernetes node, else the host's name. */
   private static String node(DumpInfo info) {
-    if (info.pod() != null && info.pod().node() != null) {
-      return info.pod().node();
-    }
-    return info.nodeHostname();
+    DumpInfo.PodInfo pod = info.pod();
+    String node = pod == null ? null : pod.node();
+    return node != null ? node : info.nodeHostname();
   }
 
-  private static CoreDumpSpec spec(DumpInfo info, Origin origin, Workload workload) {
+  private static CoreDumpSpec spec(DumpInfo info, Origin origin, @Nullable Workload workload) {
     DumpInfo.ProcessInfo p = info.process();
     DumpInfo.PodInfo pod = info.pod();
     DumpInfo.CoreInfo core = info.core();
+    Compression compression = core.compression();
+    IntegrityCause cause = info.integrity().cause();
     return new CoreDumpSpec(
         info.uuid(),
         info.name(),
@@ -134,13 +137,13 @@ public final class CoreDumps {
                 workload == null ? "pod/" + pod.name() : workload.kind() + "/" + workload.name()),
         new CoreDumpSpec.Core(
             core.entry(),
-            core.compression() == null ? null : core.compression().id(),
+            compression == null ? null : compression.id(),
             core.size(),
             core.storedSize(),
             core.sha256()),
         new CoreDumpSpec.Integrity(
             !info.integrity().truncated(),
-            info.integrity().cause() == null ? null : info.integrity().cause().id(),
+            cause == null ? null : cause.id(),
             info.integrity().reason()),
         core.entry() == null ? "none" : ByteSizes.format(core.size()),
         new CoreDumpSpec.StoredObject(
@@ -155,24 +158,31 @@ public final class CoreDumps {
    */
   public static DumpInfo info(CoreDump d) {
     CoreDumpSpec s = d.getSpec();
-    if (s == null || s.uuid() == null || s.process() == null || s.core() == null) {
+    String uuid = s == null ? null : s.uuid();
+    CoreDumpSpec.CrashedProcess p = s == null ? null : s.process();
+    CoreDumpSpec.Core c = s == null ? null : s.core();
+    if (s == null || uuid == null || p == null || c == null) {
       throw new IllegalArgumentException(
           "CoreDump " + d.getMetadata().getName() + " has no uuid, process or core");
     }
-    CoreDumpSpec.CrashedProcess p = s.process();
-    CoreDumpSpec.Core c = s.core();
     CoreDumpSpec.Integrity i =
-        s.integrity() == null ? new CoreDumpSpec.Integrity(true, null, null) : s.integrity();
+        s.integrity() != null ? s.integrity() : new CoreDumpSpec.Integrity(true, null, null);
+    // What the agent always writes, and a CoreDump written by hand or by another version may lack:
+    // its absence is not damage. The name falls back to the CoreDump's own (the dump's uuid), the
+    // node to "unknown", and the pod's identity to "" as the bucket's listing index has it.
+    String name = s.name() != null ? s.name() : d.getMetadata().getName();
+    String node = s.node() != null ? s.node() : "unknown";
+    CoreDumpSpec.Pod sp = s.pod();
     DumpInfo.PodInfo pod =
-        s.pod() == null
+        sp == null
             ? null
             : new DumpInfo.PodInfo(
                 d.getMetadata().getNamespace(),
-                s.pod().name(),
-                s.pod().uid(),
-                s.pod().container(),
-                s.pod().image(),
-                s.pod().imageDigest(),
+                orEmpty(sp.name()),
+                orEmpty(sp.uid()),
+                orEmpty(sp.container()),
+                orEmpty(sp.image()),
+                sp.imageDigest(),
                 null,
                 s.node(),
                 Map.of(),
@@ -181,11 +191,11 @@ public final class CoreDumps {
     long hostPid = orMinus(p.hostPid());
     return new DumpInfo(
         DumpInfo.SCHEMA_VERSION,
-        s.uuid(),
-        s.name(),
+        uuid,
+        name,
         s.crashTime() == null ? 0 : Instant.parse(s.crashTime()).getEpochSecond(),
         s.hostname(),
-        s.node(),
+        node,
         new DumpInfo.ProcessInfo(
             p.exe(),
             p.exePath(),
@@ -220,8 +230,9 @@ public final class CoreDumps {
    * @throws IllegalArgumentException when the CoreDump names no object
    */
   public static StoredDump object(CoreDump d) {
-    CoreDumpSpec.StoredObject o = d.getSpec() == null ? null : d.getSpec().object();
-    if (o == null || o.bucket() == null || o.key() == null) {
+    CoreDumpSpec s = d.getSpec();
+    CoreDumpSpec.StoredObject o = s == null ? null : s.object();
+    if (s == null || o == null || o.bucket() == null || o.key() == null) {
       throw new IllegalArgumentException(
           "CoreDump "
               + d.getMetadata().getNamespace()
@@ -237,7 +248,7 @@ public final class CoreDumps {
     }
     String created = d.getMetadata().getCreationTimestamp();
     return new StoredDump(
-        d.getSpec().name() != null ? d.getSpec().name() : d.getMetadata().getName(),
+        s.name() != null ? s.name() : d.getMetadata().getName(),
         o.bytes() == null ? 0 : o.bytes(),
         created == null ? Instant.EPOCH : Instant.parse(created),
         new DumpLocation.StoredObject("s3", o.bucket(), o.key()),
@@ -245,7 +256,11 @@ public final class CoreDumps {
         info == null ? DumpProblem.damaged("the CoreDump lacks dump-info") : null);
   }
 
-  private static long orMinus(Long v) {
+  private static long orMinus(@Nullable Long v) {
     return v == null ? -1 : v;
+  }
+
+  private static String orEmpty(@Nullable String v) {
+    return v == null ? "" : v;
   }
 }

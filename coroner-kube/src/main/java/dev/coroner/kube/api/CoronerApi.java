@@ -5,6 +5,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The names coroner's resources share: the API group and version, the finalizer, the labels. The
@@ -62,7 +63,7 @@ public final class CoronerApi {
    * ending with a letter or digit. A longer or odd value (a long node name) keeps its head and gets
    * a short hash of the whole, so that two values stay apart; null or nothing usable gives null.
    */
-  public static String labelValue(String value) {
+  public static @Nullable String labelValue(@Nullable String value) {
     if (value == null) {
       return null;
     }

@@ -2,6 +2,7 @@ package dev.coroner.kube.seal;
 
 import java.util.Arrays;
 import java.util.Locale;
+import org.jspecify.annotations.Nullable;
 
 /**
  * An age X25519 identity: the secret half that opens what was sealed to its {@link #recipient()}.
@@ -63,7 +64,7 @@ public final class AgeIdentity {
   }
 
   @Override
-  public boolean equals(Object o) {
+  public boolean equals(@Nullable Object o) {
     return o instanceof AgeIdentity i && Arrays.equals(secret, i.secret);
   }
 

@@ -1,14 +1,27 @@
 package dev.coroner.kube.seal;
 
-/** An age X25519 recipient, {@code age1...}: a public key that URLs are sealed to. */
-public record AgeRecipient(byte[] publicKey) {
+import java.util.Arrays;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * An age X25519 recipient, {@code age1...}: a public key that URLs are sealed to. Immutable: the
+ * key is copied in and out, and two recipients are equal when their keys are.
+ */
+public final class AgeRecipient {
   static final String HRP = "age";
 
-  public AgeRecipient {
+  private final byte[] publicKey;
+
+  /**
+   * The recipient of a raw X25519 public key.
+   *
+   * @throws IllegalArgumentException unless it has 32 bytes
+   */
+  public AgeRecipient(byte[] publicKey) {
     if (publicKey.length != X25519.KEY_BYTES) {
       throw new IllegalArgumentException("an X25519 public key has 32 bytes");
     }
-    publicKey = publicKey.clone();
+    this.publicKey = publicKey.clone();
   }
 
   /**
@@ -16,7 +29,7 @@ public record AgeRecipient(byte[] publicKey) {
    *
    * @throws IllegalArgumentException with what is wrong, for a key that is not one
    */
-  public static AgeRecipient parse(String text) {
+  public static AgeRecipient parse(@Nullable String text) {
     if (text == null || text.isBlank()) {
       throw new IllegalArgumentException("empty; an age X25519 recipient starts with age1");
     }
@@ -33,7 +46,7 @@ public record AgeRecipient(byte[] publicKey) {
     return new AgeRecipient(d.data());
   }
 
-  @Override
+  /** The raw 32-byte public key (a copy). */
   public byte[] publicKey() {
     return publicKey.clone();
   }
@@ -45,12 +58,12 @@ public record AgeRecipient(byte[] publicKey) {
   }
 
   @Override
-  public boolean equals(Object o) {
-    return o instanceof AgeRecipient r && java.util.Arrays.equals(publicKey, r.publicKey);
+  public boolean equals(@Nullable Object o) {
+    return o instanceof AgeRecipient r && Arrays.equals(publicKey, r.publicKey);
   }
 
   @Override
   public int hashCode() {
-    return java.util.Arrays.hashCode(publicKey);
+    return Arrays.hashCode(publicKey);
   }
 }

@@ -10,7 +10,23 @@ final class Bech32 {
   private Bech32() {}
 
   /** A decoded string: its human-readable part (lower case) and its data. */
-  record Decoded(String hrp, byte[] data) {}
+  static final class Decoded {
+    private final String hrp;
+    private final byte[] data;
+
+    Decoded(String hrp, byte[] data) {
+      this.hrp = hrp;
+      this.data = data.clone();
+    }
+
+    String hrp() {
+      return hrp;
+    }
+
+    byte[] data() {
+      return data.clone();
+    }
+  }
 
   static String encode(String hrp, byte[] data) {
     byte[] five = convert(data, 8, 5, true);

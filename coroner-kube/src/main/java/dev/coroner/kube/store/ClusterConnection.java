@@ -10,6 +10,7 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.io.File;
 import java.nio.file.Files;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A client on the user's own kubeconfig and context: the cluster's RBAC decides what this user may
@@ -18,9 +19,10 @@ import java.util.List;
  * @param client the client
  * @param context the context's name (null in a pod's service account)
  * @param namespace the namespace the options or the context name, else {@code default}
- * @param user the kubeconfig's user entry, the fallback for who is asking
+ * @param user the kubeconfig's user entry, the fallback for who is asking (null when it names none)
  */
-record ClusterConnection(KubernetesClient client, String context, String namespace, String user)
+record ClusterConnection(
+    KubernetesClient client, @Nullable String context, String namespace, @Nullable String user)
     implements AutoCloseable {
 
   static ClusterConnection open(ClusterOptions options) throws StoreException {

@@ -4,6 +4,7 @@ import dev.coroner.store.StoreException;
 import dev.coroner.store.StoreFailure;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.io.IOException;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The API's answers as the store's typed failures, with which verb on which resource: a 403 names
@@ -22,7 +23,11 @@ final class ClusterFailures {
    * namespace} (null: every namespace); {@code name} is the object's, or null for a collection.
    */
   StoreException of(
-      KubernetesClientException e, String verb, String resource, String namespace, String name) {
+      KubernetesClientException e,
+      String verb,
+      String resource,
+      @Nullable String namespace,
+      @Nullable String name) {
     int code = e.getCode();
     String server = e.getStatus() == null ? null : e.getStatus().getMessage();
     String in = namespace == null ? "in every namespace (-A)" : "in namespace " + namespace;

@@ -24,6 +24,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Dumps as the cluster shows them (cluster mode, {@code --store k8s}): CoreDumps listed through the
@@ -58,7 +59,7 @@ public final class ClusterStore implements Store {
   }
 
   /** The kube context in use, or null for a pod's service account. */
-  public String context() {
+  public @Nullable String context() {
     return kube.context();
   }
 
@@ -69,7 +70,7 @@ public final class ClusterStore implements Store {
   }
 
   /** The namespace this store lists, or null with {@code -A}. */
-  public String namespace() {
+  public @Nullable String namespace() {
     return options.allNamespaces() ? null : kube.namespace();
   }
 
@@ -107,8 +108,7 @@ public final class ClusterStore implements Store {
     DumpLocation where = new DumpLocation.Resource(ns, name);
     try {
       DumpInfo info = CoreDumps.info(d);
-      return new StoredDump(
-          info.name() == null ? name : info.name(), size, created, where, info, null);
+      return new StoredDump(info.name(), size, created, where, info, null);
     } catch (RuntimeException e) {
       return new StoredDump(name, size, created, where, null, DumpProblem.damaged(e.getMessage()));
     }

@@ -19,6 +19,7 @@ import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Asks coroner's controller for one dump: creates a {@link CoreDumpDownload} with this user as the
@@ -29,8 +30,8 @@ final class DownloadRequests {
   static final String RESOURCE = CoronerApi.DOWNLOADS + "." + CoronerApi.GROUP;
   private static final SecureRandom RANDOM = new SecureRandom();
 
-  /** A signed URL and when it dies. */
-  record Answer(URI url, Instant expiresAt) {
+  /** A signed URL and when it dies (null when the controller did not say). */
+  record Answer(URI url, @Nullable Instant expiresAt) {
     /** The URL is a bearer capability: it never reaches a message. */
     @Override
     public String toString() {
@@ -41,7 +42,9 @@ final class DownloadRequests {
   private final ClusterConnection kube;
   private final ClusterFailures failures;
   private final ClusterOptions options;
-  private String requester;
+
+  /** Who asks, once {@link #requester()} has asked the API server. */
+  private @Nullable String requester;
 
   DownloadRequests(ClusterConnection kube, ClusterFailures failures, ClusterOptions options) {
     this.kube = kube;
@@ -69,7 +72,8 @@ final class DownloadRequests {
     if (!CoreDumpDownloadStatus.READY.equals(status.phase())) {
       throw refused(dump, status);
     }
-    return new Answer(open(status, key, dump), Instant.parse(status.expiresAt()));
+    String expiresAt = status.expiresAt();
+    return new Answer(open(status, key, dump), expiresAt == null ? null : Instant.parse(expiresAt));
   }
 
   private CoreDumpDownloadStatus await(String namespace, String name) throws StoreException {
@@ -143,9 +147,10 @@ final class DownloadRequests {
   private static URI open(CoreDumpDownloadStatus s, AgeIdentity key, DumpLocation.Resource dump)
       throws StoreException {
     String url;
-    if (s.encryptedUrl() != null) {
+    String sealed = s.encryptedUrl();
+    if (sealed != null) {
       try {
-        url = new String(Age.decrypt(s.encryptedUrl(), key), StandardCharsets.UTF_8);
+        url = new String(Age.decrypt(sealed, key), StandardCharsets.UTF_8);
       } catch (AgeException e) {
         throw new StoreException(
             StoreFailure.INTEGRITY,
@@ -174,7 +179,8 @@ final class DownloadRequests {
    * is what the chart's admission policy compares; else the kubeconfig's user entry.
    */
   private String requester() {
-    if (requester == null) {
+    String known = requester;
+    if (known == null) {
       String name = null;
       try {
         SelfSubjectReview review =
@@ -191,10 +197,11 @@ final class DownloadRequests {
       } catch (KubernetesClientException e) {
         // An older API server: the kubeconfig's name for the user is the best guess.
       }
-      requester =
-          name != null && !name.isBlank() ? name : kube.user() != null ? kube.user() : "unknown";
+      String user = kube.user();
+      known = name != null && !name.isBlank() ? name : user != null ? user : "unknown";
+      requester = known;
     }
-    return requester;
+    return known;
   }
 
   /** {@code <coredump>-<5 random>}: unique, and says which dump. */
