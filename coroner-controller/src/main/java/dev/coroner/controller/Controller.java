@@ -78,14 +78,16 @@ public final class Controller implements AutoCloseable {
         client
             .resources(CoreDumpDownload.class)
             .inAnyNamespace()
-            .inform(handler(d -> work.execute(() -> answer(d))), SWEEP.toMillis());
+            .inform(
+                handler(d -> work.execute(guarded("answering", d, this::answer))),
+                SWEEP.toMillis());
     requests = informer;
     informers.add(informer);
     informers.add(
         client
             .resources(CoreDump.class)
             .inAnyNamespace()
-            .inform(handler(d -> work.execute(() -> finish(d))), 0));
+            .inform(handler(d -> work.execute(guarded("finalizing", d, this::finish))), 0));
     // A periodic task that throws is not run again: sweep() and resync() catch everything.
     var unusedSweeps =
         work.scheduleWithFixedDelay(
@@ -114,6 +116,26 @@ public final class Controller implements AutoCloseable {
 
       @Override
       public void onDelete(T obj, boolean deletedFinalStateUnknown) {}
+    };
+  }
+
+  /**
+   * {@code step} on {@code resource}, with any failure logged: an exception an informer's task
+   * throws would otherwise vanish into its future, and the resource would wait for no one.
+   */
+  private static <T extends io.fabric8.kubernetes.api.model.HasMetadata> Runnable guarded(
+      String what, T resource, java.util.function.Consumer<T> step) {
+    return () -> {
+      try {
+        step.accept(resource);
+      } catch (RuntimeException e) {
+        LOG.error(
+            "{} {}/{} failed; it is tried again at the next resync or change: {}",
+            what,
+            resource.getMetadata().getNamespace(),
+            resource.getMetadata().getName(),
+            e.toString());
+      }
     };
   }
 

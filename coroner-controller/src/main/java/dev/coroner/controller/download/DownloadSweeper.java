@@ -2,6 +2,7 @@ package dev.coroner.controller.download;
 
 import dev.coroner.kube.api.CoreDumpDownload;
 import dev.coroner.kube.api.CoreDumpDownloadStatus;
+import dev.coroner.kube.api.CoronerApi;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.time.Clock;
 import java.time.Duration;
@@ -46,11 +47,14 @@ public final class DownloadSweeper {
       return false;
     }
     CoreDumpDownloadStatus s = d.getStatus();
-    if (s != null && s.expiresAt() != null) {
-      return !now.isBefore(Instant.parse(s.expiresAt()));
+    Instant expires = s == null ? null : CoronerApi.instant(s.expiresAt());
+    if (expires != null) {
+      return !now.isBefore(expires);
     }
-    String created = d.getMetadata().getCreationTimestamp();
-    Instant since = created == null ? now : Instant.parse(created);
+    // A malformed expiry counts from the request's creation, as a missing one does.
+    Instant since =
+        java.util.Objects.requireNonNullElse(
+            CoronerApi.instant(d.getMetadata().getCreationTimestamp()), now);
     Duration kept =
         s != null && CoreDumpDownloadStatus.FAILED.equals(s.phase()) ? FAILED_KEPT : STALE;
     return !now.isBefore(since.plus(kept));

@@ -193,7 +193,7 @@ public final class CoreDumps {
         DumpInfo.SCHEMA_VERSION,
         uuid,
         name,
-        s.crashTime() == null ? 0 : Instant.parse(s.crashTime()).getEpochSecond(),
+        epochSeconds(CoronerApi.instant(s.crashTime())),
         s.hostname(),
         node,
         new DumpInfo.ProcessInfo(
@@ -250,7 +250,7 @@ public final class CoreDumps {
     return new StoredDump(
         s.name() != null ? s.name() : d.getMetadata().getName(),
         o.bytes() == null ? 0 : o.bytes(),
-        created == null ? Instant.EPOCH : Instant.parse(created),
+        java.util.Objects.requireNonNullElse(CoronerApi.instant(created), Instant.EPOCH),
         new DumpLocation.StoredObject("s3", o.bucket(), o.key()),
         info,
         info == null ? DumpProblem.damaged("the CoreDump lacks dump-info") : null);
@@ -262,5 +262,9 @@ public final class CoreDumps {
 
   private static String orEmpty(@Nullable String v) {
     return v == null ? "" : v;
+  }
+
+  private static long epochSeconds(@Nullable Instant t) {
+    return t == null ? 0 : t.getEpochSecond();
   }
 }

@@ -86,4 +86,19 @@ public final class CoronerApi {
       throw new IllegalStateException("the JDK has no SHA-256", e);
     }
   }
+
+  /**
+   * A time as the API holds it (RFC 3339), or null when it is missing or malformed: a resource
+   * anyone with edit rights may have written never makes a reader throw.
+   */
+  public static java.time.@Nullable Instant instant(@Nullable String text) {
+    if (text == null) {
+      return null;
+    }
+    try {
+      return java.time.Instant.parse(text);
+    } catch (java.time.format.DateTimeParseException e) {
+      return null;
+    }
+  }
 }

@@ -98,9 +98,8 @@ public final class ClusterStore implements Store {
     String ns = d.getMetadata().getNamespace();
     String name = d.getMetadata().getName();
     Instant created =
-        d.getMetadata().getCreationTimestamp() == null
-            ? Instant.EPOCH
-            : Instant.parse(d.getMetadata().getCreationTimestamp());
+        java.util.Objects.requireNonNullElse(
+            CoronerApi.instant(d.getMetadata().getCreationTimestamp()), Instant.EPOCH);
     long size =
         d.getSpec() == null || d.getSpec().object() == null || d.getSpec().object().bytes() == null
             ? 0

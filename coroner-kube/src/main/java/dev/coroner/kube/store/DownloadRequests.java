@@ -73,7 +73,7 @@ final class DownloadRequests {
       throw refused(dump, status);
     }
     String expiresAt = status.expiresAt();
-    return new Answer(open(status, key, dump), expiresAt == null ? null : Instant.parse(expiresAt));
+    return new Answer(open(status, key, dump), CoronerApi.instant(expiresAt));
   }
 
   private CoreDumpDownloadStatus await(String namespace, String name) throws StoreException {
