@@ -98,6 +98,79 @@ Rendered (empty) by the DaemonSet.
 {{- end }}
 {{- end }}
 
+{{/* The controller's objects: FULLNAME-controller. */}}
+{{- define "coroner.controller.fullname" -}}
+{{- printf "%s-controller" (include "coroner.fullname" .) | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/* The labels that select the controller's pods. */}}
+{{- define "coroner.controller.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "coroner.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/component: controller
+{{- end }}
+
+{{/* The labels every controller object carries. */}}
+{{- define "coroner.controller.labels" -}}
+helm.sh/chart: {{ include "coroner.chart" . }}
+{{ include "coroner.controller.selectorLabels" . }}
+app.kubernetes.io/version: {{ include "coroner.imageTag" . | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+app.kubernetes.io/part-of: coroner
+{{- end }}
+
+{{/* The ServiceAccount the controller runs as. */}}
+{{- define "coroner.controller.serviceAccountName" -}}
+{{- default (include "coroner.controller.fullname" .) .Values.controller.serviceAccount.name }}
+{{- end }}
+
+{{/* The controller's IAM role for IRSA: its own, else the agents'. */}}
+{{- define "coroner.controller.roleArn" -}}
+{{- default .Values.credentials.irsa.roleArn .Values.controller.irsa.roleArn }}
+{{- end }}
+
+{{/* Where host processes' CoreDumps go. */}}
+{{- define "coroner.hostNamespace" -}}
+{{- default .Release.Namespace .Values.coreDumps.hostNamespace }}
+{{- end }}
+
+{{/* The S3 settings and keys the agent and the controller share (env entries). */}}
+{{- define "coroner.s3Env" -}}
+- name: CORONER_STORE
+  value: {{ .Values.store.url | quote }}
+{{- with .Values.store.region }}
+- name: CORONER_S3_REGION
+  value: {{ . | quote }}
+{{- end }}
+{{- with .Values.store.endpoint }}
+- name: AWS_ENDPOINT_URL_S3
+  value: {{ . | quote }}
+{{- end }}
+{{- if ne (toString .Values.store.pathStyle) "" }}
+- name: CORONER_S3_PATH_STYLE
+  value: {{ toString .Values.store.pathStyle | quote }}
+{{- end }}
+{{- with .Values.credentials.existingSecret }}
+# Keys come from an existing Secret; the chart never holds one.
+- name: AWS_ACCESS_KEY_ID
+  valueFrom:
+    secretKeyRef:
+      name: {{ . }}
+      key: {{ $.Values.credentials.keys.accessKeyId }}
+- name: AWS_SECRET_ACCESS_KEY
+  valueFrom:
+    secretKeyRef:
+      name: {{ . }}
+      key: {{ $.Values.credentials.keys.secretAccessKey }}
+{{- with $.Values.credentials.keys.sessionToken }}
+- name: AWS_SESSION_TOKEN
+  valueFrom:
+    secretKeyRef:
+      name: {{ $.Values.credentials.existingSecret }}
+      key: {{ . }}
+{{- end }}
+{{- end }}
+{{- end }}
 {{/* A map as ns=value,ns2=value (sorted), the form CORONER_SCRUB_NAMESPACES takes. */}}
 {{- define "coroner.pairs" -}}
 {{- $p := list -}}

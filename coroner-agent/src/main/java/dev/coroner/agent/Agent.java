@@ -7,6 +7,7 @@ import dev.coroner.agent.identity.CrashTriage;
 import dev.coroner.agent.identity.FloodControl;
 import dev.coroner.agent.identity.IdentityServer;
 import dev.coroner.agent.identity.RuntimeLookup;
+import dev.coroner.agent.kube.CoreDumpPublisher;
 import dev.coroner.agent.kube.KubeClients;
 import dev.coroner.agent.kube.PodEvents;
 import dev.coroner.agent.kube.PodOwners;
@@ -28,6 +29,7 @@ import dev.coroner.node.NodeSetup;
 import dev.coroner.seal.DumpScrubber;
 import dev.coroner.store.Store;
 import dev.coroner.store.StoreException;
+import dev.coroner.store.VerifiedUploads;
 import dev.coroner.store.s3.S3Store;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.IOException;
@@ -65,6 +67,8 @@ public final class Agent implements AutoCloseable {
   private IdentityServer identity;
   private @Nullable KubernetesClient kube;
   private @Nullable PodEvents events;
+  private @Nullable PodOwners owners;
+  private @Nullable CoreDumpPublisher coreDumps;
 
   // The services are set by start() and used after it; close() checks each (a failed start).
   @SuppressWarnings("NullAway.Init")
@@ -94,6 +98,18 @@ public final class Agent implements AutoCloseable {
         S3Store.open(
             Objects.requireNonNull(config.store(), "Main runs the agent with a store"),
             config.s3());
+    if (kube != null && owners != null && config.identity().coreDumps()) {
+      coreDumps =
+          new CoreDumpPublisher(
+              kube,
+              store.url(),
+              config.identity().hostNamespace(),
+              owners,
+              r -> metrics.coreDumps.labelValues(r.label()).inc());
+      LOG.info(
+          "CoreDumps after each verified upload; host processes' in namespace {}",
+          config.identity().hostNamespace());
+    }
     uploader =
         new DumpUploader(
                 store.verifiedUploads().orElseThrow(),
@@ -101,7 +117,8 @@ public final class Agent implements AutoCloseable {
                 RetryPolicy.exponential(config.retryBase(), config.retryMax()))
             .enrichWith(this::fillInPod)
             .prepareWith(sealing())
-            .onNewDump(this::announce);
+            .onNewDump(this::announce)
+            .onUploaded(this::publish);
     watcher = new DumpWatcher(config.dumpDir(), uploader::offer);
     watcher.start(config.sweepInterval());
     var unused = gauges.scheduleWithFixedDelay(this::updateBacklog, 0, 5, TimeUnit.SECONDS);
@@ -123,7 +140,8 @@ public final class Agent implements AutoCloseable {
               PodEvents.DEFAULT_QUEUE,
               r -> metrics.events.labelValues(r.label()).inc());
     }
-    PodOwners owners = kube != null ? new PodOwners(kube) : PodOwners.offline();
+    PodOwners podOwners = kube != null ? new PodOwners(kube) : PodOwners.offline();
+    owners = podOwners;
     if (kube != null) {
       LOG.info(
           "Kubernetes API at {}: events {}, flood control per pod owner",
@@ -149,7 +167,7 @@ public final class Agent implements AutoCloseable {
                 pod ->
                     // Flood control counts per pod owner (a Deployment's pods together); the
                     // container is part of the key so that a sidecar's crashes count apart.
-                    owners.workloadKey(PodRef.of(pod)) + "/" + pod.container()),
+                    podOwners.workloadKey(PodRef.of(pod)) + "/" + pod.container()),
             metrics);
     if (events != null) {
       PodEvents e = events;
@@ -204,6 +222,13 @@ public final class Agent implements AutoCloseable {
     }
     ContainerMetadata meta = triage.identify(info.process().containerId());
     return meta == null ? info : info.withPod(triage.podInfo(meta));
+  }
+
+  /** The dump is verified in the bucket: its CoreDump, for the cluster's users to see. */
+  private void publish(DumpInfo info, VerifiedUploads.Uploaded up) {
+    if (coreDumps != null) {
+      coreDumps.uploaded(info, up);
+    }
   }
 
   /** Posts {@code CoreDumped} on the crashed pod when its dump first shows up. */
@@ -278,6 +303,9 @@ public final class Agent implements AutoCloseable {
     }
     if (events != null) {
       events.close();
+    }
+    if (coreDumps != null) {
+      coreDumps.close();
     }
     if (kube != null) {
       kube.close();

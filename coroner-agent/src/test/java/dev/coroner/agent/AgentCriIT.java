@@ -11,6 +11,8 @@ import dev.coroner.agent.cri.ContainerdHarness.Container;
 import dev.coroner.agent.cri.ContainerdHarness.ContainerSpec;
 import dev.coroner.agent.cri.ContainerdHarness.Pod;
 import dev.coroner.dump.DumpInfo;
+import dev.coroner.kube.api.CoreDump;
+import dev.coroner.kube.api.CoronerApi;
 import dev.coroner.node.InstallOptions;
 import dev.coroner.node.KernelSettings;
 import dev.coroner.store.archive.DumpArchive;
@@ -196,7 +198,31 @@ class AgentCriIT {
           .contains("node")
           .contains("SIGTRAP")
           .contains(meta.get("name"));
+      // Its CoreDump, in the pod's own namespace, named after the dump, once it is verified.
+      CoreDump resource =
+          await()
+              .atMost(Duration.ofSeconds(30))
+              .until(
+                  () ->
+                      apiClient
+                          .resources(CoreDump.class)
+                          .inNamespace(c.pod().namespace())
+                          .withName(meta.get("uuid"))
+                          .get(),
+                  java.util.Objects::nonNull);
+      assertThat(resource.getSpec().pod().uid()).isEqualTo(c.pod().uid());
+      assertThat(resource.getSpec().pod().imageDigest())
+          .isEqualTo(harness.imageDigest(ContainerdHarness.NODE_IMAGE));
+      assertThat(resource.getSpec().object().key()).isEqualTo(object.key());
+      assertThat(resource.getSpec().process().signalName()).isEqualTo("SIGTRAP");
+      assertThat(resource.getMetadata().getLabels())
+          .containsEntry(CoronerApi.LABEL_POD, "web")
+          .containsEntry(CoronerApi.LABEL_NODE, "node-1");
     }
+    assertThat(apiClient.resources(CoreDump.class).inNamespace("team-a").list().getItems())
+        .hasSize(1);
+    assertThat(apiClient.resources(CoreDump.class).inNamespace("team-b").list().getItems())
+        .hasSize(1);
   }
 
   @Test

@@ -23,28 +23,30 @@ class ChartAccessTest {
   private static final Manifests DEFAULTS = HelmChart.render(Map.of("store.url", STORE));
 
   @Test
-  void clusterRoleAllowsReadingPodsAndCreatingEventsOnly() {
-    ClusterRole role = DEFAULTS.one(ClusterRole.class);
+  void clusterRoleAllowsReadingPodsCreatingEventsAndCoreDumpsOnly() {
+    ClusterRole role = DEFAULTS.named(ClusterRole.class, HelmChart.RELEASE);
     assertThat(role.getAggregationRule()).isNull();
     assertThat(role.getRules())
         .extracting(r -> r.getApiGroups(), r -> r.getResources(), r -> r.getVerbs())
         .containsExactlyInAnyOrder(
             tuple(List.of(""), List.of("pods"), List.of("get")),
-            tuple(List.of(""), List.of("events"), List.of("create")));
+            tuple(List.of(""), List.of("events"), List.of("create")),
+            tuple(List.of("coroner.dev"), List.of("coredumps"), List.of("create")));
     assertThat(role.getRules()).allSatisfy(r -> assertThat(r.getResourceNames()).isEmpty());
 
-    ClusterRoleBinding binding = DEFAULTS.one(ClusterRoleBinding.class);
+    ClusterRoleBinding binding = DEFAULTS.named(ClusterRoleBinding.class, HelmChart.RELEASE);
     assertThat(binding.getRoleRef().getName()).isEqualTo(role.getMetadata().getName());
     assertThat(binding.getSubjects())
         .extracting(s -> s.getKind(), s -> s.getName(), s -> s.getNamespace())
         .containsExactly(
             tuple("ServiceAccount", DEFAULTS.pod().getServiceAccountName(), NAMESPACE));
-    assertThat(DEFAULTS.one(ServiceAccount.class).getMetadata().getName())
+    assertThat(DEFAULTS.named(ServiceAccount.class, HelmChart.RELEASE).getMetadata().getName())
         .isEqualTo(DEFAULTS.pod().getServiceAccountName());
 
     ClusterRole noEvents =
-        HelmChart.render(Map.of("store.url", STORE, "events.enabled", "false"))
-            .one(ClusterRole.class);
+        HelmChart.render(
+                Map.of("store.url", STORE, "events.enabled", "false", "coreDumps.enabled", "false"))
+            .named(ClusterRole.class, HelmChart.RELEASE);
     assertThat(noEvents.getRules())
         .extracting(r -> r.getResources(), r -> r.getVerbs())
         .containsExactly(tuple(List.of("pods"), List.of("get")));
@@ -111,11 +113,13 @@ class ChartAccessTest {
                 "eu-west-1",
                 "credentials.irsa.roleArn",
                 "arn:aws:iam::111122223333:role/coroner-agent"));
-    assertThat(irsa.one(ServiceAccount.class).getMetadata().getAnnotations())
+    assertThat(irsa.named(ServiceAccount.class, HelmChart.RELEASE).getMetadata().getAnnotations())
         .containsEntry("eks.amazonaws.com/role-arn", "arn:aws:iam::111122223333:role/coroner-agent")
         .containsEntry("eks.amazonaws.com/sts-regional-endpoints", "true");
     assertThat(irsa.env()).doesNotContainKeys("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY");
-    assertThat(DEFAULTS.one(ServiceAccount.class).getMetadata().getAnnotations()).isEmpty();
+    assertThat(
+            DEFAULTS.named(ServiceAccount.class, HelmChart.RELEASE).getMetadata().getAnnotations())
+        .isEmpty();
 
     Manifests workloadIdentity =
         HelmChart.render(
@@ -124,7 +128,11 @@ class ChartAccessTest {
                 STORE,
                 "serviceAccount.annotations.iam\\.gke\\.io/gcp-service-account",
                 "coroner@project.iam.gserviceaccount.com"));
-    assertThat(workloadIdentity.one(ServiceAccount.class).getMetadata().getAnnotations())
+    assertThat(
+            workloadIdentity
+                .named(ServiceAccount.class, HelmChart.RELEASE)
+                .getMetadata()
+                .getAnnotations())
         .containsExactly(
             Map.entry("iam.gke.io/gcp-service-account", "coroner@project.iam.gserviceaccount.com"));
   }

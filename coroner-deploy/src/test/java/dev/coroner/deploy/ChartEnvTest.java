@@ -24,7 +24,6 @@ class ChartEnvTest {
       Set.of(
           "CORONER_CRI_SOCKET",
           "CORONER_NODE_NAME",
-          "CORONER_POD_NAMESPACE",
           "CORONER_CAPTURE_MODE",
           "CORONER_NAMESPACES_INCLUDE",
           "CORONER_NAMESPACES_EXCLUDE",
@@ -88,7 +87,9 @@ class ChartEnvTest {
             "CORONER_SCRUB",
             "CORONER_SCRUB_POD_OVERRIDE",
             "CORONER_NODE_NAME",
-            "CORONER_POD_NAMESPACE");
+            "CORONER_POD_NAMESPACE",
+            "CORONER_COREDUMPS",
+            "CORONER_HOST_NAMESPACE");
     // The chart's defaults are the agent's own: read from its table, not written here again.
     assertThat(DEFAULTS.env("CORONER_STORE")).isEqualTo(STORE);
     for (String name :
@@ -112,6 +113,7 @@ class ChartEnvTest {
             "CORONER_LOG_TAIL_LINES",
             "CORONER_IDENTITY_TIMEOUT",
             "CORONER_EVENTS",
+            "CORONER_COREDUMPS",
             "CORONER_SCRUB",
             "CORONER_SCRUB_POD_OVERRIDE")) {
       String agentDefault = AgentVariable.valueOf(name).defaultValue();

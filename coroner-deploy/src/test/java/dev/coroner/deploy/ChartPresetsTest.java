@@ -117,7 +117,7 @@ class ChartPresetsTest {
   @Test
   void eksIrsaBindsTheRoleAndNeedsItsValues() {
     Manifests m = HelmChart.render(required("eks-irsa"), "eks-irsa");
-    assertThat(m.one(ServiceAccount.class).getMetadata().getAnnotations())
+    assertThat(m.named(ServiceAccount.class, HelmChart.RELEASE).getMetadata().getAnnotations())
         .containsEntry("eks.amazonaws.com/role-arn", ROLE);
     assertThat(m.env("CORONER_S3_REGION")).isEqualTo("eu-west-1");
     assertThat(m.env()).doesNotContainKeys("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY");
@@ -150,7 +150,7 @@ class ChartPresetsTest {
   void bottlerocketOnEksCombinesBothPresets() {
     Manifests m = HelmChart.render(required("eks-irsa"), "bottlerocket", "eks-irsa");
     assertThat(m.env("CORONER_PREFIX")).isEqualTo("/var/mnt/coroner");
-    assertThat(m.one(ServiceAccount.class).getMetadata().getAnnotations())
+    assertThat(m.named(ServiceAccount.class, HelmChart.RELEASE).getMetadata().getAnnotations())
         .containsEntry("eks.amazonaws.com/role-arn", ROLE);
   }
 }

@@ -36,10 +36,27 @@ class ChartTest {
   }
 
   @Test
-  void rendersTheAgentAndItsAccessOnly() {
+  void rendersTheAgentTheControllerAndTheirAccessOnly() {
     assertThat(DEFAULTS.kinds())
         .containsExactlyInAnyOrder(
-            "ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Service", "DaemonSet");
+            "ServiceAccount",
+            "ClusterRole",
+            "ClusterRoleBinding",
+            "Service",
+            "DaemonSet",
+            // the controller (docs/access.md)
+            "Deployment",
+            "ServiceAccount",
+            "ClusterRole",
+            "ClusterRoleBinding",
+            "Role",
+            "RoleBinding",
+            // the roles teams bind, and the requester check
+            "ClusterRole",
+            "ClusterRole",
+            "ClusterRole",
+            "ValidatingAdmissionPolicy",
+            "ValidatingAdmissionPolicyBinding");
     for (HasMetadata object : DEFAULTS.objects()) {
       assertThat(object.getMetadata().getLabels())
           .as("labels of %s", object.getKind())

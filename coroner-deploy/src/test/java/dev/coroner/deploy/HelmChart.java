@@ -57,13 +57,23 @@ final class HelmChart {
     throw new AssertionError("the chart rendered with " + set + " " + List.of(presets));
   }
 
+  /** {@code helm template} for a cluster of {@code kubeVersion}. */
+  static Manifests renderFor(String kubeVersion, Map<String, String> set) {
+    return Manifests.parse(template(kubeVersion, set, List.of()));
+  }
+
   private static String template(Map<String, String> set, List<Path> files, String... presets) {
+    return template(KUBE_VERSION, set, files, presets);
+  }
+
+  private static String template(
+      String kubeVersion, Map<String, String> set, List<Path> files, String... presets) {
     TemplateCommand template =
         new Helm(DIR)
             .template()
             .withName(RELEASE)
             .withNamespace(NAMESPACE)
-            .withKubeVersion(KUBE_VERSION);
+            .withKubeVersion(kubeVersion);
     for (String preset : presets) {
       template.withValuesFile(preset(preset));
     }

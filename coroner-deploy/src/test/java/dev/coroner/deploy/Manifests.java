@@ -38,6 +38,14 @@ record Manifests(String yaml, List<HasMetadata> objects) {
     return found.get(0);
   }
 
+  /** The object of {@code type} named {@code name}; fails if there is none. */
+  <T extends HasMetadata> T named(Class<T> type, String name) {
+    return all(type).stream()
+        .filter(o -> name.equals(o.getMetadata().getName()))
+        .findFirst()
+        .orElseThrow(() -> new AssertionError("no " + type.getSimpleName() + " " + name));
+  }
+
   /** Objects fabric8 has no class for (ServiceMonitor, SecurityContextConstraints). */
   List<GenericKubernetesResource> ofKind(String kind) {
     return all(GenericKubernetesResource.class).stream()

@@ -3,8 +3,12 @@ package dev.coroner.store;
 import java.net.URI;
 import java.nio.file.Path;
 
-/** Where a stored dump's zip is: a file on this machine, or an object in a bucket. */
-public sealed interface DumpLocation permits DumpLocation.LocalFile, DumpLocation.StoredObject {
+/**
+ * Where a stored dump's zip is: a file on this machine, an object in a bucket, or (cluster mode)
+ * the Kubernetes resource that stands for it.
+ */
+public sealed interface DumpLocation
+    permits DumpLocation.LocalFile, DumpLocation.StoredObject, DumpLocation.Resource {
 
   /** For messages and {@code -o json}: a path, or {@code s3://bucket/key}. */
   String display();
@@ -31,6 +35,17 @@ public sealed interface DumpLocation permits DumpLocation.LocalFile, DumpLocatio
     /** The same as a URI. */
     public URI uri() {
       return URI.create(display());
+    }
+  }
+
+  /**
+   * A CoreDump resource in a Kubernetes namespace: the dump as the cluster shows it to a user who
+   * has no bucket credentials (the controller hands out its object through download requests).
+   */
+  record Resource(String namespace, String name) implements DumpLocation {
+    @Override
+    public String display() {
+      return "k8s://" + namespace + "/coredumps/" + name;
     }
   }
 }

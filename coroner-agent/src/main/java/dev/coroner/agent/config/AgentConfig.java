@@ -73,6 +73,8 @@ public record AgentConfig(
    * @param floodMaxCores cores kept per workload per window; 0 means no limit
    * @param floodWindow the flood-control window
    * @param events whether to post Kubernetes Events on crashed pods
+   * @param coreDumps whether to create a CoreDump resource after each verified upload
+   * @param hostNamespace the namespace of host processes' CoreDumps
    */
   public record Identity(
       @Nullable Path criSocket,
@@ -81,7 +83,9 @@ public record AgentConfig(
       CapturePolicy policy,
       int floodMaxCores,
       Duration floodWindow,
-      boolean events) {}
+      boolean events,
+      boolean coreDumps,
+      String hostNamespace) {}
 
   /** The agent's socket for the composer's questions, relative to the install prefix. */
   public static final String AGENT_SOCKET = "run/agent.sock";
@@ -175,7 +179,13 @@ public record AgentConfig(
                     r.get(CORONER_NAMESPACES_EXCLUDE, Reader::names)),
                 r.get(CORONER_FLOOD_MAX_CORES, v -> Reader.range(v, 0, 1_000_000)),
                 r.get(CORONER_FLOOD_WINDOW, Durations::parse),
-                r.get(CORONER_EVENTS, Reader::bool)),
+                r.get(CORONER_EVENTS, Reader::bool),
+                r.get(CORONER_COREDUMPS, Reader::bool),
+                r.get(
+                    CORONER_HOST_NAMESPACE,
+                    Optional.ofNullable(blankToNull(r.raw(CORONER_POD_NAMESPACE)))
+                        .orElse("default"),
+                    Reader::namespace)),
             new ScrubPolicy(
                 r.get(CORONER_SCRUB, ScrubMode::parse),
                 r.get(CORONER_SCRUB_NAMESPACES, Reader::scrubModes),
@@ -287,6 +297,13 @@ public record AgentConfig(
         case "opt-in" -> true;
         default -> throw new IllegalArgumentException("must be opt-out or opt-in");
       };
+    }
+
+    static String namespace(String v) {
+      if (!v.matches("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")) {
+        throw new IllegalArgumentException("'" + v + "' is not a namespace name");
+      }
+      return v;
     }
 
     static Set<String> names(String v) {

@@ -44,6 +44,10 @@ public enum AgentVariable {
   CORONER_FLOOD_MAX_CORES("3", "cores kept per workload per window (0: no limit)"),
   CORONER_FLOOD_WINDOW("1h", "the flood-control window"),
   CORONER_EVENTS("true", "post Kubernetes Events on crashed pods"),
+  CORONER_COREDUMPS("true", "create a CoreDump (coroner.dev/v1) after each verified upload"),
+  CORONER_POD_NAMESPACE(null, "the agent's own namespace (downward API metadata.namespace)"),
+  CORONER_HOST_NAMESPACE(
+      null, "the namespace of host processes' CoreDumps (default: CORONER_POD_NAMESPACE)"),
   CORONER_IDENTITY_TIMEOUT(Defaults.AGENT_TIMEOUT, "how long a crash waits for the agent's answer"),
   CORONER_SCRUB("default", "scrub secrets before upload: default | off | drop-heap (native only)"),
   CORONER_SCRUB_NAMESPACES("", "per-namespace scrub modes: ns=mode,... (host, unknown too)"),

@@ -72,6 +72,14 @@ public final class AgentMetrics {
           .labelNames("reason")
           .register(registry);
 
+  /** CoreDump resources after verified uploads, by result: ok, exists, failed, dropped. */
+  public final Counter coreDumps =
+      Counter.builder()
+          .name("coroner_coredumps_total")
+          .help("CoreDump resources created after verified uploads, by result")
+          .labelNames("result")
+          .register(registry);
+
   /** Container runtime lookups by result: ok, not_found, unavailable, error. */
   public final Counter lookups =
       Counter.builder()

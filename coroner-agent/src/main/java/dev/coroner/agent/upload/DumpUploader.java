@@ -21,6 +21,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import java.util.function.UnaryOperator;
 import org.jspecify.annotations.Nullable;
@@ -48,6 +49,7 @@ public final class DumpUploader implements AutoCloseable {
   private UnaryOperator<DumpInfo> enricher = UnaryOperator.identity();
   private Preparation preparation = (zip, info) -> new Prepared(zip, info, null);
   private Consumer<DumpInfo> onNewDump = info -> {};
+  private BiConsumer<DumpInfo, VerifiedUploads.Uploaded> onUploaded = (info, up) -> {};
 
   public DumpUploader(VerifiedUploads store, AgentMetrics metrics, RetryPolicy backoff) {
     this.store = store;
@@ -91,6 +93,15 @@ public final class DumpUploader implements AutoCloseable {
   /** Told once per dump, at its first upload attempt (for the {@code CoreDumped} Event). */
   public DumpUploader onNewDump(Consumer<DumpInfo> listener) {
     this.onNewDump = listener;
+    return this;
+  }
+
+  /**
+   * Told once per dump after its upload was verified and the local copy deleted (for the CoreDump
+   * resource); must not block.
+   */
+  public DumpUploader onUploaded(BiConsumer<DumpInfo, VerifiedUploads.Uploaded> listener) {
+    this.onUploaded = listener;
     return this;
   }
 
@@ -156,6 +167,11 @@ public final class DumpUploader implements AutoCloseable {
         // Verified (size and ETag): only now may the local copy go.
         Files.delete(zip);
         uploaded(up, started);
+        try {
+          onUploaded.accept(ready.info(), up);
+        } catch (RuntimeException e) {
+          LOG.warn("after the upload of {}: {}", info.name(), e.toString());
+        }
       } finally {
         if (ready.temporary() != null) {
           Files.deleteIfExists(ready.temporary());

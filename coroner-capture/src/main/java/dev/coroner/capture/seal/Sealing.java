@@ -4,6 +4,7 @@ import dev.coroner.base.files.AtomicFiles;
 import dev.coroner.capture.log.CaptureLog;
 import dev.coroner.capture.settings.CaptureSettings;
 import dev.coroner.capture.write.DumpWriter;
+import dev.coroner.capture.write.OwnerAcl;
 import dev.coroner.dump.DumpInfo;
 import dev.coroner.dump.ScrubMode;
 import dev.coroner.seal.DumpScrubber;
@@ -109,6 +110,8 @@ public final class Sealing {
                     written.info(),
                     new DumpScrubber.Request(settings.scrub(), environ));
         Files.deleteIfExists(written.file());
+        // The scrubbed file is a new one: the owner's read ACL of the staged dump is not on it.
+        OwnerAcl.grant(out.file(), out.info().process().uid(), log);
         DumpInfo.ScrubInfo r = java.util.Objects.requireNonNull(out.info().scrub(), "scrub");
         log.info(
             "scrubbed ("

@@ -142,7 +142,9 @@ public final class DumpWriter {
       zip.finish();
       buffered.flush();
       file.force(true);
-      return new Written(AtomicFiles.publish(partial, target), info);
+      Path published = AtomicFiles.publish(partial, target);
+      OwnerAcl.grant(published, info.process().uid(), log);
+      return new Written(published, info);
     } catch (IOException | RuntimeException e) {
       closeQuietly(stdin);
       deleteQuietly(partial);
@@ -201,6 +203,7 @@ public final class DumpWriter {
               writeEntry(zip, DumpInfo.ENTRY, info[0].toJson().getBytes(StandardCharsets.UTF_8));
             }
           });
+      OwnerAcl.grant(target, info[0].process().uid(), log);
       return new Written(target, info[0]);
     } catch (IOException | RuntimeException e) {
       deleteQuietly(partial);

@@ -141,7 +141,7 @@ public final class DebugCommand implements Callable<Integer> {
       return inCluster(out, err);
     }
     rejectClusterOptions();
-    try (Store s = identity.wrap(store.open())) {
+    try (Store s = identity.wrap(store.open(scope(), err))) {
       return debug(s, out, err);
     }
   }
@@ -205,9 +205,28 @@ public final class DebugCommand implements Callable<Integer> {
     return run(launch, out);
   }
 
+  /** With the cluster store, -n, --context and --kubeconfig say where its CoreDumps are. */
+  private StoreOptions.Scope scope() {
+    return store.cluster()
+        ? new StoreOptions.Scope(kube.namespace(), false, kube.context(), kube.kubeconfig())
+        : StoreOptions.Scope.DEFAULT;
+  }
+
+  /** The debug pod goes to the cluster the dumps are in: {@code k8s://CONTEXT}'s, if so named. */
+  private KubeOptions podKube() {
+    String context = store.clusterContext();
+    return context == null || kube.context() != null
+        ? kube
+        : KubeOptions.of(context, kube.namespace(), kube.kubeconfig());
+  }
+
   /** Options for the debug pod mean nothing here: say so rather than ignore them. */
   private void rejectClusterOptions() {
+    java.util.Set<String> cluster = java.util.Set.of("--context", "--namespace", "--kubeconfig");
     for (String name : DebugPodOptions.NAMES) {
+      if (store.cluster() && cluster.contains(name)) {
+        continue;
+      }
       if (spec.commandLine().getParseResult().hasMatchedOption(name)) {
         throw new CliException(CliException.USAGE, name + " needs --k8s");
       }
@@ -216,7 +235,7 @@ public final class DebugCommand implements Callable<Integer> {
 
   /** {@code --k8s}: the same dump, opened in a debug pod; nothing is downloaded here. */
   private int inCluster(PrintWriter out, PrintWriter err) {
-    try (Store s = store.open()) {
+    try (Store s = identity.wrap(store.open(scope(), err))) {
       PresignedDownloads urls =
           s.presignedDownloads()
               .orElseThrow(
@@ -224,7 +243,7 @@ public final class DebugCommand implements Callable<Integer> {
                       new CliException(
                           CliException.USAGE,
                           "--k8s needs the dumps in object storage the pod can fetch from: --store"
-                              + " s3://bucket/prefix (now "
+                              + " s3://bucket/prefix or k8s (now "
                               + s.url()
                               + ")"));
       StoredDump dump = StoreOptions.readable(StoreOptions.resolve(s, ref));
@@ -251,7 +270,7 @@ public final class DebugCommand implements Callable<Integer> {
               info,
               kind(runtime),
               exe == null ? null : exe.toString(),
-              kube,
+              podKube(),
               podOptions,
               commands,
               batch),

@@ -52,6 +52,7 @@ public final class GetCommand implements Callable<Integer> {
 
   @Mixin StoreOptions store;
 
+  @Mixin NamespaceOptions ns;
   @Mixin IdentityOptions identity;
 
   @Parameters(paramLabel = "DUMP", description = "The dump: name, uuid prefix, latest or -N.")
@@ -80,8 +81,8 @@ public final class GetCommand implements Callable<Integer> {
     if (output != null && extract) {
       throw new CliException(CliException.USAGE, "-o and --extract exclude each other; choose one");
     }
-    try (Store s = identity.wrap(store.open())) {
-      StoredDump dump = StoreOptions.readable(StoreOptions.resolve(s, ref));
+    try (Store s = identity.wrap(store.open(ns.scope(), spec.commandLine().getErr()))) {
+      StoredDump dump = StoreOptions.readable(store.resolve(s, ref, ns));
       if (output != null) {
         return core(s, dump);
       }

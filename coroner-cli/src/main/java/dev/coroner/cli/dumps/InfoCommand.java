@@ -32,6 +32,8 @@ public final class InfoCommand implements Callable<Integer> {
 
   @Mixin StoreOptions store;
 
+  @Mixin NamespaceOptions ns;
+
   @Parameters(paramLabel = "DUMP", description = "The dump: name, uuid prefix, latest or -N.")
   String ref;
 
@@ -44,13 +46,13 @@ public final class InfoCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    try (Store s = store.open()) {
+    try (Store s = store.open(ns.scope(), spec.commandLine().getErr())) {
       return call(s);
     }
   }
 
   private Integer call(Store s) {
-    StoredDump dump = StoreOptions.readable(StoreOptions.resolve(s, ref));
+    StoredDump dump = StoreOptions.readable(store.resolve(s, ref, ns));
     DumpInfo info = StoreOptions.info(s, dump);
     PrintWriter out = spec.commandLine().getOut();
     if (output == OutputFormat.json) {

@@ -60,16 +60,7 @@ public final class ListCommand implements Callable<Integer> {
   @Parameters(paramLabel = "MATCH", arity = "0..*", description = "PID, executable path or name.")
   java.util.List<String> matches = new java.util.ArrayList<>();
 
-  @Option(
-      names = {"-n", "--namespace"},
-      paramLabel = "NS",
-      description = "Only crashes in this Kubernetes namespace (as kubectl's -n).")
-  @Nullable String namespace;
-
-  @Option(
-      names = {"-A", "--all-namespaces"},
-      description = "Crashes of every namespace and of host processes (the default).")
-  boolean allNamespaces;
+  @Mixin NamespaceOptions ns;
 
   @Option(names = "--no-headers", description = "No header line in table and wide output.")
   boolean noHeaders;
@@ -100,9 +91,7 @@ public final class ListCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    if (allNamespaces && namespace != null) {
-      throw new CliException(CliException.USAGE, "-A and -n exclude each other; choose one");
-    }
+    StoreOptions.Scope scope = ns.scope();
     DumpFilter filter = filter();
     if (limit != null && limit < 1) {
       throw new CliException(CliException.USAGE, "--limit must be at least 1: " + limit);
@@ -110,16 +99,30 @@ public final class ListCommand implements Callable<Integer> {
     List<DumpMatch> wanted = matches.stream().map(DumpMatch::new).toList();
     List<StoredDump> dumps;
     String url;
-    try (Store s = store.open()) {
-      url = s.url();
+    int others;
+    try (Store s = store.open(scope, spec.commandLine().getErr())) {
+      url = s.url() + where();
+      List<StoredDump> all = StoreOptions.list(s);
+      // On one host each user may read only their own dumps (the capture's ACL): the others' are
+      // counted, not shown.
+      List<StoredDump> readable = all.stream().filter(d -> !deniedToMe(d)).toList();
+      others = all.size() - readable.size();
       dumps =
-          StoreOptions.list(s).stream()
+          readable.stream()
               .filter(filter)
               .filter(d -> wanted.isEmpty() || wanted.stream().anyMatch(m -> m.test(d)))
               .limit(limit == null ? Long.MAX_VALUE : limit)
               .toList();
     }
     PrintWriter out = spec.commandLine().getOut();
+    if (others > 0) {
+      spec.commandLine()
+          .getErr()
+          .println(
+              others
+                  + (others == 1 ? " dump" : " dumps")
+                  + " of other users not shown: each user reads only their own; root sees all.");
+    }
     switch (output) {
       case json -> out.println(DumpViews.json(dumps));
       case yaml -> out.print(DumpViews.yaml(dumps));
@@ -145,6 +148,11 @@ public final class ListCommand implements Callable<Integer> {
     return 0;
   }
 
+  private static boolean deniedToMe(StoredDump d) {
+    return d.problem() != null
+        && d.problem().kind() == dev.coroner.store.DumpProblem.Kind.PERMISSION;
+  }
+
   /** A glob option that does not compile is a usage error, never a crash of the command. */
   private static void glob(String option, @Nullable String pattern) {
     if (pattern == null) {
@@ -167,11 +175,24 @@ public final class ListCommand implements Callable<Integer> {
     }
   }
 
+  /** The cluster store's namespace, for messages. */
+  private String where() {
+    if (!store.cluster()) {
+      return "";
+    }
+    if (ns.allNamespaces()) {
+      return " (every namespace)";
+    }
+    return ns.namespace() != null
+        ? " (namespace " + ns.namespace() + ")"
+        : " (the context's namespace; -A for all)";
+  }
+
   private boolean isFiltered() {
     return since != null
         || until != null
         || exe != null
-        || namespace != null
+        || (ns.namespace() != null && !store.cluster())
         || pod != null
         || signal != null
         || !matches.isEmpty();
@@ -187,7 +208,8 @@ public final class ListCommand implements Callable<Integer> {
           since == null ? null : TimeArg.parse(since, now, zone),
           until == null ? null : TimeArg.parse(until, now, zone),
           exe,
-          namespace,
+          // The cluster store lists that namespace only, host processes' dumps included.
+          store.cluster() ? null : ns.namespace(),
           pod,
           signal == null
               ? null

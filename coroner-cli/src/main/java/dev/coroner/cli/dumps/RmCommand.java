@@ -37,6 +37,8 @@ public final class RmCommand implements Callable<Integer> {
 
   @Mixin StoreOptions store;
 
+  @Mixin NamespaceOptions ns;
+
   @Parameters(
       paramLabel = "DUMP",
       arity = "0..*",
@@ -74,7 +76,7 @@ public final class RmCommand implements Callable<Integer> {
         throw new CliException(CliException.USAGE, "--older-than: " + e.getMessage(), e);
       }
     }
-    try (Store s = store.open()) {
+    try (Store s = store.open(ns.scope(), spec.commandLine().getErr())) {
       return remove(s, cutoff);
     }
   }
@@ -104,10 +106,19 @@ public final class RmCommand implements Callable<Integer> {
   private int remove(Store s, @Nullable Instant cutoff) {
     Set<StoredDump> doomed = new LinkedHashSet<>();
     if (refs.isEmpty()) {
-      StoreOptions.list(s).stream().filter(d -> d.time().isBefore(cutoff)).forEach(doomed::add);
+      String only = store.cluster() ? null : ns.namespace();
+      StoreOptions.list(s).stream()
+          .filter(d -> d.time().isBefore(cutoff))
+          .filter(
+              d ->
+                  only == null
+                      || (d.info() != null
+                          && d.info().pod() != null
+                          && only.equals(d.info().pod().namespace())))
+          .forEach(doomed::add);
     } else {
       for (String ref : refs) {
-        StoredDump d = StoreOptions.resolve(s, ref);
+        StoredDump d = store.resolve(s, ref, ns);
         if (cutoff == null || d.time().isBefore(cutoff)) {
           doomed.add(d);
         }
@@ -123,7 +134,10 @@ public final class RmCommand implements Callable<Integer> {
         }
         forgetLocalCopies(d);
       }
-      out.println((dryRun ? "would remove " : "removed ") + d.name());
+      out.println(
+          (dryRun ? "would remove " : "removed ")
+              + d.name()
+              + (store.cluster() && !dryRun ? " (coroner's controller deletes its object)" : ""));
     }
     if (doomed.isEmpty()) {
       out.println(

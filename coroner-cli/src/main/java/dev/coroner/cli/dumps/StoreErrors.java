@@ -2,6 +2,7 @@ package dev.coroner.cli.dumps;
 
 import dev.coroner.base.exit.ExitCode;
 import dev.coroner.cli.errors.CliException;
+import dev.coroner.kube.store.ClusterUrls;
 import dev.coroner.store.DumpProblem;
 import dev.coroner.store.StoreException;
 import dev.coroner.store.StoreFailure;
@@ -19,8 +20,39 @@ public final class StoreErrors {
   /** The CLI failure for a store failure, on the store at {@code url}. */
   public static CliException toCli(StoreException e, String url) {
     boolean local = url.startsWith("file:") || url.startsWith("/");
-    return new CliException(
-        exitCode(e.failure()).code(), e.getMessage() + "; " + advice(e.failure(), local), e);
+    String advice =
+        ClusterUrls.isCluster(url) ? clusterAdvice(e.failure()) : advice(e.failure(), local);
+    return new CliException(exitCode(e.failure()).code(), e.getMessage() + "; " + advice, e);
+  }
+
+  /**
+   * What to do about a failure of the cluster store ({@code --store k8s}): the user's kubeconfig
+   * and RBAC, the chart and its controller; never storage credentials, which this user has none of.
+   */
+  static String clusterAdvice(StoreFailure failure) {
+    return switch (failure) {
+      case CONFIG ->
+          "check --store k8s[://CONTEXT] and $KUBECONFIG (debug also takes --context and"
+              + " --kubeconfig); 'kubectl config get-contexts' lists the contexts";
+      case AUTH -> "log in to the cluster again; 'kubectl get coredumps' should then work";
+      case KEY ->
+          "pass --identity FILE: the age identity of a recipient this namespace's dumps are"
+              + " encrypted to (ask whoever holds the namespace's key)";
+      case PERMISSION ->
+          "ask a cluster admin to bind coroner-dump-viewer (list, info), coroner-dump-debugger"
+              + " (get, debug) or coroner-dump-admin (rm) to you in that namespace (docs/access.md)";
+      case NO_STORE ->
+          "install coroner's chart in the cluster (helm install coroner charts/coroner), or pass"
+              + " --store s3://bucket/prefix with storage credentials";
+      case UNREACHABLE ->
+          "check 'kubectl config current-context', the network, and that coroner's controller"
+              + " runs";
+      case INTEGRITY -> "the stored copy is not what was recorded; run 'coroner info' on it";
+      case NOT_FOUND ->
+          "run 'coroner list --store k8s' (-A for every namespace) to see what is there";
+      case LOCAL_IO -> "check the target directory: its free space and permissions";
+      case OTHER -> "try again; run with --stacktrace for the details";
+    };
   }
 
   /** The exit code of a failure kind (docs/cli.md). */

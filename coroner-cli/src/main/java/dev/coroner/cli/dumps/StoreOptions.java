@@ -2,6 +2,9 @@ package dev.coroner.cli.dumps;
 
 import dev.coroner.cli.errors.CliException;
 import dev.coroner.dump.DumpInfo;
+import dev.coroner.kube.store.ClusterOptions;
+import dev.coroner.kube.store.ClusterStore;
+import dev.coroner.kube.store.ClusterUrls;
 import dev.coroner.store.DumpReference;
 import dev.coroner.store.Store;
 import dev.coroner.store.StoreException;
@@ -12,6 +15,7 @@ import dev.coroner.store.s3.S3Options;
 import java.io.PrintWriter;
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.nio.file.Path;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Model.CommandSpec;
@@ -30,7 +34,9 @@ public final class StoreOptions {
       names = OPTION,
       paramLabel = "URL",
       description =
-          "Where the dumps are: a directory, file:///dir or s3://bucket/prefix."
+          "Where the dumps are: a directory, file:///dir, s3://bucket/prefix, or k8s[://CONTEXT]"
+              + " (the cluster's CoreDumps through your kubeconfig, no storage credentials;"
+              + " docs/access.md)."
               + " Default: $CORONER_STORE, else store= in ~/.config/coroner/config.properties,"
               + " else file:///var/lib/coroner/dumps. Now: ${DEFAULT-VALUE}")
   @Nullable String url;
@@ -57,6 +63,19 @@ public final class StoreOptions {
       description = "Path-style URLs (http://host/bucket/key). Default: on with an endpoint.")
   @Nullable Boolean s3PathStyle;
 
+  /**
+   * Which namespaces and cluster a command means (kubectl's {@code -n}, {@code -A}, {@code
+   * --context}, {@code --kubeconfig}); every field may be null or false.
+   */
+  public record Scope(
+      @Nullable String namespace,
+      boolean allNamespaces,
+      @Nullable String context,
+      @Nullable Path kubeconfig) {
+    /** No namespace, context or kubeconfig named. */
+    public static final Scope DEFAULT = new Scope(null, false, null, null);
+  }
+
   @Spec(Spec.Target.MIXEE)
   @Nullable CommandSpec command;
 
@@ -65,7 +84,18 @@ public final class StoreOptions {
    * killed capture left undone are finished first, so that their dumps are listed.
    */
   public Store open() {
+    return open(Scope.DEFAULT, null);
+  }
+
+  /**
+   * Opens the store for {@code scope}; with the cluster store, {@code err} (or null) is told what a
+   * download waits for, at a terminal.
+   */
+  public Store open(Scope scope, @Nullable PrintWriter err) {
     String where = url == null ? Stores.DEFAULT : url;
+    if (ClusterUrls.isCluster(where)) {
+      return openCluster(where, scope, err);
+    }
     URI endpoint = endpoint();
     boolean pathStyle = s3PathStyle != null ? s3PathStyle : endpoint != null;
     Store store;
@@ -85,6 +115,45 @@ public final class StoreOptions {
     return command != null
         ? command.commandLine().getErr()
         : new PrintWriter(System.err, true, java.nio.charset.Charset.defaultCharset());
+  }
+
+  /** Whether {@code --store} is the cluster ({@code k8s}, {@code k8s://CONTEXT}). */
+  public boolean cluster() {
+    return ClusterUrls.isCluster(url == null ? Stores.DEFAULT : url);
+  }
+
+  /** The context {@code --store k8s://CONTEXT} names, or null. */
+  public @Nullable String clusterContext() {
+    return cluster() ? ClusterUrls.contextOf(url == null ? Stores.DEFAULT : url) : null;
+  }
+
+  // On Java 22+ System.console() is a Console even when redirected (Console.isTerminal() tells,
+  // but not on 17): left as it was, a known gap.
+  @SuppressWarnings("SystemConsoleNull")
+  private static Store openCluster(String where, Scope scope, @Nullable PrintWriter err) {
+    String context = ClusterUrls.contextOf(where);
+    if (context != null && scope.context() != null && !context.equals(scope.context())) {
+      throw new CliException(
+          CliException.USAGE,
+          "--store "
+              + where
+              + " and --context "
+              + scope.context()
+              + " name two contexts; give one");
+    }
+    PrintWriter progress = err != null && System.console() != null ? err : null;
+    try {
+      return ClusterStore.open(
+          new ClusterOptions(
+              context != null ? context : scope.context(),
+              scope.kubeconfig(),
+              scope.namespace(),
+              scope.allNamespaces(),
+              ClusterOptions.DEFAULT_WAIT,
+              progress != null ? progress::println : line -> {}));
+    } catch (StoreException e) {
+      throw StoreErrors.toCli(e, where);
+    }
   }
 
   private @Nullable URI endpoint() {
@@ -132,6 +201,24 @@ public final class StoreOptions {
    * that file, whatever the store.
    */
   public static StoredDump resolve(Store store, String ref) {
+    return resolveAmong(store, ref, null);
+  }
+
+  /**
+   * Resolves a reference within {@code -n}: a cluster store is opened in that namespace already
+   * (its host dumps count there too); in a bucket or directory, among the dumps of its pods.
+   */
+  public StoredDump resolve(Store store, String ref, NamespaceOptions ns) {
+    return resolveAmong(store, ref, cluster() ? null : ns.namespace());
+  }
+
+  private static @Nullable String namespaceOf(DumpInfo info) {
+    DumpInfo.PodInfo pod = info.pod();
+    return pod == null ? null : pod.namespace();
+  }
+
+  /** Resolves a reference among the dumps of pods in {@code namespace} (null: among all). */
+  private static StoredDump resolveAmong(Store store, String ref, @Nullable String namespace) {
     java.nio.file.Path zip = zipPath(ref);
     if (zip != null) {
       try (Store here =
@@ -146,7 +233,14 @@ public final class StoreOptions {
       }
     }
     try {
-      return DumpReference.resolve(list(store), ref, store.url());
+      List<StoredDump> dumps = list(store);
+      if (namespace != null) {
+        dumps =
+            dumps.stream()
+                .filter(d -> d.info() != null && namespace.equals(namespaceOf(d.info())))
+                .toList();
+      }
+      return DumpReference.resolve(dumps, ref, store.url());
     } catch (DumpReference.UnresolvedException e) {
       throw new CliException(CliException.NOT_FOUND, e.getMessage(), e);
     }

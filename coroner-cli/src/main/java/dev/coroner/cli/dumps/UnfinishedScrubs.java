@@ -1,8 +1,10 @@
 package dev.coroner.cli.dumps;
 
 import dev.coroner.base.text.SafeText;
+import dev.coroner.capture.log.CaptureLog;
 import dev.coroner.capture.seal.Sealing;
 import dev.coroner.capture.settings.CaptureSettings;
+import dev.coroner.capture.write.OwnerAcl;
 import dev.coroner.dump.DumpInfo;
 import dev.coroner.dump.ScrubMode;
 import dev.coroner.seal.DumpScrubber;
@@ -122,6 +124,10 @@ final class UnfinishedScrubs {
                   info,
                   new DumpScrubber.Request(mode, null));
       Files.delete(zip);
+      // As the capture would have: the crashed process's owner may read its dump.
+      CaptureLog acl = CaptureLog.open(null);
+      OwnerAcl.grant(out.file(), out.info().process().uid(), acl);
+      acl.flush();
       DumpInfo.ScrubInfo r = out.info().scrub();
       err.println(
           "scrubbed "

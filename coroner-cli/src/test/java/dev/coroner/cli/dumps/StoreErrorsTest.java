@@ -57,4 +57,18 @@ class StoreErrorsTest {
     assertThat(StoreErrors.advice(StoreFailure.NO_STORE, false)).contains("bucket");
     assertThat(StoreErrors.advice(StoreFailure.UNREACHABLE, false)).contains("--s3-endpoint");
   }
+
+  @ParameterizedTest
+  @EnumSource(StoreFailure.class)
+  void theClusterStoresAdviceNeverAsksForStorageCredentials(StoreFailure kind) {
+    CliException e = StoreErrors.toCli(new StoreException(kind, "what happened"), "k8s://prod");
+    assertThat(e.exitCode()).isEqualTo(DOCUMENTED.get(kind).code());
+    assertThat(e.getMessage())
+        .isEqualTo("what happened; " + StoreErrors.clusterAdvice(kind))
+        .doesNotContain("AWS")
+        .doesNotContain("--s3-endpoint");
+    assertThat(StoreErrors.clusterAdvice(StoreFailure.PERMISSION))
+        .contains("coroner-dump-viewer")
+        .contains("docs/access.md");
+  }
 }

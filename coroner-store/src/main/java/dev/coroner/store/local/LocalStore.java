@@ -79,6 +79,17 @@ public final class LocalStore implements Store {
     } catch (IOException e) {
       return new StoredDump(name, 0, Instant.EPOCH, where, null, DumpProblem.damaged(e.toString()));
     }
+    // ZipFile reports a file it may not open as FileNotFoundException, which would read as
+    // damaged: another user's dump (each owner may read only their own) is a permission problem.
+    if (!Files.isReadable(zip)) {
+      return new StoredDump(
+          name,
+          size,
+          stored,
+          where,
+          null,
+          new DumpProblem(DumpProblem.Kind.PERMISSION, "permission denied"));
+    }
     try (DumpArchive a = DumpArchive.open(zip)) {
       return new StoredDump(name, size, stored, where, a.info(), null);
     } catch (AccessDeniedException e) {

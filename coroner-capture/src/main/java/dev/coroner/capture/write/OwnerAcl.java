@@ -1,0 +1,70 @@
+package dev.coroner.capture.write;
+
+import dev.coroner.capture.log.CaptureLog;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Lets the owner of a crashed process read its own dump, as systemd-coredump does with an ACL:
+ * {@code u:UID:r} on the dump (0600 root otherwise) and {@code u:UID:rx} on the dump directory
+ * (0700 root otherwise), so that a non-root {@code coroner list} finds its own dumps and no one
+ * else's. The JDK's AclFileAttributeView does not exist on Linux file systems (only NFSv4-style
+ * ACLs), so this runs {@code setfacl} (Debian's acl package). Never throws: a dump without the ACL
+ * is still root's.
+ */
+public final class OwnerAcl {
+  private static final List<Path> SETFACL =
+      List.of(Path.of("/usr/bin/setfacl"), Path.of("/bin/setfacl"));
+
+  private OwnerAcl() {}
+
+  /** Grants {@code uid} read on {@code dump} and entry to its directory; root (0) needs none. */
+  public static void grant(Path dump, long uid, CaptureLog log) {
+    if (uid <= 0) {
+      return;
+    }
+    Path setfacl = SETFACL.stream().filter(Files::isExecutable).findFirst().orElse(null);
+    Path dir = dump.toAbsolutePath().getParent();
+    if (dir == null) {
+      return;
+    }
+    if (setfacl == null) {
+      log.info("no setfacl (package acl): uid " + uid + " cannot read its own dump");
+      return;
+    }
+    // The directory first: a readable dump in a directory the user cannot enter is no use.
+    if (run(setfacl, "u:" + uid + ":rx", dir, log)) {
+      run(setfacl, "u:" + uid + ":r", dump, log);
+    }
+  }
+
+  private static boolean run(Path setfacl, String entry, Path file, CaptureLog log) {
+    try {
+      Process p =
+          new ProcessBuilder(setfacl.toString(), "-m", entry, file.toString())
+              .redirectErrorStream(true)
+              .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+              .start();
+      if (!p.waitFor(2, TimeUnit.SECONDS)) {
+        p.destroyForcibly();
+        log.info("setfacl " + entry + " " + file + " did not finish in 2 s");
+        return false;
+      }
+      if (p.exitValue() != 0) {
+        // A file system without ACLs (some tmpfs, overlay setups) says so here.
+        log.info("setfacl " + entry + " " + file + " failed (exit " + p.exitValue() + ")");
+        return false;
+      }
+      return true;
+    } catch (IOException e) {
+      log.info("setfacl " + entry + " " + file + " failed: " + e.getMessage());
+      return false;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
+  }
+}

@@ -1,0 +1,102 @@
+package dev.coroner.kube.api;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * A dump's metadata as a CoreDump carries it: who died and how, whether the core is whole, and
+ * where the dump's object is. Never the command line, the environment or the core: those may hold
+ * secrets and stay in the bucket.
+ *
+ * <p>Every field is read back from the API server, where a CoreDump may have been written by hand
+ * or by another version: each may be absent (null), and readers decide what its absence means.
+ *
+ * @param uuid the dump's uuid (also the CoreDump's name)
+ * @param name the dump's name (its zip's, without {@code .zip})
+ * @param crashTime when the process died (RFC 3339)
+ * @param node the node it died on: the Kubernetes node, else the host's name
+ * @param hostname the crashed process's hostname (a pod's name in a container)
+ * @param process the process
+ * @param pod the pod; null for a host process
+ * @param core the core as the kernel sent it
+ * @param integrity whether the core is whole
+ * @param size the core's size for people ({@code 1.2 GiB}); {@code core.bytes} is exact
+ * @param object where the dump's zip is
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record CoreDumpSpec(
+    @Nullable String uuid,
+    @Nullable String name,
+    @Nullable String crashTime,
+    @Nullable String node,
+    @Nullable String hostname,
+    @Nullable CrashedProcess process,
+    @Nullable Pod pod,
+    @Nullable Core core,
+    @Nullable Integrity integrity,
+    @Nullable String size,
+    @Nullable StoredObject object) {
+
+  /** The process that died; {@code pid} in its PID namespace, {@code hostPid} on the host. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record CrashedProcess(
+      @Nullable String exe,
+      @Nullable String exePath,
+      @Nullable Long pid,
+      @Nullable Long hostPid,
+      @Nullable Long uid,
+      @Nullable Long gid,
+      @Nullable Integer signal,
+      @Nullable String signalName,
+      @Nullable String containerId) {}
+
+  /**
+   * The crashed pod (in the CoreDump's namespace).
+   *
+   * @param workload {@code Kind/name} of the pod's controller, {@code pod/NAME} without one
+   */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record Pod(
+      @Nullable String name,
+      @Nullable String uid,
+      @Nullable String container,
+      @Nullable String image,
+      @Nullable String imageDigest,
+      @Nullable String workload) {}
+
+  /**
+   * The core: its entry in the zip, how it is compressed, its raw size and sha256.
+   *
+   * @param storedBytes the entry's compressed size
+   */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record Core(
+      @Nullable String entry,
+      @Nullable String compression,
+      @Nullable Long bytes,
+      @Nullable Long storedBytes,
+      @Nullable String sha256) {}
+
+  /**
+   * Whether the core is whole; the cause's stable id and the reason's text when not.
+   *
+   * @param complete true for a whole core
+   */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record Integrity(boolean complete, @Nullable String cause, @Nullable String reason) {}
+
+  /**
+   * The dump's zip in object storage.
+   *
+   * @param store the store's URL ({@code s3://bucket/prefix/})
+   * @param bucket the bucket
+   * @param key the object's key
+   * @param bytes the zip's size
+   */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record StoredObject(
+      @Nullable String store,
+      @Nullable String bucket,
+      @Nullable String key,
+      @Nullable Long bytes) {}
+}
