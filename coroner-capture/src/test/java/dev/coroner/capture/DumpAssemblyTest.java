@@ -103,10 +103,33 @@ class DumpAssemblyTest {
     Files.setPosixFilePermissions(dumps, PosixFilePermissions.fromString("rwxrwxrwx"));
     var dump = DumpAssembly.of(settings(), crash(proc(null), keep()), new ArrayList<>());
     var written = dump.write(core(), CoreCopier::sha256, () -> {}, producer(), log());
-    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(dumps)))
-        .isEqualTo("rwx------");
-    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(written.file())))
-        .isEqualTo("rw-------");
+    assertPrivate(dumps, "rwx", "r-x");
+    assertPrivate(written.file(), "rw-", "r--");
+  }
+
+  /**
+   * Only the owner, and the crashed process's owner (uid 1000) through the ACL OwnerAcl sets, may
+   * use {@code p}: with an ACL the mode's group bits show the ACL's mask, so read the ACL itself.
+   */
+  private static void assertPrivate(Path p, String owner, String crashedOwner) throws Exception {
+    Path getfacl = Path.of("/usr/bin/getfacl");
+    if (!Files.isExecutable(getfacl)) {
+      assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(p)))
+          .isEqualTo(owner + "------");
+      return;
+    }
+    Process q = new ProcessBuilder(getfacl.toString(), "-p", "-n", "-E", p.toString()).start();
+    String acl =
+        new String(q.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    assertThat(q.waitFor()).isZero();
+    assertThat(acl.lines().filter(l -> !l.startsWith("#") && !l.isBlank()).toList())
+        .as(acl)
+        .containsExactlyInAnyOrder(
+            "user::" + owner,
+            "user:1000:" + crashedOwner,
+            "group::---",
+            "mask::" + crashedOwner,
+            "other::---");
   }
 
   private CaptureSettings settings() {
