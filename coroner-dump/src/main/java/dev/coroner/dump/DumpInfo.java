@@ -10,6 +10,11 @@ import java.util.TreeMap;
  * What {@code dump-info.json} says about one dump: who died, how, and whether the core is whole.
  * The schema is documented in {@code docs/dump-info.md}; fields are only ever added within a {@link
  * #SCHEMA_VERSION}.
+ *
+ * @param analysis where the process died and its signature, added after the capture (the node agent
+ *     before upload); null until then
+ * @param binaries the executable and libraries the process mapped, and which of them the store
+ *     keeps by build-id; empty until the agent looked
  */
 public record DumpInfo(
     int schemaVersion,
@@ -23,7 +28,9 @@ public record DumpInfo(
     CoreInfo core,
     Integrity integrity,
     List<String> files,
-    ComposerInfo composer) {
+    ComposerInfo composer,
+    CrashAnalysis analysis,
+    List<KeptBinary> binaries) {
 
   /** The version of the dump-info schema this code writes. */
   public static final int SCHEMA_VERSION = 1;
@@ -33,6 +40,38 @@ public record DumpInfo(
 
   public DumpInfo {
     files = List.copyOf(files);
+    binaries = binaries == null ? List.of() : List.copyOf(binaries);
+  }
+
+  /** A dump as the composer writes it: no analysis yet, no binaries looked at. */
+  public DumpInfo(
+      int schemaVersion,
+      String uuid,
+      String name,
+      long timestamp,
+      String hostname,
+      String nodeHostname,
+      ProcessInfo process,
+      PodInfo pod,
+      CoreInfo core,
+      Integrity integrity,
+      List<String> files,
+      ComposerInfo composer) {
+    this(
+        schemaVersion,
+        uuid,
+        name,
+        timestamp,
+        hostname,
+        nodeHostname,
+        process,
+        pod,
+        core,
+        integrity,
+        files,
+        composer,
+        null,
+        List.of());
   }
 
   /**
@@ -198,7 +237,28 @@ public record DumpInfo(
         core,
         integrity,
         files,
-        composer);
+        composer,
+        analysis,
+        binaries);
+  }
+
+  /** The same dump with its analysis and the binaries looked at. */
+  public DumpInfo withAnalysis(CrashAnalysis a, List<KeptBinary> b) {
+    return new DumpInfo(
+        schemaVersion,
+        uuid,
+        name,
+        timestamp,
+        hostname,
+        nodeHostname,
+        process,
+        pod,
+        core,
+        integrity,
+        files,
+        composer,
+        a,
+        b);
   }
 
   /** Serialises to the documented JSON schema. */
@@ -263,6 +323,13 @@ public record DumpInfo(
         .field("duration_ms", composer.durationMs())
         .field("warnings", composer.warnings())
         .end();
+    // Left out until there is something: the composer's dump-info stays as it was.
+    if (analysis != null) {
+      analysis.write(w);
+    }
+    if (!binaries.isEmpty()) {
+      w.objects("binaries", binaries.stream().map(KeptBinary::toMap).toList());
+    }
     return w.end().toString();
   }
 }

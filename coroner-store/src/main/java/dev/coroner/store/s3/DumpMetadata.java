@@ -1,6 +1,7 @@
 package dev.coroner.store.s3;
 
 import dev.coroner.dump.Compression;
+import dev.coroner.dump.CrashAnalysis;
 import dev.coroner.dump.DumpInfo;
 import java.net.URLDecoder;
 import java.net.URLEncoder;
@@ -68,6 +69,13 @@ public final class DumpMetadata {
     put(m, "truncated-cause", i.integrity().cause() == null ? null : i.integrity().cause().id());
     put(m, "truncated-reason", i.integrity().reason());
     put(m, "composer", i.composer().version());
+    if (i.analysis() != null) {
+      // What `coroner list` shows and `coroner groups` groups by; the frames are in dump-info.
+      put(m, "runtime", i.analysis().runtime());
+      put(m, "signature", i.analysis().signature());
+      put(m, "signature3", i.analysis().signature3());
+      put(m, "top-frame", i.analysis().topFrame());
+    }
     return m;
   }
 
@@ -140,7 +148,12 @@ public final class DumpMetadata {
             m.get("truncated-cause"),
             m.get("truncated-reason")),
         List.of(),
-        new DumpInfo.ComposerInfo(m.getOrDefault("composer", "unknown"), 0, List.of()));
+        new DumpInfo.ComposerInfo(m.getOrDefault("composer", "unknown"), 0, List.of()),
+        m.containsKey("runtime")
+            ? CrashAnalysis.listed(
+                m.get("runtime"), m.get("signature"), m.get("signature3"), m.get("top-frame"))
+            : null,
+        List.of());
   }
 
   private static void put(Map<String, String> m, String key, String value) {

@@ -49,7 +49,11 @@ record ListingIndex(Map<String, Entry> entries) {
           "core-size",
           "truncated",
           "truncated-cause",
-          "truncated-reason");
+          "truncated-reason",
+          "runtime",
+          "signature",
+          "signature3",
+          "top-frame");
 
   private static final ObjectMapper JSON = JsonMapper.builder().build();
 
