@@ -1,5 +1,10 @@
 package dev.coroner.agent;
 
+import dev.coroner.agent.analysis.DumpAnalysis;
+import dev.coroner.agent.binaries.BinaryCache;
+import dev.coroner.agent.binaries.BinaryHolds;
+import dev.coroner.agent.binaries.BinaryKeeper;
+import dev.coroner.agent.binaries.BinaryPolicy;
 import dev.coroner.agent.config.AgentConfig;
 import dev.coroner.agent.cri.ContainerMetadata;
 import dev.coroner.agent.cri.CriException;
@@ -15,6 +20,10 @@ import dev.coroner.agent.metrics.AgentMetrics;
 import dev.coroner.agent.metrics.HealthServer;
 import dev.coroner.agent.upload.DumpUploader;
 import dev.coroner.agent.watch.DumpWatcher;
+import dev.coroner.analysis.Analyzer;
+import dev.coroner.analysis.AnalyzerConfig;
+import dev.coroner.analysis.ProcessRunner;
+import dev.coroner.analysis.ToolPaths;
 import dev.coroner.base.retry.RetryPolicy;
 import dev.coroner.base.threads.DaemonThreads;
 import dev.coroner.dump.DumpInfo;
@@ -32,6 +41,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
 import java.util.concurrent.Executors;
@@ -47,6 +57,12 @@ import org.slf4j.LoggerFactory;
 public final class Agent implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Agent.class);
 
+  /** The agent's scratch space under the prefix: stripped node copies, binaries, cores. */
+  private static final String CACHE = "cache";
+
+  /** The host's root file system, through init's root (the agent shares the host's PIDs). */
+  private static final Path HOST_ROOT = Path.of("/proc/1/root");
+
   private final AgentConfig config;
   private final AgentMetrics metrics = new AgentMetrics();
   private final ScheduledExecutorService gauges =
@@ -61,6 +77,8 @@ public final class Agent implements AutoCloseable {
   private IdentityServer identity;
   private KubernetesClient kube;
   private PodEvents events;
+  private BinaryCache binaryCache;
+  private BinaryHolds holds;
 
   public Agent(AgentConfig config) {
     this.config = config;
@@ -92,6 +110,21 @@ public final class Agent implements AutoCloseable {
                 RetryPolicy.exponential(config.retryBase(), config.retryMax()))
             .enrichWith(this::fillInPod)
             .onNewDump(this::announce);
+    DumpAnalysis analysis = dumpAnalysis();
+    if (analysis != null) {
+      uploader.prepareWith(
+          new DumpUploader.Preparation() {
+            @Override
+            public DumpInfo prepare(Path zip, DumpInfo info) throws InterruptedException {
+              return analysis.prepare(zip, info);
+            }
+
+            @Override
+            public void beforeUpload(DumpInfo info) throws StoreException {
+              analysis.storeBinaries(info);
+            }
+          });
+    }
     watcher = new DumpWatcher(config.dumpDir(), uploader::offer);
     watcher.start(config.sweepInterval());
     gauges.scheduleWithFixedDelay(this::updateBacklog, 0, 5, TimeUnit.SECONDS);
@@ -99,8 +132,58 @@ public final class Agent implements AutoCloseable {
     LOG.info("watching {} and uploading to {}", config.dumpDir(), config.store());
   }
 
+  /** The policy of kept binaries, from the configuration. */
+  private BinaryPolicy binaryPolicy() {
+    AgentConfig.Analysis a = config.analysis();
+    return new BinaryPolicy(a.binaries(), a.maxBinarySize(), a.skipRuntimes());
+  }
+
+  /** Analysis and kept binaries before upload; null when both are off. */
+  private DumpAnalysis dumpAnalysis() throws IOException {
+    AgentConfig.Analysis a = config.analysis();
+    if (!a.enabled() && !a.binaries()) {
+      LOG.info("dumps are uploaded as captured (CORONER_ANALYSIS=false, CORONER_BINARIES=false)");
+      return null;
+    }
+    Path cache = config.prefix().resolve(CACHE);
+    Analyzer analyzer = null;
+    if (a.enabled()) {
+      ToolPaths tools = ToolPaths.discover(System.getenv());
+      analyzer =
+          new Analyzer(
+              new AnalyzerConfig(
+                  tools, cache.resolve("analysis"), a.timeout(), AnalyzerConfig.DEFAULT_MAX_OUTPUT),
+              new ProcessRunner());
+      LOG.info(
+          "analyzing dumps before upload: eu-stack {}, lldb {}, llnode {}",
+          tools.euStack() != null ? tools.euStack() : "missing",
+          tools.lldb() != null ? tools.lldb() : "missing",
+          tools.llnode() != null ? tools.llnode() : "missing");
+    }
+    BinaryKeeper keeper = new BinaryKeeper(binaryPolicy(), binaryCache, holds, HOST_ROOT);
+    return new DumpAnalysis(
+        analyzer,
+        keeper,
+        a.binaries() ? store.keptBinaries().orElse(null) : null,
+        cache.resolve("work"),
+        metrics);
+  }
+
   private void startIdentity() throws IOException {
     AgentConfig.Identity id = config.identity();
+    // Before the first crash can be asked about: its files are taken while the kernel holds it.
+    AgentConfig.Analysis a = config.analysis();
+    binaryCache =
+        new BinaryCache(
+            config.prefix().resolve(CACHE).resolve("binaries"),
+            Math.max(1L << 30, 2 * a.maxBinarySize()));
+    holds =
+        new BinaryHolds(
+            Path.of("/proc"),
+            binaryCache,
+            binaryPolicy(),
+            Duration.ofMinutes(10),
+            Clock.systemUTC());
     // In a cluster: Events on crashed pods, and pod owners as flood-control workloads. The
     // environment says whether there is a cluster (service host or kubeconfig).
     kube = KubeClients.connect(System.getenv()).orElse(null);
@@ -147,6 +230,8 @@ public final class Agent implements AutoCloseable {
           (pod, crash, reason) ->
               e.coreDumpSkipped(PodRef.of(pod), reason, Signals.name(crash.signal()), crash.exe()));
     }
+    BinaryHolds held = holds;
+    triage.onCapture(crash -> held.hold(crash.uuid(), crash.hostPid()));
     identity = IdentityServer.start(config.prefix().resolve(AgentConfig.AGENT_SOCKET), triage);
     try {
       LOG.info("container runtime: {}", runtime.describe());
@@ -176,7 +261,11 @@ public final class Agent implements AutoCloseable {
       return; // CoreDumpSkipped went out when the crash was triaged
     }
     events.coreDumped(
-        PodRef.of(info.pod()), info.process().signalName(), info.process().exe(), info.name());
+        PodRef.of(info.pod()),
+        info.process().signalName(),
+        info.process().exe(),
+        info.analysis() == null ? null : info.analysis().topFrame(),
+        info.name());
   }
 
   private NodeSetup nodeSetup() {
@@ -233,6 +322,9 @@ public final class Agent implements AutoCloseable {
     }
     if (identity != null) {
       identity.close();
+    }
+    if (holds != null) {
+      holds.close();
     }
     if (runtime != null) {
       runtime.close();

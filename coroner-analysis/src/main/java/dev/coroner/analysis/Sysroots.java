@@ -50,8 +50,11 @@ public final class Sysroots {
     return dir;
   }
 
-  /** Where {@code path} goes under {@code root}; null when it is not a safe absolute path. */
-  static Path place(Path root, String path) {
+  /**
+   * Where {@code path} goes under {@code root} (without a {@code " (deleted)"} suffix); null when
+   * it is not a safe absolute path.
+   */
+  public static Path place(Path root, String path) {
     if (path == null || !path.startsWith("/") || path.contains("\0")) {
       return null;
     }

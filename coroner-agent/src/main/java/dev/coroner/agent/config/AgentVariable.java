@@ -42,7 +42,13 @@ public enum AgentVariable {
   CORONER_FLOOD_MAX_CORES("3", "cores kept per workload per window (0: no limit)"),
   CORONER_FLOOD_WINDOW("1h", "the flood-control window"),
   CORONER_EVENTS("true", "post Kubernetes Events on crashed pods"),
-  CORONER_IDENTITY_TIMEOUT(Defaults.AGENT_TIMEOUT, "how long a crash waits for the agent's answer");
+  CORONER_IDENTITY_TIMEOUT(Defaults.AGENT_TIMEOUT, "how long a crash waits for the agent's answer"),
+  CORONER_ANALYSIS("true", "name each dump's crashing frames and signature before upload"),
+  CORONER_ANALYSIS_TIMEOUT("60s", "the longest one debugger may read one core"),
+  CORONER_BINARIES("true", "keep the executable and libraries a crash mapped, by build-id"),
+  CORONER_BINARIES_MAX_SIZE("512M", "a file larger than this is not kept"),
+  CORONER_BINARIES_SKIP_RUNTIMES(
+      "", "comma-separated runtimes whose files are not kept: node, java, native");
 
   private final String defaultValue;
   private final String description;

@@ -44,6 +44,7 @@ public final class DumpUploader implements AutoCloseable {
   private final Map<Path, Integer> failures = new ConcurrentHashMap<>();
 
   private UnaryOperator<DumpInfo> enricher = UnaryOperator.identity();
+  private Preparation preparation = new Preparation() {};
   private Consumer<DumpInfo> onNewDump = info -> {};
 
   public DumpUploader(VerifiedUploads store, AgentMetrics metrics, RetryPolicy backoff) {
@@ -58,6 +59,30 @@ public final class DumpUploader implements AutoCloseable {
    */
   public DumpUploader enrichWith(UnaryOperator<DumpInfo> enricher) {
     this.enricher = enricher;
+    return this;
+  }
+
+  /** Steps before each upload attempt that add to the dump (its analysis) and to the store. */
+  public interface Preparation {
+    /**
+     * The dump-info to upload {@code zip} with, before the dump is announced; may rewrite the zip
+     * (atomically, the core intact). Never fails the attempt.
+     */
+    default DumpInfo prepare(Path zip, DumpInfo info) throws InterruptedException {
+      return info;
+    }
+
+    /**
+     * What must be in the store before the dump (the binaries it says are kept).
+     *
+     * @throws StoreException to fail this attempt (it is retried with backoff)
+     */
+    default void beforeUpload(DumpInfo info) throws StoreException {}
+  }
+
+  /** Runs {@code step} before every upload attempt, after {@link #enrichWith}. */
+  public DumpUploader prepareWith(Preparation step) {
+    this.preparation = step;
     return this;
   }
 
@@ -100,6 +125,12 @@ public final class DumpUploader implements AutoCloseable {
     MDC.put("dump", info.uuid());
     MDC.put("namespace", info.pod() == null ? "" : info.pod().namespace());
     try {
+      try {
+        info = preparation.prepare(zip, info);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return; // closing
+      }
       if (failures.getOrDefault(zip, 0) == 0) {
         if (info.integrity().truncated()) {
           metrics.truncated.labelValues(info.integrity().cause().id()).inc();
@@ -111,6 +142,7 @@ public final class DumpUploader implements AutoCloseable {
           LOG.warn("announcing dump {} failed: {}", info.name(), e.toString());
         }
       }
+      preparation.beforeUpload(info);
       LOG.info("uploading {} ({} bytes)", zip.getFileName(), Files.size(zip));
       VerifiedUploads.Uploaded up = store.upload(zip, info);
       // Verified (size and ETag): only now may the local copy go.
