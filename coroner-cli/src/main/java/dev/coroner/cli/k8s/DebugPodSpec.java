@@ -21,6 +21,8 @@ import java.util.Map;
  * @param urlExpires when {@code url} stops working
  * @param deadline the pod's activeDeadlineSeconds
  * @param pullSecrets image pull secrets of the namespace
+ * @param binaries the executable and libraries kept with the dump, which the fetch step lays out as
+ *     the debugger's sysroot; empty: the executable comes from {@code appImage}
  */
 public record DebugPodSpec(
     String podName,
@@ -33,10 +35,56 @@ public record DebugPodSpec(
     URI url,
     Instant urlExpires,
     Duration deadline,
-    List<String> pullSecrets) {
+    List<String> pullSecrets,
+    List<PodBinary> binaries) {
 
   public DebugPodSpec {
     pullSecrets = List.copyOf(pullSecrets);
+    binaries = List.copyOf(binaries);
+  }
+
+  /** Without kept binaries: the executable is copied out of the app's image. */
+  public DebugPodSpec(
+      String podName,
+      String namespace,
+      Dump dump,
+      String appImage,
+      String debugImage,
+      DebugKind kind,
+      String exePath,
+      URI url,
+      Instant urlExpires,
+      Duration deadline,
+      List<String> pullSecrets) {
+    this(
+        podName,
+        namespace,
+        dump,
+        appImage,
+        debugImage,
+        kind,
+        exePath,
+        url,
+        urlExpires,
+        deadline,
+        pullSecrets,
+        List.of());
+  }
+
+  /**
+   * A kept binary the pod downloads: where the process had it, its sha256 and a presigned URL that
+   * expires with the dump's.
+   */
+  public record PodBinary(String path, long size, String sha256, URI url) {
+    @Override
+    public String toString() {
+      return "PodBinary[" + path + "]"; // the URL reads the file until it expires
+    }
+  }
+
+  /** Whether the executable itself is among the kept binaries: then no app image is needed. */
+  public boolean exeKept() {
+    return binaries.stream().anyMatch(b -> b.path().equals(exePath));
   }
 
   /**

@@ -4,6 +4,7 @@ import dev.coroner.base.units.Durations;
 import dev.coroner.cli.dumps.StoreErrors;
 import dev.coroner.cli.errors.CliException;
 import dev.coroner.dump.DumpInfo;
+import dev.coroner.dump.KeptBinary;
 import dev.coroner.store.PresignedDownloads;
 import dev.coroner.store.StoreException;
 import dev.coroner.store.StoredDump;
@@ -40,6 +41,8 @@ public final class K8sDebug {
    * @param pod the pod options
    * @param commands the -o commands
    * @param batch run them and exit (no terminal)
+   * @param kept the binaries the store keeps for the dump (empty: none, or --exe was given)
+   * @param signer signs a URL for one of them
    */
   public record Request(
       StoredDump dump,
@@ -49,10 +52,37 @@ public final class K8sDebug {
       KubeOptions kube,
       DebugPodOptions pod,
       List<String> commands,
-      boolean batch) {
+      boolean batch,
+      List<KeptBinary> kept,
+      BinarySigner signer) {
     public Request {
       commands = List.copyOf(commands);
+      kept = List.copyOf(kept);
     }
+
+    /** Without kept binaries: the executable comes from the app's image. */
+    public Request(
+        StoredDump dump,
+        DumpInfo info,
+        DebugKind kind,
+        String exe,
+        KubeOptions kube,
+        DebugPodOptions pod,
+        List<String> commands,
+        boolean batch) {
+      this(dump, info, kind, exe, kube, pod, commands, batch, List.of(), (b, ttl) -> null);
+    }
+
+    /** Whether the executable is kept with the dump: then no app image is needed. */
+    boolean exeKept() {
+      return exe == null && kept.stream().anyMatch(b -> b.path().equals(info.process().exePath()));
+    }
+  }
+
+  /** Signs a download URL for a kept binary. */
+  @FunctionalInterface
+  public interface BinarySigner {
+    URI sign(KeptBinary binary, java.time.Duration ttl) throws StoreException;
   }
 
   /** Runs the request; the debugger's exit code. */
@@ -60,14 +90,22 @@ public final class K8sDebug {
     check(r);
     Images images =
         new Images(
-            PodImages.app(r.info().pod(), r.pod().appImage()),
+            r.exeKept() && (r.pod().appImage() == null || r.pod().appImage().isBlank())
+                ? new PodImages.AppImage(null, null)
+                : PodImages.app(r.info().pod(), r.pod().appImage()),
             PodImages.debug(r.kind(), r.pod().debugImage(), version()),
             exePath(r));
     if (r.pod().dryRun()) {
       // No cluster and no signature: the pod as it would be, for review.
       String namespace = namespace(r, "default");
       Pod pod =
-          DebugPodFactory.build(spec(r, namespace, images, new Signed(PLACEHOLDER_URL, expiry(r))));
+          DebugPodFactory.build(
+              spec(
+                  r,
+                  namespace,
+                  images,
+                  new Signed(PLACEHOLDER_URL, expiry(r)),
+                  binaries(r, b -> PLACEHOLDER_URL)));
       out.print(new KubernetesSerialization().asYaml(pod));
       out.flush();
       return 0;
@@ -75,7 +113,14 @@ public final class K8sDebug {
     warn(r, images, err);
     try (KubeConnect kube = KubeConnect.open(r.kube())) {
       Signed url = sign(store, r);
-      Pod pod = DebugPodFactory.build(spec(r, namespace(r, kube.namespace()), images, url));
+      Pod pod =
+          DebugPodFactory.build(
+              spec(
+                  r,
+                  namespace(r, kube.namespace()),
+                  images,
+                  url,
+                  binaries(r, b -> r.signer().sign(b, r.pod().urlTtl()))));
       err.println(intro(r, url));
       DebugSession session =
           new DebugSession(
@@ -199,7 +244,47 @@ public final class K8sDebug {
     }
   }
 
-  private static DebugPodSpec spec(Request r, String namespace, Images images, Signed url) {
+  /** Signs one kept binary. */
+  @FunctionalInterface
+  private interface Sign {
+    URI url(KeptBinary b) throws StoreException;
+  }
+
+  /**
+   * The kept binaries the pod fetches, with their URLs. A path from the dump that could land
+   * outside the sysroot, or holds control characters, is left out.
+   */
+  private static List<DebugPodSpec.PodBinary> binaries(Request r, Sign sign) {
+    List<DebugPodSpec.PodBinary> out = new java.util.ArrayList<>();
+    for (KeptBinary b : r.kept()) {
+      if (!b.kept() || b.sha256() == null || !safePath(b.path())) {
+        continue;
+      }
+      try {
+        URI url = sign.url(b);
+        if (url != null) {
+          out.add(new DebugPodSpec.PodBinary(b.path(), b.size(), b.sha256(), url));
+        }
+      } catch (StoreException e) {
+        throw StoreErrors.toCli(e, r.dump().location().display());
+      }
+    }
+    return out;
+  }
+
+  static boolean safePath(String path) {
+    return path != null
+        && path.matches("/[A-Za-z0-9._+@/-]{1,1000}")
+        && !path.contains("//")
+        && java.util.Arrays.stream(path.split("/")).noneMatch(p -> p.equals("..") || p.equals("."));
+  }
+
+  private static DebugPodSpec spec(
+      Request r,
+      String namespace,
+      Images images,
+      Signed url,
+      List<DebugPodSpec.PodBinary> binaries) {
     DumpInfo info = r.info();
     DebugPodSpec.Dump dump =
         new DebugPodSpec.Dump(
@@ -221,7 +306,8 @@ public final class K8sDebug {
         url.url(),
         url.expires(),
         r.pod().deadline(),
-        r.pod().pullSecrets());
+        r.pod().pullSecrets(),
+        binaries);
   }
 
   /** {@code coroner-debug-<uuid prefix>-<5 random>}: unique, and tells whose dump it is. */
