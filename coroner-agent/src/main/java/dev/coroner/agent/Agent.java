@@ -60,8 +60,20 @@ public final class Agent implements AutoCloseable {
   /** The agent's scratch space under the prefix: stripped node copies, binaries, cores. */
   private static final String CACHE = "cache";
 
-  /** The host's root file system, through init's root (the agent shares the host's PIDs). */
-  private static final Path HOST_ROOT = Path.of("/proc/1/root");
+  /**
+   * The host's root file system: init's root, since the agent shares the host's PID namespace; "/"
+   * when that cannot be read (an agent run on the host itself without CAP_SYS_PTRACE over init).
+   */
+  private static Path hostRoot() {
+    Path init = Path.of("/proc/1/root");
+    try (var entries = Files.list(init)) {
+      entries.findAny();
+      return init;
+    } catch (IOException | SecurityException e) {
+      LOG.info("{} cannot be read ({}): host files are read from /", init, e.toString());
+      return Path.of("/");
+    }
+  }
 
   private final AgentConfig config;
   private final AgentMetrics metrics = new AgentMetrics();
@@ -160,7 +172,7 @@ public final class Agent implements AutoCloseable {
           tools.lldb() != null ? tools.lldb() : "missing",
           tools.llnode() != null ? tools.llnode() : "missing");
     }
-    BinaryKeeper keeper = new BinaryKeeper(binaryPolicy(), binaryCache, holds, HOST_ROOT);
+    BinaryKeeper keeper = new BinaryKeeper(binaryPolicy(), binaryCache, holds, hostRoot());
     return new DumpAnalysis(
         analyzer,
         keeper,

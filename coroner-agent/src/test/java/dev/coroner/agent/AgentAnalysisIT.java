@@ -113,7 +113,9 @@ class AgentAnalysisIT {
         bug.put(crash(seed, node.toString(), "--abort-on-uncaught-exception", "index.js"), "bar");
         awaitAnalyzed(store, bug.keySet(), agent);
         long afterSecond = binaryBytes(admin);
-        assertThat(afterFirst).as("node and its libraries").isGreaterThan(Files.size(node));
+        assertThat(afterFirst)
+            .as("node and its libraries: %s", String.join("\n", agent.log()))
+            .isGreaterThan(Files.size(node));
         assertThat(afterSecond)
             .as("the second crash of the same binaries adds none")
             .isEqualTo(afterFirst);
