@@ -142,7 +142,7 @@ public class Populate {
             "unlimited",
             true),
         new DumpInfo.PodInfo(pod[0], podName, "uid-" + i, pod[1], "registry/" + pod[1] + ":1"),
-        new DumpInfo.CoreInfo(coreEntry, "zstd", 1024, 1024, "ab".repeat(32), 1024L),
+        new DumpInfo.CoreInfo(coreEntry, dev.coroner.dump.Compression.ZSTD, 1024, 1024, "ab".repeat(32), 1024L),
         DumpInfo.Integrity.complete(),
         List.of(DumpInfo.ENTRY, coreEntry),
         new DumpInfo.ComposerInfo("0.1.0", 12, List.of()));

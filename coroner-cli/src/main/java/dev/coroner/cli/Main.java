@@ -13,6 +13,7 @@ import dev.coroner.cli.errors.CliException;
 import dev.coroner.cli.install.InstallCommand;
 import dev.coroner.cli.install.UninstallCommand;
 import dev.coroner.cli.k8s.GcCommand;
+import dev.coroner.cli.snapshot.SnapshotCommand;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
@@ -39,6 +40,7 @@ import picocli.CommandLine.Option;
       InfoCommand.class,
       GetCommand.class,
       DebugCommand.class,
+      SnapshotCommand.class,
       RmCommand.class,
       GcCommand.class,
       InstallCommand.class,

@@ -81,7 +81,9 @@ class CliParsingTest {
   @Test
   void everyCommandHasHelp() {
     for (String command :
-        new String[] {"list", "info", "get", "debug", "rm", "install", "uninstall", "demo"}) {
+        new String[] {
+          "list", "info", "get", "debug", "snapshot", "rm", "install", "uninstall", "demo"
+        }) {
       CliRun r = run(command, "--help");
       assertThat(r.code()).as(command).isZero();
       assertThat(r.out())
@@ -163,6 +165,34 @@ class CliParsingTest {
     CliRun both = run("list", "-A", "-n", "shop", "--store", home.toString());
     assertThat(both.code()).isEqualTo(2);
     assertThat(both.err()).contains("-A and -n exclude each other");
+  }
+
+  @Test
+  void globsThatDoNotCompileAndBadEndpointsAreUsageErrorsThatNameTheOption() {
+    CliRun exe = run("list", "--exe", "[", "--store", home.toString());
+    assertThat(exe.code()).isEqualTo(2);
+    assertThat(exe.err()).contains("--exe '[' is not a glob");
+    CliRun endpoint = run("list", "--store", "s3://b/p", "--s3-endpoint", "not a url");
+    assertThat(endpoint.code()).isEqualTo(2);
+    assertThat(endpoint.err()).contains("--s3-endpoint must be an http(s)://host[:port] URL");
+    CliRun store = run("list", "--store", "s3:///nobucket");
+    assertThat(store.code()).isEqualTo(2);
+    assertThat(store.err()).contains("check --store");
+  }
+
+  @Test
+  void homeIsTheEnvironmentsAndUnknownConfigKeysAreSaid() throws Exception {
+    assertThat(Main.home(java.util.Map.of("HOME", "/home/alice")))
+        .isEqualTo(Path.of("/home/alice"));
+    java.nio.file.Path config = home.resolve(".config/coroner/config.properties");
+    java.nio.file.Files.createDirectories(config.getParent());
+    java.nio.file.Files.writeString(config, "stor=/srv/dumps\n");
+    var c = CliConfig.load(java.util.Map.of(), home);
+    assertThat(c.warnings())
+        .singleElement()
+        .asString()
+        .contains("unknown setting 'stor'")
+        .contains("known: store");
   }
 
   @Test

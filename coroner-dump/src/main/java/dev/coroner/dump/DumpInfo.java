@@ -29,6 +29,7 @@ public record DumpInfo(
     Integrity integrity,
     List<String> files,
     ComposerInfo composer,
+    SnapshotInfo snapshot,
     CrashAnalysis analysis,
     List<KeptBinary> binaries) {
 
@@ -43,7 +44,40 @@ public record DumpInfo(
     binaries = binaries == null ? List.of() : List.copyOf(binaries);
   }
 
-  /** A dump as the composer writes it: no analysis yet, no binaries looked at. */
+  /** A dump as its writer makes it: no analysis yet, no binaries looked at. */
+  public DumpInfo(
+      int schemaVersion,
+      String uuid,
+      String name,
+      long timestamp,
+      String hostname,
+      String nodeHostname,
+      ProcessInfo process,
+      PodInfo pod,
+      CoreInfo core,
+      Integrity integrity,
+      List<String> files,
+      ComposerInfo composer,
+      SnapshotInfo snapshot) {
+    this(
+        schemaVersion,
+        uuid,
+        name,
+        timestamp,
+        hostname,
+        nodeHostname,
+        process,
+        pod,
+        core,
+        integrity,
+        files,
+        composer,
+        snapshot,
+        null,
+        List.of());
+  }
+
+  /** A dump of a crash: no {@link SnapshotInfo}. */
   public DumpInfo(
       int schemaVersion,
       String uuid,
@@ -70,8 +104,7 @@ public record DumpInfo(
         integrity,
         files,
         composer,
-        null,
-        List.of());
+        null);
   }
 
   /**
@@ -223,6 +256,22 @@ public record DumpInfo(
     }
   }
 
+  /**
+   * A snapshot of a live process ({@code coroner snapshot}): the process was not crashing, its
+   * signal is 0, and it kept running. Null for a crash; dump-info then has no {@code snapshot}.
+   *
+   * @param method how the memory was taken: {@code fork} (a copy-on-write child, dumped after the
+   *     threads ran on) or {@code stop} (read while every thread was stopped)
+   * @param freezeMicros how long every thread of the process was stopped
+   * @param threads how many threads the core carries
+   */
+  public record SnapshotInfo(String method, long freezeMicros, int threads) {
+    /** The freeze in whole milliseconds, rounded up (a freeze is never reported as 0 ms). */
+    public long freezeMs() {
+      return (freezeMicros + 999) / 1000;
+    }
+  }
+
   /** The same dump with the pod identity {@code p}. */
   public DumpInfo withPod(PodInfo p) {
     return new DumpInfo(
@@ -238,6 +287,7 @@ public record DumpInfo(
         integrity,
         files,
         composer,
+        snapshot,
         analysis,
         binaries);
   }
@@ -257,6 +307,7 @@ public record DumpInfo(
         integrity,
         files,
         composer,
+        snapshot,
         a,
         b);
   }
@@ -323,6 +374,14 @@ public record DumpInfo(
         .field("duration_ms", composer.durationMs())
         .field("warnings", composer.warnings())
         .end();
+    if (snapshot != null) {
+      w.object("snapshot")
+          .field("method", snapshot.method())
+          .field("freeze_ms", snapshot.freezeMs())
+          .field("freeze_micros", snapshot.freezeMicros())
+          .field("threads", snapshot.threads())
+          .end();
+    }
     // Left out until there is something: the composer's dump-info stays as it was.
     if (analysis != null) {
       analysis.write(w);

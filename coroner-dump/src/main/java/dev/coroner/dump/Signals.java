@@ -42,12 +42,19 @@ public final class Signals {
 
   private Signals() {}
 
+  /** Signal 0: no signal at all, the signal field of a snapshot of a live process. */
+  public static final String LIVE = "live";
+
   /**
-   * The name of a signal number, such as {@code SIGSEGV}, {@code SIG<n>} if unnamed, or {@code
-   * unknown} for a missing (negative) number.
+   * The name of a signal number, such as {@code SIGSEGV}, {@code SIG<n>} if unnamed, {@code live}
+   * for 0 (a snapshot; nothing killed the process), or {@code unknown} for a missing (negative)
+   * number.
    */
   public static String name(int number) {
-    if (number <= 0) {
+    if (number == 0) {
+      return LIVE;
+    }
+    if (number < 0) {
       return "unknown";
     }
     String name = NAMES.get(number);
@@ -60,6 +67,9 @@ public final class Signals {
   /** Parses a signal given as a number ({@code 11}) or a name ({@code SIGSEGV}, {@code segv}). */
   public static Optional<Integer> parse(String text) {
     String t = text.trim();
+    if (t.equalsIgnoreCase(LIVE)) {
+      return Optional.of(0);
+    }
     if (t.chars().allMatch(Character::isDigit) && !t.isEmpty() && t.length() < 4) {
       return Optional.of(Integer.parseInt(t));
     }

@@ -16,4 +16,11 @@ class SignalsTest {
     assertThat(Signals.parse("6")).contains(6);
     assertThat(Signals.parse("nope")).isEmpty();
   }
+
+  @Test
+  void signalZeroIsASnapshotOfALiveProcess() {
+    assertThat(Signals.name(0)).isEqualTo("live");
+    assertThat(Signals.parse("live")).contains(0);
+    assertThat(Signals.parse("0")).contains(0);
+  }
 }

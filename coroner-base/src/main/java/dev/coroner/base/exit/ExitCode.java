@@ -25,6 +25,13 @@ public enum ExitCode {
   SKIPPED(7, "crash skipped by policy"),
   /** Capture: no dump could be written at all (the dump directory is not writable). */
   NOT_WRITTEN(8, "no dump written"),
+  /**
+   * Snapshot: the process may not be traced (another tracer, Yama, seccomp, no CAP_SYS_PTRACE, not
+   * dumpable); it was not touched.
+   */
+  SNAPSHOT_REFUSED(9, "snapshot refused: the process cannot be traced"),
+  /** Snapshot: the process exited while it was being snapshotted; nothing was left stopped. */
+  PROCESS_EXITED(10, "the process exited during the snapshot"),
   /** Capture: the watchdog's timeout passed; the dump was finished and marked truncated. */
   TIMEOUT(124, "capture timed out; dump finished as truncated"),
   /** Capture: the watchdog could not finish the dump in time; a {@code .zip.partial} remains. */

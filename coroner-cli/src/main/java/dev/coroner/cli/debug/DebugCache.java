@@ -57,34 +57,7 @@ final class DebugCache {
 
   /** The raw core of a dump, extracted and verified against dump-info once. */
   Path core(DumpArchive archive) throws IOException {
-    DumpInfo info = archive.info();
-    if (info.core().entry() == null) {
-      throw new CliException(
-          CliException.FAILURE,
-          "dump "
-              + info.name()
-              + " holds no core, only metadata ("
-              + info.integrity().reason()
-              + "); 'coroner info' shows what is known");
-    }
-    Path dir = dir("cores");
-    String key = key(info);
-    Path core = copies.core(key);
-    Path verified = copies.verified(key);
-    if (Files.exists(core)
-        && Files.exists(verified)
-        && Files.readString(verified).trim().equals(info.core().sha256())) {
-      core.toFile().setLastModified(System.currentTimeMillis());
-      return core;
-    }
-    try {
-      AtomicFiles.write(core, AtomicFiles.PRIVATE_FILE, archive::writeCore);
-    } catch (CorruptDumpException e) {
-      throw new CliException(CliException.FAILURE, e.getMessage() + "; the dump is damaged", e);
-    }
-    AtomicFiles.writeString(verified, AtomicFiles.PRIVATE_FILE, info.core().sha256() + "\n");
-    prune(dir, core, ".core");
-    return core;
+    return cached(archive.info(), archive::writeCore, null).core();
   }
 
   /** Opens a dump's zip as a stream (from a remote store). */
@@ -100,6 +73,25 @@ final class DebugCache {
    * never touches the disk, so the core is written once.
    */
   Cached core(DumpInfo info, ZipSource source) throws IOException {
+    byte[][] procMaps = {new byte[0]};
+    return cached(
+        info,
+        out -> {
+          try (InputStream zip = source.open()) {
+            byte[] m = DumpStreams.extractCore(zip, info, out).entries().get("proc/maps");
+            procMaps[0] = m == null ? new byte[0] : m;
+          }
+        },
+        () -> procMaps[0]);
+  }
+
+  /**
+   * The cached core of {@code info} if it was verified before, else written by {@code content},
+   * then marked verified; {@code maps}, if given, is kept beside it.
+   */
+  private Cached cached(
+      DumpInfo info, AtomicFiles.Content content, java.util.function.Supplier<byte[]> maps)
+      throws IOException {
     if (info.core().entry() == null) {
       throw new CliException(
           CliException.FAILURE,
@@ -113,29 +105,25 @@ final class DebugCache {
     String key = key(info);
     Path core = copies.core(key);
     Path verified = copies.verified(key);
-    Path maps = copies.maps(key);
+    Path mapsFile = copies.maps(key);
     if (Files.exists(core)
         && Files.exists(verified)
         && Files.readString(verified).trim().equals(info.core().sha256())) {
       core.toFile().setLastModified(System.currentTimeMillis());
-      return new Cached(core, Files.exists(maps) ? Files.readString(maps) : "");
+      return new Cached(core, Files.exists(mapsFile) ? Files.readString(mapsFile) : "");
     }
-    byte[][] procMaps = {new byte[0]};
-    try (InputStream zip = source.open()) {
-      AtomicFiles.write(
-          core,
-          AtomicFiles.PRIVATE_FILE,
-          out -> {
-            byte[] m = DumpStreams.extractCore(zip, info, out).entries().get("proc/maps");
-            procMaps[0] = m == null ? new byte[0] : m;
-          });
+    try {
+      AtomicFiles.write(core, AtomicFiles.PRIVATE_FILE, content);
     } catch (CorruptDumpException e) {
       throw new CliException(CliException.FAILURE, e.getMessage() + "; the dump is damaged", e);
     }
-    AtomicFiles.write(maps, AtomicFiles.PRIVATE_FILE, out -> out.write(procMaps[0]));
+    byte[] m = maps == null ? new byte[0] : maps.get();
+    if (maps != null) {
+      AtomicFiles.write(mapsFile, AtomicFiles.PRIVATE_FILE, out -> out.write(m));
+    }
     AtomicFiles.writeString(verified, AtomicFiles.PRIVATE_FILE, info.core().sha256() + "\n");
     prune(dir, core, ".core");
-    return new Cached(core, new String(procMaps[0], java.nio.charset.StandardCharsets.UTF_8));
+    return new Cached(core, new String(m, java.nio.charset.StandardCharsets.UTF_8));
   }
 
   /**
@@ -203,8 +191,9 @@ final class DebugCache {
       if (!old.equals(keep)) {
         Files.deleteIfExists(old);
         String name = old.getFileName().toString();
-        Files.deleteIfExists(
-            old.resolveSibling(name.substring(0, name.length() - suffix.length()) + ".sha256"));
+        String base = name.substring(0, name.length() - suffix.length());
+        Files.deleteIfExists(old.resolveSibling(base + ".sha256"));
+        Files.deleteIfExists(old.resolveSibling(base + ".maps"));
       }
     }
   }

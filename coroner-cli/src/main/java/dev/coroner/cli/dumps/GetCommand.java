@@ -231,10 +231,31 @@ public final class GetCommand implements Callable<Integer> {
     }
   }
 
-  /** Writes NAME/NAME.core and the metadata entries; the core is verified while written. */
+  /**
+   * Writes NAME/NAME.core and the metadata entries; the core is verified while written. The whole
+   * layout is built in a hidden directory and renamed into place only once complete, so a dump that
+   * turns out damaged half-way leaves nothing behind.
+   */
   private static void extract(DumpArchive archive, Path target, String name, PrintWriter err)
       throws IOException {
-    AtomicFiles.ensurePrivateDirectory(target);
+    Path work = target.resolveSibling("." + name + AtomicFiles.PARTIAL);
+    deleteTree(work);
+    boolean done = false;
+    try {
+      AtomicFiles.ensurePrivateDirectory(work);
+      writeEntries(archive, work, name, err);
+      deleteTree(target);
+      Files.move(work, target, StandardCopyOption.ATOMIC_MOVE);
+      done = true;
+    } finally {
+      if (!done) {
+        deleteTree(work);
+      }
+    }
+  }
+
+  private static void writeEntries(DumpArchive archive, Path target, String name, PrintWriter err)
+      throws IOException {
     DumpInfo info = archive.info();
     for (String entry : archive.entries()) {
       if (entry.equals(info.core().entry())) {
@@ -260,6 +281,17 @@ public final class GetCommand implements Callable<Integer> {
           core,
           AtomicFiles.PRIVATE_FILE,
           file -> archive.writeCore(counting(file, info.core().size(), bar)));
+    }
+  }
+
+  private static void deleteTree(Path dir) throws IOException {
+    if (!Files.exists(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+      return;
+    }
+    try (var all = Files.walk(dir)) {
+      for (Path p : all.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(p);
+      }
     }
   }
 

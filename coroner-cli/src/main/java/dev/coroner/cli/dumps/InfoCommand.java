@@ -131,6 +131,18 @@ public final class InfoCommand implements Callable<Integer> {
             + i.timestamp()
             + ")");
     r.add("Signal", p.signal() + " (" + p.signalName() + ")");
+    if (i.snapshot() != null) {
+      var snap = i.snapshot();
+      r.add(
+          "Snapshot",
+          "of a live process ("
+              + snap.method()
+              + "): its "
+              + snap.threads()
+              + " threads were stopped for "
+              + String.format(java.util.Locale.ROOT, "%.1f", snap.freezeMicros() / 1000.0)
+              + " ms");
+    }
     r.add("Executable", p.exePath() + " (comm " + p.exe() + ")");
     r.add("Command line", String.join(" ", p.cmdline()));
     r.add(

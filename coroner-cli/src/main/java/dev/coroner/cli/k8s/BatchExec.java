@@ -4,7 +4,6 @@ import io.fabric8.kubernetes.client.dsl.ExecWatch;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
 
 /**
  * {@code coroner debug --k8s --batch}: runs {@code rundebug.sh} with the commands in the debug
@@ -22,24 +21,15 @@ final class BatchExec {
       throws IOException, InterruptedException {
     OutputStream stdout = new WriterOutputStream(out);
     OutputStream stderr = new WriterOutputStream(err);
-    String stdin = invocation.stdin();
     try (ExecWatch watch =
         Exec.open(
-            () -> {
-              var container = pod.resource().inContainer(DebugPodFactory.DEBUG_CONTAINER);
-              var streams = stdin == null ? container : container.redirectingInput();
-              return streams
-                  .writingOutput(stdout)
-                  .writingError(stderr)
-                  .exec(invocation.argv().toArray(String[]::new));
-            },
+            () ->
+                pod.resource()
+                    .inContainer(DebugPodFactory.DEBUG_CONTAINER)
+                    .writingOutput(stdout)
+                    .writingError(stderr)
+                    .exec(invocation.argv().toArray(String[]::new)),
             pod)) {
-      if (stdin != null) {
-        // jhsdb's commands end with quit, so the debugger ends without waiting for EOF.
-        OutputStream in = watch.getInput();
-        in.write(stdin.getBytes(StandardCharsets.UTF_8));
-        in.flush();
-      }
       int code = Exec.exitCode(watch, pod.qualifiedName());
       out.flush();
       err.flush();

@@ -56,22 +56,29 @@ public enum DebugKind {
     return this == NATIVE_LLDB ? Map.of("DEBUGGER", "lldb") : Map.of();
   }
 
-  /**
-   * What to exec in the debug container.
-   *
-   * @param argv the command line
-   * @param stdin what to feed the debugger (jhsdb's batch commands), or null
-   */
-  public record Invocation(List<String> argv, String stdin) {
+  /** What to exec in the debug container: a command line, nothing on stdin. */
+  public record Invocation(List<String> argv) {
     public Invocation {
       argv = List.copyOf(argv);
     }
   }
 
-  /** What to exec for an interactive ({@code batch} false) or batch session. */
+  /**
+   * What to exec for an interactive ({@code batch} false) or batch session. A debugger that takes
+   * its batch commands on stdin (jhsdb) gets them from a shell in the pod, not over the exec
+   * stream: stdin sent through the API server's WebSocket could arrive after the debugger quit.
+   */
   public Invocation invocation(boolean batch, List<String> commands) {
-    List<String> argv = new ArrayList<>(List.of(RUNDEBUG));
-    argv.addAll(debugger.options(batch, commands));
-    return new Invocation(argv, debugger.stdin(batch, commands));
+    List<String> rundebug = new ArrayList<>(List.of(RUNDEBUG));
+    rundebug.addAll(debugger.options(batch, commands));
+    String stdin = debugger.stdin(batch, commands);
+    if (stdin == null) {
+      return new Invocation(rundebug);
+    }
+    List<String> argv =
+        new ArrayList<>(
+            List.of("sh", "-c", "in=$1; shift; printf '%s' \"$in\" | exec \"$@\"", "sh", stdin));
+    argv.addAll(rundebug);
+    return new Invocation(argv);
   }
 }

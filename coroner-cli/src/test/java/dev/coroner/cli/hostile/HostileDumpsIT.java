@@ -40,10 +40,12 @@ class HostileDumpsIT {
 
   private void runAll(HostileDumps.Case c, Path root) throws IOException {
     Path store = root.resolve("store");
-    Path target = Files.createDirectories(root.resolve("target"));
+    Path targets = Files.createDirectories(root.resolve("target"));
     Path cache = root.resolve("cache");
     HostileDumps.write(c, store);
     String s = store.toString();
+    // Each command writes into its own target, so what one left is not taken for another's.
+    Path target = targets;
     List<String[]> commands =
         List.of(
             new String[] {"list", "--store", s},
@@ -69,7 +71,17 @@ class HostileDumpsIT {
               cache.toString()
             },
             new String[] {"rm", "latest", "--store", s, "--cache-dir", cache.toString()});
-    for (String[] args : commands) {
+    int i = 0;
+    for (String[] template : commands) {
+      Path own = Files.createDirectories(targets.resolve(Integer.toString(i++)));
+      String[] args =
+          java.util.Arrays.stream(template)
+              .map(
+                  a ->
+                      a.equals(targets.toString())
+                          ? own.toString()
+                          : a.replace(targets + "/", own + "/"))
+              .toArray(String[]::new);
       Run r = run(args);
       String cmd = String.join(" ", args).replace(root.toString(), "ROOT");
       assertThat(r.code()).as(cmd + "\n" + r.err()).isIn(DOCUMENTED);
@@ -86,6 +98,13 @@ class HostileDumpsIT {
             .doesNotContain("\u001b", "\r", "\u0007");
       }
       assertThat(partials(root)).as(cmd + ": no partial files").isEmpty();
+      if (args[0].equals("get") && r.code() != 0) {
+        try (var left = Files.list(own)) {
+          assertThat(left.map(p -> p.getFileName().toString()))
+              .as(cmd + ": a damaged dump is not left in the target")
+              .noneMatch(f -> f.endsWith(".zip"));
+        }
+      }
       assertThat(outside(root, target, cache, store))
           .as(cmd + ": nothing outside its target")
           .isEmpty();
@@ -96,9 +115,16 @@ class HostileDumpsIT {
       }
     }
     if (c.what().startsWith("healthy")) {
-      assertThat(target.resolve(HostileDumps.name()).resolve(HostileDumps.name() + ".core"))
+      assertThat(
+              targets
+                  .resolve("5")
+                  .resolve(HostileDumps.name())
+                  .resolve(HostileDumps.name() + ".core"))
+          .as("get -x of the healthy dump")
           .isRegularFile();
-      assertThat(target.resolve("core.out")).isRegularFile();
+      assertThat(targets.resolve("6").resolve("core.out"))
+          .as("get -o of the healthy dump")
+          .isRegularFile();
     }
   }
 

@@ -86,6 +86,50 @@ class WrongAnswersIT {
     assertThat(info.out()).contains(HostileDumps.UUID);
   }
 
+  @Test
+  void aFullOrReadOnlyTargetIsAnAnswerNotAnInternalError() throws Exception {
+    Path store = tmp.resolve("store");
+    HostileDumps.write(HostileDumps.all().get(0), store);
+    Path full = Files.createDirectories(tmp.resolve("full"));
+    Path ro = Files.createDirectories(tmp.resolve("ro"));
+    sh("mount", "-t", "tmpfs", "-o", "size=32k", "tmpfs", full.toString());
+    try {
+      sh("mount", "-t", "tmpfs", "-o", "ro,size=1m", "tmpfs", ro.toString());
+      try {
+        Run onFull = run("get", "latest", "-x", "--store", store.toString(), "-d", full.toString());
+        assertThat(onFull.code()).as(onFull.err()).isEqualTo(1);
+        assertThat(onFull.err()).startsWith("coroner: cannot write to").contains("No space left");
+        try (var left = Files.walk(full)) {
+          assertThat(left.map(Path::toString)).noneMatch(f -> f.contains(".partial"));
+        }
+        Run onRo =
+            run("get", "latest", "--store", store.toString(), "-d", ro.resolve("x").toString());
+        assertThat(onRo.code()).as(onRo.err()).isEqualTo(1);
+        assertThat(onRo.err()).contains("cannot create").contains("choose another -d");
+        Run notADir =
+            run(
+                "get",
+                "latest",
+                "--store",
+                store.toString(),
+                "-d",
+                store.resolve(HostileDumps.name() + ".zip").toString());
+        assertThat(notADir.code()).isEqualTo(2);
+        assertThat(notADir.err()).contains("is not a directory");
+      } finally {
+        sh("umount", ro.toString());
+      }
+    } finally {
+      sh("umount", full.toString());
+    }
+  }
+
+  private static void sh(String... cmd) throws Exception {
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes());
+    assertThat(p.waitFor()).as(String.join(" ", cmd) + ": " + out).isZero();
+  }
+
   private record Run(int code, String out, String err) {}
 
   private static Run run(String... args) {

@@ -149,6 +149,7 @@ public final class DumpMetadata {
             m.get("truncated-reason")),
         List.of(),
         new DumpInfo.ComposerInfo(m.getOrDefault("composer", "unknown"), 0, List.of()),
+        null,
         m.containsKey("runtime")
             ? CrashAnalysis.listed(
                 m.get("runtime"), m.get("signature"), m.get("signature3"), m.get("top-frame"))

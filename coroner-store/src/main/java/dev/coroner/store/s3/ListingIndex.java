@@ -27,7 +27,10 @@ record ListingIndex(Map<String, Entry> entries) {
    */
   static final int MAX_ENTRIES = 20_000;
 
-  /** The metadata a listing shows and filters on; the rest is in the full dump-info. */
+  /**
+   * The metadata a listing shows and filters on (all that {@code coroner list -o json} prints, so a
+   * listing reads the same from an index as from a HEAD); the rest is in the full dump-info.
+   */
   private static final java.util.Set<String> LISTED =
       java.util.Set.of(
           "coroner-schema",
@@ -37,6 +40,7 @@ record ListingIndex(Map<String, Entry> entries) {
           "hostname",
           "node",
           "exe",
+          "exe-path",
           "pid",
           "host-pid",
           "signal",
@@ -47,6 +51,7 @@ record ListingIndex(Map<String, Entry> entries) {
           "core-entry",
           "core-compression",
           "core-size",
+          "core-sha256",
           "truncated",
           "truncated-cause",
           "truncated-reason",

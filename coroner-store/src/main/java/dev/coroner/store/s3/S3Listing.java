@@ -1,5 +1,6 @@
 package dev.coroner.store.s3;
 
+import dev.coroner.dump.DumpInfo;
 import dev.coroner.store.DumpProblem;
 import dev.coroner.store.StoreException;
 import dev.coroner.store.StoreFailure;
@@ -165,40 +166,24 @@ final class S3Listing {
   }
 
   private StoredDump fromMetadata(S3Object o, Map<String, String> metadata) {
-    String name = S3Layout.name(o.key());
+    DumpInfo info = null;
+    DumpProblem problem = null;
     try {
-      return new StoredDump(
-          name,
-          o.size(),
-          o.lastModified(),
-          layout.location(o.key()),
-          DumpMetadata.parse(metadata),
-          null);
+      info = DumpMetadata.parse(metadata);
     } catch (DumpMetadata.ForeignObjectException e) {
-      return new StoredDump(
-          name,
-          o.size(),
-          o.lastModified(),
-          layout.location(o.key()),
-          null,
-          new DumpProblem(DumpProblem.Kind.FOREIGN, e.getMessage()));
+      problem = new DumpProblem(DumpProblem.Kind.FOREIGN, e.getMessage());
     } catch (DumpMetadata.NewerSchemaException e) {
-      return new StoredDump(
-          name,
-          o.size(),
-          o.lastModified(),
-          layout.location(o.key()),
-          null,
-          new DumpProblem(DumpProblem.Kind.NEWER_SCHEMA, e.getMessage()));
+      problem = new DumpProblem(DumpProblem.Kind.NEWER_SCHEMA, e.getMessage());
     } catch (IllegalArgumentException e) {
-      return new StoredDump(
-          name,
-          o.size(),
-          o.lastModified(),
-          layout.location(o.key()),
-          null,
-          DumpProblem.damaged(e.getMessage()));
+      problem = DumpProblem.damaged(e.getMessage());
     }
+    return new StoredDump(
+        S3Layout.name(o.key()),
+        o.size(),
+        o.lastModified(),
+        layout.location(o.key()),
+        info,
+        problem);
   }
 
   private static <T> T get(Future<T> f) throws StoreException {

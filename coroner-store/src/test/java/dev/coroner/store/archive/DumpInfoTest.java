@@ -126,6 +126,36 @@ public class DumpInfoTest {
   }
 
   @Test
+  void aSnapshotRoundTripsAndACrashHasNoSnapshot() throws IOException {
+    DumpInfo crash = sample();
+    assertThat(new ObjectMapper().readTree(crash.toJson()).has("snapshot")).isFalse();
+    DumpInfo s = crash;
+    DumpInfo snap =
+        new DumpInfo(
+            s.schemaVersion(),
+            s.uuid(),
+            s.name(),
+            s.timestamp(),
+            s.hostname(),
+            s.nodeHostname(),
+            s.process(),
+            s.pod(),
+            s.core(),
+            s.integrity(),
+            s.files(),
+            s.composer(),
+            new DumpInfo.SnapshotInfo("fork", 23_456, 7));
+    JsonNode json = new ObjectMapper().readTree(snap.toJson()).get("snapshot");
+    assertThat(json.get("method").asText()).isEqualTo("fork");
+    assertThat(json.get("freeze_ms").asLong()).isEqualTo(24);
+    assertThat(json.get("freeze_micros").asLong()).isEqualTo(23_456);
+    assertThat(json.get("threads").asInt()).isEqualTo(7);
+    DumpInfo read = DumpInfoJson.parse(snap.toJson().getBytes(StandardCharsets.UTF_8));
+    assertThat(read).isEqualTo(snap);
+    assertThat(read.withPod(null).snapshot()).isEqualTo(snap.snapshot());
+  }
+
+  @Test
   void aFullPodRoundTrips() throws IOException {
     DumpInfo info =
         sample()
