@@ -3,6 +3,7 @@ package dev.coroner.agent;
 import dev.coroner.agent.advice.OperatorAdvice;
 import dev.coroner.agent.config.AgentConfig;
 import dev.coroner.agent.config.AgentVariable;
+import dev.coroner.agent.metrics.AgentMetrics;
 import dev.coroner.base.exit.ExitCode;
 import dev.coroner.node.InstallException;
 import dev.coroner.node.NodeSetup;
@@ -26,7 +27,7 @@ import picocli.CommandLine.Command;
           + " below; AWS credentials come from the SDK's usual chain (AWS_ACCESS_KEY_ID /"
           + " AWS_SECRET_ACCESS_KEY from a Secret, a profile, or IRSA)."
     },
-    subcommands = {Main.Run.class, Main.Uninstall.class})
+    subcommands = {Main.Run.class, Main.Uninstall.class, Main.Analyze.class})
 public final class Main implements Callable<Integer> {
   private static final Logger LOG = LoggerFactory.getLogger(Main.class);
 
@@ -101,6 +102,68 @@ public final class Main implements Callable<Integer> {
         Thread.currentThread().interrupt();
       }
       return ExitCode.OK.code();
+    }
+  }
+
+  /**
+   * Analyzes one dump as the agent does before upload (core, files kept in the cache, debuggers,
+   * the zip's new dump-info), without a store; prints where the time went. By hand and for
+   * bench/analysis.sh.
+   */
+  @Command(
+      name = "analyze",
+      description =
+          "Analyze one dump zip as before an upload (it is rewritten with its analysis) and print"
+              + " the analysis and its timings as JSON; no store, no Kubernetes.")
+  static final class Analyze implements Callable<Integer> {
+    @picocli.CommandLine.Parameters(paramLabel = "ZIP", description = "The dump.")
+    java.nio.file.Path zip;
+
+    @picocli.CommandLine.Option(
+        names = "--cache-dir",
+        paramLabel = "DIR",
+        required = true,
+        description = "Where stripped executables, kept binaries and the extracted core go.")
+    java.nio.file.Path cache;
+
+    @Override
+    public Integer call() throws Exception {
+      var tools = dev.coroner.analysis.ToolPaths.discover(System.getenv());
+      var analyzer =
+          new dev.coroner.analysis.Analyzer(
+              dev.coroner.analysis.AnalyzerConfig.of(tools, cache.resolve("analysis")),
+              new dev.coroner.analysis.ProcessRunner());
+      var policy =
+          new dev.coroner.agent.binaries.BinaryPolicy(true, 512L << 20, java.util.Set.of());
+      var keeper =
+          new dev.coroner.agent.binaries.BinaryKeeper(
+              policy,
+              new dev.coroner.agent.binaries.BinaryCache(cache.resolve("binaries"), 4L << 30),
+              null,
+              java.nio.file.Path.of("/"));
+      var step =
+          new dev.coroner.agent.analysis.DumpAnalysis(
+              analyzer, keeper, null, cache.resolve("work"), new AgentMetrics());
+      dev.coroner.dump.DumpInfo info;
+      try (var archive = dev.coroner.store.archive.DumpArchive.open(zip)) {
+        info = archive.info();
+      }
+      info = step.prepare(zip, info);
+      var t = step.lastStep();
+      var a = info.analysis();
+      System.out.printf(
+          "{\"top_frame\":%s,\"signature\":%s,\"extract_ms\":%d,\"collect_ms\":%d,"
+              + "\"analyze_ms\":%d,\"rewrite_ms\":%d,\"total_ms\":%d}%n",
+          a == null || a.topFrame() == null
+              ? "null"
+              : "\"" + a.topFrame().replace("\"", "'") + "\"",
+          a == null || a.signature() == null ? "null" : "\"" + a.signature() + "\"",
+          t == null ? -1 : t.extract(),
+          t == null ? -1 : t.collect(),
+          t == null ? -1 : t.analyze(),
+          t == null ? -1 : t.rewrite(),
+          t == null ? -1 : t.total());
+      return a == null || a.signature() == null ? ExitCode.FAILURE.code() : ExitCode.OK.code();
     }
   }
 

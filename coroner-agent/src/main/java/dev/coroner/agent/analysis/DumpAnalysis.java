@@ -49,6 +49,21 @@ public final class DumpAnalysis {
   private final KeptBinaries store;
   private final Path workDir;
   private final AgentMetrics metrics;
+  private volatile Step last;
+
+  /**
+   * Where the time of one dump's analysis went, in milliseconds.
+   *
+   * @param extract the core out of the zip
+   * @param collect the process's files found, checked and kept
+   * @param analyze the debuggers
+   * @param rewrite the zip's new dump-info
+   */
+  public record Step(long extract, long collect, long analyze, long rewrite) {
+    public long total() {
+      return extract + collect + analyze + rewrite;
+    }
+  }
 
   /**
    * @param analyzer null when analysis is off (binaries are still kept)
@@ -121,6 +136,7 @@ public final class DumpAnalysis {
           SparseFile out = SparseFile.create(core)) {
         archive.writeCore(out);
       }
+      long extracted = System.nanoTime();
       List<CoreModules.Module> modules = modules(core);
       String exePath = inZip.process().exePath();
       RuntimeKind runtime =
@@ -131,16 +147,24 @@ public final class DumpAnalysis {
           keeper == null
               ? new BinaryKeeper.Collection(List.of(), List.of())
               : keeper.collect(inZip, modules, runtime.id());
+      long collected = System.nanoTime();
       CrashAnalysis analysis = null;
       if (analyzer != null) {
         Path sysroot = Sysroots.create(work.resolve("sysroot"), files.files());
         Path exe = exePath == null ? null : files.file(exePath);
         analysis = crashAnalysis(analyzer.analyze(core, exe, sysroot));
       }
+      long analyzed = System.nanoTime();
       if (analysis == null && files.binaries().isEmpty()) {
         return info; // nothing learnt: the zip stays as the composer wrote it
       }
       DumpInfoRewrite.replace(zip, inZip.withAnalysis(analysis, files.binaries()));
+      last =
+          new Step(
+              millis(start, extracted),
+              millis(extracted, collected),
+              millis(collected, analyzed),
+              millis(analyzed, System.nanoTime()));
       report(inZip, analysis, files.binaries(), start);
       return info.withAnalysis(analysis, files.binaries());
     } catch (IOException | RuntimeException e) {
@@ -150,6 +174,15 @@ public final class DumpAnalysis {
     } finally {
       deleteTree(work);
     }
+  }
+
+  /** Where the time of the last analysis went; null before the first. */
+  public Step lastStep() {
+    return last;
+  }
+
+  private static long millis(long from, long to) {
+    return (to - from) / 1_000_000;
   }
 
   private static List<CoreModules.Module> modules(Path core) {
@@ -167,10 +200,16 @@ public final class DumpAnalysis {
       metrics.analyses.labelValues(a.signature() == null ? "unnamed" : "ok").inc();
     }
     long kept = binaries.stream().filter(KeptBinary::kept).count();
+    Step t = last;
     LOG.info(
-        "analyzed {} in {} ms: {}{}; {} of {} binaries kept",
+        "analyzed {} in {} ms (core {} ms, files {} ms, debuggers {} ms, zip {} ms): {}{};"
+            + " {} of {} binaries kept",
         info.name(),
         Math.round(seconds * 1000),
+        t.extract(),
+        t.collect(),
+        t.analyze(),
+        t.rewrite(),
         a == null ? "analysis off" : a.topFrame() == null ? "no frame named" : a.topFrame(),
         a == null || a.signature() == null ? "" : ", signature " + a.signature(),
         kept,
