@@ -75,7 +75,14 @@ public final class K8sDebug {
 
     /** Whether the executable is kept with the dump: then no app image is needed. */
     boolean exeKept() {
-      return exe == null && kept.stream().anyMatch(b -> b.path().equals(info.process().exePath()));
+      return exe == null
+          && kept.stream()
+              .anyMatch(
+                  b ->
+                      b.kept()
+                          && b.sha256() != null
+                          && safePath(b.path())
+                          && b.path().equals(info.process().exePath()));
     }
   }
 

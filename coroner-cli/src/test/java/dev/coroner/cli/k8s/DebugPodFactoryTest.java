@@ -186,6 +186,29 @@ class DebugPodFactoryTest {
   }
 
   @Test
+  void onlyAKeptExecutableSparesTheAppImage() {
+    StoredDump dump = Fixtures.dump("node");
+    String id = "ab".repeat(20);
+    var kept = dev.coroner.dump.KeptBinary.kept("/usr/bin/node", id, 10, "cd".repeat(32));
+    var notKept = dev.coroner.dump.KeptBinary.notKept("/usr/bin/node", id, 10, "too large");
+    for (var b : List.of(kept, notKept)) {
+      var r =
+          new K8sDebug.Request(
+              dump,
+              dump.info(),
+              DebugKind.NODEJS,
+              null,
+              null,
+              null,
+              List.of(),
+              true,
+              List.of(b),
+              (x, ttl) -> URI.create("https://s3.example/x"));
+      assertThat(r.exeKept()).as(b.toString()).isEqualTo(b.kept());
+    }
+  }
+
+  @Test
   void pathsThatCouldLeaveTheSysrootAreNotFetched() {
     assertThat(K8sDebug.safePath("/usr/lib/x86_64-linux-gnu/libstdc++.so.6")).isTrue();
     assertThat(K8sDebug.safePath("/app/../../etc/passwd")).isFalse();
