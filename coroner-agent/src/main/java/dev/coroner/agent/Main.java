@@ -1,21 +1,35 @@
 package dev.coroner.agent;
 
 import dev.coroner.agent.advice.OperatorAdvice;
+import dev.coroner.agent.analysis.DumpAnalysis;
+import dev.coroner.agent.binaries.BinaryCache;
+import dev.coroner.agent.binaries.BinaryKeeper;
+import dev.coroner.agent.binaries.BinaryPolicy;
 import dev.coroner.agent.config.AgentConfig;
 import dev.coroner.agent.config.AgentVariable;
 import dev.coroner.agent.metrics.AgentMetrics;
+import dev.coroner.analysis.Analyzer;
+import dev.coroner.analysis.AnalyzerConfig;
+import dev.coroner.analysis.ProcessRunner;
+import dev.coroner.analysis.ToolPaths;
 import dev.coroner.base.exit.ExitCode;
+import dev.coroner.dump.DumpInfo;
 import dev.coroner.node.InstallException;
 import dev.coroner.node.NodeSetup;
 import dev.coroner.store.StoreException;
 import dev.coroner.store.StoreFailure;
+import dev.coroner.store.archive.DumpArchive;
 import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 
 /** {@code coroner-agent [run|uninstall]}: configured by environment variables (see --help). */
 @Command(
@@ -116,36 +130,29 @@ public final class Main implements Callable<Integer> {
           "Analyze one dump zip as before an upload (it is rewritten with its analysis) and print"
               + " the analysis and its timings as JSON; no store, no Kubernetes.")
   static final class Analyze implements Callable<Integer> {
-    @picocli.CommandLine.Parameters(paramLabel = "ZIP", description = "The dump.")
-    java.nio.file.Path zip;
+    @Parameters(paramLabel = "ZIP", description = "The dump.")
+    Path zip;
 
-    @picocli.CommandLine.Option(
+    @Option(
         names = "--cache-dir",
         paramLabel = "DIR",
         required = true,
         description = "Where stripped executables, kept binaries and the extracted core go.")
-    java.nio.file.Path cache;
+    Path cache;
 
     @Override
     public Integer call() throws Exception {
-      var tools = dev.coroner.analysis.ToolPaths.discover(System.getenv());
+      var tools = ToolPaths.discover(System.getenv());
       var analyzer =
-          new dev.coroner.analysis.Analyzer(
-              dev.coroner.analysis.AnalyzerConfig.of(tools, cache.resolve("analysis")),
-              new dev.coroner.analysis.ProcessRunner());
-      var policy =
-          new dev.coroner.agent.binaries.BinaryPolicy(true, 512L << 20, java.util.Set.of());
+          new Analyzer(AnalyzerConfig.of(tools, cache.resolve("analysis")), new ProcessRunner());
+      var policy = new BinaryPolicy(true, 512L << 20, Set.of());
       var keeper =
-          new dev.coroner.agent.binaries.BinaryKeeper(
-              policy,
-              new dev.coroner.agent.binaries.BinaryCache(cache.resolve("binaries"), 4L << 30),
-              null,
-              java.nio.file.Path.of("/"));
+          new BinaryKeeper(
+              policy, new BinaryCache(cache.resolve("binaries"), 4L << 30), null, Path.of("/"));
       var step =
-          new dev.coroner.agent.analysis.DumpAnalysis(
-              analyzer, keeper, null, cache.resolve("work"), new AgentMetrics());
-      dev.coroner.dump.DumpInfo info;
-      try (var archive = dev.coroner.store.archive.DumpArchive.open(zip)) {
+          new DumpAnalysis(analyzer, keeper, null, cache.resolve("work"), new AgentMetrics());
+      DumpInfo info;
+      try (var archive = DumpArchive.open(zip)) {
         info = archive.info();
       }
       info = step.prepare(zip, info);
