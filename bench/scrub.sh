@@ -29,12 +29,22 @@
 # The last line is machine-readable:
 #   scrub1_mibs=N scrub2_mibs=N scrub1_cpu_mibs=N grep_mibs=N grep16_mibs=N ratio1=X.XX ratio2=X.XX
 #
+# --pipeline measures instead the time from crash to verified object through the agent's real path
+# (the example Node.js app crashing under the composer the agent installed, the agent uploading
+# to s3proxy; bench/upload.sh with --runs 1 --size-mib 64 --idle-s 1), --crashes times each with
+# CORONER_SCRUB=off, with default, and with default plus age encryption, and prints the medians
+# side by side. Root; it sets kernel.core_pattern while it runs, as bench/upload.sh does. Its last
+# line: crash_to_object_off_s=X.XX crash_to_object_scrub_s=X.XX crash_to_object_scrub_age_s=X.XX
+#
 # Usage: bench/scrub.sh [--size-mib N (1024)] [--runs N (3)] [--scratch-base DIR (/var/tmp)]
+#        bench/scrub.sh --pipeline [--crashes N (5)]
 set -euo pipefail
 
 SIZE_MIB=1024
 RUNS=3
 SCRATCH_BASE=/var/tmp
+PIPELINE=
+CRASHES=5
 
 usage() {
   sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'
@@ -50,13 +60,48 @@ while [[ $# -gt 0 ]]; do
     --size-mib) SIZE_MIB=${2:?--size-mib needs a value}; shift 2 ;;
     --runs) RUNS=${2:?--runs needs a value}; shift 2 ;;
     --scratch-base) SCRATCH_BASE=${2:?--scratch-base needs a value}; shift 2 ;;
+    --pipeline) PIPELINE=1; shift ;;
+    --crashes) CRASHES=${2:?--crashes needs a value}; shift 2 ;;
     -h | --help) usage; exit 0 ;;
     *) usage >&2; die "unknown argument: $1" ;;
   esac
 done
-for v in SIZE_MIB RUNS; do
+for v in SIZE_MIB RUNS CRASHES; do
   [[ ${!v} =~ ^[1-9][0-9]*$ ]] || die "$v must be a positive integer: '${!v}'"
 done
+
+if [[ -n $PIPELINE ]]; then
+  # Crash to verified object, the agent's path, without and with scrubbing (and encryption).
+  UPLOAD=$(cd "$(dirname "$0")" && pwd)/upload.sh
+  declare -A CTO
+  for variant in off scrub scrub_age; do
+    args=(--runs 1 --size-mib 64 --idle-s 1 --crashes "$CRASHES" --scratch-base "$SCRATCH_BASE")
+    case $variant in
+      off) args+=(--scrub off) ;;
+      scrub) args+=(--scrub default) ;;
+      scrub_age) args+=(--scrub default --encrypt) ;;
+    esac
+    echo "pipeline: $variant (bench/upload.sh ${args[*]}) ..." >&2
+    out=$("$UPLOAD" "${args[@]}") || die "bench/upload.sh failed for $variant"
+    printf '%s\n' "$out" | sed -n '/^ *crash /,/^$/p' >&2
+    CTO[$variant]=$(grep -o 'crash_to_object_s=[0-9.]*' <<<"$out" | tail -n1 | cut -d= -f2)
+    [[ -n ${CTO[$variant]} ]] || die "no crash_to_object_s from bench/upload.sh ($variant)"
+  done
+  echo
+  echo "crash to verified object, example app on s3proxy, median of $CRASHES crashes ($(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg))"
+  printf '%-40s %8s %8s\n' "" "seconds" "vs off"
+  for variant in off scrub scrub_age; do
+    label=$variant
+    case $variant in
+      off) label="CORONER_SCRUB=off" ;;
+      scrub) label="CORONER_SCRUB=default" ;;
+      scrub_age) label="CORONER_SCRUB=default + age encryption" ;;
+    esac
+    printf '%-40s %8s %8s\n' "$label" "${CTO[$variant]}" "$(awk -v a="${CTO[$variant]}" -v b="${CTO[off]}" 'BEGIN { printf "%.2fx", a / b }')"
+  done
+  echo "crash_to_object_off_s=${CTO[off]} crash_to_object_scrub_s=${CTO[scrub]} crash_to_object_scrub_age_s=${CTO[scrub_age]}"
+  exit 0
+fi
 [[ $SIZE_MIB -ge 64 ]] || die "--size-mib must be at least 64"
 
 REPO=$(cd "$(dirname "$0")/.." && pwd)

@@ -55,6 +55,12 @@
 #                        [--idle-s N (60)] [--scratch-base DIR (/var/tmp)]
 #                        [--java-opts 'OPTS' (@coroner-agent/jvm.options)] [--part-size SIZE (agent default)]
 #                        [--parallelism N (agent default)] [--sweep-interval D (agent default)] [--http]
+#                        [--scrub off|default|drop-heap (off)] [--encrypt]
+#
+# --scrub sets CORONER_SCRUB (off here: the synthetic dump's core is random bytes, which the
+# scrubber would read as text; the agent's own default is "default"). --encrypt encrypts every
+# dump to a throwaway age recipient (CORONER_ENCRYPT_RECIPIENTS; objects NAME.zip.age).
+# bench/scrub.sh runs this twice to compare crash-to-object with and without scrubbing.
 set -euo pipefail
 
 RUNS=3
@@ -67,6 +73,8 @@ PART_SIZE=
 PARALLELISM=
 SWEEP=
 TLS=1
+SCRUB=off
+ENCRYPT=
 
 usage() {
   sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'
@@ -89,6 +97,8 @@ while [[ $# -gt 0 ]]; do
     --parallelism) PARALLELISM=${2:?--parallelism needs a value}; shift 2 ;;
     --sweep-interval) SWEEP=${2:?--sweep-interval needs a value}; shift 2 ;;
     --http) TLS=; shift ;;
+    --scrub) SCRUB=${2:?--scrub needs a value}; shift 2 ;;
+    --encrypt) ENCRYPT=1; shift ;;
     -h | --help) usage; exit 0 ;;
     *) usage >&2; die "unknown argument: $1" ;;
   esac
@@ -374,6 +384,15 @@ AGENT_ENV=(MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-2}" CORONER_STORE=s3://bench CO
 [[ -z $PART_SIZE ]] || AGENT_ENV+=(CORONER_S3_PART_SIZE="$PART_SIZE")
 [[ -z $PARALLELISM ]] || AGENT_ENV+=(CORONER_S3_PARALLELISM="$PARALLELISM")
 [[ -z $SWEEP ]] || AGENT_ENV+=(CORONER_SWEEP_INTERVAL="$SWEEP")
+AGENT_ENV+=(CORONER_SCRUB="$SCRUB")
+if [[ -n $ENCRYPT ]]; then
+  command -v age-keygen >/dev/null || die "--encrypt needs age-keygen (apt-get install age)"
+  RECIPIENT=$(age-keygen -o "$S/bench.key" 2>&1 | grep -o 'age1[0-9a-z]*') || die "age-keygen failed"
+  AGENT_ENV+=(CORONER_ENCRYPT_RECIPIENTS="$RECIPIENT")
+  OBJ_SUFFIX='\.age'
+else
+  OBJ_SUFFIX=
+fi
 (cd "$REPO" && exec env "${AGENT_ENV[@]}" "$JAVA" "${JOPTS[@]}" \
   -cp "coroner-agent/target/coroner-agent.jar:coroner-agent/target/lib/*" dev.coroner.agent.Main run \
   >"$S/agent.log" 2>&1) &
@@ -407,13 +426,13 @@ agent_upload() {
   ln "$DUMP" "$S/d/bench-upload.zip.partial"
   t0=$(now_us)
   mv "$S/d/bench-upload.zip.partial" "$S/d/bench-upload.zip"
-  line=$(wait_line 'uploaded and verified s3:\\/\\/bench\\/host\\/bench-upload\.zip ' 600 "$n0")
+  line=$(wait_line "uploaded and verified s3:\\\\/\\\\/bench\\\\/host\\\\/bench-upload\\.zip$OBJ_SUFFIX " 600 "$n0")
   [[ ! -e $S/d/bench-upload.zip ]] || die "the agent logged the upload but did not delete the dump"
   AGENT_US+=($(($(line_us "$line") - t0)))
   AGENT_CPU+=("$(calc "($(cpu_ticks "$AGENT_PID") - $c0) / $HZ")")
   AGENT_S3CPU+=("$(calc "($(cpu_ticks "$S3_PID") - $s0) / $HZ")")
   # Its 'uploading' line: the dump was noticed and its dump-info read.
-  line=$(grep -F '"uploading bench-upload.zip (' "$S/agent.log" | sed -n "$((n0 + 1))p")
+  line=$(grep -F "\"uploading bench-upload.zip${ENCRYPT:+.age} (" "$S/agent.log" | sed -n "$((n0 + 1))p")
   AGENT_PICK_US+=($(($(line_us "$line") - t0)))
 }
 
@@ -452,7 +471,7 @@ crash_once() {
   t1=$(now_us)
   pid=$(<"$S/node.pid")
   [[ $rc -eq 133 ]] || die "node exited with $rc, expected 133 (SIGTRAP)"
-  re="uploaded and verified s3:\\\\/\\\\/bench\\\\/host\\\\/[^ ]*-node-$pid-[0-9]+\\.zip "
+  re="uploaded and verified s3:\\\\/\\\\/bench\\\\/host\\\\/[^ ]*-node-$pid-[0-9]+\\.zip$OBJ_SUFFIX "
   line=$(wait_line "$re" 120 0)
   C_TOTAL+=($(($(line_us "$line") - t0)))
   C_EXIT+=($((t1 - t0)))

@@ -97,3 +97,21 @@ Rendered (empty) by the DaemonSet.
 {{- fail "metrics.serviceMonitor.enabled needs metrics.service.enabled: the ServiceMonitor scrapes through the Service" }}
 {{- end }}
 {{- end }}
+
+{{/* A map as ns=value,ns2=value (sorted), the form CORONER_SCRUB_NAMESPACES takes. */}}
+{{- define "coroner.pairs" -}}
+{{- $p := list -}}
+{{- range $k, $v := . -}}
+{{- $p = append $p (printf "%s=%s" $k (toString $v)) -}}
+{{- end -}}
+{{- join "," $p -}}
+{{- end -}}
+
+{{/* Namespace to recipient lists as ns=age1...+age1...,ns2=none (CORONER_ENCRYPT_NAMESPACES). */}}
+{{- define "coroner.recipientPairs" -}}
+{{- $p := list -}}
+{{- range $k, $v := . -}}
+{{- $p = append $p (printf "%s=%s" $k (ternary "none" (join "+" $v) (empty $v))) -}}
+{{- end -}}
+{{- join "," $p -}}
+{{- end -}}

@@ -18,6 +18,7 @@ import dev.coroner.agent.kube.PodOwners;
 import dev.coroner.agent.kube.PodRef;
 import dev.coroner.agent.metrics.AgentMetrics;
 import dev.coroner.agent.metrics.HealthServer;
+import dev.coroner.agent.seal.DumpSealing;
 import dev.coroner.agent.upload.DumpUploader;
 import dev.coroner.agent.watch.DumpWatcher;
 import dev.coroner.analysis.Analyzer;
@@ -33,6 +34,7 @@ import dev.coroner.node.ComposerPayload;
 import dev.coroner.node.InstallException;
 import dev.coroner.node.InstallOptions;
 import dev.coroner.node.NodeSetup;
+import dev.coroner.seal.DumpScrubber;
 import dev.coroner.store.Store;
 import dev.coroner.store.StoreException;
 import dev.coroner.store.s3.S3Store;
@@ -43,10 +45,12 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -87,11 +91,13 @@ public final class Agent implements AutoCloseable {
   private RuntimeLookup runtime;
   private CrashTriage triage;
   private IdentityServer identity;
-  private KubernetesClient kube;
-  private PodEvents events;
-  private BinaryCache binaryCache;
-  private BinaryHolds holds;
+  private @Nullable KubernetesClient kube;
+  private @Nullable PodEvents events;
+  private @Nullable BinaryCache binaryCache;
+  private @Nullable BinaryHolds holds;
 
+  // The services are set by start() and used after it; close() checks each (a failed start).
+  @SuppressWarnings("NullAway.Init")
   public Agent(AgentConfig config) {
     this.config = config;
   }
@@ -114,20 +120,24 @@ public final class Agent implements AutoCloseable {
                   16),
               false);
     }
-    store = S3Store.open(config.store(), config.s3());
+    store =
+        S3Store.open(
+            Objects.requireNonNull(config.store(), "Main runs the agent with a store"),
+            config.s3());
     uploader =
         new DumpUploader(
                 store.verifiedUploads().orElseThrow(),
                 metrics,
                 RetryPolicy.exponential(config.retryBase(), config.retryMax()))
             .enrichWith(this::fillInPod)
+            .prepareWith(sealing())
             .onNewDump(this::announce);
     DumpAnalysis analysis = dumpAnalysis();
     if (analysis != null) {
-      uploader.prepareWith(
-          new DumpUploader.Preparation() {
+      uploader.examineWith(
+          new DumpUploader.Examination() {
             @Override
-            public DumpInfo prepare(Path zip, DumpInfo info) throws InterruptedException {
+            public DumpInfo examine(Path zip, DumpInfo info) throws InterruptedException {
               return analysis.prepare(zip, info);
             }
 
@@ -139,7 +149,7 @@ public final class Agent implements AutoCloseable {
     }
     watcher = new DumpWatcher(config.dumpDir(), uploader::offer);
     watcher.start(config.sweepInterval());
-    gauges.scheduleWithFixedDelay(this::updateBacklog, 0, 5, TimeUnit.SECONDS);
+    var unused = gauges.scheduleWithFixedDelay(this::updateBacklog, 0, 5, TimeUnit.SECONDS);
     ready = true;
     LOG.info("watching {} and uploading to {}", config.dumpDir(), config.store());
   }
@@ -151,7 +161,7 @@ public final class Agent implements AutoCloseable {
   }
 
   /** Analysis and kept binaries before upload; null when both are off. */
-  private DumpAnalysis dumpAnalysis() throws IOException {
+  private @Nullable DumpAnalysis dumpAnalysis() throws IOException {
     AgentConfig.Analysis a = config.analysis();
     if (!a.enabled() && !a.binaries()) {
       LOG.info("dumps are uploaded as captured (CORONER_ANALYSIS=false, CORONER_BINARIES=false)");
@@ -255,6 +265,35 @@ public final class Agent implements AutoCloseable {
     }
   }
 
+  /** Scrubbing and encryption before each upload (docs/scrub.md). */
+  private DumpUploader.Preparation sealing() {
+    DumpSealing.cleanUp(config.dumpDir());
+    DumpSealing sealing =
+        new DumpSealing(
+            config.scrub(), config.encryption(), DumpScrubber.of(config.capture().level(), 2));
+    LOG.info(
+        "scrubbing before upload: {} by default{}; encryption at rest: {}",
+        config.scrub().defaultMode().id(),
+        config.scrub().namespaces().isEmpty() ? "" : ", " + config.scrub().namespaces(),
+        config.encryption().any() ? "age" : "off");
+    return (zip, info) -> {
+      try {
+        DumpSealing.Sealed s = sealing.seal(zip, info);
+        DumpInfo.ScrubInfo r = s.info().scrub();
+        metrics
+            .scrubbed
+            .labelValues(
+                r == null
+                    ? "none"
+                    : r.complete() ? "complete" : r.mode().equals("off") ? "off" : "failed")
+            .inc();
+        return new DumpUploader.Prepared(s.file(), s.info(), s.temporary());
+      } catch (DumpScrubber.DamagedDumpException e) {
+        throw new DumpUploader.Damaged(String.valueOf(e.getMessage()), e);
+      }
+    };
+  }
+
   /** A dump the composer could not name (no answer in time) gets its pod now, if still known. */
   private DumpInfo fillInPod(DumpInfo info) {
     if (info.pod() != null || info.process().containerId() == null) {
@@ -299,8 +338,8 @@ public final class Agent implements AutoCloseable {
         // uploaded meanwhile
       }
     }
-    metrics.backlog.set(count);
-    metrics.backlogBytes.set(bytes);
+    metrics.backlog.set((double) count);
+    metrics.backlogBytes.set((double) bytes);
     metrics.oldestAge.set(
         oldest == null ? 0 : (System.currentTimeMillis() - oldest.toEpochMilli()) / 1000.0);
   }

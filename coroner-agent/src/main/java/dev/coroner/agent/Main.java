@@ -19,11 +19,14 @@ import dev.coroner.node.NodeSetup;
 import dev.coroner.store.StoreException;
 import dev.coroner.store.StoreFailure;
 import dev.coroner.store.archive.DumpArchive;
+import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
+import java.nio.charset.Charset;
 import java.nio.file.Path;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
@@ -45,6 +48,7 @@ import picocli.CommandLine.Parameters;
 public final class Main implements Callable<Integer> {
   private static final Logger LOG = LoggerFactory.getLogger(Main.class);
 
+  /** Runs the agent command line ({@code run} unless told otherwise) and exits with its code. */
   public static void main(String[] args) {
     CommandLine cl = new CommandLine(new Main());
     StringBuilder vars = new StringBuilder("%nEnvironment:%n");
@@ -60,7 +64,7 @@ public final class Main implements Callable<Integer> {
     return new Run().call();
   }
 
-  static AgentConfig config(PrintWriter err) {
+  static @Nullable AgentConfig config(PrintWriter err) {
     try {
       return AgentConfig.from(System.getenv());
     } catch (AgentConfig.ConfigException e) {
@@ -74,7 +78,8 @@ public final class Main implements Callable<Integer> {
   static final class Run implements Callable<Integer> {
     @Override
     public Integer call() {
-      PrintWriter err = new PrintWriter(System.err, true);
+      PrintWriter err =
+          new PrintWriter(new OutputStreamWriter(System.err, Charset.defaultCharset()), true);
       AgentConfig config = config(err);
       if (config == null) {
         return ExitCode.USAGE.code();
@@ -181,7 +186,8 @@ public final class Main implements Callable<Integer> {
   static final class Uninstall implements Callable<Integer> {
     @Override
     public Integer call() {
-      PrintWriter err = new PrintWriter(System.err, true);
+      PrintWriter err =
+          new PrintWriter(new OutputStreamWriter(System.err, Charset.defaultCharset()), true);
       AgentConfig config = config(err);
       if (config == null) {
         return ExitCode.USAGE.code();

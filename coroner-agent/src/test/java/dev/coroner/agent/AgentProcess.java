@@ -80,6 +80,9 @@ final class AgentProcess implements AutoCloseable {
     env.put("CORONER_SWEEP_INTERVAL", "1s");
     env.put("CORONER_RETRY_BASE", "200ms");
     env.put("CORONER_RETRY_MAX", "1s");
+    // TestDumps' cores are random bytes with a made-up sha256, which the scrubber refuses as
+    // damaged: tests of scrubbing turn it on (CORONER_SCRUB=default).
+    env.put("CORONER_SCRUB", "off");
     env.putAll(extra);
     AgentProcess agent = new AgentProcess(pb.start(), port);
     try {

@@ -3,6 +3,7 @@ package dev.coroner.analysis;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The automatic analysis of one core: the crashing thread's frames and its signature. The lead
@@ -22,18 +23,18 @@ import java.util.Map;
 public record Analysis(
     String runtime,
     List<Frame> frames,
-    String topFrame,
-    String signature,
-    String signature3,
+    @Nullable String topFrame,
+    @Nullable String signature,
+    @Nullable String signature3,
     String tool,
     long durationMs,
-    String problem) {
+    @Nullable String problem) {
   public Analysis {
     frames = List.copyOf(frames);
   }
 
   /** No frames at all: the analysis failed for {@code problem}. */
-  static Analysis failed(String runtime, String tool, long durationMs, String problem) {
+  static Analysis failed(String runtime, String tool, long durationMs, @Nullable String problem) {
     return new Analysis(runtime, List.of(), null, null, null, tool, durationMs, problem);
   }
 
@@ -56,7 +57,7 @@ public record Analysis(
     return Json.write(toMap());
   }
 
-  private static void put(Map<String, Object> m, String key, Object value) {
+  private static void put(Map<String, Object> m, String key, @Nullable Object value) {
     if (value != null) {
       m.put(key, value);
     }

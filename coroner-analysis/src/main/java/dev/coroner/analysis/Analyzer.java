@@ -7,6 +7,8 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Reads a core's crashing thread with the debugger that fits its runtime and signs it. Meant to run
@@ -35,7 +37,7 @@ public final class Analyzer {
    * Analyzes {@code core}, written by a crash of {@code exe} (the executable as this host sees it;
    * null to take the first file the core mapped).
    */
-  public Analysis analyze(Path core, Path exe) throws InterruptedException {
+  public Analysis analyze(Path core, @Nullable Path exe) throws InterruptedException {
     return analyze(core, exe, null);
   }
 
@@ -45,7 +47,8 @@ public final class Analyzer {
    * .build-id/xx/rest} tree of the same files ({@link Sysroots}). A node agent analyzes a
    * container's core with the container's libraries this way; null for this host's files.
    */
-  public Analysis analyze(Path core, Path exe, Path sysroot) throws InterruptedException {
+  public Analysis analyze(Path core, @Nullable Path exe, @Nullable Path sysroot)
+      throws InterruptedException {
     long start = System.nanoTime();
     CoreNotes notes;
     try {
@@ -78,7 +81,7 @@ public final class Analyzer {
         problems.isEmpty() ? null : String.join("; ", problems));
   }
 
-  private Stack euStack(Path core, Path exe, CoreNotes notes, Path sysroot)
+  private Stack euStack(Path core, @Nullable Path exe, CoreNotes notes, @Nullable Path sysroot)
       throws InterruptedException {
     Path euStack = config.tools().euStack();
     if (euStack == null) {
@@ -110,7 +113,7 @@ public final class Analyzer {
     return new Stack(crashingThread(stacks, notes, "eu-stack", problems), "eu-stack", problems);
   }
 
-  private Stack node(Path core, Path exe, CoreNotes notes, Path sysroot)
+  private Stack node(Path core, @Nullable Path exe, CoreNotes notes, @Nullable Path sysroot)
       throws InterruptedException {
     ToolPaths t = config.tools();
     String missing = missingForNode(exe);
@@ -118,9 +121,15 @@ public final class Analyzer {
       Stack fallback = euStack(core, exe, notes, sysroot);
       return withProblem(fallback, missing + ": native frames only, no JavaScript frames");
     }
-    Path binary = StrippedExe.of(exe, config, runner);
+    // missingForNode has checked both.
+    Path binary = StrippedExe.of(Objects.requireNonNull(exe, "exe"), config, runner);
     List<String> argv = new ArrayList<>();
-    argv.addAll(List.of(t.lldb().toString(), "--batch", "--no-lldbinit", "--no-use-colors"));
+    argv.addAll(
+        List.of(
+            Objects.requireNonNull(t.lldb(), "lldb").toString(),
+            "--batch",
+            "--no-lldbinit",
+            "--no-use-colors"));
     if (sysroot != null) {
       // Before the target exists: lldb then resolves every module the core names in the sysroot.
       argv.addAll(List.of("-O", "platform select remote-linux --sysroot " + sysroot));
@@ -139,7 +148,7 @@ public final class Analyzer {
     List<String> problems = new ArrayList<>();
     CommandRunner.Result r = run(argv, env, problems);
     ThreadStack stack = r == null ? null : V8BtParser.parse(r.stdout(), READ_FRAMES);
-    if (stack == null || stack.frames().isEmpty()) {
+    if (r == null || stack == null || stack.frames().isEmpty()) {
       String why = r == null ? String.join("; ", problems) : firstError(r);
       return withProblem(
           euStack(core, exe, notes, sysroot), "lldb+llnode gave no backtrace: " + why);
@@ -154,7 +163,7 @@ public final class Analyzer {
     return new Stack(stack.frames(), "lldb+llnode", problems);
   }
 
-  private String missingForNode(Path exe) {
+  private @Nullable String missingForNode(@Nullable Path exe) {
     if (config.tools().lldb() == null) {
       return "lldb is not installed";
     }
@@ -167,12 +176,12 @@ public final class Analyzer {
     return null;
   }
 
-  private Stack java(Path core, Path exe, CoreNotes notes, Path sysroot)
+  private Stack java(Path core, @Nullable Path exe, CoreNotes notes, @Nullable Path sysroot)
       throws InterruptedException {
     Stack nativeStack = euStack(core, exe, notes, sysroot);
     // The crashed JVM's own jhsdb: the serviceability agent reads only its own version's VM.
     Path jhsdb = exe == null ? null : exe.resolveSibling("jhsdb");
-    if (jhsdb == null || !Files.isExecutable(jhsdb)) {
+    if (exe == null || jhsdb == null || !Files.isExecutable(jhsdb)) {
       return withProblem(nativeStack, "no jhsdb next to " + exe + ": no Java frames");
     }
     List<String> problems = new ArrayList<>(nativeStack.problems());
@@ -219,7 +228,7 @@ public final class Analyzer {
   }
 
   /** Runs a debugger; null when it could not start. That, a timeout or cut output is noted. */
-  private CommandRunner.Result run(
+  private CommandRunner.@Nullable Result run(
       List<String> argv, Map<String, String> env, List<String> problems)
       throws InterruptedException {
     Map<String, String> all = new HashMap<>(env);
@@ -265,7 +274,7 @@ public final class Analyzer {
     return new Stack(s.frames(), s.tool(), problems);
   }
 
-  private static Path firstMapped(CoreNotes notes) {
+  private static @Nullable Path firstMapped(CoreNotes notes) {
     return notes.files().isEmpty() ? null : Path.of(notes.files().get(0));
   }
 

@@ -2,6 +2,7 @@ package dev.coroner.analysis;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import org.jspecify.annotations.Nullable;
 
 /**
  * How the analysis runs.
@@ -12,8 +13,9 @@ import java.time.Duration;
  * @param timeout the longest one debugger may run
  * @param maxOutputBytes the most output kept from one debugger
  */
-public record AnalyzerConfig(ToolPaths tools, Path cacheDir, Duration timeout, int maxOutputBytes) {
-  public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(120);
+public record AnalyzerConfig(
+    ToolPaths tools, @Nullable Path cacheDir, Duration timeout, int maxOutputBytes) {
+  public static final Duration DEFAULT_TIMEOUT = Duration.ofMinutes(2);
   public static final int DEFAULT_MAX_OUTPUT = 8 << 20;
 
   public AnalyzerConfig {
@@ -25,6 +27,7 @@ public record AnalyzerConfig(ToolPaths tools, Path cacheDir, Duration timeout, i
     }
   }
 
+  /** The default timeout and output limit with these tools and cache. */
   public static AnalyzerConfig of(ToolPaths tools, Path cacheDir) {
     return new AnalyzerConfig(tools, cacheDir, DEFAULT_TIMEOUT, DEFAULT_MAX_OUTPUT);
   }

@@ -10,6 +10,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The notes (PT_NOTE segments) of a 64-bit little-endian ELF file: a core's thread and file notes,
@@ -73,7 +74,7 @@ final class ElfNotes {
   }
 
   /** The GNU build-id of an executable or library in hex, or null when it has none. */
-  static String buildId(Path elf) throws IOException {
+  static @Nullable String buildId(Path elf) throws IOException {
     for (Note n : read(elf)) {
       if (n.type() == NT_GNU_BUILD_ID && n.name().equals("GNU")) {
         byte[] id = new byte[n.desc().remaining()];

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Reads the output of {@code eu-stack -b -m -i -s --core=CORE -e EXE}:
@@ -45,7 +46,7 @@ final class EuStackParser {
         tid = Integer.parseInt(m.group(1));
         frames = new ArrayList<>();
       } else if (tid < 0) {
-        continue; // "PID n - core" and anything before the first thread
+        // skipped: "PID n - core" and anything before the first thread
       } else if ((m = FRAME.matcher(line)).matches()) {
         addFrame(frames, pending, maxFrames);
         pending = frame(m.group(3));
@@ -65,7 +66,7 @@ final class EuStackParser {
   }
 
   /** {@code SYMBOL - MODULE}, {@code - MODULE} (no symbol) or nothing (no module). */
-  private static Frame frame(String rest) {
+  private static Frame frame(@Nullable String rest) {
     if (rest == null || rest.isBlank()) {
       return Frame.nativeFrame("", null, null, null, null, 0);
     }
@@ -81,14 +82,16 @@ final class EuStackParser {
       module = dash < 0 ? null : rest.substring(dash + 3);
     }
     // Without -e, eu-stack names the main executable by its path.
-    return Frame.nativeFrame(symbol.strip(), Text.basename(module), null, null, null, 0);
+    return Frame.nativeFrame(
+        symbol.strip(), module == null ? null : Text.basename(module), null, null, null, 0);
   }
 
-  private static Frame with(Frame f, String buildId, String offset, String file, int line) {
+  private static Frame with(
+      Frame f, @Nullable String buildId, @Nullable String offset, @Nullable String file, int line) {
     return Frame.nativeFrame(f.function(), f.module(), buildId, offset, file, line);
   }
 
-  private static void addFrame(List<Frame> frames, Frame f, int max) {
+  private static void addFrame(List<Frame> frames, @Nullable Frame f, int max) {
     if (f != null && frames.size() < max) {
       frames.add(f);
     }

@@ -2,6 +2,7 @@ package dev.coroner.analysis;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One frame of the crashing thread, as a debugger showed it, plus what the signature made of it.
@@ -21,12 +22,12 @@ import java.util.Map;
 public record Frame(
     String kind,
     String function,
-    String module,
-    String buildId,
-    String offset,
-    String file,
+    @Nullable String module,
+    @Nullable String buildId,
+    @Nullable String offset,
+    @Nullable String file,
     int line,
-    String key,
+    @Nullable String key,
     boolean inApp) {
   public static final String NATIVE = "native";
   public static final String JS = "js";
@@ -40,17 +41,22 @@ public record Frame(
 
   public Frame {
     function = function == null ? "" : Text.cap(function, MAX_TEXT);
-    module = Text.cap(module, MAX_TEXT);
-    file = Text.cap(file, MAX_TEXT);
-    key = Text.cap(key, MAX_TEXT);
+    module = module == null ? null : Text.cap(module, MAX_TEXT);
+    file = file == null ? null : Text.cap(file, MAX_TEXT);
+    key = key == null ? null : Text.cap(key, MAX_TEXT);
   }
 
   static Frame nativeFrame(
-      String function, String module, String buildId, String offset, String file, int line) {
+      String function,
+      @Nullable String module,
+      @Nullable String buildId,
+      @Nullable String offset,
+      @Nullable String file,
+      int line) {
     return new Frame(NATIVE, function, module, buildId, offset, file, line, null, false);
   }
 
-  static Frame js(String function, String script, int line) {
+  static Frame js(String function, @Nullable String script, int line) {
     return new Frame(JS, function, null, null, null, script, line, null, false);
   }
 
@@ -63,7 +69,7 @@ public record Frame(
   }
 
   /** This frame as the signature sees it. */
-  Frame classified(String key, boolean inApp) {
+  Frame classified(@Nullable String key, boolean inApp) {
     return new Frame(kind, function, module, buildId, offset, file, line, key, inApp);
   }
 
@@ -89,7 +95,7 @@ public record Frame(
     return m;
   }
 
-  private static void putIfSet(Map<String, Object> m, String name, String value) {
+  private static void putIfSet(Map<String, Object> m, String name, @Nullable String value) {
     if (value != null) {
       m.put(name, value);
     }

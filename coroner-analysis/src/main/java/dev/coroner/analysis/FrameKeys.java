@@ -1,6 +1,7 @@
 package dev.coroner.analysis;
 
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The normalized text of a frame that goes into a signature: no addresses, arguments or template
@@ -33,7 +34,7 @@ final class FrameKeys {
   private FrameKeys() {}
 
   /** The key of a frame, or null when nothing stable can be said about it. */
-  static String of(Frame f) {
+  static @Nullable String of(Frame f) {
     return switch (f.kind()) {
       case Frame.JS -> js(f);
       case Frame.JAVA -> f.function().isEmpty() ? null : javaMethod(f.function());
@@ -42,7 +43,7 @@ final class FrameKeys {
     };
   }
 
-  private static String nativeKey(Frame f) {
+  private static @Nullable String nativeKey(Frame f) {
     String module = f.module() == null ? "?" : f.module();
     if (!f.function().isEmpty()) {
       return module + "!" + nativeFunction(f.function());

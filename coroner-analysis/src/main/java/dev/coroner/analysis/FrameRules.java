@@ -5,6 +5,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Which frames a signature skips (the machinery of signals, aborts and the runtime, which every
@@ -83,7 +84,7 @@ final class FrameRules {
    * libraries in the system's library directories, the runtime (the node binary and libnode, or
    * every file under the JDK's home, the directory above {@code bin/java}).
    */
-  static FrameRules of(RuntimeKind runtime, Path exe, List<String> mappedFiles) {
+  static FrameRules of(RuntimeKind runtime, @Nullable Path exe, List<String> mappedFiles) {
     Set<String> modules = new HashSet<>();
     String exeName = exe == null || exe.getFileName() == null ? null : exe.getFileName().toString();
     for (String f : mappedFiles) {
@@ -160,7 +161,7 @@ final class FrameRules {
    * A script the program loaded from a file, outside node_modules. Node's own scripts are named
    * {@code node:internal/...} (and, before Node 16, relative names such as {@code events.js}).
    */
-  private static boolean inAppScript(String script) {
+  private static boolean inAppScript(@Nullable String script) {
     if (script == null || !(script.startsWith("/") || script.startsWith("file:"))) {
       return false;
     }

@@ -22,6 +22,7 @@ public final class Main {
 
   private Main() {}
 
+  /** Analyzes a core from the command line and exits with the result's code. */
   public static void main(String[] args) throws InterruptedException {
     System.exit(run(args, System.getenv(), System.out, System.err));
   }
@@ -73,8 +74,9 @@ public final class Main {
         new AnalyzerConfig(
             ToolPaths.discover(env), cacheDir, timeout, AnalyzerConfig.DEFAULT_MAX_OUTPUT);
     Analyzer analyzer = new Analyzer(config, new ProcessRunner());
-    Analysis a = null;
-    for (int i = 0; i < repeat; i++) {
+    // --repeat is at least 1.
+    Analysis a = analyzer.analyze(core, exe);
+    for (int i = 1; i < repeat; i++) {
       a = analyzer.analyze(core, exe);
     }
     out.println(a.toJson());

@@ -3,6 +3,7 @@ package dev.coroner.analysis;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
+import org.jspecify.annotations.Nullable;
 
 /** The runtime of the crashed program, which decides the debugger that reads its stack. */
 public enum RuntimeKind {
@@ -22,7 +23,7 @@ public enum RuntimeKind {
    * Tells the runtime from the executable's name and, failing that, from the files the process had
    * mapped (the core's NT_FILE note): libnode or libjvm give it away behind a custom launcher.
    */
-  public static RuntimeKind detect(Path exe, List<String> mappedFiles) {
+  public static RuntimeKind detect(@Nullable Path exe, List<String> mappedFiles) {
     String name = exe == null || exe.getFileName() == null ? "" : exe.getFileName().toString();
     if (name.equals("node") || name.equals("nodejs") || name.startsWith("node-")) {
       return NODE;

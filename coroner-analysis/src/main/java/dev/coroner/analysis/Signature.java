@@ -7,6 +7,7 @@ import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The crash signature of a crashing thread's frames: which bug this is, the same for every crash of
@@ -28,7 +29,11 @@ import java.util.List;
  * @param signature3 the coarse signature, null likewise
  */
 public record Signature(
-    List<Frame> frames, String topFrame, String text, String signature, String signature3) {
+    List<Frame> frames,
+    @Nullable String topFrame,
+    @Nullable String text,
+    @Nullable String signature,
+    @Nullable String signature3) {
   static final int FULL = 5;
   static final int COARSE = 3;
   static final String SEPARATOR = " | ";
@@ -39,7 +44,7 @@ public record Signature(
 
   /** The signature of {@code frames} (innermost first) of a crash of {@code exe}. */
   public static Signature of(
-      RuntimeKind runtime, Path exe, List<String> mappedFiles, List<Frame> frames) {
+      RuntimeKind runtime, @Nullable Path exe, List<String> mappedFiles, List<Frame> frames) {
     FrameRules rules = FrameRules.of(runtime, exe, mappedFiles);
     List<Frame> classified = new ArrayList<>(frames.size());
     List<Frame> inApp = new ArrayList<>();

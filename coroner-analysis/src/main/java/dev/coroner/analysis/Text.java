@@ -34,9 +34,6 @@ final class Text {
 
   /** The last path element: {@code /app/lib/index.js} gives {@code index.js}. */
   static String basename(String path) {
-    if (path == null) {
-      return null;
-    }
     String p = path;
     while (p.length() > 1 && p.endsWith("/")) {
       p = p.substring(0, p.length() - 1);

@@ -1,6 +1,7 @@
 package dev.coroner.analysis;
 
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /** The frames of one thread, innermost first, as one debugger printed them. */
 record ThreadStack(int tid, List<Frame> frames) {
@@ -9,7 +10,7 @@ record ThreadStack(int tid, List<Frame> frames) {
   }
 
   /** The stack of {@code tid}, or null when the output has none for it. */
-  static ThreadStack find(List<ThreadStack> stacks, int tid) {
+  static @Nullable ThreadStack find(List<ThreadStack> stacks, int tid) {
     for (ThreadStack s : stacks) {
       if (s.tid() == tid) {
         return s;

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Stream;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The debuggers the analysis runs; any may be null (not installed), and the analysis says what it
@@ -20,7 +21,12 @@ import java.util.stream.Stream;
  *     PYTHONPATH), or null
  * @param objcopy binutils' objcopy, to make the debug-stripped copy of node lldb loads fast
  */
-public record ToolPaths(Path euStack, Path lldb, Path llnode, String lldbPythonPath, Path objcopy) {
+public record ToolPaths(
+    @Nullable Path euStack,
+    @Nullable Path lldb,
+    @Nullable Path llnode,
+    @Nullable String lldbPythonPath,
+    @Nullable Path objcopy) {
   private static final List<String> NPM_ROOTS =
       List.of("/usr/lib/node_modules", "/usr/local/lib/node_modules");
 
@@ -34,7 +40,7 @@ public record ToolPaths(Path euStack, Path lldb, Path llnode, String lldbPythonP
         onPath(env, "objcopy"));
   }
 
-  private static Path onPath(Map<String, String> env, String command) {
+  private static @Nullable Path onPath(Map<String, String> env, String command) {
     return Stream.of(env.getOrDefault("PATH", "/usr/local/bin:/usr/bin:/bin").split(":"))
         .filter(dir -> !dir.isEmpty())
         .map(dir -> Path.of(dir, command))
@@ -43,7 +49,7 @@ public record ToolPaths(Path euStack, Path lldb, Path llnode, String lldbPythonP
         .orElse(null);
   }
 
-  private static Path findLlnode() {
+  private static @Nullable Path findLlnode() {
     return NPM_ROOTS.stream()
         .map(root -> Path.of(root, "llnode", "llnode.so"))
         .filter(Files::isRegularFile)

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Reads llnode's {@code v8 bt} in lldb's batch output: the selected thread (the one that took the
@@ -36,7 +37,7 @@ final class V8BtParser {
   private V8BtParser() {}
 
   /** The stack of the thread {@code v8 bt} showed, or null when the output has none. */
-  static ThreadStack parse(String output, int maxFrames) {
+  static @Nullable ThreadStack parse(String output, int maxFrames) {
     int tid = -1;
     List<Frame> frames = new ArrayList<>();
     for (String line : output.split("\n", -1)) {

@@ -5,6 +5,8 @@ import java.nio.file.Path;
 import java.nio.file.PathMatcher;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Decides from {@code filter.exclude-exe} whether a crash is skipped. A glob with a '/' matches the
@@ -18,7 +20,8 @@ public final class ExeFilter {
    * The first glob that matches, or null. A glob that does not compile ({@code [}) matches nothing:
    * a bad setting must never cost a crash its dump ({@link #invalid} reports it).
    */
-  public static String excludedBy(List<String> globs, String exePath, String comm) {
+  public static @Nullable String excludedBy(
+      List<String> globs, @Nullable String exePath, @Nullable String comm) {
     for (String glob : globs) {
       PathMatcher matcher;
       try {
@@ -52,7 +55,7 @@ public final class ExeFilter {
             "filter.exclude-exe '"
                 + glob
                 + "' is not a glob ("
-                + e.getMessage().lines().findFirst().orElse("")
+                + Objects.requireNonNullElse(e.getMessage(), "").lines().findFirst().orElse("")
                 + "); it is ignored");
       }
     }

@@ -24,6 +24,7 @@ public final class Prewarm {
     this.digest = digest;
   }
 
+  /** Starts the prewarm thread. */
   public static Prewarm start() {
     CompletableFuture<MessageDigest> digest = new CompletableFuture<>();
     DaemonThreads.start(

@@ -15,6 +15,7 @@ import java.util.concurrent.ThreadLocalRandom;
 public final class Uuids {
   private Uuids() {}
 
+  /** A random version 4 UUID in its text form. */
   public static String random() {
     byte[] b = new byte[16];
     try (InputStream in = new FileInputStream("/dev/urandom")) {

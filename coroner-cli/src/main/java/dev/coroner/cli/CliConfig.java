@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The CLI's configuration, read once at start: the default store comes from {@code CORONER_STORE},
@@ -24,10 +25,14 @@ import java.util.Properties;
  * @param warnings what was wrong but harmless in the user config (an unknown key)
  */
 public record CliConfig(
-    String store, String source, Path cacheDir, String s3Endpoint, List<String> warnings) {
+    String store,
+    String source,
+    Path cacheDir,
+    @Nullable String s3Endpoint,
+    List<String> warnings) {
 
   /** Without warnings. */
-  public CliConfig(String store, String source, Path cacheDir, String s3Endpoint) {
+  public CliConfig(String store, String source, Path cacheDir, @Nullable String s3Endpoint) {
     this(store, source, cacheDir, s3Endpoint, List.of());
   }
 

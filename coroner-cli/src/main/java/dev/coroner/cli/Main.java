@@ -14,10 +14,13 @@ import dev.coroner.cli.install.InstallCommand;
 import dev.coroner.cli.install.UninstallCommand;
 import dev.coroner.cli.k8s.GcCommand;
 import dev.coroner.cli.snapshot.SnapshotCommand;
+import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
+import java.nio.charset.Charset;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -65,8 +68,13 @@ public final class Main {
       description = "Print the stack trace of a failure.")
   boolean stacktrace;
 
+  /** Runs the CLI on the console and exits with its code. */
   public static void main(String[] args) {
-    System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+    System.exit(
+        run(
+            args,
+            new PrintWriter(new OutputStreamWriter(System.out, Charset.defaultCharset()), true),
+            new PrintWriter(new OutputStreamWriter(System.err, Charset.defaultCharset()), true)));
   }
 
   /** Runs the CLI with the given streams; returns the exit code. */
@@ -110,7 +118,11 @@ public final class Main {
             default -> arg.defaultValue();
           };
         });
-    cl.getSubcommands().get("generate-completion").getCommandSpec().usageMessage().hidden(false);
+    Objects.requireNonNull(
+            cl.getSubcommands().get("generate-completion"), "Main lists generate-completion")
+        .getCommandSpec()
+        .usageMessage()
+        .hidden(false);
     cl.setParameterExceptionHandler(Main::usageError);
     cl.setExecutionExceptionHandler(
         (e, commandLine, parseResult) -> {

@@ -59,6 +59,12 @@ class CliParsingTest {
     CliRun compression = run("install", "--compression", "lz4");
     assertThat(compression.code()).isEqualTo(2);
     assertThat(compression.err()).contains("zstd, deflate or none");
+    CliRun mode = run("install", "--mode", "tcp");
+    assertThat(mode.code()).isEqualTo(2);
+    assertThat(mode.err()).contains("must be auto, socket or pipe: 'tcp'");
+    CliRun workers = run("install", "--receiver-workers", "0", "--prefix", "/x", "--dry-run");
+    assertThat(workers.code()).isEqualTo(2);
+    assertThat(workers.err()).contains("--receiver-workers must be 1 to 64: 0");
     CliRun template = run("install", "--name-template", "{pid}");
     assertThat(template.err()).contains("{uuid}");
     CliRun output = run("list", "-o", "xml");

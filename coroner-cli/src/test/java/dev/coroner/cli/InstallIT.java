@@ -165,7 +165,7 @@ class InstallIT {
                 "0",
                 "0")
             .redirectOutput(ProcessBuilder.Redirect.DISCARD)
-            .redirectError(ProcessBuilder.Redirect.DISCARD)
+            .redirectError(dir.resolve("composer.err").toFile())
             .start();
     byte[] core = dev.coroner.dump.elf.TrainingCore.of(8 << 20);
     try (var in = composer.getOutputStream()) {
@@ -186,7 +186,14 @@ class InstallIT {
       in.write(core, core.length / 2, core.length - core.length / 2);
     }
     assertThat(composer.waitFor(120, TimeUnit.SECONDS)).isTrue();
-    assertThat(composer.exitValue()).as("a complete dump").isZero();
+    assertThat(composer.exitValue())
+        .as(
+            "a complete dump; the composer said: %s%s",
+            Files.readString(dir.resolve("composer.err")),
+            Files.exists(dir.resolve("p/composer.log"))
+                ? Files.readString(dir.resolve("p/composer.log"))
+                : "")
+        .isZero();
     try (var listing = Files.list(dumps)) {
       Path zip = listing.filter(p -> p.toString().endsWith(".zip")).findFirst().orElseThrow();
       try (var a = dev.coroner.store.archive.DumpArchive.open(zip)) {
@@ -227,7 +234,9 @@ class InstallIT {
                 "--prefix",
                 dir.resolve("p").toString(),
                 "--dumps",
-                dir.resolve("d").toString()));
+                dir.resolve("d").toString(),
+                "--mode",
+                "pipe"));
     args.addAll(List.of(extra));
     return CliRun.of(args.toArray(String[]::new));
   }

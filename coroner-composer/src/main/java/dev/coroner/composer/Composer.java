@@ -2,6 +2,7 @@ package dev.coroner.composer;
 
 import dev.coroner.base.exit.ExitCode;
 import dev.coroner.base.text.SafeText;
+import dev.coroner.capture.DumpAssembly;
 import dev.coroner.capture.ExeFilter;
 import dev.coroner.capture.Prewarm;
 import dev.coroner.capture.Uuids;
@@ -12,39 +13,27 @@ import dev.coroner.capture.identity.CrashVerdict;
 import dev.coroner.capture.identity.Decision;
 import dev.coroner.capture.log.CaptureLog;
 import dev.coroner.capture.proc.ProcSnapshot;
+import dev.coroner.capture.seal.Sealing;
 import dev.coroner.capture.settings.CaptureSettings;
 import dev.coroner.capture.write.DumpWriter;
 import dev.coroner.dump.DumpInfo;
-import dev.coroner.dump.DumpInfo.Integrity;
-import dev.coroner.dump.DumpInfo.PodInfo;
 import dev.coroner.dump.IntegrityCause;
-import dev.coroner.dump.name.NameFields;
-import java.io.IOException;
-import java.io.InputStream;
 import java.nio.channels.ReadableByteChannel;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.Properties;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Captures one crash: reads what the kernel passed, the settings and /proc, then streams the core
  * into a dump. It never throws; every outcome is an {@link ExitCode} and a log line.
  */
 final class Composer {
-  /** The zip entry holding the tail of the container's log. */
-  static final String CONTAINER_LOG = "container.log";
-
-  private final Path configFile;
+  private final @Nullable Path configFile;
   private final Path procRoot;
   private final CaptureLog log;
 
-  Composer(Path configFile, Path procRoot, CaptureLog log) {
+  Composer(@Nullable Path configFile, Path procRoot, CaptureLog log) {
     this.configFile = configFile;
     this.procRoot = procRoot;
     this.log = log;
@@ -82,77 +71,43 @@ final class Composer {
     }
     ProcSnapshot proc = ProcSnapshot.read(procRoot, k.hostPid(), k.pidfd(), settings.environ());
     warnings.addAll(proc.warnings());
+    // Gone once the kernel reaps the task: the scrub step gets it now or never.
+    Sealing sealing = Sealing.of(settings, log);
+    byte[] environ = sealing.wantsEnviron() ? ProcSnapshot.environ(procRoot, k.hostPid()) : null;
     CrashVerdict verdict = askAgent(settings, uuid, k, proc, warnings);
     if (verdict.decision() == Decision.SKIP) {
       log.info("skipped by the agent: " + verdict.reason());
       return ExitCode.SKIPPED;
     }
-    PodInfo pod = verdict.pod();
-    Map<String, byte[]> files = new LinkedHashMap<>(proc.files());
-    if (!verdict.log().isEmpty()) {
-      files.put(CONTAINER_LOG, verdict.log().getBytes(StandardCharsets.UTF_8));
-    }
-    String name =
-        settings
-            .nameTemplate()
-            .format(
-                new NameFields(
-                    uuid,
-                    timestamp,
-                    k.hostname(),
-                    k.comm(),
-                    k.pid(),
-                    k.signal(),
-                    pod == null ? null : pod.namespace(),
-                    pod == null ? null : pod.name(),
-                    pod != null
-                        ? pod.container()
-                        : proc.containerId() == null ? "host" : proc.containerId().substring(0, 12),
-                    pod == null ? null : pod.uid()));
+    var dump =
+        DumpAssembly.of(
+            sealing.writeTo(),
+            new DumpAssembly.Crash(uuid, k.facts(timestamp), proc, verdict),
+            warnings);
     warnings.forEach(w -> log.info("warning: " + w));
     log.info("reading the core after " + (System.nanoTime() - started) / 1_000_000 + " ms");
+    DumpWriter.Written written;
     try (Watchdog watchdog = Watchdog.start(settings.timeout(), log)) {
-      var writer = new DumpWriter(settings, name, files, log);
-      DumpWriter.InfoFactory infoFactory =
-          (core, integrity, entries) ->
-              new DumpInfo(
-                  DumpInfo.SCHEMA_VERSION,
-                  uuid,
-                  name,
-                  timestamp,
-                  k.hostname(),
-                  nodeHostname(),
-                  processInfo(k, proc),
-                  pod,
-                  core,
-                  integrity,
-                  entries,
-                  new DumpInfo.ComposerInfo(
-                      version(), (System.nanoTime() - started) / 1_000_000, warnings));
-      DumpWriter.Written written =
-          verdict.decision() == Decision.METADATA_ONLY
-              ? writer.writeWithoutCore(
-                  stdin, Integrity.truncated(IntegrityCause.FLOOD, verdict.reason()), infoFactory)
-              : writer.write(stdin, prewarm::sha256, watchdog::readDone, infoFactory);
-      DumpInfo info = written.info();
-      log.info(
-          "wrote "
-              + written.file()
-              + ": core "
-              + info.core().size()
-              + " bytes, stored "
-              + info.core().storedSize()
-              + (info.integrity().truncated()
-                  ? ", TRUNCATED: " + info.integrity().reason()
-                  : ", complete"));
-      if (info.integrity().cause() == IntegrityCause.TIMEOUT) {
-        return ExitCode.TIMEOUT;
-      }
-      return info.integrity().truncated() ? ExitCode.DUMP_TRUNCATED : ExitCode.OK;
+      sealing.leaveEnviron(dump.name(), environ);
+      written =
+          dump.write(
+              stdin,
+              prewarm::sha256,
+              watchdog::readDone,
+              new DumpAssembly.Producer(version(), started, DumpAssembly.nodeHostname(procRoot)),
+              log);
     } catch (DumpWriter.NotWrittenException e) {
       log.info("no dump written: " + e.getMessage());
+      sealing.forget(dump.name());
       return ExitCode.NOT_WRITTEN;
     }
+    log.info(DumpAssembly.describe(written));
+    // The process is released and the watchdog done: scrubbing is off everyone's critical path.
+    DumpInfo info = sealing.complete(written, environ).info();
+    if (info.integrity().cause() == IntegrityCause.TIMEOUT) {
+      return ExitCode.TIMEOUT;
+    }
+    return info.integrity().truncated() ? ExitCode.DUMP_TRUNCATED : ExitCode.OK;
   }
 
   /**
@@ -191,46 +146,9 @@ final class Composer {
   }
 
   private CaptureSettings loadSettings(List<String> warnings) {
-    Properties p = new Properties();
-    if (configFile == null) {
-      warnings.add("no config file given (-Dcoroner.config); using defaults");
-    } else {
-      try (InputStream in = Files.newInputStream(configFile)) {
-        p.load(in);
-      } catch (NoSuchFileException e) {
-        warnings.add("config file " + configFile + " is missing; using defaults");
-      } catch (IOException | IllegalArgumentException e) {
-        warnings.add("cannot read config file " + configFile + ": " + e + "; using defaults");
-      }
-    }
-    var parsed = CaptureSettings.fromProperties(p);
+    var parsed = CaptureSettings.load(configFile);
     warnings.addAll(parsed.problems());
     return parsed.settings();
-  }
-
-  private static DumpInfo.ProcessInfo processInfo(KernelArgs k, ProcSnapshot proc) {
-    return new DumpInfo.ProcessInfo(
-        k.comm(),
-        proc.exePath() != null ? proc.exePath() : k.exePath(),
-        proc.cmdline(),
-        k.pid(),
-        k.hostPid(),
-        k.tid(),
-        k.hostTid(),
-        k.uid() >= 0 ? k.uid() : proc.uid(),
-        k.gid() >= 0 ? k.gid() : proc.gid(),
-        k.signal(),
-        proc.containerId(),
-        "18446744073709551615".equals(k.coreLimit()) ? "unlimited" : k.coreLimit(),
-        proc.pidfdVerified());
-  }
-
-  private String nodeHostname() {
-    try {
-      return Files.readString(procRoot.resolve("sys/kernel/hostname")).trim();
-    } catch (IOException e) {
-      return "unknown";
-    }
   }
 
   static String version() {

@@ -1,7 +1,9 @@
 package dev.coroner.composer;
 
+import dev.coroner.capture.CrashFacts;
 import java.util.ArrayList;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The values the kernel fills into the core_pattern. The installer writes the specifiers in {@link
@@ -15,10 +17,10 @@ public record KernelArgs(
     long tid,
     int signal,
     long timestamp,
-    String hostname,
-    String comm,
-    String exePath,
-    String coreLimit,
+    @Nullable String hostname,
+    @Nullable String comm,
+    @Nullable String exePath,
+    @Nullable String coreLimit,
     long uid,
     long gid,
     int pidfd,
@@ -29,6 +31,13 @@ public record KernelArgs(
 
   public KernelArgs {
     warnings = List.copyOf(warnings);
+  }
+
+  /** What the kernel said, for the dump; {@code timestamp} stands in for a missing {@code %t}. */
+  public CrashFacts facts(long timestamp) {
+    return new CrashFacts(
+        hostPid, pid, hostTid, tid, signal, timestamp, hostname, comm, exePath, coreLimit, uid,
+        gid);
   }
 
   /** Parses the arguments; never throws. */
@@ -63,6 +72,8 @@ public record KernelArgs(
   }
 
   /** Reads positional values, recording what does not parse. */
+  // A view of the kernel's arguments, never compared or hashed.
+  @SuppressWarnings("ArrayRecordComponent")
   private record Field(String[] args, List<String> warnings) {
     long number(int i, String spec) {
       if (i >= args.length) {
@@ -80,7 +91,7 @@ public record KernelArgs(
       return -1;
     }
 
-    String text(int i) {
+    @Nullable String text(int i) {
       return i < args.length && !args[i].isEmpty() ? args[i] : null;
     }
   }

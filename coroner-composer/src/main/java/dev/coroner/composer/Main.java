@@ -7,6 +7,7 @@ import java.io.FileDescriptor;
 import java.io.FileInputStream;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The core_pattern entry point: {@code |/PREFIX/composer %P %p %I %i %s %t %h %e %E %c %u %g %F}.
@@ -16,6 +17,7 @@ import java.nio.file.Path;
 public final class Main {
   private Main() {}
 
+  /** The kernel's entry point: captures one crash and exits with a documented code. */
   public static void main(String[] args) {
     int code;
     CaptureLog log = CaptureLog.open(pathProperty("coroner.log"));
@@ -43,7 +45,7 @@ public final class Main {
     System.exit(code);
   }
 
-  private static Path pathProperty(String name) {
+  private static @Nullable Path pathProperty(String name) {
     String value = System.getProperty(name);
     return value == null || value.isBlank() ? null : Path.of(value);
   }

@@ -33,6 +33,30 @@ class ChartEnvTest {
           "CORONER_LOG_TAIL_LINES",
           "CORONER_EVENTS");
 
+  /** Public keys only, as age-keygen prints them. */
+  static final String AGE_A = "age1mwjm7j9rqch8usrzchs7gpwlynu3pasf34csjaup2pkxk0qcgprqwdqsje";
+
+  static final String AGE_B = "age1atuyeqrwv6phu09xl8q8ahxfz6wgysutc3nn9e0pv9jd554kedmqd7ndqf";
+
+  @Test
+  void encryptionNamespacesWithoutRecipientsAreNone(@TempDir Path dir) throws IOException {
+    Path values = dir.resolve("enc.yaml");
+    Files.writeString(
+        values,
+        "encryption:\n  recipients: ["
+            + AGE_A
+            + "]\n  namespaces:\n    sandbox: []\n"
+            + "    payments: ["
+            + AGE_A
+            + ", "
+            + AGE_B
+            + "]\n");
+    Manifests m = HelmChart.render(Map.of("store.url", STORE), List.of(values));
+    assertThat(m.env("CORONER_ENCRYPT_RECIPIENTS")).isEqualTo(AGE_A);
+    assertThat(m.env("CORONER_ENCRYPT_NAMESPACES"))
+        .isEqualTo("payments=" + AGE_A + "+" + AGE_B + ",sandbox=none");
+  }
+
   @Test
   void environmentHasEveryDefault() {
     assertThat(DEFAULTS.env())
@@ -66,6 +90,8 @@ class ChartEnvTest {
             "CORONER_LOG_TAIL_LINES",
             "CORONER_IDENTITY_TIMEOUT",
             "CORONER_EVENTS",
+            "CORONER_SCRUB",
+            "CORONER_SCRUB_POD_OVERRIDE",
             "CORONER_NODE_NAME",
             "CORONER_POD_NAMESPACE");
     // The chart's defaults are the agent's own: read from its table, not written here again.
@@ -95,7 +121,9 @@ class ChartEnvTest {
             "CORONER_ANALYSIS_TIMEOUT",
             "CORONER_BINARIES",
             "CORONER_BINARIES_MAX_SIZE",
-            "CORONER_BINARIES_SKIP_RUNTIMES")) {
+            "CORONER_BINARIES_SKIP_RUNTIMES",
+            "CORONER_SCRUB",
+            "CORONER_SCRUB_POD_OVERRIDE")) {
       String agentDefault = AgentVariable.valueOf(name).defaultValue();
       assertThat(agentDefault).as(name + " has a default in AgentVariable").isNotNull();
       assertThat(DEFAULTS.env(name)).as(name).isEqualTo(agentDefault);
@@ -142,7 +170,14 @@ class ChartEnvTest {
                 Map.entry("agent.sweepInterval", "10s"),
                 Map.entry("agent.retryBase", "2s"),
                 Map.entry("agent.retryMax", "1h"),
-                Map.entry("metrics.port", "9500")));
+                Map.entry("metrics.port", "9500"),
+                Map.entry("scrub.mode", "drop-heap"),
+                Map.entry("scrub.namespaces.shop", "off"),
+                Map.entry("scrub.namespaces.payments", "default"),
+                Map.entry("scrub.podOverride", "false"),
+                Map.entry("encryption.recipients[0]", AGE_A),
+                Map.entry("encryption.recipients[1]", AGE_B),
+                Map.entry("encryption.namespaces.payments[0]", AGE_B)));
     Map<String, String> expected =
         Map.ofEntries(
             Map.entry("CORONER_STORE", "s3://other-bucket/a/b"),
@@ -173,7 +208,12 @@ class ChartEnvTest {
             Map.entry("CORONER_SWEEP_INTERVAL", "10s"),
             Map.entry("CORONER_RETRY_BASE", "2s"),
             Map.entry("CORONER_RETRY_MAX", "1h"),
-            Map.entry("CORONER_METRICS_PORT", "9500"));
+            Map.entry("CORONER_METRICS_PORT", "9500"),
+            Map.entry("CORONER_SCRUB", "drop-heap"),
+            Map.entry("CORONER_SCRUB_NAMESPACES", "payments=default,shop=off"),
+            Map.entry("CORONER_SCRUB_POD_OVERRIDE", "false"),
+            Map.entry("CORONER_ENCRYPT_RECIPIENTS", AGE_A + "+" + AGE_B),
+            Map.entry("CORONER_ENCRYPT_NAMESPACES", "payments=" + AGE_B));
     expected.forEach((name, value) -> assertThat(all.env(name)).as(name).isEqualTo(value));
 
     // Whatever AgentConfig reads, the chart sets; whatever the chart sets, the agent reads.

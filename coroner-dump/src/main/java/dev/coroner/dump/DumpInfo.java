@@ -5,6 +5,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What {@code dump-info.json} says about one dump: who died, how, and whether the core is whole.
@@ -21,16 +22,18 @@ public record DumpInfo(
     String uuid,
     String name,
     long timestamp,
-    String hostname,
+    @Nullable String hostname,
     String nodeHostname,
     ProcessInfo process,
-    PodInfo pod,
+    @Nullable PodInfo pod,
     CoreInfo core,
     Integrity integrity,
     List<String> files,
     ComposerInfo composer,
-    SnapshotInfo snapshot,
-    CrashAnalysis analysis,
+    @Nullable SnapshotInfo snapshot,
+    @Nullable ScrubInfo scrub,
+    @Nullable EncryptionInfo encryption,
+    @Nullable CrashAnalysis analysis,
     List<KeptBinary> binaries) {
 
   /** The version of the dump-info schema this code writes. */
@@ -44,49 +47,16 @@ public record DumpInfo(
     binaries = binaries == null ? List.of() : List.copyOf(binaries);
   }
 
-  /** A dump as its writer makes it: no analysis yet, no binaries looked at. */
-  public DumpInfo(
-      int schemaVersion,
-      String uuid,
-      String name,
-      long timestamp,
-      String hostname,
-      String nodeHostname,
-      ProcessInfo process,
-      PodInfo pod,
-      CoreInfo core,
-      Integrity integrity,
-      List<String> files,
-      ComposerInfo composer,
-      SnapshotInfo snapshot) {
-    this(
-        schemaVersion,
-        uuid,
-        name,
-        timestamp,
-        hostname,
-        nodeHostname,
-        process,
-        pod,
-        core,
-        integrity,
-        files,
-        composer,
-        snapshot,
-        null,
-        List.of());
-  }
-
   /** A dump of a crash: no {@link SnapshotInfo}. */
   public DumpInfo(
       int schemaVersion,
       String uuid,
       String name,
       long timestamp,
-      String hostname,
+      @Nullable String hostname,
       String nodeHostname,
       ProcessInfo process,
-      PodInfo pod,
+      @Nullable PodInfo pod,
       CoreInfo core,
       Integrity integrity,
       List<String> files,
@@ -108,11 +78,49 @@ public record DumpInfo(
   }
 
   /**
+   * A dump as a capture handler writes it: not scrubbed yet, not encrypted, no analysis yet, no
+   * binaries looked at.
+   */
+  public DumpInfo(
+      int schemaVersion,
+      String uuid,
+      String name,
+      long timestamp,
+      @Nullable String hostname,
+      String nodeHostname,
+      ProcessInfo process,
+      @Nullable PodInfo pod,
+      CoreInfo core,
+      Integrity integrity,
+      List<String> files,
+      ComposerInfo composer,
+      @Nullable SnapshotInfo snapshot) {
+    this(
+        schemaVersion,
+        uuid,
+        name,
+        timestamp,
+        hostname,
+        nodeHostname,
+        process,
+        pod,
+        core,
+        integrity,
+        files,
+        composer,
+        snapshot,
+        null,
+        null,
+        null,
+        List.of());
+  }
+
+  /**
    * The process that died. {@code pid} is in its own PID namespace, {@code hostPid} on the host.
    */
   public record ProcessInfo(
-      String exe,
-      String exePath,
+      @Nullable String exe,
+      @Nullable String exePath,
       List<String> cmdline,
       long pid,
       long hostPid,
@@ -121,13 +129,14 @@ public record DumpInfo(
       long uid,
       long gid,
       int signal,
-      String containerId,
-      String coreLimit,
+      @Nullable String containerId,
+      @Nullable String coreLimit,
       boolean pidfdVerified) {
     public ProcessInfo {
       cmdline = List.copyOf(cmdline);
     }
 
+    /** The signal's name, e.g. {@code SIGSEGV}. */
     public String signalName() {
       return Signals.name(signal);
     }
@@ -152,9 +161,9 @@ public record DumpInfo(
       String uid,
       String container,
       String image,
-      String imageDigest,
-      Integer restartCount,
-      String node,
+      @Nullable String imageDigest,
+      @Nullable Integer restartCount,
+      @Nullable String node,
       Map<String, String> labels,
       Map<String, String> annotations) {
     public PodInfo {
@@ -180,12 +189,12 @@ public record DumpInfo(
    * announce (null when they could not be read).
    */
   public record CoreInfo(
-      String entry,
-      Compression compression,
+      @Nullable String entry,
+      @Nullable Compression compression,
       long size,
       long storedSize,
-      String sha256,
-      Long expectedSize) {}
+      @Nullable String sha256,
+      @Nullable Long expectedSize) {}
 
   /**
    * Whether the core is whole; {@code cause} and {@code detail} say why not (both null when it is).
@@ -195,7 +204,8 @@ public record DumpInfo(
    * @param cause why the core is not whole; non-null exactly when {@code truncated}
    * @param detail what exactly happened, for a person (null when the cause says it all)
    */
-  public record Integrity(boolean truncated, IntegrityCause cause, String detail) {
+  public record Integrity(
+      boolean truncated, @Nullable IntegrityCause cause, @Nullable String detail) {
     public Integrity {
       if (truncated != (cause != null) || (!truncated && detail != null)) {
         throw new IllegalArgumentException(
@@ -209,7 +219,7 @@ public record DumpInfo(
     }
 
     /** The core is not whole because of {@code cause}; {@code detail} may be null. */
-    public static Integrity truncated(IntegrityCause cause, String detail) {
+    public static Integrity truncated(IntegrityCause cause, @Nullable String detail) {
       return new Integrity(true, cause, detail);
     }
 
@@ -218,7 +228,8 @@ public record DumpInfo(
      * when present, else the cause the old {@code reason} text starts with. The only place a cause
      * is derived from text.
      */
-    public static Integrity read(boolean truncated, String causeId, String reason) {
+    public static Integrity read(
+        boolean truncated, @Nullable String causeId, @Nullable String reason) {
       if (!truncated) {
         return complete();
       }
@@ -238,8 +249,9 @@ public record DumpInfo(
      * The text form, {@code cause-id: detail} ({@code timeout} alone when there is no detail; an
      * unknown cause's own text); null for a whole core.
      */
-    public String reason() {
-      if (!truncated) {
+    public @Nullable String reason() {
+      // The constructor holds truncated == (cause != null).
+      if (cause == null) {
         return null;
       }
       if (cause == IntegrityCause.UNKNOWN && detail != null) {
@@ -272,8 +284,47 @@ public record DumpInfo(
     }
   }
 
+  /**
+   * What the scrubber did to this dump before it was listed or uploaded (null: not scrubbed, as
+   * every dump before the scrubber and every dump still on its way). Rule ids and counts only,
+   * never a value.
+   *
+   * @param mode the {@link ScrubMode} id that was applied ({@code off}, {@code default}, {@code
+   *     drop-heap}); a string, so that a newer writer's mode still reads
+   * @param rules rule id to matches, over the core and every text entry (only rules that matched)
+   * @param complete whether every byte that had to be scanned was; false for {@code off} and for a
+   *     scrub that failed (its core was then dropped: {@code integrity.cause} {@code scrub-failed})
+   * @param durationMs how long the scrub took (decompress, scan, recompress)
+   */
+  public record ScrubInfo(String mode, Map<String, Long> rules, boolean complete, long durationMs) {
+    public ScrubInfo {
+      rules = rules == null ? Map.of() : Collections.unmodifiableMap(new TreeMap<>(rules));
+    }
+
+    /** All matches, summed over the rules. */
+    public long totalMatches() {
+      return rules.values().stream().mapToLong(Long::longValue).sum();
+    }
+  }
+
+  /**
+   * How a stored dump is encrypted at rest (null: it is not). Set on what is stored beside an
+   * encrypted object, never inside the zip it encrypts.
+   *
+   * @param format {@code age} (the age v1 file format, X25519 recipients)
+   * @param recipients the public keys ({@code age1...}) whose identities decrypt it
+   * @param withheld the dump-info fields left out of the readable copy beside the object (they are
+   *     in the encrypted zip): {@code process.cmdline}, {@code pod.labels}, ...
+   */
+  public record EncryptionInfo(String format, List<String> recipients, List<String> withheld) {
+    public EncryptionInfo {
+      recipients = recipients == null ? List.of() : List.copyOf(recipients);
+      withheld = withheld == null ? List.of() : List.copyOf(withheld);
+    }
+  }
+
   /** The same dump with the pod identity {@code p}. */
-  public DumpInfo withPod(PodInfo p) {
+  public DumpInfo withPod(@Nullable PodInfo p) {
     return new DumpInfo(
         schemaVersion,
         uuid,
@@ -288,6 +339,8 @@ public record DumpInfo(
         files,
         composer,
         snapshot,
+        scrub,
+        encryption,
         analysis,
         binaries);
   }
@@ -308,9 +361,99 @@ public record DumpInfo(
         files,
         composer,
         snapshot,
+        scrub,
+        encryption,
         a,
         b);
   }
+
+  /** The same dump after a scrub: its process and pod text, core, integrity, files and report. */
+  public DumpInfo scrubbed(
+      ProcessInfo p,
+      @Nullable PodInfo pod,
+      CoreInfo c,
+      Integrity i,
+      List<String> entries,
+      ScrubInfo s) {
+    return new DumpInfo(
+        schemaVersion,
+        uuid,
+        name,
+        timestamp,
+        hostname,
+        nodeHostname,
+        p,
+        pod,
+        c,
+        i,
+        entries,
+        composer,
+        snapshot,
+        s,
+        encryption,
+        analysis,
+        binaries);
+  }
+
+  /**
+   * The copy of this dump-info that stays readable beside an object encrypted as {@code e}: what a
+   * listing and {@code coroner info} need, without the text taken from the process and its pod (the
+   * command line, labels, annotations, the composer's warnings), which only the encrypted zip
+   * holds.
+   */
+  public DumpInfo readableCopy(EncryptionInfo e) {
+    ProcessInfo p =
+        new ProcessInfo(
+            process.exe(),
+            process.exePath(),
+            List.of(),
+            process.pid(),
+            process.hostPid(),
+            process.tid(),
+            process.hostTid(),
+            process.uid(),
+            process.gid(),
+            process.signal(),
+            process.containerId(),
+            process.coreLimit(),
+            process.pidfdVerified());
+    PodInfo q =
+        pod == null
+            ? null
+            : new PodInfo(
+                pod.namespace(),
+                pod.name(),
+                pod.uid(),
+                pod.container(),
+                pod.image(),
+                pod.imageDigest(),
+                pod.restartCount(),
+                pod.node(),
+                Map.of(),
+                Map.of());
+    return new DumpInfo(
+        schemaVersion,
+        uuid,
+        name,
+        timestamp,
+        hostname,
+        nodeHostname,
+        p,
+        q,
+        core,
+        integrity,
+        files,
+        new ComposerInfo(composer.version(), composer.durationMs(), List.of()),
+        snapshot,
+        scrub,
+        e,
+        analysis,
+        binaries);
+  }
+
+  /** The dump-info fields {@link #readableCopy} leaves out. */
+  public static final List<String> WITHHELD =
+      List.of("process.cmdline", "pod.labels", "pod.annotations", "composer.warnings");
 
   /** Serialises to the documented JSON schema. */
   public String toJson() {
@@ -380,6 +523,21 @@ public record DumpInfo(
           .field("freeze_ms", snapshot.freezeMs())
           .field("freeze_micros", snapshot.freezeMicros())
           .field("threads", snapshot.threads())
+          .end();
+    }
+    if (scrub != null) {
+      w.object("scrub")
+          .field("mode", scrub.mode())
+          .counts("rules", scrub.rules())
+          .field("complete", scrub.complete())
+          .field("duration_ms", scrub.durationMs())
+          .end();
+    }
+    if (encryption != null) {
+      w.object("encryption")
+          .field("format", encryption.format())
+          .field("recipients", encryption.recipients())
+          .field("withheld", encryption.withheld())
           .end();
     }
     // Left out until there is something: the composer's dump-info stays as it was.

@@ -1,6 +1,7 @@
 package dev.coroner.dump;
 
 import java.util.Locale;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Why a dump's core is not whole. The {@link #id()} is the stable form in dump-info ({@code
@@ -30,6 +31,11 @@ public enum IntegrityCause {
   /** Writing failed (usually a full disk); only metadata was kept. */
   WRITE_ERROR,
   /**
+   * The scrubber could not finish the core (a corrupt core): the core was dropped rather than kept
+   * with secrets in it; metadata and the scrubbed text files are kept.
+   */
+  SCRUB_FAILED,
+  /**
    * A reason this version does not know (written by a newer coroner, or by hand); its detail is the
    * whole reason text.
    */
@@ -55,7 +61,7 @@ public enum IntegrityCause {
    * the text before the first colon, or the whole text ({@code timeout}). The one place that reads
    * a cause out of text; see {@link DumpInfo.Integrity#read}.
    */
-  static IntegrityCause ofReason(String reason) {
+  static IntegrityCause ofReason(@Nullable String reason) {
     if (reason == null) {
       return UNKNOWN;
     }

@@ -2,6 +2,7 @@ package dev.coroner.dump;
 
 import java.util.List;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A small JSON writer for dump-info. The composer may not load a JSON library (its start-up is on
@@ -31,7 +32,7 @@ final class JsonWriter {
     return begin();
   }
 
-  JsonWriter field(String key, String value) {
+  JsonWriter field(String key, @Nullable String value) {
     key(key);
     string(value);
     return this;
@@ -43,7 +44,7 @@ final class JsonWriter {
     return this;
   }
 
-  JsonWriter field(String key, Long value) {
+  JsonWriter field(String key, @Nullable Long value) {
     key(key);
     out.append(value == null ? "null" : value.toString());
     return this;
@@ -61,7 +62,7 @@ final class JsonWriter {
     return this;
   }
 
-  JsonWriter field(String key, List<String> values) {
+  JsonWriter field(String key, @Nullable List<String> values) {
     key(key);
     if (values == null) {
       out.append("null");
@@ -78,7 +79,7 @@ final class JsonWriter {
     return this;
   }
 
-  JsonWriter field(String key, Map<String, String> values) {
+  JsonWriter field(String key, @Nullable Map<String, String> values) {
     key(key);
     if (values == null) {
       out.append("null");
@@ -144,6 +145,22 @@ final class JsonWriter {
     }
   }
 
+  JsonWriter counts(String key, Map<String, Long> values) {
+    key(key);
+    out.append('{');
+    boolean firstEntry = true;
+    for (var e : values.entrySet()) {
+      if (!firstEntry) {
+        out.append(", ");
+      }
+      firstEntry = false;
+      string(e.getKey());
+      out.append(": ").append(e.getValue());
+    }
+    out.append('}');
+    return this;
+  }
+
   private void key(String key) {
     if (!first) {
       out.append(',');
@@ -154,7 +171,7 @@ final class JsonWriter {
     out.append(": ");
   }
 
-  private void string(String value) {
+  private void string(@Nullable String value) {
     if (value == null) {
       out.append("null");
       return;

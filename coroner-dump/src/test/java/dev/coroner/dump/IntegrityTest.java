@@ -23,6 +23,7 @@ class IntegrityTest {
             "timeout",
             "read-error",
             "write-error",
+            "scrub-failed",
             "unknown");
     for (IntegrityCause c : IntegrityCause.values()) {
       assertThat(IntegrityCause.fromId(c.id())).isSameAs(c);

@@ -13,8 +13,8 @@ import java.util.List;
 import java.util.Properties;
 
 /**
- * Finds what node setup lays on the host: the composer jars (from the running program's own class
- * path: the CLI and the agent both carry the composer) and a JDK for its runtime.
+ * Finds what node setup lays on the host: the composer's and the receiver's jars (from the running
+ * program's own class path: the CLI and the agent carry both) and a JDK for their runtimes.
  */
 public final class ComposerPayload {
   private static final Path JVM_DIR = Path.of("/usr/lib/jvm");
@@ -22,8 +22,8 @@ public final class ComposerPayload {
   private ComposerPayload() {}
 
   /**
-   * The jars the composer runs from: its own, the capture engine, the dump format, the shared base
-   * and zstd-jni.
+   * The jars the composer runs from: its own, the capture engine, the dump format, the shared base,
+   * the scrub step and the scrubber (one host scrubs before a dump is listed), and zstd-jni.
    *
    * @throws InstallException when running from classes instead of jars (an unpackaged build)
    */
@@ -35,6 +35,29 @@ public final class ComposerPayload {
             CaptureSettings.class,
             DumpInfo.class,
             ExitCode.class,
+            dev.coroner.seal.DumpScrubber.class,
+            dev.coroner.scrub.Scrubber.class,
+            com.github.luben.zstd.Zstd.class)) {
+      jars.add(jarOf(c));
+    }
+    return jars;
+  }
+
+  /**
+   * The jars the socket receiver runs from: its own (a multi-release jar: the FFM syscalls are in
+   * its Java 22 part) and those of the capture engine and the scrub step it shares with the
+   * composer.
+   */
+  public static List<Path> receiverJars() throws InstallException {
+    List<Path> jars = new ArrayList<>();
+    for (Class<?> c :
+        List.of(
+            dev.coroner.receiver.CoredumpSocketServer.class,
+            CaptureSettings.class,
+            DumpInfo.class,
+            ExitCode.class,
+            dev.coroner.seal.DumpScrubber.class,
+            dev.coroner.scrub.Scrubber.class,
             com.github.luben.zstd.Zstd.class)) {
       jars.add(jarOf(c));
     }

@@ -4,6 +4,7 @@ import dev.coroner.dump.elf.TrainingCore;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.charset.Charset;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -14,6 +15,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.jar.JarFile;
 import java.util.stream.Collectors;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One immutable release of the composer under {@code PREFIX/releases/ID}: a jlinked Java runtime,
@@ -65,32 +67,14 @@ final class ComposerRuntime {
       deleteTree(dir);
       Files.createDirectories(dir.resolve("lib"));
       progress.accept("jlink a Java " + javaFeature + " runtime from " + javaHome);
-      List<String> jlink =
-          new ArrayList<>(
-              List.of(
-                  javaHome.resolve("bin/jlink").toString(),
-                  "--add-modules",
-                  "java.base",
-                  "--strip-debug",
-                  "--no-man-pages",
-                  "--no-header-files",
-                  "--output",
-                  dir.resolve("runtime").toString()));
-      if (javaFeature < 25) {
-        // AppCDS training needs a base CDS archive in the runtime, and a JDK whose java.base.jmod
-        // has none (Debian's 17) links a runtime without one: "DynamicDumpSharedSpaces is
-        // unsupported when base CDS archive is not loaded".
-        jlink.add("--generate-cds-archive");
-      }
-      run(
-          jlink,
-          null,
-          "jlink failed: a full JDK is needed (on Java 17 install openjdk-17-jmods)",
-          InstallException.Setting.JAVA_HOME);
+      // AppCDS training needs a base CDS archive in the runtime, and a JDK whose java.base.jmod
+      // has none (Debian's 17) links a runtime without one: "DynamicDumpSharedSpaces is
+      // unsupported when base CDS archive is not loaded".
+      jlink(javaHome, dir.resolve("runtime"), javaFeature < 25);
       for (Path jar : jars) {
         Files.copy(jar, lib(jar), StandardCopyOption.REPLACE_EXISTING);
       }
-      extractZstdNative();
+      extractZstdNative(jars, dir.resolve("lib/libzstd-jni.so"));
       progress.accept("train the composer's class-data cache on a synthetic 4 MiB crash");
       train(layout);
       Files.writeString(dir.resolve(COMPLETE_MARKER), "");
@@ -190,7 +174,32 @@ final class ComposerRuntime {
     return dir.resolve("lib").resolve(jar.getFileName());
   }
 
-  private void extractZstdNative() throws IOException, InstallException {
+  /** A java.base-only runtime linked from {@code javaHome} into {@code output}. */
+  static void jlink(Path javaHome, Path output, boolean cdsArchive)
+      throws IOException, InstallException {
+    List<String> jlink =
+        new ArrayList<>(
+            List.of(
+                javaHome.resolve("bin/jlink").toString(),
+                "--add-modules",
+                "java.base",
+                "--strip-debug",
+                "--no-man-pages",
+                "--no-header-files",
+                "--output",
+                output.toString()));
+    if (cdsArchive) {
+      jlink.add("--generate-cds-archive");
+    }
+    run(
+        jlink,
+        null,
+        "jlink failed: a full JDK is needed (on Java 17 install openjdk-17-jmods)",
+        InstallException.Setting.JAVA_HOME);
+  }
+
+  /** zstd-jni's native library for this machine, copied out of its jar to {@code target}. */
+  static void extractZstdNative(List<Path> jars, Path target) throws IOException, InstallException {
     String arch = System.getProperty("os.arch").equals("aarch64") ? "aarch64" : "amd64";
     for (Path jar : jars) {
       try (JarFile j = new JarFile(jar.toFile())) {
@@ -200,7 +209,7 @@ final class ComposerRuntime {
                 .findFirst();
         if (entry.isPresent()) {
           try (InputStream in = j.getInputStream(entry.get())) {
-            Files.copy(in, dir.resolve("lib/libzstd-jni.so"), StandardCopyOption.REPLACE_EXISTING);
+            Files.copy(in, target, StandardCopyOption.REPLACE_EXISTING);
           }
           return;
         }
@@ -209,13 +218,16 @@ final class ComposerRuntime {
     throw new InstallException("no zstd-jni native library for linux/" + arch + " in " + jars);
   }
 
-  private static void run(List<String> cmd, byte[] stdin, String failure)
+  static void run(List<String> cmd, byte @Nullable [] stdin, String failure)
       throws IOException, InstallException {
     run(cmd, stdin, failure, null);
   }
 
-  private static void run(
-      List<String> cmd, byte[] stdin, String failure, InstallException.Setting setting)
+  static void run(
+      List<String> cmd,
+      byte @Nullable [] stdin,
+      String failure,
+      InstallException.@Nullable Setting setting)
       throws IOException, InstallException {
     Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
     try (var in = new ByteArrayInputStream(stdin == null ? new byte[0] : stdin);
@@ -238,7 +250,12 @@ final class ComposerRuntime {
     // The composer exits 0 for a complete dump; jlink exits 0 on success.
     if (p.exitValue() != 0) {
       throw new InstallException(
-          failure + " (exit " + p.exitValue() + "):\n" + new String(output).strip(), setting);
+          failure
+              + " (exit "
+              + p.exitValue()
+              + "):\n"
+              + new String(output, Charset.defaultCharset()).strip(),
+          setting);
     }
   }
 

@@ -1,6 +1,7 @@
 package dev.coroner.node;
 
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Node setup cannot go on; the message says why in node setup's own terms. When a setting is to
@@ -18,7 +19,7 @@ public final class InstallException extends Exception {
     JAVA_HOME
   }
 
-  private final transient Setting setting;
+  private final transient @Nullable Setting setting;
 
   public InstallException(String message) {
     this(message, (Setting) null);
@@ -29,7 +30,7 @@ public final class InstallException extends Exception {
     this.setting = null;
   }
 
-  public InstallException(String message, Setting setting) {
+  public InstallException(String message, @Nullable Setting setting) {
     super(message);
     this.setting = setting;
   }

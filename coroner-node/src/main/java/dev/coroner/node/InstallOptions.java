@@ -9,10 +9,15 @@ import java.util.List;
  *
  * @param prefix where the composer, its runtime and its config go
  * @param procSys the kernel's {@code /proc/sys} (the host's, as the agent sees it)
- * @param javaHome the JDK whose runtime the composer gets (jlinked into the prefix)
+ * @param javaHome the JDK whose runtime the composer gets (jlinked into the prefix), and the
+ *     receiver too in socket mode (it needs 22+)
  * @param composerJars the composer, coroner-core and zstd-jni jars
  * @param capture the composer's settings, written to {@code composer.properties}
  * @param pipeLimit the value for {@code kernel.core_pipe_limit}; at least 1
+ * @param mode the pipe composer alone, or the socket receiver in front of it ({@link
+ *     CaptureMode#AUTO}: the socket where this host allows it)
+ * @param receiverJars the receiver's jars (with the capture engine's), for socket mode
+ * @param receiverWorkers crashes the receiver captures at once; more wait in the kernel's backlog
  */
 public record InstallOptions(
     Path prefix,
@@ -20,15 +25,43 @@ public record InstallOptions(
     Path javaHome,
     List<Path> composerJars,
     CaptureSettings capture,
-    int pipeLimit) {
+    int pipeLimit,
+    CaptureMode mode,
+    List<Path> receiverJars,
+    int receiverWorkers) {
 
   public static final Path DEFAULT_PREFIX = Path.of("/opt/coroner");
   public static final Path PROC_SYS = Path.of("/proc/sys");
+  public static final int DEFAULT_RECEIVER_WORKERS = 2;
 
   public InstallOptions {
     composerJars = List.copyOf(composerJars);
+    receiverJars = List.copyOf(receiverJars);
     if (pipeLimit < 1) {
       throw new IllegalArgumentException("core_pipe_limit must be at least 1: " + pipeLimit);
     }
+    if (receiverWorkers < 1 || receiverWorkers > 64) {
+      throw new IllegalArgumentException("receiver workers must be 1 to 64: " + receiverWorkers);
+    }
+  }
+
+  /** The pipe composer alone (the agent's node setup: the agent hosts its own receiver). */
+  public InstallOptions(
+      Path prefix,
+      Path procSys,
+      Path javaHome,
+      List<Path> composerJars,
+      CaptureSettings capture,
+      int pipeLimit) {
+    this(
+        prefix,
+        procSys,
+        javaHome,
+        composerJars,
+        capture,
+        pipeLimit,
+        CaptureMode.PIPE,
+        List.of(),
+        DEFAULT_RECEIVER_WORKERS);
   }
 }

@@ -15,15 +15,17 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Objects;
 import java.util.Properties;
 import java.util.Set;
 import java.util.function.Consumer;
 
 /**
  * Installs the composer as the kernel's core handler and removes it again, for {@code coroner
- * install} on one host and for the agent on a node. Both directions are idempotent, replace files
- * by rename (never rewriting a file a running composer executes) and keep the kernel's previous
- * settings so that uninstall restores exactly them.
+ * install} on one host and for the agent on a node; in socket mode also the receiver in front of it
+ * ({@link ReceiverSetup}). Both directions are idempotent, replace files by rename (never rewriting
+ * a file a running composer executes) and keep the kernel's previous settings so that uninstall
+ * restores exactly them.
  */
 public final class NodeSetup {
   /**
@@ -38,10 +40,18 @@ public final class NodeSetup {
   private final Layout layout;
   private final Consumer<String> progress;
 
-  /** What a run did (or, for a dry run, would do), one line per step. */
-  public record Report(List<String> steps) {
+  /**
+   * What a run did (or, for a dry run, would do), one line per step; for install, the mode it went
+   * with and, when that is the pipe though the socket was wanted, why.
+   */
+  public record Report(List<String> steps, CaptureMode mode, List<String> why) {
     public Report {
       steps = List.copyOf(steps);
+      why = List.copyOf(why);
+    }
+
+    Report(List<String> steps) {
+      this(steps, CaptureMode.PIPE, List.of());
     }
   }
 
@@ -52,9 +62,18 @@ public final class NodeSetup {
     this.progress = progress;
   }
 
-  /** The core_pattern this prefix installs. */
+  /** The core_pattern this prefix installs (the pipe composer's). */
   public String corePattern() {
     return layout.corePattern();
+  }
+
+  /** The kernel's core_pattern now: the pipe composer's, or the receiver's socket. */
+  public String currentPattern() {
+    try {
+      return KernelSettings.read(procSys).corePattern();
+    } catch (IOException | NumberFormatException e) {
+      return "unknown (" + e.getMessage() + ")";
+    }
   }
 
   /** Installs, or with {@code dryRun} only reports what install would change. */
@@ -74,9 +93,36 @@ public final class NodeSetup {
             layout.releases().resolve(releaseId(options, feature)),
             feature,
             options.composerJars());
+    ReceiverSetup receiver = new ReceiverSetup(layout, procSys, progress);
+    ReceiverSetup.Resolved mode = receiver.resolve(options, feature);
+    ReceiverSetup.Steps step = what -> step(steps, dryRun, what);
+    if (mode.mode() == CaptureMode.SOCKET) {
+      progress.accept("mode: socket (the pipe composer stays as the fallback)");
+    } else if (!mode.why().isEmpty()) {
+      progress.accept("mode: pipe; socket mode is off: " + String.join(" ", mode.why()));
+    } else {
+      progress.accept("mode: pipe");
+    }
+    if (mode.mode() == CaptureMode.PIPE) {
+      // First, so that the pipe pattern is back before the kernel settings are compared.
+      receiver.remove(options, dryRun, step);
+    }
     KernelSettings current = readKernel();
-    KernelSettings wanted = new KernelSettings(layout.corePattern(), options.pipeLimit(), 2);
+    String pattern = current.corePattern();
+    boolean ours = pattern.equals(layout.corePattern()) || receiver.isSocketPattern(pattern);
+    // A running receiver holds the socket pattern: that is installed, not to be undone.
+    KernelSettings wanted =
+        new KernelSettings(
+            mode.mode() == CaptureMode.SOCKET
+                    && receiver.isSocketPattern(pattern)
+                    && receiver.running(options)
+                ? pattern
+                : layout.corePattern(),
+            options.pipeLimit(),
+            2);
     String config = properties(options);
+    boolean configChanged = !same(layout.config(), config);
+    String takeover = null;
     try {
       if (!release.isComplete()) {
         step(steps, dryRun, "build composer release " + release.dir());
@@ -105,7 +151,8 @@ public final class NodeSetup {
       }
       if (!dryRun) {
         AtomicFiles.ensurePrivateDirectory(dumps);
-        AtomicFiles.ensurePrivateDirectory(layout.captureLock().getParent());
+        AtomicFiles.ensurePrivateDirectory(
+            Objects.requireNonNull(layout.captureLock().getParent(), "the lock is in a directory"));
       }
       String launcher = release.launcher(layout);
       if (!same(layout.launcher(), launcher)) {
@@ -114,7 +161,7 @@ public final class NodeSetup {
           replace(layout.launcher(), launcher, AtomicFiles.PRIVATE_EXECUTABLE);
         }
       }
-      if (!current.corePattern().equals(layout.corePattern()) || !Files.exists(layout.backup())) {
+      if (!ours || !Files.exists(layout.backup())) {
         // A backup next to a foreign pattern is stale (a reboot reset the kernel): replace it.
         step(steps, dryRun, "save current kernel settings to " + layout.backup() + ": " + current);
         if (!dryRun) {
@@ -131,13 +178,22 @@ public final class NodeSetup {
       if (!dryRun) {
         removeOldReleases(release.dir());
       }
+      if (mode.mode() == CaptureMode.SOCKET) {
+        takeover = receiver.install(options, feature, configChanged, dryRun, step);
+      }
     } catch (IOException e) {
       throw new InstallException("install failed: " + e.getMessage(), e);
+    }
+    if (takeover != null) {
+      if (options.mode() == CaptureMode.SOCKET) {
+        throw new InstallException(takeover + "; the pipe composer captures the crashes meanwhile");
+      }
+      progress.accept("warning: " + takeover + "; the pipe composer captures the crashes");
     }
     if (steps.isEmpty()) {
       step(steps, false, "already installed; nothing to change");
     }
-    return new Report(steps);
+    return new Report(steps, mode.mode(), mode.why());
   }
 
   /** Restores the saved kernel settings and removes the composer; dumps are kept. */
@@ -150,8 +206,13 @@ public final class NodeSetup {
   private Report doUninstall(boolean dryRun) throws InstallException {
     checkCanChangeKernel();
     List<String> steps = new ArrayList<>();
+    ReceiverSetup receiver = new ReceiverSetup(layout, procSys, progress);
+    // The receiver goes first: it puts the pipe pattern back, then finishes its captures.
+    receiver.remove(uninstallOptions(), dryRun, what -> step(steps, dryRun, what));
     KernelSettings current = readKernel();
-    boolean ours = current.corePattern().equals(layout.corePattern());
+    boolean ours =
+        current.corePattern().equals(layout.corePattern())
+            || receiver.isSocketPattern(current.corePattern());
     try {
       if (Files.exists(layout.backup())) {
         KernelSettings saved = KernelSettings.load(layout.backup());
@@ -195,6 +256,7 @@ public final class NodeSetup {
       }
       if (!dryRun) {
         Files.deleteIfExists(layout.backup().getParent());
+        deleteIfEmpty(Layout.parent(layout.socket()));
       }
     } catch (IOException e) {
       throw new InstallException("uninstall failed: " + e.getMessage(), e);
@@ -203,6 +265,28 @@ public final class NodeSetup {
       step(steps, false, "not installed under " + prefix + "; nothing to change");
     }
     return new Report(steps);
+  }
+
+  /** What uninstall knows of the install: the capture timeout bounds the receiver's stop. */
+  private InstallOptions uninstallOptions() {
+    var capture = CaptureSettings.defaults();
+    Properties p = new Properties();
+    try (InputStream in = Files.newInputStream(layout.config())) {
+      p.load(in);
+      capture = CaptureSettings.fromProperties(p).settings();
+    } catch (IOException | IllegalArgumentException e) {
+      // defaults
+    }
+    return new InstallOptions(
+        prefix, procSys, Path.of(System.getProperty("java.home")), List.of(), capture, 1);
+  }
+
+  private static void deleteIfEmpty(Path dir) {
+    try {
+      Files.deleteIfExists(dir);
+    } catch (IOException e) {
+      // not empty: something else lives there
+    }
   }
 
   /**
@@ -354,6 +438,7 @@ public final class NodeSetup {
     try (var dirs = Files.list(layout.releases())) {
       others =
           dirs.filter(d -> !d.equals(current))
+              .filter(d -> !d.getFileName().toString().startsWith(ReceiverSetup.RELEASE_PREFIX))
               .sorted((a, b) -> Long.compare(b.toFile().lastModified(), a.toFile().lastModified()))
               .toList();
     }

@@ -14,6 +14,8 @@ import dev.coroner.receiver.sys.SocketInput;
 import dev.coroner.receiver.sys.Syscalls;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Serves one connection on a worker thread: makes sure the peer is the kernel, asks the handler,
@@ -24,7 +26,9 @@ final class ConnectionWorker implements Runnable {
       PidfdInfo.PIDFD_INFO_PID
           | PidfdInfo.PIDFD_INFO_CREDS
           | PidfdInfo.PIDFD_INFO_CGROUPID
-          | PidfdInfo.PIDFD_INFO_COREDUMP;
+          | PidfdInfo.PIDFD_INFO_COREDUMP
+          // 6.19+: the signal before the core's first byte; older kernels ignore the bit
+          | PidfdInfo.PIDFD_INFO_COREDUMP_SIGNAL;
 
   private final Syscalls sys;
   private final Connection conn;
@@ -59,7 +63,11 @@ final class ConnectionWorker implements Runnable {
         outcome = serve(peer);
       }
     } catch (ReadAbortedException e) {
-      outcome = new CoreOutcome(CoreOutcome.Status.TRUNCATED, in.bytesRead(), e.getMessage());
+      outcome =
+          new CoreOutcome(
+              CoreOutcome.Status.TRUNCATED,
+              in.bytesRead(),
+              Objects.requireNonNullElse(e.getMessage(), "read aborted"));
     } catch (IOException | RuntimeException e) {
       outcome = new CoreOutcome(CoreOutcome.Status.FAILED, in.bytesRead(), describe(e));
     } finally {
@@ -84,7 +92,7 @@ final class ConnectionWorker implements Runnable {
   }
 
   /** The peer, or null when it is not the kernel (refused: closed without an ack). */
-  private CrashingPeer identify(int pidfd) throws IOException {
+  private @Nullable CrashingPeer identify(int pidfd) throws IOException {
     PidfdInfo info;
     try {
       info = PidfdInfo.parse(sys.pidfdInfo(pidfd, INFO_MASK, PidfdInfo.SIZE_VER3));

@@ -30,6 +30,7 @@ public record CoreOutcome(Status status, long bytes, String detail) {
     return new CoreOutcome(Status.COMPLETE, bytes, "the kernel sent the whole core");
   }
 
+  /** Whether the whole core arrived. */
   public boolean isComplete() {
     return status == Status.COMPLETE;
   }

@@ -19,7 +19,9 @@ public interface CoredumpHandler {
   /**
    * Read the core from {@code core} until it returns -1 (the kernel's shutdown). A read past the
    * connection's deadline throws {@link dev.coroner.receiver.sys.ReadAbortedException}. With WAIT
-   * the task, and /proc/PID, stay until this method returns.
+   * the task, and /proc/PID, stay until this method returns or {@code core} is closed: closing it
+   * after the end of the core releases the task at once (while the dump is being finished), and
+   * closing it before cuts the core off.
    */
   void receive(CrashingPeer peer, ReadableByteChannel core) throws IOException;
 

@@ -101,16 +101,24 @@ public final class CoredumpSocketServer implements AutoCloseable {
     return reason.isEmpty() ? Optional.empty() : Optional.of(reason);
   }
 
+  /** The socket the server listens on. */
   public Path path() {
     return bound.path();
   }
 
+  /** The options it runs with. */
   public ServerOptions options() {
     return options;
   }
 
+  /** Its counters so far. */
   public ServerStats stats() {
     return events.stats();
+  }
+
+  /** Whether crashes are still taken: not closed, and the accept loop has not died. */
+  public boolean accepting() {
+    return !closed.get() && acceptThread.isAlive();
   }
 
   private void acceptLoop() {

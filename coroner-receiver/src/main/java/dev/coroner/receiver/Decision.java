@@ -16,10 +16,12 @@ public record Decision(boolean accepted, String reason) {
     Objects.requireNonNull(reason, "reason");
   }
 
+  /** Take the core. */
   public static Decision accept() {
     return ACCEPT;
   }
 
+  /** Refuse the core, for {@code reason}. */
   public static Decision reject(String reason) {
     return new Decision(false, reason);
   }

@@ -64,26 +64,32 @@ public record ServerOptions(
     return max < 1 ? 4096 : Math.min(4096, max);
   }
 
+  /** The same options with core_pattern form {@code p}. */
   public ServerOptions withPattern(SocketPattern p) {
     return new ServerOptions(socket, p, workers, backlog, connectionDeadline, closeGrace, listener);
   }
 
+  /** The same options with {@code n} workers. */
   public ServerOptions withWorkers(int n) {
     return new ServerOptions(socket, pattern, n, backlog, connectionDeadline, closeGrace, listener);
   }
 
+  /** The same options with a listen backlog of {@code n}. */
   public ServerOptions withBacklog(int n) {
     return new ServerOptions(socket, pattern, workers, n, connectionDeadline, closeGrace, listener);
   }
 
+  /** The same options with connection deadline {@code d}. */
   public ServerOptions withConnectionDeadline(Duration d) {
     return new ServerOptions(socket, pattern, workers, backlog, d, closeGrace, listener);
   }
 
+  /** The same options with close grace {@code d}. */
   public ServerOptions withCloseGrace(Duration d) {
     return new ServerOptions(socket, pattern, workers, backlog, connectionDeadline, d, listener);
   }
 
+  /** The same options with listener {@code l}. */
   public ServerOptions withListener(ServerListener l) {
     return new ServerOptions(socket, pattern, workers, backlog, connectionDeadline, closeGrace, l);
   }

@@ -6,6 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.util.Objects;
 
 /**
  * The rules a coredump socket path must meet. The kernel's own: absolute, no {@code ..}, no space,
@@ -22,7 +23,8 @@ final class SocketPath {
   static void check(Path socket, int ownerUid) throws IOException {
     checkShape(socket);
     checkNoSymlink(socket);
-    checkDirectory(socket.getParent(), ownerUid);
+    checkDirectory(
+        Objects.requireNonNull(socket.getParent(), "checkShape: an absolute path"), ownerUid);
   }
 
   static void checkShape(Path socket) throws IOException {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.coroner.receiver.kernel.KernelSupport;
 import dev.coroner.receiver.kernel.PatternChange;
+import dev.coroner.testkit.KernelLock;
 import java.io.IOException;
 
 /**

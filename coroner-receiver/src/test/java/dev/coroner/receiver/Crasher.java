@@ -15,12 +15,12 @@ import java.util.regex.Pattern;
  * One run of crasher.c: its child waits, the test learns the child's pid, then releases it and
  * reads how the child died from the parent's wait status.
  */
-final class Crasher implements AutoCloseable {
+public final class Crasher implements AutoCloseable {
   private static final Pattern STATUS =
       Pattern.compile("signaled=(\\d+) signal=(\\d+) core=(\\d+)");
 
   /** How the child ended, from waitpid() in its parent. */
-  record WaitStatus(boolean signaled, int signal, boolean coreDumped) {}
+  public record WaitStatus(boolean signaled, int signal, boolean coreDumped) {}
 
   private final Process process;
   private final BufferedReader out;
@@ -56,20 +56,35 @@ final class Crasher implements AutoCloseable {
   }
 
   static Crasher start(Path binary) throws IOException {
-    return new Crasher(new ProcessBuilder(binary.toString()).redirectErrorStream(true).start());
+    return start(java.util.List.of(binary.toString()));
   }
 
-  /** The pid of the child that will crash (the host pid: the test runs in the host pid ns). */
-  int childPid() {
+  /** Runs {@code command}, which ends in the crasher and its arguments (e.g. behind unshare). */
+  static Crasher start(java.util.List<String> command) throws IOException {
+    return new Crasher(new ProcessBuilder(command).redirectErrorStream(true).start());
+  }
+
+  /** The pid of the child that will crash, in the crasher's pid namespace (the host's here). */
+  public int childPid() {
     return childPid;
   }
 
+  /** The crashing child's pid on the host: the deepest descendant of what was started. */
+  public long hostChildPid() {
+    return process
+        .descendants()
+        .filter(p -> p.children().findAny().isEmpty())
+        .mapToLong(ProcessHandle::pid)
+        .max()
+        .orElse(childPid);
+  }
+
   /** Closes the child's stdin: it crashes now. */
-  void crash() throws IOException {
+  public void crash() throws IOException {
     process.getOutputStream().close();
   }
 
-  WaitStatus await() throws IOException, InterruptedException {
+  public WaitStatus await() throws IOException, InterruptedException {
     String line = out.readLine();
     if (!process.waitFor(60, TimeUnit.SECONDS)) {
       throw new IOException("crasher did not end");

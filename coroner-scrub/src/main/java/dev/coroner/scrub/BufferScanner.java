@@ -1,6 +1,7 @@
 package dev.coroner.scrub;
 
 import java.util.Arrays;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Runs the rules over one window of bytes: skips all-zero 4 KiB blocks, finds candidate positions
@@ -13,14 +14,14 @@ final class BufferScanner {
   private static final byte[] ZEROS = new byte[BLOCK];
 
   private final Candidates cand;
-  private final CustomScanner custom;
+  private final @Nullable CustomScanner custom;
   private final int[] digits = new int[Cards.MAX_DIGITS];
   final Window w = new Window();
 
   /** Matches per {@link Rule} ordinal. */
   final long[] counts = new long[Rule.values().length];
 
-  BufferScanner(Candidates cand, CustomScanner custom) {
+  BufferScanner(Candidates cand, @Nullable CustomScanner custom) {
     this.cand = cand;
     this.custom = custom;
   }
@@ -86,6 +87,8 @@ final class BufferScanner {
   }
 
   /** Tries the rules in {@code bits} (one-byte, then UTF-16LE) at {@code p}; where to go on. */
+  // counts has one slot per Rule, by ordinal: no map lookup in the scanning loop.
+  @SuppressWarnings("EnumOrdinal")
   private int tryAt(int p, int bits) {
     int end = (bits & 0x7f) != 0 ? rules(p, bits, 1) : -1;
     if (end < 0 && (bits & 0x7f00) != 0) {
@@ -141,6 +144,8 @@ final class BufferScanner {
     return -1;
   }
 
+  // counts has one slot per Rule, by ordinal: no map lookup in the scanning loop.
+  @SuppressWarnings("EnumOrdinal")
   private int hit(Rule rule, int end) {
     counts[rule.ordinal()]++;
     return end;
@@ -149,7 +154,12 @@ final class BufferScanner {
   /** The longest piece of a known value at {@code p}, blanked; its end, or -1. */
   private int envSecret(int p) {
     byte[] b = w.b;
-    Candidates.Piece[] pieces = cand.envByPair[pair(b, p, p + 1)];
+    // Set whenever a candidate carries the ENV bit.
+    Candidates.Piece[][] table = cand.envByPair;
+    if (table == null) {
+      return -1;
+    }
+    Candidates.Piece[] pieces = table[pair(b, p, p + 1)];
     if (pieces == null) {
       return -1;
     }

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The prefilter. A position {@code j} is a candidate for a rule only if the rule may have bytes
@@ -38,7 +39,7 @@ final class Candidates {
   final short[] second = new short[1 << 16];
 
   /** The pieces of known values starting with each byte pair, longest first; null for none. */
-  final Piece[][] envByPair;
+  final Piece @Nullable [][] envByPair;
 
   private Candidates(Set<Rule> rules, EnvSecrets env) {
     if (rules.contains(Rule.CARD)) {
@@ -82,20 +83,23 @@ final class Candidates {
    * ({@code w1}) and third ({@code w2}).
    */
   private void rule(int bit, String c0, String c1, String c2, String c4, String w1, String w2) {
-    for (char a : c0.toCharArray()) {
-      for (char b : c1.toCharArray()) {
-        first[(a << 8) | b] |= (short) bit;
+    for (int i = 0; i < c0.length(); i++) {
+      char a = c0.charAt(i);
+      for (int j = 0; j < c1.length(); j++) {
+        first[(a << 8) | c1.charAt(j)] |= (short) bit;
       }
       first[a << 8] |= (short) (bit << 8);
     }
-    for (char a : c2.toCharArray()) {
-      for (char b : c4.toCharArray()) {
-        second[(a << 8) | b] |= (short) bit;
+    for (int i = 0; i < c2.length(); i++) {
+      char a = c2.charAt(i);
+      for (int j = 0; j < c4.length(); j++) {
+        second[(a << 8) | c4.charAt(j)] |= (short) bit;
       }
     }
-    for (char a : w1.toCharArray()) {
-      for (char b : w2.toCharArray()) {
-        second[(a << 8) | b] |= (short) (bit << 8);
+    for (int i = 0; i < w1.length(); i++) {
+      char a = w1.charAt(i);
+      for (int j = 0; j < w2.length(); j++) {
+        second[(a << 8) | w2.charAt(j)] |= (short) (bit << 8);
       }
     }
   }
@@ -106,6 +110,8 @@ final class Candidates {
    * characters: runtimes keep pieces of strings (string builders' parts, freed memory whose first
    * bytes the allocator reused).
    */
+  // Compared by identity only; the bytes are never changed.
+  @SuppressWarnings("ArrayRecordComponent")
   record Piece(byte[] bytes, boolean utf16, int offset) {
     int minLength() {
       int piece = utf16 ? 2 * PIECE : PIECE;

@@ -7,6 +7,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -14,6 +15,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One scrub of one core file, in place: parse, zero the heap if asked, scan the notes, then scan
@@ -25,6 +27,9 @@ final class CoreJob {
 
   /** The work of one task: large segments are split so that the threads share them. */
   static final long UNIT = 32L << 20;
+
+  // Notes up to this size are scanned whole, with register blanking; larger ones by chunks.
+  static final int SMALL_NOTE = 256 << 10;
 
   private final Scrubber scrubber;
   private final Path path;
@@ -83,7 +88,7 @@ final class CoreJob {
   }
 
   /** Returns why the scrub failed, or null. */
-  private String scrub(FileChannel ch) throws IOException, ElfCore.CorruptCoreException {
+  private @Nullable String scrub(FileChannel ch) throws IOException, ElfCore.CorruptCoreException {
     ElfCore core = ElfCore.read(ch);
     warnings.addAll(core.warnings());
     boolean dropHeap = scrubber.options().dropHeap();
@@ -123,14 +128,30 @@ final class CoreJob {
     return false;
   }
 
+  // counts has one slot per Rule, by ordinal: no map lookup in the scanning loop.
+  @SuppressWarnings("EnumOrdinal")
   private void scanNotes(FileChannel ch, ElfCore core) throws IOException {
     BufferScanner sc = scrubber.newScanner();
     scanners.add(sc);
+    byte[] b = new byte[SMALL_NOTE + Candidates.PAD];
+    byte[] big = new byte[0];
     for (ElfCore.Note n : core.notes()) {
-      byte[] b = new byte[n.descSize() + Candidates.PAD];
-      ByteBuffer bb = ElfCore.readAt(ch, n.descOffset(), n.descSize());
-      int len = bb.remaining();
-      bb.get(b, 0, len);
+      if (n.descSize() > SMALL_NOTE) {
+        // No register set is this large: scan it as memory is scanned, a chunk at a time.
+        if (big.length == 0) {
+          big = new byte[Scrubber.BEHIND + CHUNK + scrubber.lookahead() + Candidates.PAD];
+        }
+        long end = n.descOffset() + n.descSize();
+        scanUnit(ch, new Unit(n.descOffset(), end, n.descOffset(), end), sc, big);
+        scanned += n.descSize();
+        continue;
+      }
+      ByteBuffer bb = ByteBuffer.wrap(b, 0, n.descSize());
+      while (bb.hasRemaining() && ch.read(bb, n.descOffset() + bb.position()) >= 0) {
+        // read until full or the end of the file
+      }
+      int len = bb.position();
+      Arrays.fill(b, len, len + Candidates.PAD, (byte) 0);
       sc.scan(b, 0, len, len);
       if (scrubber.options().rules().contains(Rule.REGISTER_TEXT)) {
         sc.counts[Rule.REGISTER_TEXT.ordinal()] +=
@@ -145,7 +166,8 @@ final class CoreJob {
     }
   }
 
-  private String scanSegments(FileChannel ch, List<ElfCore.Segment> segments) throws IOException {
+  private @Nullable String scanSegments(FileChannel ch, List<ElfCore.Segment> segments)
+      throws IOException {
     for (ElfCore.Segment s : segments) {
       long end = s.offset() + s.fileSize();
       for (long u = s.offset(); u < end; u += UNIT) {
@@ -176,7 +198,7 @@ final class CoreJob {
     }
   }
 
-  private String awaitAll(List<Future<?>> done) throws IOException {
+  private @Nullable String awaitAll(List<Future<?>> done) throws IOException {
     String failure = null;
     for (Future<?> f : done) {
       try {

@@ -82,7 +82,7 @@ final class CustomScanner {
 
   /** One text run of a window as characters, without copying. */
   private static final class ByteChars implements CharSequence {
-    private byte[] b;
+    private byte[] b = new byte[0];
     private int off;
     private int len;
     private int stride;

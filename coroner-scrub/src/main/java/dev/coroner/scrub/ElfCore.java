@@ -6,6 +6,7 @@ import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.util.ArrayList;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The parts of an ELF64 little-endian core the scrubber needs: its PT_LOAD and PT_NOTE segments,
@@ -49,6 +50,12 @@ record ElfCore(
   private static final int MAX_PHNUM = 1 << 20;
   private static final long MAX_TABLE = 64L << 20;
   private static final long MAX_NOTES = 256L << 20;
+  // A process with 20,000 threads writes about 120,000 notes; their records fit the composer's
+  // 16 MiB heap many times over, while a hostile segment of millions of empty notes does not.
+  private static final int MAX_NOTE_COUNT = 1 << 18;
+  // What the parser reads of one note: a prstatus, an auxv, or NT_FILE's ranges (not its paths).
+  private static final int MAX_AUXV = 64 << 10;
+  private static final int PRSTATUS_READ = 112 + 27 * 8;
 
   /** One PT_LOAD: file range {@code [offset, offset + fileSize)} at {@code vaddr}. */
   record Segment(int index, long offset, long fileSize, long vaddr, long memSize, int flags) {
@@ -119,7 +126,7 @@ record ElfCore(
    * {@code len} bytes of the crashed process's memory at {@code vaddr}, read through the PT_LOAD
    * that holds them; null when no segment of the file holds all of them.
    */
-  ByteBuffer memory(FileChannel ch, long vaddr, int len) throws IOException {
+  @Nullable ByteBuffer memory(FileChannel ch, long vaddr, int len) throws IOException {
     if (len < 0) {
       return null;
     }
@@ -176,7 +183,7 @@ record ElfCore(
         long vaddr = ph.getLong(at + 16);
         long filesz = ph.getLong(at + 32);
         long memsz = ph.getLong(at + 40);
-        if (type != PT_LOAD && type != PT_NOTE || filesz == 0) {
+        if ((type != PT_LOAD && type != PT_NOTE) || filesz == 0) {
           continue;
         }
         if (offset < 0 || filesz < 0 || offset >= size) {
@@ -195,7 +202,7 @@ record ElfCore(
             throw new CorruptCoreException("notes larger than " + (MAX_NOTES >> 20) + " MiB");
           }
           noteRanges.add(new long[] {offset, offset + filesz});
-          parseNotes(offset, readAt(ch, offset, (int) filesz));
+          parseNotes(offset, offset + filesz);
         }
       }
       return new ElfCore(
@@ -211,28 +218,37 @@ record ElfCore(
           List.copyOf(warnings));
     }
 
-    private void parseNotes(long base, ByteBuffer n) throws CorruptCoreException {
-      int p = 0;
-      while (p + 12 <= n.limit()) {
-        long namesz = Integer.toUnsignedLong(n.getInt(p));
-        long descsz = Integer.toUnsignedLong(n.getInt(p + 4));
-        int type = n.getInt(p + 8);
-        long desc = p + 12 + align4(namesz);
-        if (desc > n.limit() || descsz > n.limit() - desc) {
-          throw new CorruptCoreException("a note at file offset " + (base + p) + " is malformed");
+    // Streams the notes of [from, to): each header is read on its own, and a descriptor only as far
+    // as the parser needs it, so that a note of any size never sits whole in the heap.
+    private void parseNotes(long from, long to) throws IOException, CorruptCoreException {
+      long p = from;
+      while (p + 12 <= to) {
+        ByteBuffer h = readAt(ch, p, 12);
+        if (h.remaining() < 12) {
+          throw new CorruptCoreException("the notes at file offset " + p + " end early");
         }
-        notes.add(new Note(type, base + desc, (int) descsz));
-        ByteBuffer d = n.slice((int) desc, (int) descsz).order(ByteOrder.LITTLE_ENDIAN);
+        long namesz = Integer.toUnsignedLong(h.getInt(0));
+        long descsz = Integer.toUnsignedLong(h.getInt(4));
+        int type = h.getInt(8);
+        long desc = p + 12 + align4(namesz);
+        if (desc > to || descsz > to - desc) {
+          throw new CorruptCoreException("a note at file offset " + p + " is malformed");
+        }
+        if (notes.size() >= MAX_NOTE_COUNT) {
+          throw new CorruptCoreException("more than " + MAX_NOTE_COUNT + " notes");
+        }
+        notes.add(new Note(type, desc, (int) descsz));
         if (type == NT_PRSTATUS) {
-          stackPointer(d);
+          stackPointer(readAt(ch, desc, (int) Math.min(descsz, PRSTATUS_READ)));
         } else if (type == NT_FILE) {
-          fileRanges(d);
+          fileRanges(desc, descsz);
         } else if (type == NT_AUXV) {
+          ByteBuffer d = readAt(ch, desc, (int) Math.min(descsz, MAX_AUXV));
           for (int i = 0; i + 16 <= d.limit(); i += 16) {
             auxv.add(new long[] {d.getLong(i), d.getLong(i + 8)});
           }
         }
-        p = (int) Math.min(n.limit(), desc + align4(descsz));
+        p = Math.min(to, desc + align4(descsz));
       }
     }
 
@@ -254,18 +270,19 @@ record ElfCore(
       }
     }
 
-    // NT_FILE: count, page size, count x (start, end, page offset), then the paths.
-    private void fileRanges(ByteBuffer d) {
-      if (d.limit() < 16) {
+    // NT_FILE: count, page size, count x (start, end, page offset), then the paths (not read).
+    private void fileRanges(long desc, long descsz) throws IOException {
+      if (descsz < 16) {
         return;
       }
-      long count = d.getLong(0);
-      if (count < 0 || count > (d.limit() - 16) / 24) {
+      long count = readAt(ch, desc, 8).getLong(0);
+      if (count < 0 || count > (descsz - 16) / 24 || count > MAX_PHNUM) {
         warnings.add("NT_FILE lists more mappings than it holds");
         return;
       }
-      for (int i = 0; i < count; i++) {
-        files.add(new long[] {d.getLong(16 + i * 24), d.getLong(24 + i * 24)});
+      ByteBuffer d = readAt(ch, desc + 16, (int) count * 24);
+      for (int i = 0; i + 24 <= d.limit(); i += 24) {
+        files.add(new long[] {d.getLong(i), d.getLong(i + 8)});
       }
     }
   }

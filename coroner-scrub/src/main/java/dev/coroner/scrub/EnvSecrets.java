@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Byte strings to blank wherever they occur, typically the values of a crashed process's
@@ -130,7 +131,7 @@ public final class EnvSecrets {
     return List.copyOf(forms);
   }
 
-  private static String decodeUtf8(byte[] v) {
+  private static @Nullable String decodeUtf8(byte[] v) {
     try {
       return StandardCharsets.UTF_8
           .newDecoder()
@@ -149,6 +150,8 @@ public final class EnvSecrets {
   }
 
   /** One byte string to search; {@code utf16} when it is blanked in two-byte units. */
+  // equals and hashCode compare the bytes.
+  @SuppressWarnings("ArrayRecordComponent")
   record Form(byte[] bytes, boolean utf16) {
     @Override
     public boolean equals(Object o) {

@@ -1,5 +1,7 @@
 package dev.coroner.scrub;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * A built-in scrubbing rule. Its {@link #id()} is stable: reports and dump-info name rules by it.
  */
@@ -42,7 +44,7 @@ public enum Rule {
   }
 
   /** The rule with this id, or null. */
-  public static Rule byId(String id) {
+  public static @Nullable Rule byId(String id) {
     for (Rule r : values()) {
       if (r.id.equals(id)) {
         return r;

@@ -4,6 +4,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What one scrub did: how often each rule matched and how much was read, never the values found.
@@ -30,7 +31,7 @@ public record ScrubReport(
     int segmentsZeroed,
     long nanos,
     List<String> warnings,
-    String failure) {
+    @Nullable String failure) {
 
   /** How a scrub ended. */
   public enum Status {

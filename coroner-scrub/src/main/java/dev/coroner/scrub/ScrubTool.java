@@ -16,6 +16,7 @@ import java.util.List;
 public final class ScrubTool {
   private ScrubTool() {}
 
+  /** Scrubs from the command line and exits with the documented code. */
   public static void main(String[] args) throws Exception {
     System.exit(run(args, System.out, System.err));
   }

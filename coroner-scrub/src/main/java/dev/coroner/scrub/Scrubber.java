@@ -60,6 +60,7 @@ public final class Scrubber {
     return new Scrubber(options);
   }
 
+  /** The options it scrubs with. */
   public ScrubOptions options() {
     return options;
   }

@@ -10,7 +10,7 @@ import java.util.Arrays;
 final class Window {
   static final byte MASK = '*';
 
-  byte[] b;
+  byte[] b = new byte[0];
   int lo;
   int limit;
   private int[] dirty = new int[32];

@@ -95,6 +95,23 @@ class CoreScrubTest {
   }
 
   @Test
+  void aNoteLargerThanTheHeapWouldHoldIsScannedAChunkAtATime() throws Exception {
+    byte[] desc = new byte[CoreJob.SMALL_NOTE + 3 * CoreJob.CHUNK];
+    StreamTest.put(desc, CoreJob.CHUNK - 20, " " + JWT + " "); // across a read window
+    StreamTest.put(desc, desc.length - 100, " " + AWS_ID + " ");
+    byte[] core = new SyntheticCore().rw(0x10000000, new byte[4096]).note(desc).build();
+    Path p = write(core);
+    ScrubReport r = Scrubber.of(ScrubOptions.defaults().withThreads(1)).scrubCore(p);
+    assertThat(r.complete()).as(r.summary()).isTrue();
+    assertThat(r.matches()).containsEntry("jwt", 1L).containsEntry("aws-access-key-id", 1L);
+    byte[] after = Files.readAllBytes(p);
+    assertThat(after).hasSameSizeAs(core);
+    assertThat(contains(after, JWT.substring(0, 30))).isFalse();
+    assertThat(contains(after, JWT.substring(JWT.length() - 30))).isFalse();
+    assertThat(contains(after, AWS_ID)).isFalse();
+  }
+
+  @Test
   void aSecretAcrossTwoUnitsIsFoundByTwoThreads() throws Exception {
     byte[] heap = new byte[(int) CoreJob.UNIT + (1 << 20)];
     StreamTest.put(heap, (int) CoreJob.UNIT - 40, " " + JWT + " ");

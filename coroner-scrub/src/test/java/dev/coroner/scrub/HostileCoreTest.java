@@ -114,6 +114,22 @@ class HostileCoreTest {
   }
 
   @Test
+  void millionsOfEmptyNotesFailInsteadOfFillingTheHeap() throws Exception {
+    // One note of a million empty ones: the parser would keep a record for each.
+    byte[] many = new byte[12 * 1_000_000];
+    ByteBuffer b = ByteBuffer.wrap(many).order(ByteOrder.LITTLE_ENDIAN);
+    for (int i = 0; i < 1_000_000; i++) {
+      b.putInt(0).putInt(0).putInt(7);
+    }
+    byte[] core = new SyntheticCore().rw(0x10000000, new byte[4096]).build();
+    byte[] withMany = new byte[core.length + many.length];
+    System.arraycopy(core, 0, withMany, 0, core.length);
+    System.arraycopy(many, 0, withMany, core.length, many.length);
+    le(withMany).putLong(ph(0) + 8, core.length).putLong(ph(0) + 32, many.length);
+    assertThat(scrub(withMany).failure()).contains("more than").contains("notes");
+  }
+
+  @Test
   void randomCorruptionNeverThrowsNorChangesTheLength() throws Exception {
     byte[] good = validCore();
     Random rnd = new Random(42);

@@ -16,6 +16,7 @@ final class SyntheticCore {
   private final List<Load> loads = new ArrayList<>();
   private final List<long[]> files = new ArrayList<>();
   private final List<Long> sps = new ArrayList<>();
+  private final List<byte[]> extraNotes = new ArrayList<>();
   private String psargs = "app --flag";
   private byte[] fpregs;
   private long[] gprs;
@@ -49,6 +50,12 @@ final class SyntheticCore {
   /** The general registers of the threads' NT_PRSTATUS, rsp aside. */
   SyntheticCore gprs(long... regs) {
     gprs = regs;
+    return this;
+  }
+
+  /** One more note, of a type no parser knows, after the usual ones. */
+  SyntheticCore note(byte[] desc) {
+    extraNotes.add(desc);
     return this;
   }
 
@@ -127,6 +134,9 @@ final class SyntheticCore {
       f.put(("/lib/x" + i + ".so").getBytes(StandardCharsets.US_ASCII)).put((byte) 0);
     }
     note(n, ElfCore.NT_FILE, java.util.Arrays.copyOf(f.array(), f.position()));
+    for (byte[] desc : extraNotes) {
+      note(n, 0x434f524f, desc);
+    }
     return n.toByteArray();
   }
 

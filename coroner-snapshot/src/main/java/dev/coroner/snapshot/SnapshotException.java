@@ -1,6 +1,7 @@
 package dev.coroner.snapshot;
 
 import dev.coroner.base.exit.ExitCode;
+import org.jspecify.annotations.Nullable;
 
 /**
  * No snapshot was taken; the exit code says why ({@link ExitCode#NOT_FOUND}, {@link
@@ -17,11 +18,12 @@ public final class SnapshotException extends Exception {
     this.code = code;
   }
 
-  public SnapshotException(ExitCode code, String message, Throwable cause) {
+  public SnapshotException(ExitCode code, @Nullable String message, Throwable cause) {
     super(message, cause);
     this.code = code;
   }
 
+  /** The exit code for this failure. */
   public ExitCode code() {
     return code;
   }

@@ -8,12 +8,15 @@ import dev.coroner.snapshot.core.ProcessInfo;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What a snapshot's dump says about the process besides its core, read from /proc before the freeze
  * (so a process that exits during the snapshot still has its metadata): the same /proc files a
  * crash dump carries, the name (signal 0), and what the core's notes need.
  */
+// A value never compared or hashed: the arrays are read as they are.
+@SuppressWarnings("ArrayRecordComponent")
 record SnapshotMetadata(
     String uuid,
     String name,
@@ -123,7 +126,7 @@ record SnapshotMetadata(
   }
 
   /** The soft RLIMIT_CORE from /proc/PID/limits, as dump-info writes it for a crash. */
-  static String coreLimit(byte[] limits) {
+  static @Nullable String coreLimit(byte @Nullable [] limits) {
     if (limits == null) {
       return null;
     }

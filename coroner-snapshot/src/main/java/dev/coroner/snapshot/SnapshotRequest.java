@@ -3,6 +3,7 @@ package dev.coroner.snapshot;
 import dev.coroner.capture.settings.CaptureSettings;
 import java.nio.file.Path;
 import java.time.Duration;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One snapshot to take.
@@ -20,7 +21,7 @@ public record SnapshotRequest(
     CaptureSettings settings,
     Duration stopTimeout,
     String version,
-    Path logFile) {
+    @Nullable Path logFile) {
   /** The default wait for threads to stop. */
   public static final Duration DEFAULT_STOP_TIMEOUT = Duration.ofSeconds(2);
 }

@@ -283,6 +283,8 @@ public final class Snapshotter {
   private static final long MAX_SAVED = 256L << 20;
 
   /** A mapping's content, copied while the process was stopped. */
+  // A value never compared or hashed: the arrays are read as they are.
+  @SuppressWarnings("ArrayRecordComponent")
   private record Saved(Mapping mapping, byte[] data) {}
 
   private static MessageDigest sha256() {

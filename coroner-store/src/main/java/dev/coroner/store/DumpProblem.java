@@ -1,10 +1,12 @@
 package dev.coroner.store;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * Why a listed dump cannot be read. The kind decides the advice: only a damaged dump may be called
  * damaged, and advice to delete evidence never comes from a permission or version problem.
  */
-public record DumpProblem(Kind kind, String detail) {
+public record DumpProblem(Kind kind, @Nullable String detail) {
 
   /** What is wrong. */
   public enum Kind {
@@ -21,7 +23,7 @@ public record DumpProblem(Kind kind, String detail) {
   }
 
   /** A damaged dump. */
-  public static DumpProblem damaged(String detail) {
+  public static DumpProblem damaged(@Nullable String detail) {
     return new DumpProblem(Kind.DAMAGED, detail);
   }
 }

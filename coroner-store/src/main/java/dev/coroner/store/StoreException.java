@@ -1,5 +1,7 @@
 package dev.coroner.store;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * A store could not do what was asked. {@link #failure()} says what kind of failure it is; the
  * message says what happened in the store's own terms (a bucket, a path, an endpoint), never in a
@@ -15,7 +17,7 @@ public final class StoreException extends Exception {
     this.failure = failure;
   }
 
-  public StoreException(StoreFailure failure, String message, Throwable cause) {
+  public StoreException(StoreFailure failure, String message, @Nullable Throwable cause) {
     super(message, cause);
     this.failure = failure;
   }

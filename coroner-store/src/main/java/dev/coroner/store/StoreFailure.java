@@ -20,6 +20,11 @@ public enum StoreFailure {
   NOT_FOUND("not_found"),
   /** This user may not read or change it (file permissions). */
   PERMISSION("permission"),
+  /**
+   * A dump is encrypted and no identity was given, or none of those given is one of its recipients
+   * (or the ciphertext was tampered with).
+   */
+  KEY("key"),
   /** A local file could not be read or written (the disk, not the store). */
   LOCAL_IO("local"),
   /** Anything else the store answered. */

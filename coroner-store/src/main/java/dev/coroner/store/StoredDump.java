@@ -2,6 +2,7 @@ package dev.coroner.store;
 
 import dev.coroner.dump.DumpInfo;
 import java.time.Instant;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One dump in a store, as listed: its name (without {@code .zip}), the size of the zip, when it was
@@ -13,8 +14,16 @@ public record StoredDump(
     long size,
     Instant stored,
     DumpLocation location,
-    DumpInfo info,
-    DumpProblem problem) {
+    @Nullable DumpInfo info,
+    @Nullable DumpProblem problem) {
+
+  /**
+   * Whether the stored object is encrypted at rest (an age file, {@code NAME.zip.age}): reading it
+   * needs an identity of one of its recipients.
+   */
+  public boolean encrypted() {
+    return location.display().endsWith(".zip.age");
+  }
 
   /** Whether dump-info could be read. */
   public boolean readable() {

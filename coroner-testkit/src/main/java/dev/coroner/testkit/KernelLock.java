@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
 
 /**
  * For tests: the machine-wide lock around changes to kernel.core_pattern, which every session on
@@ -18,12 +19,13 @@ import java.util.concurrent.TimeUnit;
 public final class KernelLock implements AutoCloseable {
   public static final Path LOCK = Path.of("/run/coroner-kernel.lock");
 
-  private final Process holder;
+  private final @Nullable Process holder;
 
-  private KernelLock(Process holder) {
+  private KernelLock(@Nullable Process holder) {
     this.holder = holder;
   }
 
+  /** Takes the lock, waiting up to 15 minutes, unless an ancestor holds it. */
   public static KernelLock acquire() throws IOException, InterruptedException {
     if (!Files.exists(LOCK)) {
       Files.createFile(LOCK);

@@ -29,6 +29,9 @@ public final class OperatorAdvice {
       case PERMISSION, LOCAL_IO ->
           "check the dump directory CORONER_DUMP_DIR (chart: node.dumpDir): its disk and its"
               + " permissions";
+      case KEY ->
+          "check CORONER_ENCRYPT_RECIPIENTS (chart: encryption.recipients): age X25519 public"
+              + " keys, age1...";
       case OTHER -> "the dump stays on the node and is retried";
     };
   }

@@ -3,9 +3,13 @@ package dev.coroner.agent.config;
 import static dev.coroner.agent.config.AgentVariable.*;
 
 import dev.coroner.agent.identity.CapturePolicy;
+import dev.coroner.agent.seal.EncryptionPolicy;
+import dev.coroner.agent.seal.ScrubPolicy;
 import dev.coroner.base.units.ByteSizes;
 import dev.coroner.base.units.Durations;
 import dev.coroner.capture.settings.CaptureSettings;
+import dev.coroner.dump.ScrubMode;
+import dev.coroner.store.crypt.AgeRecipients;
 import dev.coroner.store.s3.S3Options;
 import java.net.URI;
 import java.nio.file.Path;
@@ -17,6 +21,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The agent's whole configuration, read once at start from the environment (a DaemonSet sets it) as
@@ -37,10 +42,12 @@ import java.util.function.Function;
  * @param metricsPort the port of /metrics, /healthz and /readyz (0 picks a free one)
  * @param capture the composer's settings (dump dir, limits) written at install
  * @param identity how crashed containers are identified and which cores are kept
+ * @param scrub how dumps are scrubbed before upload
+ * @param encryption which age recipients dumps are encrypted to before upload
  * @param analysis what the agent finds out about each dump before upload
  */
 public record AgentConfig(
-    URI store,
+    @Nullable URI store,
     S3Options s3,
     Path dumpDir,
     boolean install,
@@ -53,6 +60,8 @@ public record AgentConfig(
     int metricsPort,
     CaptureSettings capture,
     Identity identity,
+    ScrubPolicy scrub,
+    EncryptionPolicy encryption,
     Analysis analysis) {
 
   /**
@@ -68,8 +77,8 @@ public record AgentConfig(
    * @param events whether to post Kubernetes Events on crashed pods
    */
   public record Identity(
-      Path criSocket,
-      String nodeName,
+      @Nullable Path criSocket,
+      @Nullable String nodeName,
       int logTailLines,
       CapturePolicy policy,
       int floodMaxCores,
@@ -190,6 +199,13 @@ public record AgentConfig(
                 r.get(CORONER_FLOOD_MAX_CORES, v -> Reader.range(v, 0, 1_000_000)),
                 r.get(CORONER_FLOOD_WINDOW, Durations::parse),
                 r.get(CORONER_EVENTS, Reader::bool)),
+            new ScrubPolicy(
+                r.get(CORONER_SCRUB, ScrubMode::parse),
+                r.get(CORONER_SCRUB_NAMESPACES, Reader::scrubModes),
+                r.get(CORONER_SCRUB_POD_OVERRIDE, Reader::bool)),
+            new EncryptionPolicy(
+                r.get(CORONER_ENCRYPT_RECIPIENTS, Reader::recipients),
+                r.get(CORONER_ENCRYPT_NAMESPACES, Reader::namespaceRecipients)),
             new Analysis(
                 r.get(CORONER_ANALYSIS, Reader::bool),
                 r.get(CORONER_ANALYSIS_TIMEOUT, Reader::analysisTimeout),
@@ -202,19 +218,26 @@ public record AgentConfig(
     return config;
   }
 
-  private static String blankToNull(String v) {
+  private static @Nullable String blankToNull(@Nullable String v) {
     return v == null || v.isBlank() ? null : v.trim();
   }
 
   /** Reads one variable; a bad value is recorded with its name and text. */
   private record Reader(Map<String, String> env, List<String> errors) {
-    /** The variable, or its default from the table. */
+    /**
+     * The variable, or its default from the table. Null only for a variable without a default (or a
+     * fallback that is null), and those are read into {@code @Nullable} settings.
+     */
+    // T is @Nullable for those variables; NullAway checks that only in its JSpecify mode.
+    @SuppressWarnings("NullAway")
     <T> T get(AgentVariable v, Function<String, T> parse) {
       return get(v, v.defaultValue(), parse);
     }
 
     /** The variable, or {@code fallback}: a default worked out from other variables. */
-    <T> T get(AgentVariable v, String fallback, Function<String, T> parse) {
+    // As above: null only when the variable is unset and there is no fallback.
+    @SuppressWarnings("NullAway")
+    <T> T get(AgentVariable v, @Nullable String fallback, Function<String, T> parse) {
       String name = v.name();
       String value = env.getOrDefault(name, fallback);
       if (value == null) {
@@ -230,7 +253,7 @@ public record AgentConfig(
     }
 
     /** The variable's text as set, or null. */
-    String raw(AgentVariable v) {
+    @Nullable String raw(AgentVariable v) {
       return env.get(v.name());
     }
 
@@ -332,6 +355,49 @@ public record AgentConfig(
         names.add(name);
       }
       return names;
+    }
+
+    static Map<String, ScrubMode> scrubModes(String v) {
+      Map<String, ScrubMode> modes = new java.util.LinkedHashMap<>();
+      for (var e : pairs(v).entrySet()) {
+        modes.put(e.getKey(), ScrubMode.parse(e.getValue()));
+      }
+      return modes;
+    }
+
+    static Optional<AgeRecipients> recipients(String v) {
+      return v.isBlank() || v.equals("none")
+          ? Optional.empty()
+          : Optional.of(AgeRecipients.parse(v));
+    }
+
+    static Map<String, Optional<AgeRecipients>> namespaceRecipients(String v) {
+      Map<String, Optional<AgeRecipients>> r = new java.util.LinkedHashMap<>();
+      for (var e : pairs(v).entrySet()) {
+        r.put(e.getKey(), recipients(e.getValue()));
+      }
+      return r;
+    }
+
+    /** {@code ns=value,ns2=value}: namespaces checked, values as given. */
+    static Map<String, String> pairs(String v) {
+      Map<String, String> pairs = new java.util.LinkedHashMap<>();
+      for (String item : v.split(",")) {
+        String t = item.trim();
+        if (t.isEmpty()) {
+          continue;
+        }
+        int eq = t.indexOf('=');
+        if (eq <= 0) {
+          throw new IllegalArgumentException("'" + t + "' is not namespace=value");
+        }
+        String ns = t.substring(0, eq).trim();
+        names(ns);
+        if (pairs.put(ns, t.substring(eq + 1).trim()) != null) {
+          throw new IllegalArgumentException("namespace " + ns + " is given twice");
+        }
+      }
+      return pairs;
     }
 
     static String keyTemplate(String v) {

@@ -1,9 +1,11 @@
 package dev.coroner.agent.config;
 
 import dev.coroner.agent.identity.CapturePolicy;
+import dev.coroner.agent.seal.ScrubPolicy;
 import dev.coroner.capture.settings.CaptureSettings.Defaults;
 import dev.coroner.node.InstallOptions;
 import dev.coroner.store.s3.S3Options;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Every environment variable the agent reads, with its default and what it does: the one table that
@@ -48,18 +50,25 @@ public enum AgentVariable {
   CORONER_BINARIES("true", "keep the executable and libraries a crash mapped, by build-id"),
   CORONER_BINARIES_MAX_SIZE("512M", "a file larger than this is not kept"),
   CORONER_BINARIES_SKIP_RUNTIMES(
-      "", "comma-separated runtimes whose files are not kept: node, java, native");
+      "", "comma-separated runtimes whose files are not kept: node, java, native"),
+  CORONER_SCRUB("default", "scrub secrets before upload: default | off | drop-heap (native only)"),
+  CORONER_SCRUB_NAMESPACES("", "per-namespace scrub modes: ns=mode,... (host, unknown too)"),
+  CORONER_SCRUB_POD_OVERRIDE("true", "honour the pod annotation " + ScrubPolicy.ANNOTATION),
+  CORONER_ENCRYPT_RECIPIENTS(
+      "", "age recipients (age1..., '+' between several) every dump is encrypted to; empty: none"),
+  CORONER_ENCRYPT_NAMESPACES(
+      "", "per-namespace age recipients: ns=age1...+age1...,ns2=none (overrides the default)");
 
-  private final String defaultValue;
+  private final @Nullable String defaultValue;
   private final String description;
 
-  AgentVariable(String defaultValue, String description) {
+  AgentVariable(@Nullable String defaultValue, String description) {
     this.defaultValue = defaultValue;
     this.description = description;
   }
 
   /** The value when the variable is unset; null when there is none or it is worked out. */
-  public String defaultValue() {
+  public @Nullable String defaultValue() {
     return defaultValue;
   }
 

@@ -3,6 +3,7 @@ package dev.coroner.agent.cri;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Who crashed, as the container runtime knows it: the pod and container identity, the image, and
@@ -39,8 +40,8 @@ public record ContainerMetadata(
     Map<String, String> containerLabels,
     int restartCount,
     List<String> logTail,
-    String logPath,
-    String nodeName) {
+    @Nullable String logPath,
+    @Nullable String nodeName) {
 
   public ContainerMetadata {
     Objects.requireNonNull(containerId, "containerId");
@@ -89,7 +90,7 @@ public record ContainerMetadata(
   }
 
   /** The {@code sha256:...} part of {@link #imageRef}, or null if it holds no digest. */
-  public String imageDigest() {
+  public @Nullable String imageDigest() {
     if (imageRef == null) {
       return null;
     }

@@ -56,6 +56,6 @@ final class CriChannel implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+    var unused = group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
   }
 }

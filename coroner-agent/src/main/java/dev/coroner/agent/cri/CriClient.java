@@ -25,6 +25,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -148,9 +149,10 @@ public final class CriClient implements AutoCloseable {
     Map<String, String> labels = container.getLabelsMap();
     Pod fromLabels =
         new Pod(
-            labels.get("io.kubernetes.pod.name"),
-            labels.get("io.kubernetes.pod.namespace"),
-            labels.get("io.kubernetes.pod.uid"),
+            // "" when kubelet did not label it, as protobuf reports every absent string.
+            labels.getOrDefault("io.kubernetes.pod.name", ""),
+            labels.getOrDefault("io.kubernetes.pod.namespace", ""),
+            labels.getOrDefault("io.kubernetes.pod.uid", ""),
             Map.of(),
             Map.of(),
             "");
@@ -205,18 +207,20 @@ public final class CriClient implements AutoCloseable {
       return rpc.apply(runtime.withDeadline(deadline).withWaitForReady());
     } catch (StatusRuntimeException e) {
       switch (e.getStatus().getCode()) {
-        case NOT_FOUND:
-          throw new ContainerNotFoundException(
-              "The runtime at " + socket + " has no " + what + ".", e);
-        case UNAVAILABLE:
-          throw new CriUnavailableException(
-              "The container runtime at " + socket + " is not reachable: " + describe(e), e);
-        case DEADLINE_EXCEEDED:
-          throw new CriUnavailableException(
-              "The container runtime at " + socket + " did not answer in time: " + describe(e), e);
-        default:
-          throw new CriException(
-              "The container runtime at " + socket + " failed on " + what + ": " + describe(e), e);
+        case NOT_FOUND ->
+            throw new ContainerNotFoundException(
+                "The runtime at " + socket + " has no " + what + ".", e);
+        case UNAVAILABLE ->
+            throw new CriUnavailableException(
+                "The container runtime at " + socket + " is not reachable: " + describe(e), e);
+        case DEADLINE_EXCEEDED ->
+            throw new CriUnavailableException(
+                "The container runtime at " + socket + " did not answer in time: " + describe(e),
+                e);
+        default ->
+            throw new CriException(
+                "The container runtime at " + socket + " failed on " + what + ": " + describe(e),
+                e);
       }
     }
   }
@@ -251,7 +255,7 @@ public final class CriClient implements AutoCloseable {
     }
   }
 
-  private static String logPath(String path, Pod pod) {
+  private static @Nullable String logPath(String path, Pod pod) {
     if (path.isEmpty()) {
       return null;
     }
@@ -271,7 +275,7 @@ public final class CriClient implements AutoCloseable {
     return logTail(container.logPath(), lines);
   }
 
-  private List<String> logTail(String logPath, int lines) {
+  private List<String> logTail(@Nullable String logPath, int lines) {
     if (logPath == null || lines <= 0) {
       return List.of();
     }

@@ -15,6 +15,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The last lines of a container log in CRI format ({@code TIMESTAMP STREAM TAG CONTENT}), read
@@ -154,7 +155,9 @@ public final class CriLogTail {
   }
 
   /** One raw log line: the content's byte range, its stream and whether it is partial. */
-  private record Entry(byte[] bytes, int from, int to, String stream, boolean partial) {
+  // A view of the read buffer, never compared or hashed.
+  @SuppressWarnings("ArrayRecordComponent")
+  private record Entry(byte[] bytes, int from, int to, @Nullable String stream, boolean partial) {
     static Entry parse(byte[] buf, int from, int to) {
       int s1 = indexOf(buf, ' ', from, to);
       int s2 = s1 < 0 ? -1 : indexOf(buf, ' ', s1 + 1, to);

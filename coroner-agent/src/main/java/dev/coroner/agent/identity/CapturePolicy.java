@@ -3,6 +3,7 @@ package dev.coroner.agent.identity;
 import dev.coroner.dump.DumpInfo.PodInfo;
 import java.util.Locale;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Which crashes keep a core: namespaces to include or exclude, and a per-pod label or annotation
@@ -30,7 +31,7 @@ public record CapturePolicy(boolean optIn, Set<String> include, Set<String> excl
    * Why this pod's crash keeps no core, or null to keep it. A pod the runtime could not name is
    * always kept: nothing is dropped on missing information.
    */
-  public String skipReason(PodInfo pod) {
+  public @Nullable String skipReason(@Nullable PodInfo pod) {
     if (pod == null) {
       return null;
     }

@@ -10,7 +10,9 @@ import dev.coroner.capture.identity.Decision;
 import dev.coroner.dump.DumpInfo.Integrity;
 import dev.coroner.dump.DumpInfo.PodInfo;
 import dev.coroner.dump.IntegrityCause;
+import java.util.Objects;
 import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,11 +26,13 @@ public final class CrashTriage {
 
   /** The container runtime, asked by container ID. */
   public interface Lookup {
+    /** The container's metadata, or an exception that says why the runtime gave none. */
     ContainerMetadata lookup(String containerId) throws CriException;
   }
 
   /** Told about every crash whose core is not kept (for Kubernetes Events). */
   public interface SkipListener {
+    /** A crash of {@code pod} whose core is not kept, and why. */
     void skipped(PodInfo pod, CrashQuery crash, String reason);
   }
 
@@ -45,13 +49,13 @@ public final class CrashTriage {
       CapturePolicy policy, FloodControl flood, Function<PodInfo, String> workload) {}
 
   private final Lookup lookup;
-  private final String nodeName;
+  private final @Nullable String nodeName;
   private final Rules rules;
   private final AgentMetrics metrics;
   private SkipListener skips = (pod, crash, reason) -> {};
   private CaptureListener captures = crash -> {};
 
-  public CrashTriage(Lookup lookup, String nodeName, Rules rules, AgentMetrics metrics) {
+  public CrashTriage(Lookup lookup, @Nullable String nodeName, Rules rules, AgentMetrics metrics) {
     this.lookup = lookup;
     this.nodeName = nodeName;
     this.rules = rules;
@@ -104,14 +108,19 @@ public final class CrashTriage {
     if (flood != null) {
       // The verdict carries the detail alone: the composer records the cause as a typed value.
       Integrity why = Integrity.truncated(IntegrityCause.FLOOD, flood);
-      report(Decision.METADATA_ONLY, why.cause().id(), why.reason(), pod, crash);
+      report(
+          Decision.METADATA_ONLY,
+          IntegrityCause.FLOOD.id(),
+          Objects.requireNonNull(why.reason(), "a truncated core has a reason"),
+          pod,
+          crash);
       return new CrashVerdict(Decision.METADATA_ONLY, flood, pod, log);
     }
     return new CrashVerdict(Decision.CAPTURE, null, pod, log);
   }
 
   /** The runtime's answer for a container, or null (counted, logged) when there is none. */
-  public ContainerMetadata identify(String containerId) {
+  public @Nullable ContainerMetadata identify(String containerId) {
     long start = System.nanoTime();
     try {
       ContainerMetadata meta = lookup.lookup(containerId);

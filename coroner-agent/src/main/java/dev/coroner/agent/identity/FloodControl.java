@@ -8,6 +8,7 @@ import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * At most N cores per workload per sliding window, so one crash-looping pod cannot fill a node's
@@ -31,6 +32,8 @@ public final class FloodControl {
       };
 
   /**
+   * Keeps at most {@code maxCores} cores per workload within any {@code window}.
+   *
    * @param maxCores cores kept per workload per window; 0 means no limit
    */
   public FloodControl(int maxCores, Duration window, Clock clock) {
@@ -45,7 +48,7 @@ public final class FloodControl {
    * @return null to keep the core, or why not: the detail of the dump's {@code flood} integrity
    *     cause, without the cause's name
    */
-  public synchronized String admit(String workload) {
+  public synchronized @Nullable String admit(String workload) {
     if (maxCores <= 0) {
       return null;
     }

@@ -77,6 +77,7 @@ public final class IdentityServer implements AutoCloseable {
     return s;
   }
 
+  /** The socket the composer asks. */
   public Path path() {
     return path;
   }

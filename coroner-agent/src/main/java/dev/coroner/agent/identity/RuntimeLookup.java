@@ -11,6 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The container runtime as {@link CrashTriage} asks it. The socket is found at the first crash
@@ -28,7 +29,7 @@ public final class RuntimeLookup implements CrashTriage.Lookup, AutoCloseable {
   private final Optional<String> configured;
   private final int logTailLines;
   private final Duration timeout;
-  private CriClient client;
+  private @Nullable CriClient client;
   private final Map<String, ContainerMetadata> known =
       Collections.synchronizedMap(
           new LinkedHashMap<>(16, 0.75f, true) {
@@ -41,6 +42,8 @@ public final class RuntimeLookup implements CrashTriage.Lookup, AutoCloseable {
           });
 
   /**
+   * A lookup that connects to the runtime at its first question.
+   *
    * @param configured the runtime's socket, or empty to detect it
    * @param timeout the deadline of one lookup; below the composer's wait, so that an answer, even
    *     "unknown", reaches it

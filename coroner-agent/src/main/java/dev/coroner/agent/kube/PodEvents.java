@@ -16,6 +16,7 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
@@ -61,6 +62,7 @@ public final class PodEvents implements AutoCloseable {
   /** Told of every event's result, for metrics; must be quick and must not throw. */
   @FunctionalInterface
   public interface Listener {
+    /** One event was posted, or was not. */
     void onResult(Result result);
   }
 
@@ -99,7 +101,7 @@ public final class PodEvents implements AutoCloseable {
   }
 
   /** A dump was captured: {@code signalName} like SIGSEGV, {@code exe} the process's name. */
-  public void coreDumped(PodRef pod, String signalName, String exe, String dumpName) {
+  public void coreDumped(PodRef pod, String signalName, @Nullable String exe, String dumpName) {
     coreDumped(pod, signalName, exe, null, dumpName);
   }
 
@@ -108,7 +110,11 @@ public final class PodEvents implements AutoCloseable {
    * frame ({@code bar (index.js:11)}), null when unknown.
    */
   public void coreDumped(
-      PodRef pod, String signalName, String exe, String topFrame, String dumpName) {
+      PodRef pod,
+      String signalName,
+      @Nullable String exe,
+      @Nullable String topFrame,
+      String dumpName) {
     String message =
         "Process "
             + exe
@@ -124,7 +130,7 @@ public final class PodEvents implements AutoCloseable {
    * A crash whose core was not kept; {@code why} starts with the rule, like {@code "policy: exe
    * excluded"} or {@code "flood: 5 cores of ns/Deployment/web in 10m"}.
    */
-  public void coreDumpSkipped(PodRef pod, String why, String signalName, String exe) {
+  public void coreDumpSkipped(PodRef pod, String why, String signalName, @Nullable String exe) {
     String message = "Process " + exe + " crashed on " + signalName + ", core not kept: " + why;
     submit(new Notice(pod, CORE_DUMP_SKIPPED, "SkipCore", message, Instant.now()));
   }

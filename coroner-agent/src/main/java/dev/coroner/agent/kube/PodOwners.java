@@ -8,6 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,7 +28,7 @@ public final class PodOwners {
 
   private static final Logger LOG = LoggerFactory.getLogger(PodOwners.class);
 
-  private final KubernetesClient client;
+  private final @Nullable KubernetesClient client;
   private final Duration quiet;
   private final Map<String, String> cache;
   private final ApiFailures failures = new ApiFailures();
@@ -41,7 +42,7 @@ public final class PodOwners {
     this(Objects.requireNonNull(client, "client"), DEFAULT_CACHE, DEFAULT_QUIET);
   }
 
-  PodOwners(KubernetesClient client, int cacheSize, Duration quiet) {
+  PodOwners(@Nullable KubernetesClient client, int cacheSize, Duration quiet) {
     this.client = client;
     this.quiet = quiet;
     this.cache =
@@ -124,7 +125,7 @@ public final class PodOwners {
     return owner.getKind() + "/" + name;
   }
 
-  private String cached(String key) {
+  private @Nullable String cached(String key) {
     synchronized (cache) {
       return cache.get(key);
     }

@@ -103,6 +103,7 @@ public final class AgentMetrics {
           .labelNames("result")
           .register(registry);
 
+  /** Time to extract, analyze and rewrite one dump before upload. */
   public final Histogram analysisSeconds =
       Histogram.builder()
           .name("coroner_analysis_duration_seconds")
@@ -117,10 +118,22 @@ public final class AgentMetrics {
           .help("Bytes of executables and libraries stored by build-id")
           .register(registry);
 
+  /**
+   * Dumps made ready for upload, by how their scrub ended: complete, off (by policy), or the mode
+   * of a scrub that could not finish the core (dropped).
+   */
+  public final Counter scrubbed =
+      Counter.builder()
+          .name("coroner_dumps_scrubbed_total")
+          .help("Dumps scrubbed before upload, by result: complete, off, or the mode that failed")
+          .labelNames("result")
+          .register(registry);
+
   public AgentMetrics() {
     JvmMetrics.builder().register(registry);
   }
 
+  /** The registry /metrics serves. */
   public PrometheusRegistry registry() {
     return registry;
   }

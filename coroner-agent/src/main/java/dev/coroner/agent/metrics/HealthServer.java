@@ -19,6 +19,7 @@ public final class HealthServer implements AutoCloseable {
     this.server = server;
   }
 
+  /** Serves /metrics, /healthz and /readyz ({@code ready}) on {@code port} (0: any free one). */
   public static HealthServer start(int port, AgentMetrics metrics, BooleanSupplier ready)
       throws IOException {
     HttpServer server = HttpServer.create(new InetSocketAddress(port), 16);
@@ -36,6 +37,7 @@ public final class HealthServer implements AutoCloseable {
     return new HealthServer(server);
   }
 
+  /** The port it listens on. */
   public int port() {
     return server.getAddress().getPort();
   }

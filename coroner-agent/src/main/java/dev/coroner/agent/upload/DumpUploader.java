@@ -15,6 +15,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
@@ -22,6 +23,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.UnaryOperator;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
@@ -44,7 +46,8 @@ public final class DumpUploader implements AutoCloseable {
   private final Map<Path, Integer> failures = new ConcurrentHashMap<>();
 
   private UnaryOperator<DumpInfo> enricher = UnaryOperator.identity();
-  private Preparation preparation = new Preparation() {};
+  private Examination examination = new Examination() {};
+  private Preparation preparation = (zip, info) -> new Prepared(zip, info, null);
   private Consumer<DumpInfo> onNewDump = info -> {};
 
   public DumpUploader(VerifiedUploads store, AgentMetrics metrics, RetryPolicy backoff) {
@@ -63,12 +66,12 @@ public final class DumpUploader implements AutoCloseable {
   }
 
   /** Steps before each upload attempt that add to the dump (its analysis) and to the store. */
-  public interface Preparation {
+  public interface Examination {
     /**
      * The dump-info to upload {@code zip} with, before the dump is announced; may rewrite the zip
      * (atomically, the core intact). Never fails the attempt.
      */
-    default DumpInfo prepare(Path zip, DumpInfo info) throws InterruptedException {
+    default DumpInfo examine(Path zip, DumpInfo info) throws InterruptedException {
       return info;
     }
 
@@ -81,8 +84,32 @@ public final class DumpUploader implements AutoCloseable {
   }
 
   /** Runs {@code step} before every upload attempt, after {@link #enrichWith}. */
-  public DumpUploader prepareWith(Preparation step) {
-    this.preparation = step;
+  public DumpUploader examineWith(Examination step) {
+    this.examination = step;
+    return this;
+  }
+
+  /**
+   * Makes a dump ready to leave the node before each upload attempt, after its examination
+   * (scrubbing and encryption): it may rewrite the zip in place and name another file to send.
+   */
+  @FunctionalInterface
+  public interface Preparation {
+    /**
+     * Prepares one dump.
+     *
+     * @throws IOException a local failure: the attempt is retried; a {@link
+     *     java.util.zip.ZipException} or a damaged dump moves the zip to {@code corrupt/}
+     */
+    Prepared prepare(Path zip, DumpInfo info) throws IOException;
+  }
+
+  /** What to send: {@code file} described by {@code info}; {@code temporary} goes afterwards. */
+  public record Prepared(Path file, DumpInfo info, @Nullable Path temporary) {}
+
+  /** Sets the step run before each upload (the default sends the zip as it is). */
+  public DumpUploader prepareWith(Preparation preparation) {
+    this.preparation = preparation;
     return this;
   }
 
@@ -126,14 +153,19 @@ public final class DumpUploader implements AutoCloseable {
     MDC.put("namespace", info.pod() == null ? "" : info.pod().namespace());
     try {
       try {
-        info = preparation.prepare(zip, info);
+        info = examination.examine(zip, info);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         return; // closing
       }
       if (failures.getOrDefault(zip, 0) == 0) {
         if (info.integrity().truncated()) {
-          metrics.truncated.labelValues(info.integrity().cause().id()).inc();
+          metrics
+              .truncated
+              .labelValues(
+                  Objects.requireNonNull(info.integrity().cause(), "a truncated core has a cause")
+                      .id())
+              .inc();
           LOG.warn("dump {} is truncated: {}", info.name(), info.integrity().reason());
         }
         try {
@@ -142,19 +174,25 @@ public final class DumpUploader implements AutoCloseable {
           LOG.warn("announcing dump {} failed: {}", info.name(), e.toString());
         }
       }
-      preparation.beforeUpload(info);
-      LOG.info("uploading {} ({} bytes)", zip.getFileName(), Files.size(zip));
-      VerifiedUploads.Uploaded up = store.upload(zip, info);
-      // Verified (size and ETag): only now may the local copy go.
-      Files.delete(zip);
-      metrics.uploads.labelValues("ok").inc();
-      metrics.bytes.inc(up.size());
-      metrics.duration.observe((System.nanoTime() - started) / 1e9);
-      LOG.info(
-          "uploaded and verified {} ({} bytes, ETag {}); local copy deleted",
-          up.location().display(),
-          up.size(),
-          up.checksum());
+      Prepared ready;
+      try {
+        ready = preparation.prepare(zip, info);
+      } catch (java.util.zip.ZipException | Damaged e) {
+        quarantine(zip, e);
+        return;
+      }
+      try {
+        examination.beforeUpload(info);
+        LOG.info("uploading {} ({} bytes)", ready.file().getFileName(), Files.size(ready.file()));
+        VerifiedUploads.Uploaded up = store.upload(ready.file(), ready.info());
+        // Verified (size and ETag): only now may the local copy go.
+        Files.delete(zip);
+        uploaded(up, started);
+      } finally {
+        if (ready.temporary() != null) {
+          Files.deleteIfExists(ready.temporary());
+        }
+      }
       forget(zip);
       whenIdle();
     } catch (StoreException e) {
@@ -163,7 +201,7 @@ public final class DumpUploader implements AutoCloseable {
       retry(
           zip,
           StoreFailure.LOCAL_IO.label(),
-          "cannot delete " + zip + " after upload: " + e.getMessage());
+          "cannot prepare or delete " + zip + " around its upload: " + e.getMessage());
     } catch (RuntimeException e) {
       retry(zip, "other", String.valueOf(e));
     } catch (OutOfMemoryError e) {
@@ -173,6 +211,26 @@ public final class DumpUploader implements AutoCloseable {
     } finally {
       MDC.clear();
     }
+  }
+
+  /** A dump whose zip does not hold what its dump-info says, as the preparation found. */
+  public static final class Damaged extends IOException {
+    private static final long serialVersionUID = 1L;
+
+    public Damaged(String message, @Nullable Throwable cause) {
+      super(message, cause);
+    }
+  }
+
+  private void uploaded(VerifiedUploads.Uploaded up, long started) {
+    metrics.uploads.labelValues("ok").inc();
+    metrics.bytes.inc(up.size());
+    metrics.duration.observe((System.nanoTime() - started) / 1e9);
+    LOG.info(
+        "uploaded and verified {} ({} bytes, ETag {}); local copy deleted",
+        up.location().display(),
+        up.size(),
+        up.checksum());
   }
 
   private void retry(Path zip, String kind, String message) {
@@ -186,7 +244,7 @@ public final class DumpUploader implements AutoCloseable {
         n,
         delay.toSeconds(),
         message);
-    worker.schedule(() -> attempt(zip), delay.toMillis(), TimeUnit.MILLISECONDS);
+    var unused = worker.schedule(() -> attempt(zip), delay.toMillis(), TimeUnit.MILLISECONDS);
   }
 
   private void quarantine(Path zip, IOException e) {

@@ -15,6 +15,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,8 +31,8 @@ public final class DumpWatcher implements AutoCloseable {
   private final Consumer<Path> sink;
   private final ScheduledExecutorService sweeper =
       Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("coroner-sweep"));
-  private WatchService watch;
-  private Thread watcher;
+  private @Nullable WatchService watch;
+  private @Nullable Thread watcher;
 
   public DumpWatcher(Path dir, Consumer<Path> sink) {
     this.dir = dir;
@@ -41,14 +42,16 @@ public final class DumpWatcher implements AutoCloseable {
   /** Sweeps once now, then watches and sweeps every {@code interval}. */
   public void start(Duration interval) throws IOException {
     Files.createDirectories(dir);
-    watch = FileSystems.getDefault().newWatchService();
+    WatchService events = FileSystems.getDefault().newWatchService();
+    watch = events;
     // The composer renames NAME.zip.partial to NAME.zip: that arrives as a create event.
-    dir.register(watch, StandardWatchEventKinds.ENTRY_CREATE);
-    watcher = DaemonThreads.create("coroner-watch", this::watchLoop);
+    dir.register(events, StandardWatchEventKinds.ENTRY_CREATE);
+    watcher = DaemonThreads.create("coroner-watch", () -> watchLoop(events));
     watcher.start();
     sweep();
-    sweeper.scheduleWithFixedDelay(
-        this::sweep, interval.toMillis(), interval.toMillis(), TimeUnit.MILLISECONDS);
+    var unused =
+        sweeper.scheduleWithFixedDelay(
+            this::sweep, interval.toMillis(), interval.toMillis(), TimeUnit.MILLISECONDS);
   }
 
   /** Offers every finished dump in the directory. */
@@ -61,7 +64,7 @@ public final class DumpWatcher implements AutoCloseable {
     }
   }
 
-  private void watchLoop() {
+  private void watchLoop(WatchService watch) {
     try {
       while (true) {
         WatchKey key = watch.take();

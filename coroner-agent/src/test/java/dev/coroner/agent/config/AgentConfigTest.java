@@ -91,6 +91,49 @@ class AgentConfigTest {
     assertThat(c.identity().floodWindow()).isEqualTo(Duration.ofMinutes(10));
   }
 
+  static final String AGE_A = "age1mwjm7j9rqch8usrzchs7gpwlynu3pasf34csjaup2pkxk0qcgprqwdqsje";
+  static final String AGE_B = "age1atuyeqrwv6phu09xl8q8ahxfz6wgysutc3nn9e0pv9jd554kedmqd7ndqf";
+
+  @Test
+  void scrubAndEncryptionSettings() throws Exception {
+    AgentConfig d = AgentConfig.from(Map.of("CORONER_STORE", "s3://b"));
+    assertThat(d.scrub().defaultMode()).isEqualTo(dev.coroner.dump.ScrubMode.DEFAULT);
+    assertThat(d.scrub().podOverride()).isTrue();
+    assertThat(d.encryption().any()).isFalse();
+
+    AgentConfig c =
+        AgentConfig.from(
+            Map.of(
+                "CORONER_STORE", "s3://b",
+                "CORONER_SCRUB", "drop-heap",
+                "CORONER_SCRUB_NAMESPACES", "shop=off, host=default",
+                "CORONER_SCRUB_POD_OVERRIDE", "false",
+                "CORONER_ENCRYPT_RECIPIENTS", AGE_A,
+                "CORONER_ENCRYPT_NAMESPACES", "payments=" + AGE_A + "+" + AGE_B + ",sandbox=none"));
+    assertThat(c.scrub().defaultMode()).isEqualTo(dev.coroner.dump.ScrubMode.DROP_HEAP);
+    assertThat(c.scrub().namespaces())
+        .containsEntry("shop", dev.coroner.dump.ScrubMode.OFF)
+        .containsEntry("host", dev.coroner.dump.ScrubMode.DEFAULT);
+    assertThat(c.scrub().podOverride()).isFalse();
+    assertThat(c.encryption().defaults().orElseThrow().keys()).containsExactly(AGE_A);
+    assertThat(c.encryption().namespaces().get("payments").orElseThrow().keys())
+        .containsExactly(AGE_A, AGE_B);
+    assertThat(c.encryption().namespaces().get("sandbox")).isEmpty();
+
+    assertThatThrownBy(
+            () ->
+                AgentConfig.from(
+                    Map.of(
+                        "CORONER_SCRUB", "partly",
+                        "CORONER_SCRUB_NAMESPACES", "shop",
+                        "CORONER_ENCRYPT_RECIPIENTS", "AGE-SECRET-KEY-1X",
+                        "CORONER_ENCRYPT_NAMESPACES", "Bad_Ns=" + AGE_A)))
+        .hasMessageContaining("CORONER_SCRUB: scrub must be off, default or drop-heap")
+        .hasMessageContaining("CORONER_SCRUB_NAMESPACES: 'shop' is not namespace=value")
+        .hasMessageContaining("CORONER_ENCRYPT_RECIPIENTS: 'AGE-SECRET-KEY-1X' is not an age")
+        .hasMessageContaining("'Bad_Ns' is not a namespace name");
+  }
+
   @Test
   void anEndpointTurnsOnPathStyle() throws Exception {
     AgentConfig c =

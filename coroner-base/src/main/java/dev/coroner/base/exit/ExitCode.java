@@ -32,6 +32,12 @@ public enum ExitCode {
   SNAPSHOT_REFUSED(9, "snapshot refused: the process cannot be traced"),
   /** Snapshot: the process exited while it was being snapshotted; nothing was left stopped. */
   PROCESS_EXITED(10, "the process exited during the snapshot"),
+  /**
+   * Receiver: the socket capture cannot run here (no socket mode in the kernel, a JDK older than
+   * 22, or a core_pattern that is someone else's); the pipe composer stays the handler, and the
+   * supervisor does not restart the receiver.
+   */
+  NOT_POSSIBLE(11, "socket capture not possible here; the pipe stays"),
   /** Capture: the watchdog's timeout passed; the dump was finished and marked truncated. */
   TIMEOUT(124, "capture timed out; dump finished as truncated"),
   /** Capture: the watchdog could not finish the dump in time; a {@code .zip.partial} remains. */

@@ -12,6 +12,7 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Objects;
 import java.util.Set;
 
 /**
@@ -102,7 +103,9 @@ public final class AtomicFiles {
   public static Path publish(Path partial, Path target) throws IOException {
     Files.move(
         partial, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    syncDirectory(target.toAbsolutePath().getParent());
+    syncDirectory(
+        Objects.requireNonNull(
+            target.toAbsolutePath().getParent(), "a file other than / has a parent directory"));
     return target;
   }
 
@@ -131,6 +134,15 @@ public final class AtomicFiles {
     }
     Files.setPosixFilePermissions(dir, PRIVATE_DIR);
     return true;
+  }
+
+  /** Whether {@code dir} has the sticky bit (a shared directory like /tmp). */
+  public static boolean isSticky(Path dir) throws IOException {
+    try {
+      return (((Number) Files.getAttribute(dir, "unix:mode")).intValue() & 01000) != 0;
+    } catch (UnsupportedOperationException | IllegalArgumentException e) {
+      return false;
+    }
   }
 
   private static OutputStream nonClosing(OutputStream out) {

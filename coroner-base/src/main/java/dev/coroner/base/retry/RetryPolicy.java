@@ -100,6 +100,7 @@ public record RetryPolicy(Duration base, Duration max, int maxAttempts) {
   /** One attempt: returns a result or throws {@code E}. */
   @FunctionalInterface
   public interface Attempt<T, E extends Exception> {
+    /** Tries once. */
     T run() throws E;
   }
 }

@@ -1,5 +1,7 @@
 package dev.coroner.base.text;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * Text that came from a crashed, possibly hostile process (its cmdline, comm, hostname, labels, log
  * lines), made safe to print: control characters (escape sequences, carriage returns, newlines,
@@ -10,22 +12,25 @@ package dev.coroner.base.text;
 public final class SafeText {
   private SafeText() {}
 
-  /** One line for a terminal or a log: every control character escaped, newlines included. */
-  public static String line(String s) {
+  /**
+   * One line for a terminal or a log: every control character escaped, newlines included; null
+   * stays null.
+   */
+  public static @Nullable String line(@Nullable String s) {
     return escape(s, false);
   }
 
   /** Text that may span lines (a log tail): newlines and tabs kept, other controls escaped. */
-  public static String lines(String s) {
+  public static @Nullable String lines(@Nullable String s) {
     return escape(s, true);
   }
 
   /** Whether {@link #line} would change {@code s}. */
-  public static boolean isSafeLine(String s) {
+  public static boolean isSafeLine(@Nullable String s) {
     return s == null || s.equals(line(s));
   }
 
-  private static String escape(String s, boolean keepLines) {
+  private static @Nullable String escape(@Nullable String s, boolean keepLines) {
     if (s == null) {
       return null;
     }

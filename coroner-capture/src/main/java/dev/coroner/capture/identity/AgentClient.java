@@ -13,6 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Asks the node agent, over its unix socket, who the crashed container belongs to and what to keep.
@@ -24,7 +25,7 @@ public final class AgentClient {
   public static final class NoAnswerException extends Exception {
     private static final long serialVersionUID = 1L;
 
-    NoAnswerException(String message, Throwable cause) {
+    NoAnswerException(String message, @Nullable Throwable cause) {
       super(message, cause);
     }
   }
@@ -56,6 +57,7 @@ public final class AgentClient {
     CrashQuery.decode(new CrashQuery("u", "0".repeat(64), 1, "e", 6).encode());
   }
 
+  /** Asks the agent at {@code socket} about a crash, waiting at most {@code timeout}. */
   public static CrashVerdict ask(Path socket, CrashQuery query, Duration timeout)
       throws NoAnswerException {
     long deadline = System.nanoTime() + timeout.toNanos();

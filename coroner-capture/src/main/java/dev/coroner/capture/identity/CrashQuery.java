@@ -5,6 +5,7 @@ import java.io.StringReader;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import java.util.Properties;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What the composer tells the agent about a crash before it reads the core: enough for the agent to
@@ -18,7 +19,8 @@ import java.util.Properties;
  * @param exe the executable's name ({@code %e})
  * @param signal the signal number
  */
-public record CrashQuery(String uuid, String containerId, long hostPid, String exe, int signal) {
+public record CrashQuery(
+    String uuid, String containerId, long hostPid, @Nullable String exe, int signal) {
 
   /** Serialises for the socket. */
   public String encode() {

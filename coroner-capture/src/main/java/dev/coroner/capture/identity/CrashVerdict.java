@@ -4,6 +4,7 @@ import dev.coroner.dump.DumpInfo.PodInfo;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Properties;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The agent's answer to a {@link CrashQuery}: who crashed, the tail of the container's log, and
@@ -16,7 +17,8 @@ import java.util.Properties;
  * @param pod the pod identity, or null when the runtime does not know the container
  * @param log the last lines of the container's log, newline-separated ("" when none)
  */
-public record CrashVerdict(Decision decision, String reason, PodInfo pod, String log) {
+public record CrashVerdict(
+    Decision decision, @Nullable String reason, @Nullable PodInfo pod, String log) {
   private static final String LABEL = "label.";
   private static final String ANNOTATION = "annotation.";
 
@@ -81,7 +83,7 @@ public record CrashVerdict(Decision decision, String reason, PodInfo pod, String
     return new CrashVerdict(decision, p.getProperty("reason"), pod, p.getProperty("log", ""));
   }
 
-  private static void put(Properties p, String key, String value) {
+  private static void put(Properties p, String key, @Nullable String value) {
     if (value != null) {
       p.setProperty(key, value);
     }

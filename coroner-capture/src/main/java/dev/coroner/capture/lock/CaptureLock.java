@@ -9,6 +9,7 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A lock file that says "a capture is running": each capture holds it shared for its whole run, and
@@ -29,7 +30,7 @@ public final class CaptureLock implements AutoCloseable {
    * Holds the lock shared for a capture. Never fails the capture: without the file (an old install)
    * or with an error, the capture goes on unprotected.
    */
-  public static Optional<CaptureLock> forCapture(Path file) {
+  public static Optional<CaptureLock> forCapture(@Nullable Path file) {
     if (file == null) {
       return Optional.empty();
     }

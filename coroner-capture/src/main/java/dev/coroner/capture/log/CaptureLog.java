@@ -14,6 +14,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The composer's log: a file beside the composer, because the kernel discards its stdout and
@@ -26,30 +27,34 @@ import java.util.List;
  */
 public final class CaptureLog implements AutoCloseable {
   private static final long ROTATE_BYTES = 8L << 20;
+  private static final Object FILE_LOCK = new Object();
 
   private record Line(long millis, String uuid, String message) {}
 
-  private final Path file;
+  private final @Nullable Path file;
   private final List<Line> pending = new ArrayList<>();
   private volatile String uuid = "-";
 
-  private CaptureLog(Path file) {
+  private CaptureLog(@Nullable Path file) {
     this.file = file;
   }
 
   /** A log that will append to {@code file} (0600, rotated at 8 MiB), or stderr if null. */
-  public static CaptureLog open(Path file) {
+  public static CaptureLog open(@Nullable Path file) {
     return new CaptureLog(file);
   }
 
+  /** The dump's uuid, which prefixes the lines from now on. */
   public void uuid(String uuid) {
     this.uuid = uuid;
   }
 
+  /** Logs a line (kept until {@link #flush()}). */
   public synchronized void info(String message) {
     pending.add(new Line(System.currentTimeMillis(), uuid, message));
   }
 
+  /** Logs a line with the stack trace of {@code t}. */
   public void error(String message, Throwable t) {
     StringWriter trace = new StringWriter();
     t.printStackTrace(new PrintWriter(trace));
@@ -61,6 +66,14 @@ public final class CaptureLog implements AutoCloseable {
     if (pending.isEmpty()) {
       return;
     }
+    // The receiver keeps one log per capture, all on one file: lines and rotation must not mix.
+    synchronized (FILE_LOCK) {
+      write();
+    }
+    pending.clear();
+  }
+
+  private void write() {
     try (PrintStream out = stream()) {
       for (Line l : pending) {
         // Messages carry the crashed process's comm, hostname and paths: never raw controls.
@@ -72,9 +85,8 @@ public final class CaptureLog implements AutoCloseable {
                 + SafeText.lines(l.message()));
       }
     } catch (IOException | RuntimeException e) {
-      System.err.println("coroner-composer: cannot write log " + file + ": " + e);
+      System.err.println("coroner: cannot write log " + file + ": " + e);
     }
-    pending.clear();
   }
 
   private PrintStream stream() throws IOException {

@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What {@code /proc/PID} says about the crashing process, read before the core is drained: with
@@ -27,9 +28,9 @@ import java.util.Map;
  */
 public record ProcSnapshot(
     Map<String, byte[]> files,
-    String exePath,
+    @Nullable String exePath,
     List<String> cmdline,
-    String containerId,
+    @Nullable String containerId,
     long uid,
     long gid,
     boolean pidfdVerified,
@@ -90,6 +91,17 @@ public record ProcSnapshot(
   }
 
   /**
+   * The raw {@code /proc/PID/environ} (NUL-separated {@code NAME=VALUE}), for the scrubber only: it
+   * never goes into the dump. Read, like the rest, before the core; null when unreadable.
+   */
+  public static byte @Nullable [] environ(Path procRoot, long pid) {
+    if (pid <= 0) {
+      return null;
+    }
+    return readCapped(procRoot.resolve(Long.toString(pid)).resolve("environ"), new ArrayList<>());
+  }
+
+  /**
    * Checks the pidfd the kernel passed ({@code %F}) against {@code %P}: fdinfo of a pidfd names its
    * process, so a reused PID cannot make us read another process's /proc.
    */
@@ -109,7 +121,7 @@ public record ProcSnapshot(
     return false;
   }
 
-  private static byte[] readCapped(Path file, List<String> warnings) {
+  private static byte @Nullable [] readCapped(Path file, List<String> warnings) {
     try (InputStream in = Files.newInputStream(file)) {
       return in.readNBytes(MAX_FILE_BYTES);
     } catch (IOException e) {
@@ -142,7 +154,7 @@ public record ProcSnapshot(
     return parts;
   }
 
-  private static long statusId(byte[] status, String key) {
+  private static long statusId(byte @Nullable [] status, String key) {
     if (status == null) {
       return -1;
     }

@@ -3,7 +3,12 @@ package dev.coroner.capture.settings;
 import dev.coroner.base.units.ByteSizes;
 import dev.coroner.base.units.Durations;
 import dev.coroner.dump.Compression;
+import dev.coroner.dump.ScrubMode;
 import dev.coroner.dump.name.NameTemplate;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -13,6 +18,7 @@ import java.util.List;
 import java.util.Properties;
 import java.util.Set;
 import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
 
 /**
  * How the composer captures a crash. The installer writes it as {@code composer.properties} beside
@@ -35,6 +41,9 @@ import java.util.function.Function;
  *     the core; null when no agent runs (one host)
  * @param agentTimeout how long the composer waits for the agent's answer before it captures with
  *     the pod "unknown"
+ * @param scrub how the composer scrubs a dump before it is complete, when no agent runs (one host;
+ *     docs/scrub.md); with an agent, the agent scrubs before upload by its own policy and the
+ *     composer only leaves the environment beside the dump
  */
 public record CaptureSettings(
     Path dumpDir,
@@ -48,8 +57,9 @@ public record CaptureSettings(
     Duration timeout,
     List<String> excludeExe,
     EnvironMode environ,
-    Path agentSocket,
-    Duration agentTimeout) {
+    @Nullable Path agentSocket,
+    Duration agentTimeout,
+    ScrubMode scrub) {
 
   /**
    * Every default, as the text the settings file, the CLI's install options and the agent's
@@ -69,6 +79,15 @@ public record CaptureSettings(
     public static final String ENVIRON = "off";
     public static final String AGENT_TIMEOUT = "1s";
 
+    /**
+     * {@code scrub=} when a settings file does not say: one written before scrubbing existed keeps
+     * its behaviour. {@code coroner install} writes {@link #INSTALL_SCRUB} unless told otherwise.
+     */
+    public static final String SCRUB = "off";
+
+    /** What {@code coroner install --scrub} defaults to: on, patterns and environment values. */
+    public static final String INSTALL_SCRUB = "default";
+
     private Defaults() {}
   }
 
@@ -76,6 +95,38 @@ public record CaptureSettings(
 
   public CaptureSettings {
     excludeExe = List.copyOf(excludeExe);
+  }
+
+  /** Settings without a scrub mode of their own: {@link Defaults#SCRUB}. */
+  public CaptureSettings(
+      Path dumpDir,
+      NameTemplate nameTemplate,
+      Compression compression,
+      int level,
+      int workers,
+      long maxCoreSize,
+      long keepFree,
+      long maxUse,
+      Duration timeout,
+      List<String> excludeExe,
+      EnvironMode environ,
+      @Nullable Path agentSocket,
+      Duration agentTimeout) {
+    this(
+        dumpDir,
+        nameTemplate,
+        compression,
+        level,
+        workers,
+        maxCoreSize,
+        keepFree,
+        maxUse,
+        timeout,
+        excludeExe,
+        environ,
+        agentSocket,
+        agentTimeout,
+        ScrubMode.parse(Defaults.SCRUB));
   }
 
   /** The defaults: zstd level 3, no size limit, 1 GiB kept free, a 10 minute watchdog. */
@@ -93,7 +144,8 @@ public record CaptureSettings(
         List.of(),
         EnvironMode.parse(Defaults.ENVIRON),
         null,
-        Durations.parse(Defaults.AGENT_TIMEOUT));
+        Durations.parse(Defaults.AGENT_TIMEOUT),
+        ScrubMode.parse(Defaults.SCRUB));
   }
 
   /** A parse result: the settings, with defaults where a value was bad, and what was bad. */
@@ -125,8 +177,9 @@ public record CaptureSettings(
             r.get("timeout", Durations::parse, d.timeout()),
             r.get("filter.exclude-exe", CaptureSettings::list, d.excludeExe()),
             r.get("proc.environ", EnvironMode::parse, d.environ()),
-            r.get("agent.socket", v -> v.isBlank() ? null : Path.of(v), d.agentSocket()),
-            r.get("agent.timeout", Durations::parse, d.agentTimeout()));
+            optionalPath(r, "agent.socket", d.agentSocket()),
+            r.get("agent.timeout", Durations::parse, d.agentTimeout()),
+            r.get("scrub", ScrubMode::parse, d.scrub()));
     for (String key : p.stringPropertyNames()) {
       if (!r.known().contains(key)) {
         problems.add("unknown setting " + key + "='" + p.getProperty(key) + "'; ignored");
@@ -137,6 +190,36 @@ public record CaptureSettings(
       s = s.withDumpDir(d.dumpDir());
     }
     return new Parsed(s, problems);
+  }
+
+  /** A path setting that may be unset: blank means none. */
+  // Reader.get's T is a @Nullable Path here; NullAway checks that only in its JSpecify mode.
+  @SuppressWarnings("NullAway")
+  private static @Nullable Path optionalPath(Reader r, String key, @Nullable Path fallback) {
+    return r.get(key, v -> v.isBlank() ? null : Path.of(v), fallback);
+  }
+
+  /**
+   * Reads the settings file ({@code composer.properties}). Never throws: a missing, unreadable or
+   * null file gives the defaults, with a problem that says so.
+   */
+  public static Parsed load(@Nullable Path file) {
+    Properties p = new Properties();
+    List<String> problems = new ArrayList<>();
+    if (file == null) {
+      problems.add("no config file given (-Dcoroner.config); using defaults");
+    } else {
+      try (InputStream in = Files.newInputStream(file)) {
+        p.load(in);
+      } catch (NoSuchFileException e) {
+        problems.add("config file " + file + " is missing; using defaults");
+      } catch (IOException | IllegalArgumentException e) {
+        problems.add("cannot read config file " + file + ": " + e + "; using defaults");
+      }
+    }
+    Parsed parsed = fromProperties(p);
+    problems.addAll(parsed.problems());
+    return new Parsed(parsed.settings(), problems);
   }
 
   /** Writes settings in the form {@link #fromProperties} reads. */
@@ -157,9 +240,11 @@ public record CaptureSettings(
       p.setProperty("agent.socket", agentSocket.toString());
     }
     p.setProperty("agent.timeout", Durations.format(agentTimeout));
+    p.setProperty("scrub", scrub.id());
     return p;
   }
 
+  /** The same settings with the dump directory {@code dir}. */
   public CaptureSettings withDumpDir(Path dir) {
     return new CaptureSettings(
         dir,
@@ -174,7 +259,27 @@ public record CaptureSettings(
         excludeExe,
         environ,
         agentSocket,
-        agentTimeout);
+        agentTimeout,
+        scrub);
+  }
+
+  /** The same settings with the scrub mode {@code mode}. */
+  public CaptureSettings withScrub(ScrubMode mode) {
+    return new CaptureSettings(
+        dumpDir,
+        nameTemplate,
+        compression,
+        level,
+        workers,
+        maxCoreSize,
+        keepFree,
+        maxUse,
+        timeout,
+        excludeExe,
+        environ,
+        agentSocket,
+        agentTimeout,
+        mode);
   }
 
   /** The same settings with the node agent's socket ({@code null}: no agent). */
@@ -192,7 +297,8 @@ public record CaptureSettings(
         excludeExe,
         environ,
         socket,
-        agentTimeout);
+        agentTimeout,
+        scrub);
   }
 
   private static int range(String v, int min, int max) {

@@ -5,6 +5,7 @@ import dev.coroner.dump.DumpInfo.Integrity;
 import dev.coroner.dump.IntegrityCause;
 import dev.coroner.dump.elf.ElfCoreHeader;
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedByInterruptException;
@@ -14,13 +15,15 @@ import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
+import org.jspecify.annotations.Nullable;
 
 /**
- * Streams the core from the kernel's pipe to the dump through a small pool of 1 MiB buffers. The
- * calling thread reads and hashes (SHA-256 is sequential and is the most expensive step); a second
- * thread compresses and writes. The dying process is released as soon as the pipe is drained, so
- * the two halves overlap instead of adding up. The core is never held in memory: at most {@link
- * #POOL} buffers are in flight.
+ * Streams the core from the kernel's pipe or socket to the dump through a small pool of 1 MiB
+ * buffers. The calling thread only reads; a hashing thread computes the SHA-256 of the raw bytes
+ * (sequential, about a CPU-second per GiB) while a writer thread compresses and writes, each on the
+ * same buffers in order. The dying process waits only for the reads, so hashing and compressing
+ * overlap with them instead of adding up. The core is never held in memory: at most {@link #POOL}
+ * buffers are in flight, and a buffer is reused once both the hash and the writer are done with it.
  */
 public final class CoreCopier {
   private static final int BUFFER = 1 << 20;
@@ -34,7 +37,11 @@ public final class CoreCopier {
    * it read to the end) and whether the output failed (then the dump being written is unusable).
    */
   record Result(
-      long size, String sha256, ElfCoreHeader header, Integrity stop, boolean writeFailed) {}
+      long size,
+      String sha256,
+      ElfCoreHeader header,
+      @Nullable Integrity stop,
+      boolean writeFailed) {}
 
   /**
    * Limits for one copy. {@code spaceProblem} is asked before every buffer with the margin still
@@ -49,8 +56,21 @@ public final class CoreCopier {
     final byte[] data;
     int length;
 
+    /** The hash and the writer: the buffer goes back to the pool when both are done. */
+    final java.util.concurrent.atomic.AtomicInteger users =
+        new java.util.concurrent.atomic.AtomicInteger();
+
     Chunk(int size) {
       data = new byte[size];
+    }
+  }
+
+  /** Hands a used buffer back once its last user is done. */
+  private record Pool(BlockingQueue<Chunk> free) {
+    void release(Chunk c) throws InterruptedException {
+      if (c.users.decrementAndGet() == 0) {
+        free.put(c);
+      }
     }
   }
 
@@ -65,11 +85,15 @@ public final class CoreCopier {
   static Result copy(ReadableByteChannel in, OutputStream out, Limits limits, MessageDigest sha) {
     BlockingQueue<Chunk> free = new ArrayBlockingQueue<>(POOL);
     BlockingQueue<Chunk> full = new ArrayBlockingQueue<>(POOL + 1);
+    BlockingQueue<Chunk> toHash = new ArrayBlockingQueue<>(POOL + 1);
     for (int i = 0; i < POOL; i++) {
       free.add(new Chunk(BUFFER));
     }
-    Writer writer = new Writer(full, free, out);
+    Pool pool = new Pool(free);
+    Writer writer = new Writer(full, pool, out);
     Thread thread = DaemonThreads.start("coroner-writer", writer);
+    Hasher hasher = new Hasher(toHash, pool, sha);
+    Thread hashing = DaemonThreads.start("coroner-hash", hasher);
 
     byte[] head = new byte[ElfCoreHeader.HEAD_BYTES];
     int headLength = 0;
@@ -103,11 +127,13 @@ public final class CoreCopier {
           } while (!eof && buf.hasRemaining() && buf.position() < BUFFER / 2);
         } catch (ClosedByInterruptException e) {
           stop = Integrity.truncated(IntegrityCause.TIMEOUT, null);
+        } catch (InterruptedIOException e) {
+          // A socket's deadline (the receiver's per-connection timeout) or its abort on close.
+          stop = Integrity.truncated(IntegrityCause.TIMEOUT, e.getMessage());
         } catch (IOException e) {
           stop = Integrity.truncated(IntegrityCause.READ_ERROR, e.getMessage());
         }
         int n = buf.position();
-        sha.update(chunk.data, 0, n);
         if (headLength < head.length) {
           int take = Math.min(n, head.length - headLength);
           System.arraycopy(chunk.data, 0, head, headLength, take);
@@ -115,6 +141,8 @@ public final class CoreCopier {
         }
         size += n;
         chunk.length = n;
+        chunk.users.set(2);
+        toHash.put(chunk);
         full.put(chunk);
         if (eof || stop != null) {
           break;
@@ -126,6 +154,7 @@ public final class CoreCopier {
     // The watchdog's interrupt must not stop the hand-over below.
     Thread.interrupted();
     finish(full, thread);
+    finish(toHash, hashing);
     if (writer.failure != null) {
       stop = Integrity.truncated(IntegrityCause.WRITE_ERROR, writer.failure.getMessage());
     }
@@ -153,16 +182,41 @@ public final class CoreCopier {
     }
   }
 
+  /** Hashes chunks in order. */
+  private static final class Hasher implements Runnable {
+    private final BlockingQueue<Chunk> chunks;
+    private final Pool pool;
+    private final MessageDigest sha;
+
+    Hasher(BlockingQueue<Chunk> chunks, Pool pool, MessageDigest sha) {
+      this.chunks = chunks;
+      this.pool = pool;
+      this.sha = sha;
+    }
+
+    @Override
+    public void run() {
+      try {
+        for (Chunk c = chunks.take(); c != END; c = chunks.take()) {
+          sha.update(c.data, 0, c.length);
+          pool.release(c);
+        }
+      } catch (InterruptedException e) {
+        // nobody interrupts this thread; end quietly if it happens
+      }
+    }
+  }
+
   /** Compresses and writes chunks in order; after a failure it only recycles them. */
   private static final class Writer implements Runnable {
     private final BlockingQueue<Chunk> full;
-    private final BlockingQueue<Chunk> free;
+    private final Pool pool;
     private final OutputStream out;
-    volatile IOException failure;
+    volatile @Nullable IOException failure;
 
-    Writer(BlockingQueue<Chunk> full, BlockingQueue<Chunk> free, OutputStream out) {
+    Writer(BlockingQueue<Chunk> full, Pool pool, OutputStream out) {
       this.full = full;
-      this.free = free;
+      this.pool = pool;
       this.out = out;
     }
 
@@ -177,7 +231,7 @@ public final class CoreCopier {
               failure = e;
             }
           }
-          free.put(c);
+          pool.release(c);
         }
       } catch (InterruptedException e) {
         // nobody interrupts this thread; end quietly if it happens
@@ -185,6 +239,7 @@ public final class CoreCopier {
     }
   }
 
+  /** A new SHA-256 digest. */
   public static MessageDigest sha256() {
     try {
       return MessageDigest.getInstance("SHA-256");

@@ -23,10 +23,12 @@ import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.function.Supplier;
 import java.util.zip.Deflater;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Writes one dump: {@code NAME.zip.partial} (0600) with the /proc files, the streamed core and
@@ -37,6 +39,7 @@ import java.util.zip.ZipOutputStream;
 public final class DumpWriter {
   /** Builds dump-info once the core's fate is known. */
   public interface InfoFactory {
+    /** Dump-info for the core as written, its integrity and the entries of the zip. */
     DumpInfo build(DumpInfo.CoreInfo core, Integrity integrity, List<String> files);
   }
 
@@ -69,6 +72,8 @@ public final class DumpWriter {
    * Streams the core from {@code stdin} into the dump; closes {@code stdin} as soon as it is read,
    * then runs {@code readDone} (the watchdog must not interrupt what follows).
    */
+  // "try": the flusher resource is never named; it only fsyncs in the background during the copy.
+  @SuppressWarnings("try")
   public Written write(
       ReadableByteChannel stdin,
       Supplier<MessageDigest> sha256,
@@ -80,7 +85,7 @@ public final class DumpWriter {
     Path partial = AtomicFiles.partialOf(target);
     FileChannel file;
     try {
-      Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(AtomicFiles.PRIVATE_DIR));
+      prepareDirectory(dir);
       file = AtomicFiles.create(partial, AtomicFiles.PRIVATE_FILE);
     } catch (IOException | RuntimeException e) {
       closeQuietly(stdin);
@@ -118,7 +123,8 @@ public final class DumpWriter {
                 + " MB/s); the process is released");
         log.flush();
         if (copy.writeFailed()) {
-          throw new IOException(copy.stop().reason());
+          throw new IOException(
+              Objects.requireNonNull(copy.stop(), "a failed write has a stop").reason());
         }
       }
       zip.closeEntry();
@@ -143,7 +149,7 @@ public final class DumpWriter {
       log.info("writing the core failed (" + e.getMessage() + "); keeping the metadata only");
       Integrity why =
           copy != null && copy.writeFailed()
-              ? copy.stop()
+              ? Objects.requireNonNull(copy.stop(), "a failed write has a stop")
               : Integrity.truncated(IntegrityCause.WRITE_ERROR, e.getMessage());
       return writeMetadataOnly(copy, why, infoFactory);
     }
@@ -151,14 +157,15 @@ public final class DumpWriter {
 
   /**
    * Keeps the metadata and the extra files but not the core (flood control): the process is
-   * released at once, and the dump is marked truncated with {@code why}.
+   * released at once ({@code stdin} is closed unread; null when there is none, as after a socket's
+   * reject), and the dump is marked truncated with {@code why}.
    */
-  public Written writeWithoutCore(ReadableByteChannel stdin, Integrity why, InfoFactory infoFactory)
+  public Written writeWithoutCore(
+      @Nullable ReadableByteChannel stdin, Integrity why, InfoFactory infoFactory)
       throws NotWrittenException {
     closeQuietly(stdin);
     try {
-      Files.createDirectories(
-          settings.dumpDir(), PosixFilePermissions.asFileAttribute(AtomicFiles.PRIVATE_DIR));
+      prepareDirectory(settings.dumpDir());
     } catch (IOException | RuntimeException e) {
       throw new NotWrittenException("cannot create " + settings.dumpDir() + ": " + e, e);
     }
@@ -169,7 +176,8 @@ public final class DumpWriter {
    * After a failed core write (usually a full disk), keeps what we know about the crash: a small
    * zip without the core, marked truncated.
    */
-  private Written writeMetadataOnly(CoreCopier.Result copy, Integrity why, InfoFactory factory)
+  private Written writeMetadataOnly(
+      CoreCopier.@Nullable Result copy, Integrity why, InfoFactory factory)
       throws NotWrittenException {
     Path target = settings.dumpDir().resolve(name + ".zip");
     Path partial = AtomicFiles.partialOf(target);
@@ -198,6 +206,37 @@ public final class DumpWriter {
       deleteQuietly(partial);
       throw new NotWrittenException("cannot write even the metadata to " + partial + ": " + e, e);
     }
+  }
+
+  /**
+   * Creates the dump directory (0700), or narrows an existing one that others may enter: cores hold
+   * secrets. A shared sticky directory (/tmp) is never narrowed: that would lock others out.
+   */
+  private void prepareDirectory(Path dir) throws IOException {
+    if (!Files.isDirectory(dir)) {
+      Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(AtomicFiles.PRIVATE_DIR));
+      return;
+    }
+    var mode = Files.getPosixFilePermissions(dir);
+    if (mode.equals(AtomicFiles.PRIVATE_DIR)) {
+      return;
+    }
+    if (AtomicFiles.isSticky(dir)) {
+      log.info(
+          "warning: the dump directory "
+              + dir
+              + " is a shared sticky directory ("
+              + PosixFilePermissions.toString(mode)
+              + "); dumps should sit in a 0700 directory of their own");
+      return;
+    }
+    AtomicFiles.ensurePrivateDirectory(dir);
+    log.info(
+        "narrowed the dump directory "
+            + dir
+            + " from "
+            + PosixFilePermissions.toString(mode)
+            + " to rwx------ (dumps hold secrets)");
   }
 
   private List<String> writeProcFiles(ZipOutputStream zip) throws IOException {
@@ -313,7 +352,10 @@ public final class DumpWriter {
     return Integrity.complete();
   }
 
-  private static void closeQuietly(ReadableByteChannel c) {
+  private static void closeQuietly(@Nullable ReadableByteChannel c) {
+    if (c == null) {
+      return;
+    }
     try {
       c.close();
     } catch (IOException e) {

@@ -63,4 +63,19 @@ class CaptureSettingsTest {
         .anySatisfy(m -> assertThat(m).contains("name.template").contains("{uuid}"))
         .anySatisfy(m -> assertThat(m).contains("typo.key"));
   }
+
+  @Test
+  void loadSaysWhenTheFileIsMissingAndUsesDefaults(@org.junit.jupiter.api.io.TempDir Path dir)
+      throws Exception {
+    var missing = CaptureSettings.load(dir.resolve("none.properties"));
+    assertThat(missing.settings().dumpDir()).isEqualTo(CaptureSettings.DEFAULT_DUMP_DIR);
+    assertThat(missing.problems()).singleElement().asString().contains("is missing");
+
+    Path file = dir.resolve("composer.properties");
+    java.nio.file.Files.writeString(file, "dump.dir=/srv/d\ncompression.level=x\n");
+    var parsed = CaptureSettings.load(file);
+    assertThat(parsed.settings().dumpDir()).isEqualTo(Path.of("/srv/d"));
+    assertThat(parsed.problems()).singleElement().asString().contains("compression.level");
+    assertThat(CaptureSettings.load(null).problems()).hasSize(1);
+  }
 }

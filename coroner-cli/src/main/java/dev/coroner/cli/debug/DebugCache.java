@@ -17,6 +17,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A private cache (0700) of what debugging needs on disk: raw cores extracted from dumps, verified
@@ -90,7 +91,9 @@ final class DebugCache {
    * then marked verified; {@code maps}, if given, is kept beside it.
    */
   private Cached cached(
-      DumpInfo info, AtomicFiles.Content content, java.util.function.Supplier<byte[]> maps)
+      DumpInfo info,
+      AtomicFiles.Content content,
+      java.util.function.@Nullable Supplier<byte[]> maps)
       throws IOException {
     if (info.core().entry() == null) {
       throw new CliException(
@@ -130,7 +133,7 @@ final class DebugCache {
    * A copy of {@code exe} without DWARF, cached by build-id; the original if objcopy is missing or
    * fails.
    */
-  Path stripped(Path exe, String buildId, Path objcopy) throws IOException {
+  Path stripped(Path exe, @Nullable String buildId, @Nullable Path objcopy) throws IOException {
     if (objcopy == null || buildId == null) {
       return exe;
     }
@@ -162,8 +165,9 @@ final class DebugCache {
 
   /** Where a downloaded dump zip is kept (0700); the newest few are kept. */
   Path download(String fileName) throws IOException {
-    Path zip = dir("zips").resolve(fileName);
-    prune(zip.getParent(), zip, ".zip");
+    Path zips = dir("zips");
+    Path zip = zips.resolve(fileName);
+    prune(zips, zip, ".zip");
     return zip;
   }
 

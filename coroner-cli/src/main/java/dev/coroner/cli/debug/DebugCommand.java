@@ -32,7 +32,9 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.Callable;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -71,6 +73,8 @@ public final class DebugCommand implements Callable<Integer> {
 
   @Mixin StoreOptions store;
 
+  @Mixin dev.coroner.cli.dumps.IdentityOptions identity;
+
   @Parameters(paramLabel = "DUMP", description = "The dump: name, uuid prefix, latest or -N.")
   String ref;
 
@@ -78,7 +82,7 @@ public final class DebugCommand implements Callable<Integer> {
       names = "--debugger",
       paramLabel = "lldb|gdb|jhsdb",
       description = "Override the debugger chosen from the runtime.")
-  String debugger;
+  @Nullable String debugger;
 
   @Option(
       names = "--exe",
@@ -86,7 +90,7 @@ public final class DebugCommand implements Callable<Integer> {
       description =
           "The executable to load, when the recorded one is not here or differs. With --k8s: its"
               + " path inside the app image.")
-  Path exe;
+  @Nullable Path exe;
 
   @Option(
       names = "--k8s",
@@ -115,7 +119,7 @@ public final class DebugCommand implements Callable<Integer> {
       names = "--llnode",
       paramLabel = "PATH",
       description = "The llnode plugin (default: found in the global npm modules).")
-  Path llnode;
+  @Nullable Path llnode;
 
   @Option(
       names = CACHE_OPTION,
@@ -123,6 +127,7 @@ public final class DebugCommand implements Callable<Integer> {
       description =
           "Where extracted cores and debug-stripped executables are kept (0700; the newest 3 cores"
               + " stay). Default: $XDG_CACHE_HOME/coroner or ~/.cache/coroner. Now: ${DEFAULT-VALUE}")
+  // Never null: Main's default value provider gives it the cache directory.
   Path cacheDir;
 
   Map<String, String> env = System.getenv();
@@ -139,7 +144,7 @@ public final class DebugCommand implements Callable<Integer> {
       return inCluster(out, err);
     }
     rejectClusterOptions();
-    try (Store s = store.open()) {
+    try (Store s = identity.wrap(store.open())) {
       return debug(s, out, err);
     }
   }
@@ -195,7 +200,13 @@ public final class DebugCommand implements Callable<Integer> {
         DebuggerLaunch.of(
             chosen,
             new DebuggerLaunch.Target(
-                debuggerPath, binary, core, plugin, tools.lldbPythonPath().orElse(null), sysroot),
+                // Only a missing jhsdb leaves it null, and gdb replaces it above.
+                Objects.requireNonNull(debuggerPath, "debugger path"),
+                binary,
+                core,
+                plugin,
+                tools.lldbPythonPath().orElse(null),
+                sysroot),
             batch,
             commands);
     if (!batch) {
@@ -239,6 +250,18 @@ public final class DebugCommand implements Callable<Integer> {
                               + s.url()
                               + ")"));
       StoredDump dump = StoreOptions.readable(StoreOptions.resolve(s, ref));
+      if (dump.encrypted()) {
+        // The identity would have to reach the pod; docs/scrub.md has the design (exec stdin
+        // into a memory volume), not built yet.
+        throw new CliException(
+            CliException.USAGE,
+            "dump "
+                + dump.name()
+                + " is encrypted at rest, and debug pods cannot decrypt yet; debug it here:"
+                + " coroner debug "
+                + dump.name()
+                + " --identity FILE");
+      }
       DumpInfo info = StoreOptions.info(s, dump);
       // Only the name tells the runtime here: proc/maps is inside the zip, which stays in the
       // store.
@@ -324,7 +347,7 @@ public final class DebugCommand implements Callable<Integer> {
     }
   }
 
-  private static Path debuggerPath(Debugger d, Path exe, Tools tools) {
+  private static @Nullable Path debuggerPath(Debugger d, Path exe, Tools tools) {
     if (d == Debugger.JHSDB) {
       Path jhsdb = exe.resolveSibling("jhsdb");
       return Files.isExecutable(jhsdb) ? jhsdb : tools.find("jhsdb").orElse(null);

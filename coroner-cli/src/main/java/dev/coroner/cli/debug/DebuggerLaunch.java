@@ -5,6 +5,7 @@ import dev.coroner.cli.debugger.DebuggerInvocation;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The command line that opens a core in a debugger here, with the commands to run first (the
@@ -14,14 +15,20 @@ import java.util.Map;
  * @param stdin text to feed the debugger (jhsdb's batch commands), or null
  * @param env extra environment
  */
-record DebuggerLaunch(List<String> command, String stdin, Map<String, String> env) {
+record DebuggerLaunch(List<String> command, @Nullable String stdin, Map<String, String> env) {
 
   /**
    * What to open and how; {@code plugin} (llnode) makes lldb load it; {@code sysroot} (null: none)
    * holds the crashed process's own files.
    */
-  record Target(Path debugger, Path exe, Path core, Path plugin, String pythonPath, Path sysroot) {
-    Target(Path debugger, Path exe, Path core, Path plugin, String pythonPath) {
+  record Target(
+      Path debugger,
+      Path exe,
+      Path core,
+      @Nullable Path plugin,
+      @Nullable String pythonPath,
+      @Nullable Path sysroot) {
+    Target(Path debugger, Path exe, Path core, @Nullable Path plugin, @Nullable String pythonPath) {
       this(debugger, exe, core, plugin, pythonPath, null);
     }
   }

@@ -5,10 +5,12 @@ import dev.coroner.dump.DumpInfo;
 import dev.coroner.dump.elf.ElfBuildId;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.charset.Charset;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Picks the executable a core is opened with: the one recorded in the dump if it is here and its
@@ -28,9 +30,9 @@ final class ExeResolver {
    * The executable, and its own build-id (null if it has none): what a cached, debug-stripped copy
    * of it is keyed by. Never the core's: a wrong {@code --exe} must not be cached as the right one.
    */
-  record Resolved(Path exe, String buildId) {}
+  record Resolved(Path exe, @Nullable String buildId) {}
 
-  Resolved resolve(DumpInfo info, Path core, Path given) throws IOException {
+  Resolved resolve(DumpInfo info, Path core, @Nullable Path given) throws IOException {
     String recorded = info.process().exePath();
     Optional<String> coreId = coreBuildId(core, recorded);
     if (given != null) {
@@ -80,7 +82,7 @@ final class ExeResolver {
   }
 
   /** The main executable's build-id as the core records it, via elfutils' eu-unstrip. */
-  private Optional<String> coreBuildId(Path core, String exePath) throws IOException {
+  private Optional<String> coreBuildId(Path core, @Nullable String exePath) throws IOException {
     Optional<Path> unstrip = tools.find("eu-unstrip");
     if (unstrip.isEmpty()) {
       err.println(
@@ -92,7 +94,7 @@ final class ExeResolver {
         new ProcessBuilder(unstrip.get().toString(), "-n", "--core=" + core)
             .redirectError(ProcessBuilder.Redirect.DISCARD)
             .start();
-    String out = new String(p.getInputStream().readAllBytes());
+    String out = new String(p.getInputStream().readAllBytes(), Charset.defaultCharset());
     try {
       p.waitFor(60, TimeUnit.SECONDS);
     } catch (InterruptedException e) {

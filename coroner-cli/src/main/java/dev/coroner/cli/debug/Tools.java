@@ -2,6 +2,7 @@ package dev.coroner.cli.debug;
 
 import dev.coroner.cli.errors.CliException;
 import java.io.IOException;
+import java.nio.charset.Charset;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
@@ -10,6 +11,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Finds the external tools {@code coroner debug} runs, with an install hint when one is missing.
@@ -40,7 +42,7 @@ final class Tools {
   }
 
   /** The llnode plugin: --llnode, else the global npm modules, asking npm as a last resort. */
-  Path llnode(Path given) {
+  Path llnode(@Nullable Path given) {
     if (given != null) {
       if (!Files.isRegularFile(given)) {
         throw new CliException(CliException.USAGE, "--llnode " + given + " does not exist");
@@ -57,7 +59,8 @@ final class Tools {
     if (npm.isPresent()) {
       try {
         Process p = new ProcessBuilder(npm.get().toString(), "root", "-g").start();
-        String root = new String(p.getInputStream().readAllBytes()).trim();
+        String root =
+            new String(p.getInputStream().readAllBytes(), Charset.defaultCharset()).trim();
         if (p.waitFor(30, TimeUnit.SECONDS) && !root.isEmpty()) {
           Path so = Path.of(root, "llnode", "llnode.so");
           if (Files.isRegularFile(so)) {

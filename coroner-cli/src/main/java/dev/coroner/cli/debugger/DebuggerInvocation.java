@@ -3,6 +3,7 @@ package dev.coroner.cli.debugger;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * How each debugger is told to open a core, run commands and stop: the one table that local {@code
@@ -31,8 +32,10 @@ public enum DebuggerInvocation {
    * @param sysroot the crashed process's own executable and libraries at their paths (kept with the
    *     dump), read instead of this machine's; null: this machine's
    */
-  public record Files(Path tool, Path exe, Path core, Path plugin, Path sysroot) {
-    public Files(Path tool, Path exe, Path core, Path plugin) {
+  public record Files(
+      Path tool, Path exe, Path core, @Nullable Path plugin, @Nullable Path sysroot) {
+    /** The files without a sysroot: the debugger resolves libraries on this host. */
+    public Files(Path tool, Path exe, Path core, @Nullable Path plugin) {
       this(tool, exe, core, plugin, null);
     }
   }
@@ -42,10 +45,11 @@ public enum DebuggerInvocation {
 
   private final Debugger debugger;
   private final boolean llnode;
-  private final String batchFlag;
-  private final String commandFlag;
+  private final @Nullable String batchFlag;
+  private final @Nullable String commandFlag;
 
-  DebuggerInvocation(Debugger debugger, boolean llnode, String batchFlag, String commandFlag) {
+  DebuggerInvocation(
+      Debugger debugger, boolean llnode, @Nullable String batchFlag, @Nullable String commandFlag) {
     this.debugger = debugger;
     this.llnode = llnode;
     this.batchFlag = batchFlag;
@@ -61,6 +65,7 @@ public enum DebuggerInvocation {
     };
   }
 
+  /** The debugger this entry runs. */
   public Debugger debugger() {
     return debugger;
   }
@@ -84,7 +89,7 @@ public enum DebuggerInvocation {
   }
 
   /** What to feed the debugger's stdin: jhsdb's batch commands, then quit; otherwise null. */
-  public String stdin(boolean batch, List<String> commands) {
+  public @Nullable String stdin(boolean batch, List<String> commands) {
     return commandFlag == null && batch ? String.join("\n", commands) + "\nquit\n" : null;
   }
 

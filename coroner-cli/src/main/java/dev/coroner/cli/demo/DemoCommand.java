@@ -13,6 +13,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.io.Writer;
+import java.nio.charset.Charset;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -21,6 +22,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -64,7 +66,7 @@ public final class DemoCommand implements Callable<Integer> {
       names = "--app",
       paramLabel = "DIR",
       description = "The crashing app (default: examples/crashing-nodejs-app in CORONER_HOME).")
-  Path app;
+  @Nullable Path app;
 
   @Option(
       names = "--wait",
@@ -96,7 +98,7 @@ public final class DemoCommand implements Callable<Integer> {
       long pid = crashApp(appDir, out);
       out.println("3. Waiting for the dump of pid " + pid + " in " + dumpDir + " ...");
       out.flush();
-      Path dump = awaitDump(dumpDir, pid, out);
+      Path dump = awaitDump(dumpDir, pid);
       String name = dump.getFileName().toString().replaceFirst("\\.zip$", "");
       String store = dumpDir.toString();
       step(out, "4. coroner list", "list", "--store", store, "-n", "5");
@@ -190,7 +192,7 @@ public final class DemoCommand implements Callable<Integer> {
   }
 
   /** The number of the frame that runs bar(), from llnode's backtrace. */
-  static Integer barFrame(String backtrace) {
+  static @Nullable Integer barFrame(String backtrace) {
     Matcher m = Pattern.compile("frame #(\\d+): \\S+ bar\\(").matcher(backtrace);
     return m.find() ? Integer.valueOf(m.group(1)) : null;
   }
@@ -257,7 +259,9 @@ public final class DemoCommand implements Callable<Integer> {
             .redirectErrorStream(true)
             .start();
     try (var in = p.getInputStream()) {
-      new String(in.readAllBytes()).lines().forEach(l -> out.println("   | " + l));
+      new String(in.readAllBytes(), Charset.defaultCharset())
+          .lines()
+          .forEach(l -> out.println("   | " + l));
     }
     if (!p.waitFor(60, TimeUnit.SECONDS)) {
       p.destroyForcibly();
@@ -279,7 +283,7 @@ public final class DemoCommand implements Callable<Integer> {
         CliException.FAILURE, "node is not installed; run: apt-get install -y nodejs");
   }
 
-  private Path awaitDump(Path dir, long pid, PrintWriter out) throws InterruptedException {
+  private Path awaitDump(Path dir, long pid) throws InterruptedException {
     long deadline = System.nanoTime() + Duration.ofSeconds(waitSeconds).toNanos();
     while (System.nanoTime() < deadline) {
       Optional<Path> found = findDump(dir, pid);

@@ -6,6 +6,7 @@ import java.nio.file.FileSystems;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.function.Predicate;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Which dumps {@code coroner list} shows. Null criteria match everything. Unreadable dumps only
@@ -15,7 +16,12 @@ import java.util.function.Predicate;
  * @param signal a signal number
  */
 record DumpFilter(
-    Instant since, Instant until, String exe, String namespace, String pod, Integer signal)
+    @Nullable Instant since,
+    @Nullable Instant until,
+    @Nullable String exe,
+    @Nullable String namespace,
+    @Nullable String pod,
+    @Nullable Integer signal)
     implements Predicate<StoredDump> {
 
   @Override
@@ -34,7 +40,7 @@ record DumpFilter(
     if (signal != null && info.process().signal() != signal) {
       return false;
     }
-    if (exe != null && !exeMatches(info.process())) {
+    if (exe != null && !exeMatches(exe, info.process())) {
       return false;
     }
     if (namespace != null && (info.pod() == null || !namespace.equals(info.pod().namespace()))) {
@@ -43,12 +49,12 @@ record DumpFilter(
     return pod == null || (info.pod() != null && glob(pod, info.pod().name()));
   }
 
-  private boolean exeMatches(DumpInfo.ProcessInfo p) {
+  private static boolean exeMatches(String exe, DumpInfo.ProcessInfo p) {
     String file = p.exePath() == null ? null : String.valueOf(Path.of(p.exePath()).getFileName());
     return glob(exe, p.exe()) || glob(exe, file);
   }
 
-  private static boolean glob(String pattern, String value) {
+  private static boolean glob(String pattern, @Nullable String value) {
     if (value == null || value.isEmpty() || value.contains("/")) {
       return false;
     }

@@ -14,6 +14,7 @@ import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 
 /**
  * How dumps are shown: the table of {@code coroner list} (and its wide form), and the stable JSON
@@ -30,7 +31,7 @@ final class DumpViews {
 
   /** What the last column says of a dump that cannot be read. */
   private static String problemWord(StoredDump d) {
-    return switch (d.problem().kind()) {
+    return switch (Objects.requireNonNull(d.problem(), "an unreadable dump has a problem").kind()) {
       case DAMAGED -> "corrupt";
       case PERMISSION -> "no-access";
       case NEWER_SCHEMA -> "newer";

@@ -42,12 +42,17 @@ import picocli.CommandLine.Spec;
       "With -o FILE (or -o - for standard output, as coredumpctl dump does) only the raw core is",
       "written, verified on the way.",
       "",
+      "A dump encrypted at rest (NAME.zip.age) is decrypted with --identity and written as the",
+      "plain zip it encrypts; without the right identity it exits 4 and says so.",
+      "",
       "A damaged dump exits 1 and leaves nothing behind; nothing read from a dump chooses a path."
     })
 public final class GetCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
   @Mixin StoreOptions store;
+
+  @Mixin IdentityOptions identity;
 
   @Parameters(paramLabel = "DUMP", description = "The dump: name, uuid prefix, latest or -N.")
   String ref;
@@ -75,7 +80,7 @@ public final class GetCommand implements Callable<Integer> {
     if (output != null && extract) {
       throw new CliException(CliException.USAGE, "-o and --extract exclude each other; choose one");
     }
-    try (Store s = store.open()) {
+    try (Store s = identity.wrap(store.open())) {
       StoredDump dump = StoreOptions.readable(StoreOptions.resolve(s, ref));
       if (output != null) {
         return core(s, dump);
@@ -166,6 +171,9 @@ public final class GetCommand implements Callable<Integer> {
   }
 
   /** {@code -o}: the raw core alone, to a file (through a partial) or to standard output. */
+  // On Java 22+ System.console() is a Console even when redirected (Console.isTerminal() tells,
+  // but not on 17): left as it was, a known gap.
+  @SuppressWarnings("SystemConsoleNull")
   private int core(Store s, StoredDump dump) throws IOException {
     PrintWriter err = spec.commandLine().getErr();
     DumpInfo info = StoreOptions.info(s, dump);

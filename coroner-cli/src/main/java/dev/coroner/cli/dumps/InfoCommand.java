@@ -14,6 +14,7 @@ import java.io.PrintWriter;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.util.concurrent.Callable;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -181,6 +182,10 @@ public final class InfoCommand implements Callable<Integer> {
             + " as "
             + (i.core().compression() == null ? "unknown" : i.core().compression().id()));
     r.add("Core sha256", i.core().sha256());
+    r.add("Scrubbed", scrubbed(i.scrub()));
+    if (i.encryption() != null || dump.encrypted()) {
+      r.add("Encrypted", encrypted(i.encryption()));
+    }
     r.add(
         "Complete",
         i.integrity().truncated()
@@ -257,8 +262,40 @@ public final class InfoCommand implements Callable<Integer> {
     return path.startsWith("node:") ? path : path.substring(path.lastIndexOf('/') + 1);
   }
 
+  /** The scrub summary: mode, rule ids and counts (never a value). */
+  static String scrubbed(DumpInfo.@Nullable ScrubInfo s) {
+    if (s == null) {
+      return "no (captured before scrubbing, or still on its way)";
+    }
+    if (s.mode().equals("off")) {
+      return "no: scrub off";
+    }
+    StringBuilder b = new StringBuilder(s.complete() ? "yes" : "INCOMPLETE (the core was dropped)");
+    b.append(", ").append(s.mode());
+    if (s.rules().isEmpty()) {
+      b.append(", nothing matched");
+    } else {
+      b.append(": ");
+      s.rules().forEach((k, v) -> b.append(k).append('=').append(v).append(' '));
+      b.setLength(b.length() - 1);
+    }
+    if (s.durationMs() > 0) {
+      b.append(" (").append(s.durationMs()).append(" ms)");
+    }
+    return b.toString();
+  }
+
+  private static String encrypted(DumpInfo.@Nullable EncryptionInfo e) {
+    String to =
+        e == null || e.recipients().isEmpty() ? "" : " to " + String.join(", ", e.recipients());
+    return "age"
+        + to
+        + "; command line, labels, annotations and warnings are only in the encrypted zip"
+        + " (coroner get --identity FILE --extract)";
+  }
+
   private record Row(StringBuilder b) {
-    void add(String key, Object value) {
+    void add(String key, @Nullable Object value) {
       // Values come from the crashed process (cmdline, comm, hostname, labels): never raw.
       String label = key.isEmpty() ? "" : key + ":";
       b.append(String.format("%-14s %s%n", label, SafeText.line(String.valueOf(value))));

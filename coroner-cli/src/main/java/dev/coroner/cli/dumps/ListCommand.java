@@ -11,6 +11,7 @@ import java.time.Instant;
 import java.time.ZoneId;
 import java.util.List;
 import java.util.concurrent.Callable;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -54,19 +55,19 @@ public class ListCommand implements Callable<Integer> {
       paramLabel = "TIME",
       description =
           "Only crashes at or after TIME: an age (2h, 7d), a date (2026-11-27) or date-time (2026-11-27T08:00).")
-  String since;
+  @Nullable String since;
 
   @Option(
       names = "--until",
       paramLabel = "TIME",
       description = "Only crashes at or before TIME (same forms as --since).")
-  String until;
+  @Nullable String until;
 
   @Option(
       names = "--exe",
       paramLabel = "GLOB",
       description = "Only this executable (name or glob, e.g. node or java*).")
-  String exe;
+  @Nullable String exe;
 
   @Parameters(paramLabel = "MATCH", arity = "0..*", description = "PID, executable path or name.")
   java.util.List<String> matches = new java.util.ArrayList<>();
@@ -75,7 +76,7 @@ public class ListCommand implements Callable<Integer> {
       names = {"-n", "--namespace"},
       paramLabel = "NS",
       description = "Only crashes in this Kubernetes namespace (as kubectl's -n).")
-  String namespace;
+  @Nullable String namespace;
 
   @Option(
       names = {"-A", "--all-namespaces"},
@@ -89,16 +90,16 @@ public class ListCommand implements Callable<Integer> {
       names = "--pod",
       paramLabel = "GLOB",
       description = "Only crashes of this pod (name or glob).")
-  String pod;
+  @Nullable String pod;
 
   @Option(
       names = "--signal",
       paramLabel = "SIG",
       description = "Only this signal: a number (11) or name (SIGSEGV, segv).")
-  String signal;
+  @Nullable String signal;
 
   @Option(names = "--limit", paramLabel = "N", description = "Show at most the N newest.")
-  Integer limit;
+  @Nullable Integer limit;
 
   @Option(
       names = {"-o", "--output"},
@@ -125,9 +126,9 @@ public class ListCommand implements Callable<Integer> {
       names = CACHE_OPTION,
       paramLabel = "DIR",
       description = "Where analyses of local dumps are cached (0700). Now: ${DEFAULT-VALUE}")
-  java.nio.file.Path cacheDir;
+  java.nio.file.@Nullable Path cacheDir;
 
-  Clock clock = Clock.systemDefaultZone();
+  Clock clock = Clock.system(ZoneId.systemDefault());
 
   java.util.Map<String, String> env = System.getenv();
 
@@ -218,7 +219,7 @@ public class ListCommand implements Callable<Integer> {
   }
 
   /** A glob option that does not compile is a usage error, never a crash of the command. */
-  private static void glob(String option, String pattern) {
+  private static void glob(String option, @Nullable String pattern) {
     if (pattern == null) {
       return;
     }
@@ -231,7 +232,10 @@ public class ListCommand implements Callable<Integer> {
               + " '"
               + pattern
               + "' is not a glob ("
-              + e.getMessage().lines().findFirst().orElse("")
+              + java.util.Objects.requireNonNullElse(e.getMessage(), "")
+                  .lines()
+                  .findFirst()
+                  .orElse("")
               + "); use a name or a pattern like 'node*'");
     }
   }

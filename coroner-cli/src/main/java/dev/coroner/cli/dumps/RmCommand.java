@@ -14,6 +14,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Callable;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -46,7 +47,7 @@ public final class RmCommand implements Callable<Integer> {
       names = "--older-than",
       paramLabel = "AGE",
       description = "Delete every dump whose crash is older than AGE, e.g. 7d or 12h.")
-  String olderThan;
+  @Nullable String olderThan;
 
   @Option(names = "--dry-run", description = "Show what would be deleted, delete nothing.")
   boolean dryRun;
@@ -100,7 +101,7 @@ public final class RmCommand implements Callable<Integer> {
   }
 
   /** Named dumps, those older than the cutoff, or (both given) the named ones that are older. */
-  private int remove(Store s, Instant cutoff) {
+  private int remove(Store s, @Nullable Instant cutoff) {
     Set<StoredDump> doomed = new LinkedHashSet<>();
     if (refs.isEmpty()) {
       StoreOptions.list(s).stream().filter(d -> d.time().isBefore(cutoff)).forEach(doomed::add);

@@ -6,6 +6,7 @@ import dev.coroner.store.DumpProblem;
 import dev.coroner.store.StoreException;
 import dev.coroner.store.StoreFailure;
 import dev.coroner.store.StoredDump;
+import java.util.Objects;
 
 /**
  * Turns the store's typed failures into the CLI's exit codes and advice, in the CLI's terms (its
@@ -26,7 +27,7 @@ public final class StoreErrors {
   public static ExitCode exitCode(StoreFailure failure) {
     return switch (failure) {
       case CONFIG -> ExitCode.USAGE;
-      case AUTH, NO_STORE, UNREACHABLE, PERMISSION, OTHER -> ExitCode.UNREACHABLE;
+      case AUTH, KEY, NO_STORE, UNREACHABLE, PERMISSION, OTHER -> ExitCode.UNREACHABLE;
       case NOT_FOUND -> ExitCode.NOT_FOUND;
       case INTEGRITY, LOCAL_IO -> ExitCode.FAILURE;
     };
@@ -40,6 +41,9 @@ public final class StoreErrors {
       case AUTH ->
           "check the AWS credentials ($AWS_ACCESS_KEY_ID and $AWS_SECRET_ACCESS_KEY, $AWS_PROFILE,"
               + " or the machine's IAM role)";
+      case KEY ->
+          "pass --identity FILE: an age identity file (AGE-SECRET-KEY-1..., as age-keygen writes"
+              + " it) whose public key is one of the dump's recipients";
       case NO_STORE ->
           local
               ? "install coroner ('coroner install') or point --store at the dump directory"
@@ -62,7 +66,7 @@ public final class StoreErrors {
    * called damaged, and only then is removing it suggested.
    */
   public static CliException unreadable(StoredDump dump) {
-    DumpProblem p = dump.problem();
+    DumpProblem p = Objects.requireNonNull(dump.problem(), "an unreadable dump has a problem");
     String name = dump.name();
     return switch (p.kind()) {
       case DAMAGED ->

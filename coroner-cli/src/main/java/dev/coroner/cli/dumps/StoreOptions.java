@@ -11,6 +11,7 @@ import dev.coroner.store.s3.S3Options;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Option;
 
 /** {@code --store}: which store a command works on, and the lookups every command needs. */
@@ -28,7 +29,7 @@ public final class StoreOptions {
           "Where the dumps are: a directory, file:///dir or s3://bucket/prefix."
               + " Default: $CORONER_STORE, else store= in ~/.config/coroner/config.properties,"
               + " else file:///var/lib/coroner/dumps. Now: ${DEFAULT-VALUE}")
-  String url;
+  @Nullable String url;
 
   @Option(
       names = S3_ENDPOINT_OPTION,
@@ -37,20 +38,20 @@ public final class StoreOptions {
           "S3-compatible endpoint (MinIO, s3proxy, a VPC endpoint). Default: $AWS_ENDPOINT_URL_S3,"
               + " else $AWS_ENDPOINT_URL, else AWS. Credentials come from the AWS SDK's usual"
               + " chain (env, ~/.aws, IRSA), never from options.")
-  String s3Endpoint;
+  @Nullable String s3Endpoint;
 
   @Option(
       names = "--s3-region",
       paramLabel = "REGION",
       description = "AWS region (default: $AWS_REGION or the profile; us-east-1 with an endpoint).")
-  String s3Region;
+  @Nullable String s3Region;
 
   @Option(
       names = "--s3-path-style",
       paramLabel = "BOOL",
       arity = "0..1",
       description = "Path-style URLs (http://host/bucket/key). Default: on with an endpoint.")
-  Boolean s3PathStyle;
+  @Nullable Boolean s3PathStyle;
 
   /** Opens the store (close it when done); a bad URL is a usage error. */
   public Store open() {
@@ -64,7 +65,7 @@ public final class StoreOptions {
     }
   }
 
-  private URI endpoint() {
+  private @Nullable URI endpoint() {
     if (s3Endpoint == null || s3Endpoint.isBlank()) {
       return null;
     }
@@ -111,7 +112,9 @@ public final class StoreOptions {
   public static StoredDump resolve(Store store, String ref) {
     java.nio.file.Path zip = zipPath(ref);
     if (zip != null) {
-      try (Store here = new dev.coroner.store.local.LocalStore(zip.getParent())) {
+      try (Store here =
+          new dev.coroner.store.local.LocalStore(
+              java.util.Objects.requireNonNull(zip.getParent(), "an absolute file's directory"))) {
         String name = zip.getFileName().toString();
         return list(here).stream()
             .filter(d -> (d.name() + ".zip").equals(name))
@@ -128,8 +131,8 @@ public final class StoreOptions {
   }
 
   /** {@code ref} as the path of an existing zip, or null. */
-  private static java.nio.file.Path zipPath(String ref) {
-    if (!ref.endsWith(".zip") || !(ref.contains("/"))) {
+  private static java.nio.file.@Nullable Path zipPath(String ref) {
+    if (!ref.endsWith(".zip") || !ref.contains("/")) {
       return null;
     }
     java.nio.file.Path p = java.nio.file.Path.of(ref).toAbsolutePath().normalize();

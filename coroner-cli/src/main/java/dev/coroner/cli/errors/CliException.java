@@ -1,6 +1,7 @@
 package dev.coroner.cli.errors;
 
 import dev.coroner.base.exit.ExitCode;
+import org.jspecify.annotations.Nullable;
 
 /** A failure the user can act on: a message that says what to do and the exit code. */
 public final class CliException extends RuntimeException {
@@ -28,11 +29,12 @@ public final class CliException extends RuntimeException {
     this.exitCode = exitCode;
   }
 
-  public CliException(int exitCode, String message, Throwable cause) {
+  public CliException(int exitCode, @Nullable String message, @Nullable Throwable cause) {
     super(message, cause);
     this.exitCode = exitCode;
   }
 
+  /** The process exit code for this failure. */
   public int exitCode() {
     return exitCode;
   }

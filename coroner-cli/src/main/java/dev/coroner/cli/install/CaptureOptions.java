@@ -6,6 +6,7 @@ import dev.coroner.capture.settings.CaptureSettings;
 import dev.coroner.capture.settings.CaptureSettings.Defaults;
 import dev.coroner.capture.settings.EnvironMode;
 import dev.coroner.dump.Compression;
+import dev.coroner.dump.ScrubMode;
 import dev.coroner.dump.name.NameTemplate;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -90,6 +91,19 @@ public final class CaptureOptions {
   EnvironMode environ;
 
   @Option(
+      names = "--scrub",
+      paramLabel = "default|off|drop-heap",
+      description =
+          "Blank secrets out of each dump before it is listed (after the crashed process is"
+              + " released): default (card numbers, AWS keys, JWTs, PEM keys, bearer tokens, URL"
+              + " credentials, secret environment values; debuggers still work), off, or"
+              + " drop-heap (also zero the heap: native programs only, it breaks llnode and"
+              + " jhsdb). Default: ${DEFAULT-VALUE}. See docs/scrub.md.",
+      defaultValue = Defaults.INSTALL_SCRUB,
+      converter = ScrubConverter.class)
+  ScrubMode scrub;
+
+  @Option(
       names = "--name-template",
       paramLabel = "TEMPLATE",
       description =
@@ -99,6 +113,7 @@ public final class CaptureOptions {
       converter = TemplateConverter.class)
   NameTemplate nameTemplate;
 
+  /** The capture settings these options give. */
   public CaptureSettings settings() {
     return new CaptureSettings(
         dumps.toAbsolutePath().normalize(),
@@ -114,7 +129,14 @@ public final class CaptureOptions {
         environ,
         // One host: no node agent to ask for pod identity.
         null,
-        CaptureSettings.defaults().agentTimeout());
+        CaptureSettings.defaults().agentTimeout(),
+        scrub);
+  }
+
+  static final class ScrubConverter extends Converters.Of<ScrubMode> {
+    ScrubConverter() {
+      super(ScrubMode::parse);
+    }
   }
 
   static final class CompressionConverter extends Converters.Of<Compression> {

@@ -13,10 +13,13 @@ import picocli.CommandLine.Spec;
     name = "uninstall",
     mixinStandardHelpOptions = true,
     description = {
-      "Restore the kernel settings saved by 'coroner install' and remove the composer.",
+      "Restore the kernel settings saved by 'coroner install' and remove coroner.",
       "",
-      "Dumps are kept. If core_pattern was changed by someone else since install, it is left",
-      "alone. Running it again is harmless. Needs root."
+      "Stops the receiver first (socket mode: it puts the pipe pattern back, then finishes",
+      "the captures in flight), restores the saved kernel settings, waits for pipe captures",
+      "still running, then removes the files. Dumps and logs are kept. If core_pattern was",
+      "changed by someone else since install, it is left alone. Running it again is",
+      "harmless. Needs root."
     })
 public final class UninstallCommand implements java.util.concurrent.Callable<Integer> {
   @Spec CommandSpec spec;

@@ -8,6 +8,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /** Finds and deletes coroner's leftover debug pods, by their labels only. */
 final class DebugPodGc {
@@ -22,7 +23,8 @@ final class DebugPodGc {
    * @param dryRun report only
    * @param now the time ages are measured at
    */
-  record Options(boolean allNamespaces, Duration olderThan, boolean dryRun, Instant now) {}
+  record Options(
+      boolean allNamespaces, @Nullable Duration olderThan, boolean dryRun, Instant now) {}
 
   /** A pod to delete and why. */
   record Doomed(Pod pod, String why) {
@@ -69,7 +71,7 @@ final class DebugPodGc {
   }
 
   /** The pods among {@code pods} that are finished, past their deadline or too old. */
-  static List<Doomed> select(List<Pod> pods, Instant now, Duration olderThan) {
+  static List<Doomed> select(List<Pod> pods, Instant now, @Nullable Duration olderThan) {
     List<Doomed> doomed = new ArrayList<>();
     for (Pod pod : pods) {
       why(pod, now, olderThan).ifPresent(why -> doomed.add(new Doomed(pod, why)));
@@ -77,7 +79,7 @@ final class DebugPodGc {
     return doomed;
   }
 
-  private static Optional<String> why(Pod pod, Instant now, Duration olderThan) {
+  private static Optional<String> why(Pod pod, Instant now, @Nullable Duration olderThan) {
     String phase = pod.getStatus() == null ? null : pod.getStatus().getPhase();
     if ("Succeeded".equals(phase) || "Failed".equals(phase)) {
       String reason = pod.getStatus().getReason();

@@ -4,6 +4,7 @@ import dev.coroner.store.PresignedDownloads;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Option;
 
 /** {@code coroner debug --k8s}: what goes into the debug pod and how long it may live. */
@@ -30,7 +31,7 @@ public final class DebugPodOptions {
           "The image to copy the crashed executable from (default: the crashed container's image,"
               + " pinned to the digest it ran). It needs a 'cp'; for a distroless app image, pass"
               + " an image with the same executable and a cp (e.g. node:20.11.1-slim).")
-  String appImage;
+  @Nullable String appImage;
 
   @Option(
       names = "--debug-image",
@@ -39,7 +40,7 @@ public final class DebugPodOptions {
           "The debugger image (default: ghcr.io/coroner-dev/coroner-debug-nodejs, -native or"
               + " -java by runtime, tagged with this CLI's version). See docs/cli.md for what it"
               + " must contain.")
-  String debugImage;
+  @Nullable String debugImage;
 
   @Option(
       names = "--url-ttl",
@@ -85,34 +86,42 @@ public final class DebugPodOptions {
               + " placeholder).")
   boolean dryRun;
 
+  /** {@code --dry-run}: print the pod, create nothing. */
   public boolean dryRun() {
     return dryRun;
   }
 
-  public String appImage() {
+  /** {@code -i}: the image with the crashed executable, or null for the one that crashed. */
+  public @Nullable String appImage() {
     return appImage;
   }
 
-  public String debugImage() {
+  /** {@code --debug-image}, or null for the default. */
+  public @Nullable String debugImage() {
     return debugImage;
   }
 
+  /** {@code --url-ttl}: how long the dump's download URL is valid. */
   public Duration urlTtl() {
     return urlTtl;
   }
 
+  /** {@code --deadline}: when Kubernetes ends the pod. */
   public Duration deadline() {
     return deadline;
   }
 
+  /** {@code --wait}: how long the pod may take to be ready. */
   public Duration waitFor() {
     return waitFor;
   }
 
+  /** {@code --keep}: keep the pod after the session. */
   public boolean keep() {
     return keep;
   }
 
+  /** {@code --image-pull-secret}s, in order. */
   public List<String> pullSecrets() {
     return List.copyOf(pullSecrets);
   }

@@ -19,6 +19,7 @@ import java.util.Set;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One debug pod's life: create it, watch it to readiness with progress on stderr, run the session
@@ -31,6 +32,8 @@ public final class DebugSession {
   static final int RECONNECTS = 3;
 
   /**
+   * How long a session waits for its pod, and whether the pod outlives it.
+   *
    * @param waitFor how long the pod may take to be ready
    * @param keep keep the pod afterwards (its deadline still ends it)
    */
@@ -39,6 +42,7 @@ public final class DebugSession {
   /** What runs in the ready pod: an attached terminal or a batch exec; returns the exit code. */
   @FunctionalInterface
   public interface Action {
+    /** Runs in the ready pod; returns the exit code. */
     int run(Target pod) throws IOException, InterruptedException;
   }
 
@@ -60,6 +64,8 @@ public final class DebugSession {
   private boolean finished;
 
   /**
+   * A debug session with {@code pod}.
+   *
    * @param where the cluster, for messages ({@link KubeConnect#describe()})
    */
   public DebugSession(
@@ -174,10 +180,11 @@ public final class DebugSession {
           .watch(
               new Watcher<>() {
                 @Override
-                public void eventReceived(Action action, Pod p) {
+                public void eventReceived(Watcher.Action action, Pod p) {
                   events.add(
                       new Event(
-                          action == Action.DELETED ? Optional.empty() : Optional.of(p), null));
+                          action == Watcher.Action.DELETED ? Optional.empty() : Optional.of(p),
+                          null));
                 }
 
                 @Override
@@ -290,5 +297,5 @@ public final class DebugSession {
   }
 
   /** A watch event: the pod as it is now (empty: deleted), or the watch's failure. */
-  private record Event(Optional<Pod> pod, WatcherException failure) {}
+  private record Event(Optional<Pod> pod, @Nullable WatcherException failure) {}
 }

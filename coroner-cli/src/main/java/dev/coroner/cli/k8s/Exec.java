@@ -45,7 +45,10 @@ final class Exec {
     } catch (ExecutionException e) {
       throw new CliException(
           CliException.FAILURE,
-          "the session with pod " + pod + " broke: " + e.getCause().getMessage(),
+          "the session with pod "
+              + pod
+              + " broke: "
+              + (e.getCause() == null ? e.getMessage() : e.getCause().getMessage()),
           e.getCause());
     }
     if (code == null || code < 0) {

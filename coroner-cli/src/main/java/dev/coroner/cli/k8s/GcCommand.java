@@ -3,6 +3,7 @@ package dev.coroner.cli.k8s;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.Callable;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -46,7 +47,7 @@ public final class GcCommand implements Callable<Integer> {
       description =
           "Also delete running debug pods older than AGE (default: only those past their own"
               + " deadline).")
-  Duration olderThan;
+  @Nullable Duration olderThan;
 
   @Option(names = "--dry-run", description = "Show what would be deleted, delete nothing.")
   boolean dryRun;

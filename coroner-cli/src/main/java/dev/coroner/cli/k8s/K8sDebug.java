@@ -16,6 +16,8 @@ import java.security.SecureRandom;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
+import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * {@code coroner debug DUMP --k8s}: opens the dump in a debug pod in the cluster, with the user's
@@ -48,7 +50,7 @@ public final class K8sDebug {
       StoredDump dump,
       DumpInfo info,
       DebugKind kind,
-      String exe,
+      @Nullable String exe,
       KubeOptions kube,
       DebugPodOptions pod,
       List<String> commands,
@@ -193,6 +195,16 @@ public final class K8sDebug {
               + r.info().integrity().reason()
               + "): there is nothing to debug; 'coroner info' shows what it kept");
     }
+    if (core.compression() == null || core.sha256() == null) {
+      throw new CliException(
+          CliException.FAILURE,
+          "dump "
+              + r.dump().name()
+              + " does not record how its core is stored (compression, sha256), which the debug"
+              + " pod needs; open it here with 'coroner debug "
+              + r.dump().name()
+              + "'");
+    }
     DebugPodOptions o = r.pod();
     if (o.urlTtl().compareTo(PresignedDownloads.MAX_TTL) > 0 || o.urlTtl().toSeconds() < 1) {
       throw new CliException(
@@ -298,10 +310,11 @@ public final class K8sDebug {
             info.name(),
             info.uuid(),
             r.dump().size(),
-            info.core().entry(),
-            info.core().compression(),
+            // check() has refused a dump without these.
+            Objects.requireNonNull(info.core().entry(), "core entry"),
+            Objects.requireNonNull(info.core().compression(), "core compression"),
             info.core().size(),
-            info.core().sha256());
+            Objects.requireNonNull(info.core().sha256(), "core sha256"));
     return new DebugPodSpec(
         podName(info.uuid()),
         namespace,

@@ -10,6 +10,7 @@ import java.io.File;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A Kubernetes client on the user's own kubeconfig and context, as kubectl would use them: the
@@ -20,7 +21,7 @@ import java.util.List;
  * @param context the context's name, for messages (null in a pod's service account)
  * @param namespace the context's namespace, or {@code default}
  */
-public record KubeConnect(KubernetesClient client, String context, String namespace)
+public record KubeConnect(KubernetesClient client, @Nullable String context, String namespace)
     implements AutoCloseable {
   /**
    * How API requests are retried: fabric8 retries inside its HTTP layer (watches included), so it

@@ -1,6 +1,7 @@
 package dev.coroner.cli.k8s;
 
 import java.nio.file.Path;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Option;
 
 /** Which cluster and namespace: the user's own kubeconfig and context, as kubectl uses them. */
@@ -9,7 +10,7 @@ public final class KubeOptions {
       names = "--context",
       paramLabel = "CONTEXT",
       description = "The kube context to use (default: the kubeconfig's current context).")
-  String context;
+  @Nullable String context;
 
   @Option(
       names = {"-n", "--namespace"},
@@ -17,16 +18,17 @@ public final class KubeOptions {
       description =
           "The namespace (debug: default the dump's own namespace, else the context's;"
               + " gc: the context's).")
-  String namespace;
+  @Nullable String namespace;
 
   @Option(
       names = "--kubeconfig",
       paramLabel = "FILE",
       description = "The kubeconfig file (default: $KUBECONFIG, else ~/.kube/config).")
-  Path kubeconfig;
+  @Nullable Path kubeconfig;
 
   /** The options as given, for code outside picocli. */
-  public static KubeOptions of(String context, String namespace, Path kubeconfig) {
+  public static KubeOptions of(
+      @Nullable String context, @Nullable String namespace, @Nullable Path kubeconfig) {
     KubeOptions o = new KubeOptions();
     o.context = context;
     o.namespace = namespace;
@@ -34,15 +36,18 @@ public final class KubeOptions {
     return o;
   }
 
-  public String context() {
+  /** {@code --context}, or null for the kubeconfig's current one. */
+  public @Nullable String context() {
     return context;
   }
 
-  public String namespace() {
+  /** {@code -n}, or null for the context's namespace. */
+  public @Nullable String namespace() {
     return namespace;
   }
 
-  public Path kubeconfig() {
+  /** {@code --kubeconfig}, or null for the usual lookup. */
+  public @Nullable Path kubeconfig() {
     return kubeconfig;
   }
 }

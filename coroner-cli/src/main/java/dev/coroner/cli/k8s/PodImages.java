@@ -2,6 +2,7 @@ package dev.coroner.cli.k8s;
 
 import dev.coroner.cli.errors.CliException;
 import dev.coroner.dump.DumpInfo;
+import org.jspecify.annotations.Nullable;
 
 /** The debug pod's two images: the crashed app's (for its executable) and the debugger's. */
 public final class PodImages {
@@ -16,14 +17,14 @@ public final class PodImages {
    * @param reference what to pull
    * @param note why it is not pinned to the digest that crashed, or null when it is
    */
-  public record AppImage(String reference, String note) {}
+  public record AppImage(String reference, @Nullable String note) {}
 
   /**
    * {@code override} (-i) when given; else the crashed container's image, pinned to the repo digest
    * the runtime ran ({@code image@sha256:...}) so a tag moved since the crash cannot bring a
    * different executable.
    */
-  public static AppImage app(DumpInfo.PodInfo pod, String override) {
+  public static AppImage app(DumpInfo.@Nullable PodInfo pod, @Nullable String override) {
     if (override != null && !override.isBlank()) {
       return new AppImage(override.trim(), null);
     }
@@ -56,7 +57,7 @@ public final class PodImages {
   }
 
   /** The debug image for {@code kind}: {@code override}, else coroner's, tagged {@code version}. */
-  public static String debug(DebugKind kind, String override, String version) {
+  public static String debug(DebugKind kind, @Nullable String override, @Nullable String version) {
     if (override != null && !override.isBlank()) {
       return override.trim();
     }

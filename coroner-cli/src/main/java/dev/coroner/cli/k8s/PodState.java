@@ -2,6 +2,7 @@ package dev.coroner.cli.k8s;
 
 import io.fabric8.kubernetes.api.model.Pod;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What a debug pod's status says: still starting (how far it got, what it waits for), ready, or
@@ -34,7 +35,12 @@ public sealed interface PodState {
    * @param hint what to do about it, or null when there is nothing to suggest
    * @param exitCode the failed container's exit code, or null when it did not run
    */
-  record Failed(List<String> progress, String container, String what, String hint, Integer exitCode)
+  record Failed(
+      List<String> progress,
+      @Nullable String container,
+      String what,
+      @Nullable String hint,
+      @Nullable Integer exitCode)
       implements PodState {
     public Failed {
       progress = List.copyOf(progress);
@@ -56,7 +62,7 @@ public sealed interface PodState {
    * A node: the scheduler has not placed the pod. {@code reason} and {@code message} are the
    * scheduler's (PodScheduled=False), both null while it has said nothing.
    */
-  record Node(String reason, String message) implements Wait {
+  record Node(@Nullable String reason, @Nullable String message) implements Wait {
     @Override
     public String describe() {
       return reason == null && message == null
@@ -71,7 +77,7 @@ public sealed interface PodState {
   }
 
   /** The containers: {@code milestone} is the last one reached, or null before the first. */
-  record Containers(String milestone) implements Wait {
+  record Containers(@Nullable String milestone) implements Wait {
     @Override
     public String describe() {
       return milestone == null ? "its containers to start" : milestone;

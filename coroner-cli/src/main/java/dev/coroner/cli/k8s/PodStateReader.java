@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /** Reads a debug pod's status as a {@link PodState}: the rules, with the hints they give. */
 final class PodStateReader {
@@ -80,7 +81,7 @@ final class PodStateReader {
     return new Pending(progress, pending);
   }
 
-  private static String milestone(ContainerStatus cs) {
+  private static @Nullable String milestone(ContainerStatus cs) {
     ContainerState state = cs.getState();
     String name = cs.getName();
     if (state == null) {
@@ -102,7 +103,7 @@ final class PodStateReader {
     return null;
   }
 
-  private static Failed problem(ContainerStatus cs, List<String> progress) {
+  private static @Nullable Failed problem(ContainerStatus cs, List<String> progress) {
     ContainerState state = cs.getState();
     if (state != null && state.getWaiting() != null) {
       return waitingProblem(cs, state.getWaiting(), progress);
@@ -114,7 +115,7 @@ final class PodStateReader {
   }
 
   /** A container that cannot start: its image, or its creation, failed. */
-  private static Failed waitingProblem(
+  private static @Nullable Failed waitingProblem(
       ContainerStatus cs, ContainerStateWaiting waiting, List<String> progress) {
     String reason = String.valueOf(waiting.getReason());
     String message = waiting.getMessage();
@@ -148,7 +149,7 @@ final class PodStateReader {
   }
 
   /** An init container that failed, or the debug container that ended at all. */
-  private static Failed terminatedProblem(
+  private static @Nullable Failed terminatedProblem(
       ContainerStatus cs, ContainerStateTerminated ended, List<String> progress) {
     Integer code = ended.getExitCode();
     boolean failed = code == null || code != 0;
@@ -172,7 +173,7 @@ final class PodStateReader {
         code);
   }
 
-  private static String pullHint(String container, String message) {
+  private static String pullHint(String container, @Nullable String message) {
     String m = String.valueOf(message).toLowerCase(Locale.ROOT);
     String which =
         DebugPodFactory.EXE_CONTAINER.equals(container)
@@ -192,7 +193,7 @@ final class PodStateReader {
     return which;
   }
 
-  private static String hint(String container, String image, String message) {
+  private static @Nullable String hint(String container, String image, @Nullable String message) {
     String m = String.valueOf(message);
     if (!DebugPodFactory.EXE_CONTAINER.equals(container)) {
       return null;
@@ -230,21 +231,21 @@ final class PodStateReader {
             : " (" + reasonAndMessage(reason, status.getMessage()) + ")");
   }
 
-  static String reasonAndMessage(String reason, String message) {
+  static String reasonAndMessage(@Nullable String reason, @Nullable String message) {
     if (message == null || message.isBlank()) {
       return String.valueOf(reason);
     }
     return reason == null ? message.strip() : reason + ": " + message.strip();
   }
 
-  private static PodCondition condition(PodStatus status, String type) {
+  private static @Nullable PodCondition condition(PodStatus status, String type) {
     return nonNull(status.getConditions()).stream()
         .filter(c -> type.equals(c.getType()))
         .findFirst()
         .orElse(null);
   }
 
-  private static <T> List<T> nonNull(List<T> list) {
+  private static <T> List<T> nonNull(@Nullable List<T> list) {
     return list == null ? List.of() : list;
   }
 }

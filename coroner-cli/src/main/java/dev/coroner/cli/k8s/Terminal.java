@@ -7,6 +7,7 @@ import java.lang.reflect.Proxy;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The user's terminal for an attached session: raw mode (keys, Ctrl-C included, go to the remote
@@ -15,12 +16,15 @@ import java.util.Optional;
  */
 final class Terminal {
   private static final File TTY = new File("/dev/tty");
-  private String saved;
+  private @Nullable String saved;
 
   /** Rows and columns. */
   record Size(int rows, int cols) {}
 
   /** Whether stdin and stdout are a terminal someone types at. */
+  // On Java 22+ System.console() is a Console even when redirected (Console.isTerminal() tells,
+  // but not on 17): left as it was, a known gap.
+  @SuppressWarnings("SystemConsoleNull")
   static boolean interactive() {
     return System.console() != null;
   }

@@ -21,6 +21,7 @@ class StoreErrorsTest {
       Map.of(
           StoreFailure.CONFIG, ExitCode.USAGE,
           StoreFailure.AUTH, ExitCode.UNREACHABLE,
+          StoreFailure.KEY, ExitCode.UNREACHABLE,
           StoreFailure.NO_STORE, ExitCode.UNREACHABLE,
           StoreFailure.UNREACHABLE, ExitCode.UNREACHABLE,
           StoreFailure.PERMISSION, ExitCode.UNREACHABLE,

@@ -2,6 +2,7 @@ package dev.coroner.dump.elf;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Reads the start of an ELF core to learn how long the whole core must be. A core's program headers
@@ -14,7 +15,7 @@ import java.nio.ByteOrder;
  *     head alone
  * @param problem why the data is not a usable core, or null
  */
-public record ElfCoreHeader(boolean elf, Long expectedSize, String problem) {
+public record ElfCoreHeader(boolean elf, @Nullable Long expectedSize, @Nullable String problem) {
   private static final int ET_CORE = 4;
   private static final int PN_XNUM = 0xffff;
 

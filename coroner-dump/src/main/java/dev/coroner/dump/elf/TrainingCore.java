@@ -2,6 +2,7 @@ package dev.coroner.dump.elf;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import java.util.Random;
 
 /**
@@ -15,7 +16,8 @@ public final class TrainingCore {
   /** A core of exactly {@code size} bytes (at least 120) whose headers announce {@code size}. */
   public static byte[] of(int size) {
     byte[] core = new byte[size];
-    byte[] text = "hello world; function bar(input) { throw 'Boom!' }\n".getBytes();
+    byte[] text =
+        "hello world; function bar(input) { throw 'Boom!' }\n".getBytes(StandardCharsets.US_ASCII);
     Random random = new Random(42);
     for (int at = 120; at < size; at++) {
       int region = (at / 65536) % 3;

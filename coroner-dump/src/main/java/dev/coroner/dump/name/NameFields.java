@@ -2,6 +2,7 @@ package dev.coroner.dump.name;
 
 import java.util.HashMap;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The values a dump name template may use. Values are raw; {@link NameTemplate} makes them safe for
@@ -10,18 +11,18 @@ import java.util.Map;
 public record NameFields(
     String uuid,
     long timestamp,
-    String hostname,
-    String exe,
+    @Nullable String hostname,
+    @Nullable String exe,
     long pid,
     int signal,
-    String namespace,
-    String pod,
-    String container,
-    String podUid) {
+    @Nullable String namespace,
+    @Nullable String pod,
+    @Nullable String container,
+    @Nullable String podUid) {
 
   /** Field name to value; a missing (null) value stays null and is named "unknown". */
-  Map<String, String> asMap() {
-    Map<String, String> m = new HashMap<>();
+  Map<String, @Nullable String> asMap() {
+    Map<String, @Nullable String> m = new HashMap<>();
     m.put("uuid", uuid);
     m.put("timestamp", Long.toString(timestamp));
     m.put("hostname", hostname);

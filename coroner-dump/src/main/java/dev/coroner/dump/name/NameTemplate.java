@@ -3,6 +3,7 @@ package dev.coroner.dump.name;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A dump name template such as {@code {uuid}-dump-{timestamp}-{hostname}-{exe}-{pid}-{signal}}, the
@@ -107,7 +108,7 @@ public final class NameTemplate {
   }
 
   /** Makes a field value safe for a file name: [A-Za-z0-9._-], others become '_'. */
-  static String sanitize(String value) {
+  static String sanitize(@Nullable String value) {
     if (value == null || value.isEmpty()) {
       return "unknown";
     }

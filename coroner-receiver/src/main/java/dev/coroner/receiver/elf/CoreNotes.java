@@ -122,30 +122,19 @@ public record CoreNotes(
 
   /** A signal's name, e.g. {@code SIGSEGV}, or {@code "signal 42"}. */
   public static String signalName(int signal) {
-    switch (signal) {
-      case 3:
-        return "SIGQUIT";
-      case 4:
-        return "SIGILL";
-      case 5:
-        return "SIGTRAP";
-      case 6:
-        return "SIGABRT";
-      case 7:
-        return "SIGBUS";
-      case 8:
-        return "SIGFPE";
-      case 11:
-        return "SIGSEGV";
-      case 24:
-        return "SIGXCPU";
-      case 25:
-        return "SIGXFSZ";
-      case 31:
-        return "SIGSYS";
-      default:
-        return "signal " + signal;
-    }
+    return switch (signal) {
+      case 3 -> "SIGQUIT";
+      case 4 -> "SIGILL";
+      case 5 -> "SIGTRAP";
+      case 6 -> "SIGABRT";
+      case 7 -> "SIGBUS";
+      case 8 -> "SIGFPE";
+      case 11 -> "SIGSEGV";
+      case 24 -> "SIGXCPU";
+      case 25 -> "SIGXFSZ";
+      case 31 -> "SIGSYS";
+      default -> "signal " + signal;
+    };
   }
 
   /** The notes found so far while walking the note segment. */

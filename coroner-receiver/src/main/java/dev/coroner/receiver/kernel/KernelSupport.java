@@ -83,8 +83,8 @@ public final class KernelSupport {
 
   private static String cannotTell(Exception e) {
     String why =
-        e instanceof AccessDeniedException
-            ? ((AccessDeniedException) e).getFile() + ": permission denied"
+        e instanceof AccessDeniedException denied
+            ? denied.getFile() + ": permission denied"
             : e.toString();
     return "Cannot tell whether this process is in the initial mount namespace ("
         + why

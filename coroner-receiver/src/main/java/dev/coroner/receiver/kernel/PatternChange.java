@@ -24,6 +24,7 @@ public record PatternChange(Status status, String previous, String readBack, Str
     REVERTED
   }
 
+  /** Whether the kernel holds the new pattern. */
   public boolean isSet() {
     return status == Status.SET;
   }

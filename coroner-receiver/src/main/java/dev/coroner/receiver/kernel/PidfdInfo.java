@@ -53,14 +53,17 @@ public final class PidfdInfo {
     return Arrays.copyOf(raw, length);
   }
 
+  /** Which fields the kernel filled in ({@code PIDFD_INFO_*} bits), 0 if none. */
   public long mask() {
     return length >= 8 ? b.getLong(0) : 0;
   }
 
+  /** Whether every bit of {@code flag} is in the {@link #mask()}. */
   public boolean has(long flag) {
     return (mask() & flag) == flag;
   }
 
+  /** The process's cgroup ID. */
   public long cgroupId() {
     return field64(PIDFD_INFO_CGROUPID, 8);
   }
@@ -70,26 +73,32 @@ public final class PidfdInfo {
     return field32(PIDFD_INFO_PID, 16);
   }
 
+  /** The thread group ID: the process's PID. */
   public int tgid() {
     return field32(PIDFD_INFO_PID, 20);
   }
 
+  /** The parent's PID. */
   public int ppid() {
     return field32(PIDFD_INFO_PID, 24);
   }
 
+  /** The real user ID. */
   public int ruid() {
     return field32(PIDFD_INFO_CREDS, 28);
   }
 
+  /** The real group ID. */
   public int rgid() {
     return field32(PIDFD_INFO_CREDS, 32);
   }
 
+  /** The effective user ID. */
   public int euid() {
     return field32(PIDFD_INFO_CREDS, 36);
   }
 
+  /** The effective group ID. */
   public int egid() {
     return field32(PIDFD_INFO_CREDS, 40);
   }

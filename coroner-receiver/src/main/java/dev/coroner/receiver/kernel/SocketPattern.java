@@ -19,6 +19,7 @@ public enum SocketPattern {
     this.minor = minor;
   }
 
+  /** What core_pattern starts with before the socket's path. */
   public String prefix() {
     return prefix;
   }

@@ -65,6 +65,7 @@ public record CoredumpAck(int size, long mask) {
     return b.clear();
   }
 
+  /** The flags the ack carries. */
   public Set<CoredumpFlag> flags() {
     return CoredumpFlag.of(mask);
   }

@@ -25,10 +25,12 @@ public enum CoredumpFlag {
     this.bit = bit;
   }
 
+  /** The flag's bit in a mask. */
   public long bit() {
     return bit;
   }
 
+  /** Whether it is one of the actions (KERNEL, USERSPACE, REJECT), not WAIT. */
   public boolean isAction() {
     return this != WAIT;
   }
@@ -44,6 +46,7 @@ public enum CoredumpFlag {
     return flags;
   }
 
+  /** The mask with the bits of {@code flags}. */
   public static long mask(Set<CoredumpFlag> flags) {
     long mask = 0;
     for (CoredumpFlag f : flags) {

@@ -24,10 +24,14 @@ public enum CoredumpMark {
     this.meaning = meaning;
   }
 
+  /** The mark's value on the wire. */
+  // The kernel's values are the declaration order, from 0.
+  @SuppressWarnings("EnumOrdinal")
   public int value() {
     return ordinal();
   }
 
+  /** What the mark means, for the log. */
   public String meaning() {
     return meaning;
   }
@@ -44,6 +48,7 @@ public enum CoredumpMark {
     return values()[value];
   }
 
+  /** The mark as the kernel reads it. */
   public ByteBuffer encode() {
     return ByteBuffer.allocate(SIZE).order(ByteOrder.LITTLE_ENDIAN).putInt(value()).flip();
   }

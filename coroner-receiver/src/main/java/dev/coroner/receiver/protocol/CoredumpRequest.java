@@ -49,16 +49,19 @@ public record CoredumpRequest(int size, int sizeAck, long mask) {
     return new CoredumpRequest(b.getInt(), b.getInt(), b.getLong());
   }
 
+  /** The request as the kernel sends it. */
   public ByteBuffer encode() {
     ByteBuffer b = ByteBuffer.allocate(SIZE_VER0).order(ByteOrder.LITTLE_ENDIAN);
     b.putInt(size).putInt(sizeAck).putLong(mask);
     return b.flip();
   }
 
+  /** Whether the kernel offers {@code flag}. */
   public boolean offers(CoredumpFlag flag) {
     return (mask & flag.bit()) != 0;
   }
 
+  /** The flags the kernel offers. */
   public Set<CoredumpFlag> offered() {
     return CoredumpFlag.of(mask);
   }

@@ -2,6 +2,7 @@ package dev.coroner.receiver.sys;
 
 import java.time.Duration;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * When a connection must stop, and why it stopped early: its time ran out, or someone aborted it
@@ -11,7 +12,7 @@ public final class Deadline {
   private final long startNanos;
   private final long timeoutNanos;
   private final String description;
-  private volatile String abortReason;
+  private volatile @Nullable String abortReason;
 
   private Deadline(long timeoutNanos, String description) {
     this.startNanos = System.nanoTime();
@@ -33,6 +34,7 @@ public final class Deadline {
     }
   }
 
+  /** The time left in nanoseconds; 0 or less once it has passed. */
   public long remainingNanos() {
     // differences of nanoTime never overflow; absolute values may
     return timeoutNanos - (System.nanoTime() - startNanos);

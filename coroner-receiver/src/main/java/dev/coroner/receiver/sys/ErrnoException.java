@@ -10,6 +10,8 @@ public final class ErrnoException extends IOException {
   private final int errno;
 
   /**
+   * A failed system call.
+   *
    * @param call the call and its subject, e.g. {@code "bind(/run/coroner/kernel.sock)"}
    * @param errno the errno it left
    */
@@ -19,10 +21,12 @@ public final class ErrnoException extends IOException {
     this.errno = errno;
   }
 
+  /** The call that failed and its subject. */
   public String call() {
     return call;
   }
 
+  /** The errno it left. */
   public int errno() {
     return errno;
   }

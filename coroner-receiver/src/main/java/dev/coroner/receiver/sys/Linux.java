@@ -7,6 +7,7 @@ package dev.coroner.receiver.sys;
  */
 public final class Linux {
   public static final int MSG_PEEK = 0x2;
+  public static final int MSG_DONTWAIT = 0x40;
   public static final int MSG_WAITALL = 0x100;
   public static final int MSG_NOSIGNAL = 0x4000;
 
@@ -18,6 +19,9 @@ public final class Linux {
   public static final short POLLERR = 0x8;
   public static final short POLLHUP = 0x10;
   public static final short POLLNVAL = 0x20;
+
+  /** setns(2): the UTS namespace (hostname). */
+  public static final int CLONE_NEWUTS = 0x04000000;
 
   /** {@code sun_path} is 108 bytes with its NUL: a path may have 107. */
   public static final int UNIX_PATH_MAX = 108;

@@ -6,19 +6,21 @@ import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.ReadableByteChannel;
 import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Reads an accepted socket until the peer's end of stream, never past a {@link Deadline}: each read
  * polls with the time left, so a stuck peer cannot hold the reading thread. Closing this channel
- * does not close the socket; its owner does.
+ * shuts the socket down (releasing the kernel) but does not close it; its owner does.
  */
 public final class SocketInput implements ReadableByteChannel {
-  private static final int SCRATCH = 64 * 1024;
+  /** The kernel's side holds at most its socket's sndbuf (net.core.wmem_default, 208 KiB). */
+  private static final int SCRATCH = 256 * 1024;
 
   private final Syscalls sys;
   private final int fd;
   private final Deadline deadline;
-  private ByteBuffer scratch;
+  private @Nullable ByteBuffer scratch;
   private boolean open = true;
   private boolean eof;
   private long bytesRead;
@@ -45,15 +47,13 @@ public final class SocketInput implements ReadableByteChannel {
     if (!dst.hasRemaining()) {
       return 0;
     }
-    awaitReadable();
-    int n;
-    if (dst.isDirect()) {
-      n = sys.recv(fd, dst, 0);
-    } else {
-      ByteBuffer buf = scratch();
-      buf.clear().limit(Math.min(dst.remaining(), buf.capacity()));
-      n = sys.recv(fd, buf, 0);
-      dst.put(buf.flip());
+    deadline.check();
+    // Try first, poll only when nothing is there: a core streams in faster than one poll per
+    // read, and the deadline is still checked before every read and in every wait.
+    int n = recv(dst, Linux.MSG_DONTWAIT);
+    if (n < 0) {
+      awaitReadable();
+      n = recv(dst, 0);
     }
     if (n == 0) {
       // An abort shuts the socket down, which reads as end of stream: that is no complete core.
@@ -63,6 +63,25 @@ public final class SocketInput implements ReadableByteChannel {
     }
     bytesRead += n;
     return n;
+  }
+
+  /** One recv into {@code dst}; -1 for EAGAIN under MSG_DONTWAIT. */
+  private int recv(ByteBuffer dst, int flags) throws IOException {
+    try {
+      if (dst.isDirect()) {
+        return sys.recv(fd, dst, flags);
+      }
+      ByteBuffer buf = scratch();
+      buf.clear().limit(Math.min(dst.remaining(), buf.capacity()));
+      int n = sys.recv(fd, buf, flags);
+      dst.put(buf.flip());
+      return n;
+    } catch (ErrnoException e) {
+      if (e.errno() == Errno.EAGAIN && (flags & Linux.MSG_DONTWAIT) != 0) {
+        return -1;
+      }
+      throw e;
+    }
   }
 
   /** Fills {@code dst} or fails: a message must arrive whole. */
@@ -112,9 +131,24 @@ public final class SocketInput implements ReadableByteChannel {
     return open;
   }
 
+  /**
+   * Stops reading and lets the kernel go on without waiting for the server's close: after the end
+   * of stream a shutdown of the writing side is what a WAIT ack waits for (the kernel reads until
+   * EOF), so the crashing task is released while the dump is still being finished; before the end
+   * the socket is shut both ways, so the kernel's next write fails and it stops dumping. The socket
+   * itself stays open until its owner closes it.
+   */
   @Override
   public void close() {
+    if (!open) {
+      return;
+    }
     open = false;
+    try {
+      sys.shutdown(fd, eof ? Linux.SHUT_WR : Linux.SHUT_RDWR);
+    } catch (IOException e) {
+      // ENOTCONN: the kernel's side is gone already, which is all this was for
+    }
   }
 
   private void awaitReadable() throws IOException {

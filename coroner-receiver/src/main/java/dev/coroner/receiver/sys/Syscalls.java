@@ -25,6 +25,7 @@ public interface Syscalls {
   /** {@code bind} to a path of at most 107 bytes. */
   void bind(int fd, String path) throws IOException;
 
+  /** {@code listen} with {@code backlog}. */
   void listen(int fd, int backlog) throws IOException;
 
   /** {@code connect} to a path; a non-blocking socket may fail with EAGAIN (backlog full). */
@@ -53,13 +54,15 @@ public interface Syscalls {
   int send(int fd, ByteBuffer src, int flags) throws IOException;
 
   /**
-   * {@code poll} on each fd for {@code events}; returns each fd's {@code revents} (all 0 when the
-   * timeout passed). A negative timeout waits forever. EINTR is returned as all 0.
+   * {@code poll} on each fd for {@code events}; returns each fd's {@code pollfd.revents} (all 0
+   * when the timeout passed). A negative timeout waits forever. EINTR is returned as all 0.
    */
   short[] poll(int[] fds, short events, int timeoutMillis) throws IOException;
 
+  /** {@code shutdown}: {@code how} is SHUT_RD, SHUT_WR or SHUT_RDWR. */
   void shutdown(int fd, int how) throws IOException;
 
+  /** {@code close}. */
   void close(int fd) throws IOException;
 
   /** {@code pipe2(O_CLOEXEC | O_NONBLOCK)}: read end first. */
@@ -73,4 +76,10 @@ public interface Syscalls {
 
   /** {@code prctl(PR_GET_DUMPABLE)}. */
   boolean isDumpable() throws IOException;
+
+  /**
+   * {@code setns(fd, nstype)} for the calling thread; {@code fd} may be a pidfd (Linux 5.8+). Only
+   * namespaces a thread may change alone (UTS, not mount or user) suit a JVM.
+   */
+  void setns(int fd, int nstype) throws IOException;
 }

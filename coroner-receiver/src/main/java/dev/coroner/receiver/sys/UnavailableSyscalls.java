@@ -125,4 +125,9 @@ final class UnavailableSyscalls implements Syscalls {
   public boolean isDumpable() throws ReceiverUnavailableException {
     throw fail();
   }
+
+  @Override
+  public void setns(int fd, int nstype) throws ReceiverUnavailableException {
+    throw fail();
+  }
 }

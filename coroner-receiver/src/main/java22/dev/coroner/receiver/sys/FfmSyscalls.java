@@ -63,6 +63,7 @@ final class FfmSyscalls implements Syscalls {
   private final MethodHandle write = link("write", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG);
   private final MethodHandle ioctl =
       linkVariadic("ioctl", 2, FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS));
+  private final MethodHandle setns = link("setns", JAVA_INT, JAVA_INT, JAVA_INT);
   private final MethodHandle prctl =
       linkVariadic("prctl", 1, FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG));
 
@@ -240,6 +241,13 @@ final class FfmSyscalls implements Syscalls {
   public boolean isDumpable() throws IOException {
     return call("prctl(PR_GET_DUMPABLE)", cap -> (int) prctl.invokeExact(cap, PR_GET_DUMPABLE, 0L))
         != 0;
+  }
+
+  @Override
+  public void setns(int fd, int nstype) throws IOException {
+    call(
+        "setns(0x" + Integer.toHexString(nstype) + ")",
+        cap -> (int) setns.invokeExact(cap, fd, nstype));
   }
 
   /** One downcall; the capture segment comes first, as the linker's ERRNO option wants. */

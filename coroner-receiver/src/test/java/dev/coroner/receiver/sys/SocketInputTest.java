@@ -18,8 +18,10 @@ class SocketInputTest {
   private static final class FakeSocket {
     final Deque<byte[]> chunks = new ArrayDeque<>();
     boolean silent;
+    boolean ready;
     int polls;
     int lastTimeout;
+    final java.util.List<Integer> shutdowns = new java.util.ArrayList<>();
 
     Syscalls syscalls() {
       return (Syscalls)
@@ -35,16 +37,26 @@ class SocketInputTest {
                       Thread.sleep(Math.min(lastTimeout, 50));
                       return new short[] {0};
                     }
+                    ready = true;
                     return new short[] {Linux.POLLIN};
                   case "recv":
                     return recv((ByteBuffer) args[1], (Integer) args[2]);
+                  case "shutdown":
+                    shutdowns.add((Integer) args[1]);
+                    return null;
                   default:
                     throw new UnsupportedOperationException(method.getName());
                 }
               });
     }
 
-    private int recv(ByteBuffer dst, int flags) {
+    private int recv(ByteBuffer dst, int flags) throws ErrnoException {
+      if ((flags & Linux.MSG_DONTWAIT) != 0 && (!ready || silent)) {
+        throw new ErrnoException("recv", Errno.EAGAIN);
+      }
+      if ((flags & Linux.MSG_PEEK) == 0) {
+        ready = false; // the next chunk "arrives" after the next poll
+      }
       byte[] next = chunks.peekFirst();
       if (next == null) {
         return 0;
@@ -79,7 +91,29 @@ class SocketInputTest {
     assertThat(in.bytesRead()).isEqualTo(5);
     assertThat(s.lastTimeout).as("poll waits for the time left").isBetween(50_000, 60_001);
     in.close();
+    in.close();
+    assertThat(s.shutdowns).as("the kernel's WAIT is over: release the task").containsExactly(1);
     assertThatThrownBy(() -> in.read(direct)).isInstanceOf(ClosedChannelException.class);
+  }
+
+  @Test
+  void closingBeforeTheEndShutsBothWaysSoTheKernelStopsWriting() throws Exception {
+    FakeSocket s = new FakeSocket();
+    s.chunks.add(new byte[] {1, 2, 3});
+    SocketInput in = new SocketInput(s.syscalls(), 7, Deadline.after(Duration.ofMinutes(1), "d"));
+    assertThat(in.read(ByteBuffer.allocate(2))).isEqualTo(2);
+    in.close();
+    assertThat(s.shutdowns).containsExactly(Linux.SHUT_RDWR);
+  }
+
+  @Test
+  void bytesAlreadyThereAreTakenWithoutAPoll() throws Exception {
+    FakeSocket s = new FakeSocket();
+    s.ready = true;
+    s.chunks.add(new byte[] {1, 2, 3});
+    SocketInput in = new SocketInput(s.syscalls(), 7, Deadline.after(Duration.ofMinutes(1), "d"));
+    assertThat(in.read(ByteBuffer.allocate(8))).isEqualTo(3);
+    assertThat(s.polls).isZero();
   }
 
   @Test

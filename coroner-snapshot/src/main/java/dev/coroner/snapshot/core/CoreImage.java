@@ -136,6 +136,7 @@ public final class CoreImage {
     return head;
   }
 
+  /** The mappings the core holds, each with where its data is in the file. */
   public List<Segment> segments() {
     return segments;
   }

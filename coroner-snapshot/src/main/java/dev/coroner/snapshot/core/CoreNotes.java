@@ -26,6 +26,8 @@ public final class CoreNotes {
   private CoreNotes() {}
 
   /** One thread and what the core says about it. */
+  // Named as CoreNotes.Thread wherever it is used outside this class.
+  @SuppressWarnings("JavaLangClash")
   public record Thread(ThreadRegisters registers, ThreadInfo info) {}
 
   /**

@@ -34,22 +34,27 @@ public record Mapping(
     vmFlags = Set.copyOf(vmFlags);
   }
 
+  /** Its length in bytes. */
   public long size() {
     return end - start;
   }
 
+  /** Whether it is mapped readable. */
   public boolean readable() {
     return perms.charAt(0) == 'r';
   }
 
+  /** Whether it is mapped writable. */
   public boolean writable() {
     return perms.charAt(1) == 'w';
   }
 
+  /** Whether it is mapped executable. */
   public boolean executable() {
     return perms.charAt(2) == 'x';
   }
 
+  /** Whether it is a shared mapping. */
   public boolean shared() {
     return perms.charAt(3) == 's';
   }

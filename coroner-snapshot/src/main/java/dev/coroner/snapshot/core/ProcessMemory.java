@@ -7,6 +7,7 @@ import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Reads a process's memory through {@code /proc/PID/mem} (pread, as debuggers do) and which of its
@@ -19,13 +20,13 @@ public final class ProcessMemory implements Closeable {
   private static final long SWAPPED = 1L << 62;
 
   private final FileChannel mem;
-  private final FileChannel pagemap;
+  private final @Nullable FileChannel pagemap;
   private final ByteBuffer entries =
       ByteBuffer.allocateDirect(8 * 512).order(ByteOrder.nativeOrder());
   private long unreadablePages;
   private final java.util.TreeMap<Long, byte[]> saved = new java.util.TreeMap<>();
 
-  private ProcessMemory(FileChannel mem, FileChannel pagemap) {
+  private ProcessMemory(FileChannel mem, @Nullable FileChannel pagemap) {
     this.mem = mem;
     this.pagemap = pagemap;
   }
@@ -104,7 +105,7 @@ public final class ProcessMemory implements Closeable {
   }
 
   /** Reads the first bytes of a mapping, or null when they cannot be read. */
-  public byte[] peek(long address, int length) {
+  public byte @Nullable [] peek(long address, int length) {
     ByteBuffer b = ByteBuffer.allocate(length);
     try {
       while (b.hasRemaining()) {
@@ -151,7 +152,7 @@ public final class ProcessMemory implements Closeable {
   }
 
   /** A bit per page: present or swapped; null when pagemap cannot tell (then read everything). */
-  private long[] presentRuns(long address, int pages) {
+  private long @Nullable [] presentRuns(long address, int pages) {
     if (pagemap == null) {
       return null;
     }

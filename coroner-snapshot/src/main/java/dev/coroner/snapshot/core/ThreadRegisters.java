@@ -2,6 +2,7 @@ package dev.coroner.snapshot.core;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One thread's registers as ptrace gave them while the thread was stopped: {@code user_regs_struct}
@@ -10,7 +11,10 @@ import java.nio.ByteOrder;
  *
  * @param tid the thread's id on the host (where coroner runs)
  */
-public record ThreadRegisters(int tid, byte[] general, byte[] fp, byte[] xstate) {
+// A value never compared or hashed: the arrays are read as they are.
+@SuppressWarnings("ArrayRecordComponent")
+public record ThreadRegisters(
+    int tid, byte[] general, byte @Nullable [] fp, byte @Nullable [] xstate) {
   /** {@code sizeof(struct user_regs_struct)} on x86_64. */
   public static final int GENERAL_SIZE = 27 * 8;
 
@@ -36,10 +40,12 @@ public record ThreadRegisters(int tid, byte[] general, byte[] fp, byte[] xstate)
     return copy;
   }
 
+  /** The instruction pointer. */
   public long rip() {
     return get(general, RIP);
   }
 
+  /** The stack pointer. */
   public long rsp() {
     return get(general, RSP);
   }

@@ -5,6 +5,7 @@ import dev.coroner.snapshot.sys.ErrnoException;
 import dev.coroner.snapshot.sys.Ptrace;
 import dev.coroner.snapshot.sys.WaitStatus;
 import java.nio.file.Path;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A copy-on-write copy of the stopped process: a child it forks when one of its threads is made to
@@ -118,7 +119,7 @@ public record ForkedCopy(int hostPid, int nsPid, long gadget) {
    * Makes the process reap its dead copy (wait4 with __WALL in one of its threads, stopped for that
    * call alone). Returns a problem, or null when the zombie is gone.
    */
-  public String reap(Ptrace ptrace, Path procRoot, int pid, long stopTimeoutNanos) {
+  public @Nullable String reap(Ptrace ptrace, Path procRoot, int pid, long stopTimeoutNanos) {
     Freezer one = new Freezer(ptrace, procRoot, pid, stopTimeoutNanos);
     try {
       one.stopOne(pid);

@@ -13,8 +13,10 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.TreeSet;
 import java.util.concurrent.locks.LockSupport;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Stops every thread of one process with {@code PTRACE_SEIZE} + {@code PTRACE_INTERRUPT}, copies
@@ -59,6 +61,7 @@ public final class Freezer {
     this.stopTimeoutNanos = stopTimeoutNanos;
   }
 
+  /** The process it freezes. */
   public int pid() {
     return pid;
   }
@@ -176,7 +179,7 @@ public final class Freezer {
               ExitCode.FAILURE,
               "cannot read the registers of thread " + tid + ": " + e.getMessage());
         }
-        tracees.get(tid).gone = true;
+        Objects.requireNonNull(tracees.get(tid), "a live thread is a tracee").gone = true;
       }
     }
     if (out.isEmpty()) {
@@ -186,7 +189,7 @@ public final class Freezer {
     return out;
   }
 
-  private byte[] optionalRegset(int tid, int type, int max) throws ErrnoException {
+  private byte @Nullable [] optionalRegset(int tid, int type, int max) throws ErrnoException {
     try {
       return ptrace.getRegset(tid, type, max);
     } catch (ErrnoException e) {
@@ -295,7 +298,7 @@ public final class Freezer {
    * injected call's child) are kept for their own {@code next}. Null when this thread has no tracee
    * left (ECHILD).
    */
-  WaitStatus next(int tid, long deadline) throws FreezeException {
+  @Nullable WaitStatus next(int tid, long deadline) throws FreezeException {
     if (tid > 0 && stash.containsKey(tid)) {
       return stash.remove(tid);
     }
@@ -390,7 +393,8 @@ public final class Freezer {
     if (w.signalDelivery() && w.event() == 0 && !w.gone()) {
       new Tracee(0).pendingSignals.add(w.stopSignal());
     }
-    new FreezeException(dev.coroner.base.exit.ExitCode.FAILURE, "warm-up").getMessage();
+    String unused =
+        new FreezeException(dev.coroner.base.exit.ExitCode.FAILURE, "warm-up").getMessage();
     new ErrnoException("warm-up", ErrnoException.ESRCH).errno();
     ForkedCopy.warmUp();
   }

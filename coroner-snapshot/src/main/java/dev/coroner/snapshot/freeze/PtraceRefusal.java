@@ -4,6 +4,7 @@ import dev.coroner.snapshot.sys.ErrnoException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.jspecify.annotations.Nullable;
 
 /** Why the kernel refused to let us trace a process, in words that say what to do. */
 final class PtraceRefusal {
@@ -39,7 +40,7 @@ final class PtraceRefusal {
     return why.toString();
   }
 
-  static String statusField(Path procRoot, int pid, String key) {
+  static @Nullable String statusField(Path procRoot, int pid, String key) {
     String status = read(procRoot.resolve(pid + "/status"));
     if (status == null) {
       return null;
@@ -52,7 +53,7 @@ final class PtraceRefusal {
     return null;
   }
 
-  private static String read(Path p) {
+  private static @Nullable String read(Path p) {
     try {
       return new String(Files.readAllBytes(p), java.nio.charset.StandardCharsets.UTF_8);
     } catch (IOException | RuntimeException e) {

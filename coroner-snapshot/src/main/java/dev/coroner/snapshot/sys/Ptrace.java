@@ -1,5 +1,7 @@
 package dev.coroner.snapshot.sys;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * The ptrace and wait calls a snapshot needs, one method per call (ptrace(2), waitpid(2)). A tracer
  * is a thread, not a process: every call for one tracee must come from the same platform thread,
@@ -60,7 +62,7 @@ public interface Ptrace {
    * {@code waitpid(tid, __WALL | __WNOTHREAD [| WNOHANG])}: the next status of a tracee of this
    * thread ({@code tid} -1: any), or null with {@code noHang} when none is ready. EINTR is retried.
    */
-  WaitStatus waitFor(int tid, boolean noHang) throws ErrnoException;
+  @Nullable WaitStatus waitFor(int tid, boolean noHang) throws ErrnoException;
 
   /** {@code kill(2)}. */
   void kill(int pid, int signal) throws ErrnoException;

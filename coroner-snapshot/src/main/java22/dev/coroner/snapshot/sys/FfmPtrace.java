@@ -11,6 +11,7 @@ import java.lang.foreign.Linker;
 import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandle;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The calls as FFM downcalls into libc. errno is captured by the linker (the JVM may overwrite it
@@ -132,7 +133,7 @@ final class FfmPtrace implements Ptrace {
   }
 
   @Override
-  public WaitStatus waitFor(int tid, boolean noHang) throws ErrnoException {
+  public @Nullable WaitStatus waitFor(int tid, boolean noHang) throws ErrnoException {
     int flags = WALL | WNOTHREAD | (noHang ? WNOHANG : 0);
     MemorySegment cap = capture.get();
     try (Arena arena = Arena.ofConfined()) {

@@ -71,10 +71,12 @@ public final class DumpArchive implements AutoCloseable {
     }
   }
 
+  /** The dump's dump-info. */
   public DumpInfo info() {
     return info;
   }
 
+  /** The zip file. */
   public Path file() {
     return file;
   }

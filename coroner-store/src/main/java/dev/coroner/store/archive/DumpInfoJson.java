@@ -27,6 +27,8 @@ public final class DumpInfoJson {
   /**
    * {@code core.compression} is the enum's id ({@code zstd}), read by {@link Compression#parse}.
    */
+  // Mix-ins: Jackson reads only their signatures.
+  @SuppressWarnings({"DoNotCallSuggester", "UnusedVariable"})
   private abstract static class CompressionJson {
     @JsonCreator
     static Compression parse(String id) {
@@ -35,6 +37,7 @@ public final class DumpInfoJson {
   }
 
   /** {@code integrity} is read through {@link DumpInfo.Integrity#read}: old dumps have no cause. */
+  @SuppressWarnings({"DoNotCallSuggester", "UnusedVariable"})
   private abstract static class IntegrityJson {
     @JsonCreator
     static DumpInfo.Integrity read(

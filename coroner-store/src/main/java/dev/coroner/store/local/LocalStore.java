@@ -21,6 +21,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Objects;
 
 /** A dump directory on this host, as the composer writes it. */
 public final class LocalStore implements Store {
@@ -107,7 +108,11 @@ public final class LocalStore implements Store {
       return dump.info();
     }
     throw new StoreException(
-        StoreFailure.INTEGRITY, "cannot read " + dump.name() + ": " + dump.problem().detail());
+        StoreFailure.INTEGRITY,
+        "cannot read "
+            + dump.name()
+            + ": "
+            + Objects.requireNonNull(dump.problem(), "an unreadable dump has a problem").detail());
   }
 
   @Override

@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The dump-info fields that travel as object metadata, so that listing a remote store needs no
@@ -69,12 +70,24 @@ public final class DumpMetadata {
     put(m, "truncated-cause", i.integrity().cause() == null ? null : i.integrity().cause().id());
     put(m, "truncated-reason", i.integrity().reason());
     put(m, "composer", i.composer().version());
-    if (i.analysis() != null) {
+    CrashAnalysis analysis = i.analysis();
+    if (analysis != null) {
       // What `coroner list` shows and `coroner groups` groups by; the frames are in dump-info.
-      put(m, "runtime", i.analysis().runtime());
-      put(m, "signature", i.analysis().signature());
-      put(m, "signature3", i.analysis().signature3());
-      put(m, "top-frame", i.analysis().topFrame());
+      put(m, "runtime", analysis.runtime());
+      put(m, "signature", analysis.signature());
+      put(m, "signature3", analysis.signature3());
+      put(m, "top-frame", analysis.topFrame());
+    }
+    DumpInfo.ScrubInfo scrub = i.scrub();
+    if (scrub != null) {
+      put(m, "scrub-mode", scrub.mode());
+      put(m, "scrub-complete", Boolean.toString(scrub.complete()));
+      put(m, "scrub-rules", rules(scrub.rules()));
+    }
+    DumpInfo.EncryptionInfo encryption = i.encryption();
+    if (encryption != null) {
+      put(m, "encryption", encryption.format());
+      put(m, "encryption-recipients", String.join(" ", encryption.recipients()));
     }
     return m;
   }
@@ -104,23 +117,24 @@ public final class DumpMetadata {
         m.containsKey("namespace")
             ? new DumpInfo.PodInfo(
                 m.get("namespace"),
-                m.get("pod"),
-                m.get("pod-uid"),
-                m.get("container"),
-                m.get("image"),
+                required(m, "pod"),
+                // The listing index keeps only what a listing shows: no pod uid, no image.
+                m.getOrDefault("pod-uid", ""),
+                m.getOrDefault("container", ""),
+                m.getOrDefault("image", ""),
                 m.get("image-digest"),
                 null,
                 null,
-                null,
-                null)
+                Map.of(),
+                Map.of())
             : null;
     return new DumpInfo(
         schema,
         m.get("uuid"),
-        m.get("name"),
+        required(m, "name"),
         number(m, "timestamp"),
         m.get("hostname"),
-        m.get("node"),
+        required(m, "node"),
         new DumpInfo.ProcessInfo(
             m.get("exe"),
             m.get("exe-path"),
@@ -150,6 +164,21 @@ public final class DumpMetadata {
         List.of(),
         new DumpInfo.ComposerInfo(m.getOrDefault("composer", "unknown"), 0, List.of()),
         null,
+        m.containsKey("scrub-mode")
+            ? new DumpInfo.ScrubInfo(
+                m.getOrDefault("scrub-mode", ""),
+                rules(m.getOrDefault("scrub-rules", "")),
+                Boolean.parseBoolean(m.get("scrub-complete")),
+                0)
+            : null,
+        m.containsKey("encryption")
+            ? new DumpInfo.EncryptionInfo(
+                m.getOrDefault("encryption", "age"),
+                List.of(m.getOrDefault("encryption-recipients", "").split(" +")).stream()
+                    .filter(r -> r.startsWith("age1") && r.length() == 62)
+                    .toList(),
+                DumpInfo.WITHHELD)
+            : null,
         m.containsKey("runtime")
             ? CrashAnalysis.listed(
                 m.get("runtime"), m.get("signature"), m.get("signature3"), m.get("top-frame"))
@@ -157,7 +186,38 @@ public final class DumpMetadata {
         List.of());
   }
 
-  private static void put(Map<String, String> m, String key, String value) {
+  /** {@code card=3,jwt=1}: rule ids and counts, never values. */
+  private static String rules(Map<String, Long> rules) {
+    StringBuilder b = new StringBuilder();
+    rules.forEach((k, v) -> b.append(b.length() == 0 ? "" : ",").append(k).append('=').append(v));
+    return b.toString();
+  }
+
+  private static Map<String, Long> rules(String text) {
+    Map<String, Long> rules = new LinkedHashMap<>();
+    for (String pair : text.split(",")) {
+      int eq = pair.indexOf('=');
+      if (eq > 0) {
+        try {
+          rules.put(pair.substring(0, eq), Long.parseLong(pair.substring(eq + 1)));
+        } catch (NumberFormatException e) {
+          // a damaged count lists as no count
+        }
+      }
+    }
+    return rules;
+  }
+
+  /** A value {@link #of} always writes: without it the object is damaged. */
+  private static String required(Map<String, String> m, String key) {
+    String v = m.get(key);
+    if (v == null) {
+      throw new IllegalArgumentException("no " + key + " in the object's coroner metadata");
+    }
+    return v;
+  }
+
+  private static void put(Map<String, String> m, String key, @Nullable String value) {
     if (value != null) {
       String v = value.length() > MAX_VALUE ? value.substring(0, MAX_VALUE) : value;
       m.put(key, URLEncoder.encode(v, StandardCharsets.UTF_8));

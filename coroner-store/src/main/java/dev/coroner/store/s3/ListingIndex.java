@@ -58,7 +58,12 @@ record ListingIndex(Map<String, Entry> entries) {
           "runtime",
           "signature",
           "signature3",
-          "top-frame");
+          "top-frame",
+          "scrub-mode",
+          "scrub-complete",
+          "scrub-rules",
+          "encryption",
+          "encryption-recipients");
 
   private static final ObjectMapper JSON = JsonMapper.builder().build();
 

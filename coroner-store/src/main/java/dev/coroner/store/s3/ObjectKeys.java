@@ -2,6 +2,7 @@ package dev.coroner.store.s3;
 
 import dev.coroner.dump.DumpInfo;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The object key of a dump, from the key template and the dump's own fields. Those fields come from
@@ -27,7 +28,7 @@ final class ObjectKeys {
    *
    * @throws IllegalArgumentException when the dump's uuid is not a uuid
    */
-  String keyFor(DumpInfo info, String suffix) {
+  String keyFor(DumpInfo info, @Nullable String suffix) {
     if (info.uuid() == null || !UUID.matcher(info.uuid()).matches()) {
       throw new IllegalArgumentException("its uuid is not a uuid: '" + shown(info.uuid()) + "'");
     }
@@ -56,7 +57,7 @@ final class ObjectKeys {
   /**
    * One path segment: never empty, never {@code .} or {@code ..}, never starting with {@code ~}.
    */
-  static String segment(String v) {
+  static String segment(@Nullable String v) {
     if (v == null || v.isEmpty()) {
       return "unknown";
     }

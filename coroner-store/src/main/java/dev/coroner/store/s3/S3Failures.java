@@ -2,6 +2,7 @@ package dev.coroner.store.s3;
 
 import dev.coroner.store.StoreException;
 import dev.coroner.store.StoreFailure;
+import org.jspecify.annotations.Nullable;
 import software.amazon.awssdk.core.exception.ApiCallAttemptTimeoutException;
 import software.amazon.awssdk.core.exception.ApiCallTimeoutException;
 import software.amazon.awssdk.core.exception.SdkClientException;
@@ -70,7 +71,7 @@ final class S3Failures {
   }
 
   /** The SDK's messages can run to kilobytes (the credential chain); the first line says it. */
-  static String firstLine(String message) {
+  static String firstLine(@Nullable String message) {
     if (message == null) {
       return "no detail";
     }

@@ -18,9 +18,16 @@ record S3Layout(String bucket, String prefix) {
     return "s3://" + bucket + "/" + prefix;
   }
 
-  /** Whether a listed key is a dump's zip (and not one of coroner's objects). */
+  /** The suffix of a dump encrypted at rest: {@code KEY.zip.age}, an age file of the zip. */
+  static final String ENCRYPTED = ".age";
+
+  /**
+   * Whether a listed key is a dump's zip, plain or encrypted (and not one of coroner's objects).
+   */
   boolean isDump(String key) {
-    return key.startsWith(prefix) && key.endsWith(".zip") && !key.startsWith(metaPrefix());
+    return key.startsWith(prefix)
+        && (key.endsWith(".zip") || key.endsWith(".zip" + ENCRYPTED))
+        && !key.startsWith(metaPrefix());
   }
 
   /** The first key past every dump: listings stop here. */
@@ -30,12 +37,12 @@ record S3Layout(String bucket, String prefix) {
 
   /** The full dump-info of the dump at {@code zipKey}. */
   String infoKey(String zipKey) {
-    return metaPrefix() + "info/" + relative(zipKey).replaceFirst("\\.zip$", ".json");
+    return metaPrefix() + "info/" + relative(zipKey).replaceFirst("\\.zip(\\.age)?$", ".json");
   }
 
   /** Where dumps stored before 0.2 kept their dump-info: beside the zip. */
   String legacyInfoKey(String zipKey) {
-    return zipKey.replaceFirst("\\.zip$", ".json");
+    return zipKey.replaceFirst("\\.zip(\\.age)?$", ".json");
   }
 
   /** The prefix of every listing index. */
@@ -57,9 +64,12 @@ record S3Layout(String bucket, String prefix) {
     return new DumpLocation.StoredObject("s3", bucket, key);
   }
 
-  /** The dump's name: the file name of its key without {@code .zip}. */
+  /** The dump's name: the file name of its key without {@code .zip} (or {@code .zip.age}). */
   static String name(String zipKey) {
     String file = zipKey.substring(zipKey.lastIndexOf('/') + 1);
+    if (file.endsWith(ENCRYPTED)) {
+      file = file.substring(0, file.length() - ENCRYPTED.length());
+    }
     return file.substring(0, file.length() - ".zip".length());
   }
 

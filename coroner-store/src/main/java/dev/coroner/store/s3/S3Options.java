@@ -2,6 +2,7 @@ package dev.coroner.store.s3;
 
 import java.net.URI;
 import java.time.Duration;
+import org.jspecify.annotations.Nullable;
 
 /**
  * How to reach an S3-compatible store. Credentials are not here: they come from the AWS SDK's
@@ -25,12 +26,12 @@ import java.time.Duration;
  * @param readTimeout the deadline for the server's next bytes
  */
 public record S3Options(
-    URI endpoint,
-    String region,
+    @Nullable URI endpoint,
+    @Nullable String region,
     boolean pathStyle,
     String keyTemplate,
     String encryption,
-    String kmsKeyId,
+    @Nullable String kmsKeyId,
     int partSize,
     int parallelism,
     String indexId,
@@ -47,7 +48,8 @@ public record S3Options(
   public static final Duration DEFAULT_READ_TIMEOUT = Duration.ofSeconds(30);
 
   /** Defaults for an endpoint (or null for AWS). */
-  public static S3Options defaults(URI endpoint, String region, boolean pathStyle) {
+  public static S3Options defaults(
+      @Nullable URI endpoint, @Nullable String region, boolean pathStyle) {
     return new S3Options(
         endpoint,
         region,

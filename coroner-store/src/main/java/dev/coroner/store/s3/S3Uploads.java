@@ -20,6 +20,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import org.jspecify.annotations.Nullable;
 import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.core.sync.RequestBody;
@@ -34,7 +35,9 @@ import software.amazon.awssdk.services.s3.model.ServerSideEncryption;
 /**
  * The agent's uploads: multipart with parallel parts, each sent with its MD5 so that the server
  * rejects a damaged part, verified afterwards by size and ETag before anyone may delete the local
- * file. Each verified upload also enters this writer's listing index.
+ * file. Each verified upload also enters this writer's listing index. A dump whose info carries
+ * {@code encryption} is an age file of the zip: its key ends in {@code .zip.age}, and the info
+ * given (object metadata, the dump-info beside it) is the readable copy the caller made.
  */
 final class S3Uploads implements VerifiedUploads {
   private final S3Clients clients;
@@ -44,11 +47,13 @@ final class S3Uploads implements VerifiedUploads {
   private final ObjectKeys keys;
 
   /** This writer's index as last read or written; null until read. */
-  private ListingIndex index;
+  private @Nullable ListingIndex index;
 
   /** Entries uploaded since the index was last written. */
   private final java.util.List<ListingIndex.Entry> pending = new java.util.ArrayList<>();
 
+  // Set first by every public operation, which are synchronized.
+  @SuppressWarnings("NullAway.Init")
   private S3Client client;
 
   S3Uploads(S3Clients clients, S3Layout layout, S3Options options, S3Failures failures) {
@@ -172,8 +177,9 @@ final class S3Uploads implements VerifiedUploads {
    */
   private String freeKey(DumpInfo info) throws StoreException {
     String key;
+    String suffix = info.encryption() != null ? S3Layout.ENCRYPTED : "";
     try {
-      key = layout.prefix() + keys.keyFor(info, null);
+      key = layout.prefix() + keys.keyFor(info, null) + suffix;
     } catch (IllegalArgumentException e) {
       throw new StoreException(
           StoreFailure.INTEGRITY, "refusing to upload dump: " + e.getMessage());
@@ -182,7 +188,7 @@ final class S3Uploads implements VerifiedUploads {
     if (owner == null || owner.equals(info.uuid())) {
       return key;
     }
-    String second = layout.prefix() + keys.keyFor(info, info.uuid().substring(0, 8));
+    String second = layout.prefix() + keys.keyFor(info, info.uuid().substring(0, 8)) + suffix;
     String secondOwner = ownerOf(second);
     if (secondOwner == null || secondOwner.equals(info.uuid())) {
       return second;
@@ -195,7 +201,7 @@ final class S3Uploads implements VerifiedUploads {
   }
 
   /** The uuid of the dump stored at {@code key}, "" for an object without one, null if none. */
-  private String ownerOf(String key) throws StoreException {
+  private @Nullable String ownerOf(String key) throws StoreException {
     try {
       HeadObjectResponse h = client.headObject(b -> b.bucket(layout.bucket()).key(key));
       return h.metadata().getOrDefault("uuid", "");
@@ -255,7 +261,7 @@ final class S3Uploads implements VerifiedUploads {
           b.bucket(layout.bucket())
               .key(key)
               .contentLength(size)
-              .contentType("application/zip")
+              .contentType(contentType(info))
               .contentMD5(Base64.getEncoder().encodeToString(md5))
               .metadata(DumpMetadata.of(info));
           encrypt(b);
@@ -271,7 +277,7 @@ final class S3Uploads implements VerifiedUploads {
                 b -> {
                   b.bucket(layout.bucket())
                       .key(key)
-                      .contentType("application/zip")
+                      .contentType(contentType(info))
                       .metadata(DumpMetadata.of(info));
                   encrypt(b);
                 })
@@ -350,6 +356,10 @@ final class S3Uploads implements VerifiedUploads {
           encrypt(b);
         },
         RequestBody.fromBytes(json));
+  }
+
+  private static String contentType(DumpInfo info) {
+    return info.encryption() != null ? "application/octet-stream" : "application/zip";
   }
 
   private Uploaded verify(String key, long size, String expectedEtag) throws StoreException {

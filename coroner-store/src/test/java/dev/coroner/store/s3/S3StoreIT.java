@@ -108,6 +108,7 @@ class S3StoreIT extends LocalS3Test {
       assertThat(dumps)
           .extracting(StoredDump::name)
           .containsExactlyInAnyOrder(a.name(), b.name(), c.name());
+      assertThat(dumps).allSatisfy(d -> assertThat(d.problem()).as(d.name()).isNull());
       assertThat(dumps).allSatisfy(d -> assertThat(d.info().process().exe()).isEqualTo("node"));
       assertThat(tap.requestLines())
           .as("one LIST page (which also holds the index keys), one GET per index, a HEAD for c")
