@@ -40,6 +40,7 @@ import dev.coroner.store.StoreException;
 import dev.coroner.store.s3.S3Store;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -71,12 +72,14 @@ public final class Agent implements AutoCloseable {
   private static Path hostRoot() {
     Path init = Path.of("/proc/1/root");
     try (var entries = Files.list(init)) {
-      entries.findAny();
-      return init;
-    } catch (IOException | SecurityException e) {
+      if (entries.findAny().isPresent()) {
+        return init;
+      }
+      LOG.info("{} is empty: host files are read from /", init);
+    } catch (IOException | UncheckedIOException | SecurityException e) {
       LOG.info("{} cannot be read ({}): host files are read from /", init, e.toString());
-      return Path.of("/");
     }
+    return Path.of("/");
   }
 
   private final AgentConfig config;
@@ -182,7 +185,12 @@ public final class Agent implements AutoCloseable {
           tools.lldb() != null ? tools.lldb() : "missing",
           tools.llnode() != null ? tools.llnode() : "missing");
     }
-    BinaryKeeper keeper = new BinaryKeeper(binaryPolicy(), binaryCache, holds, hostRoot());
+    BinaryKeeper keeper =
+        new BinaryKeeper(
+            binaryPolicy(),
+            Objects.requireNonNull(binaryCache, "start() makes the cache in startIdentity() first"),
+            holds,
+            hostRoot());
     return new DumpAnalysis(
         analyzer,
         keeper,

@@ -12,6 +12,7 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The ELF files a core's process had mapped, each with the GNU build-id the core records for it:
@@ -29,7 +30,7 @@ public final class CoreModules {
    * @param buildId its build-id in hex as the core records it; null when the core has none for it
    *     (not ELF, no build-id, or its first page was not dumped)
    */
-  public record Module(String path, long start, String buildId) {}
+  public record Module(String path, long start, @Nullable String buildId) {}
 
   private static final int PT_LOAD = 1;
   private static final int PT_NOTE = 4;
@@ -116,7 +117,8 @@ public final class CoreModules {
   }
 
   /** The build-id in the ELF headers dumped at {@code start}, or null. */
-  private static String buildId(FileChannel ch, List<Load> loads, long start) throws IOException {
+  private static @Nullable String buildId(FileChannel ch, List<Load> loads, long start)
+      throws IOException {
     Load load = null;
     for (Load l : loads) {
       if (start >= l.vaddr() && start < l.vaddr() + l.fileSize()) {

@@ -5,6 +5,7 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A directory that stands in for a crashed process's root file system: its executable and
@@ -22,7 +23,7 @@ public final class Sysroots {
    * @param buildId its build-id in hex, or null
    * @param file the local copy
    */
-  public record Entry(String path, String buildId, Path file) {}
+  public record Entry(String path, @Nullable String buildId, Path file) {}
 
   private Sysroots() {}
 
@@ -54,7 +55,7 @@ public final class Sysroots {
    * Where {@code path} goes under {@code root} (without a {@code " (deleted)"} suffix); null when
    * it is not a safe absolute path.
    */
-  public static Path place(Path root, String path) {
+  public static @Nullable Path place(Path root, @Nullable String path) {
     if (path == null || !path.startsWith("/") || path.contains("\0")) {
       return null;
     }

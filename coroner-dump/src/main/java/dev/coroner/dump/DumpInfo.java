@@ -345,8 +345,11 @@ public record DumpInfo(
         binaries);
   }
 
-  /** The same dump with its analysis and the binaries looked at. */
-  public DumpInfo withAnalysis(CrashAnalysis a, List<KeptBinary> b) {
+  /**
+   * The same dump with its analysis (null: none, as when analysis is off and only binaries were
+   * looked at) and the binaries looked at.
+   */
+  public DumpInfo withAnalysis(@Nullable CrashAnalysis a, List<KeptBinary> b) {
     return new DumpInfo(
         schemaVersion,
         uuid,

@@ -3,6 +3,7 @@ package dev.coroner.store;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Executables and shared libraries kept beside the dumps, content-addressed by GNU build-id ({@code
@@ -41,11 +42,12 @@ public interface KeptBinaries {
   String display(String buildId, String fileName);
 
   /**
-   * Checks a build-id and a file name before they become part of a key or a path.
+   * Checks a build-id and a file name before they become part of a key or a path. Both come from
+   * dump-info, which may lack them: null is refused as any other bad value is.
    *
    * @throws IllegalArgumentException if either could name another place
    */
-  static void check(String buildId, String fileName) {
+  static void check(@Nullable String buildId, @Nullable String fileName) {
     if (!dev.coroner.dump.KeptBinary.isBuildId(buildId)) {
       throw new IllegalArgumentException("not a build-id: '" + buildId + "'");
     }

@@ -22,6 +22,7 @@ import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.List;
 import java.util.stream.Stream;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -44,12 +45,12 @@ public final class DumpAnalysis {
   /** Disk left free beside an extracted core. */
   private static final long HEADROOM = 256L << 20;
 
-  private final Analyzer analyzer;
-  private final BinaryKeeper keeper;
-  private final KeptBinaries store;
+  private final @Nullable Analyzer analyzer;
+  private final @Nullable BinaryKeeper keeper;
+  private final @Nullable KeptBinaries store;
   private final Path workDir;
   private final AgentMetrics metrics;
-  private volatile Step last;
+  private volatile @Nullable Step last;
 
   /**
    * Where the time of one dump's analysis went, in milliseconds.
@@ -60,6 +61,7 @@ public final class DumpAnalysis {
    * @param rewrite the zip's new dump-info
    */
   public record Step(long extract, long collect, long analyze, long rewrite) {
+    /** The whole step, in milliseconds. */
     public long total() {
       return extract + collect + analyze + rewrite;
     }
@@ -72,9 +74,9 @@ public final class DumpAnalysis {
    * @param workDir where cores are extracted (emptied now: leftovers of a killed agent)
    */
   public DumpAnalysis(
-      Analyzer analyzer,
-      BinaryKeeper keeper,
-      KeptBinaries store,
+      @Nullable Analyzer analyzer,
+      @Nullable BinaryKeeper keeper,
+      @Nullable KeptBinaries store,
       Path workDir,
       AgentMetrics metrics)
       throws IOException {
@@ -159,13 +161,14 @@ public final class DumpAnalysis {
         return info; // nothing learnt: the zip stays as the composer wrote it
       }
       DumpInfoRewrite.replace(zip, inZip.withAnalysis(analysis, files.binaries()));
-      last =
+      Step step =
           new Step(
               millis(start, extracted),
               millis(extracted, collected),
               millis(collected, analyzed),
               millis(analyzed, System.nanoTime()));
-      report(inZip, analysis, files.binaries(), start);
+      last = step;
+      report(inZip, analysis, files.binaries(), start, step);
       return info.withAnalysis(analysis, files.binaries());
     } catch (IOException | RuntimeException e) {
       metrics.analyses.labelValues("failed").inc();
@@ -177,7 +180,7 @@ public final class DumpAnalysis {
   }
 
   /** Where the time of the last analysis went; null before the first. */
-  public Step lastStep() {
+  public @Nullable Step lastStep() {
     return last;
   }
 
@@ -193,14 +196,14 @@ public final class DumpAnalysis {
     }
   }
 
-  private void report(DumpInfo info, CrashAnalysis a, List<KeptBinary> binaries, long start) {
+  private void report(
+      DumpInfo info, @Nullable CrashAnalysis a, List<KeptBinary> binaries, long start, Step t) {
     double seconds = (System.nanoTime() - start) / 1e9;
     metrics.analysisSeconds.observe(seconds);
     if (a != null) {
       metrics.analyses.labelValues(a.signature() == null ? "unnamed" : "ok").inc();
     }
     long kept = binaries.stream().filter(KeptBinary::kept).count();
-    Step t = last;
     LOG.info(
         "analyzed {} in {} ms (core {} ms, files {} ms, debuggers {} ms, zip {} ms): {}{};"
             + " {} of {} binaries kept",

@@ -16,6 +16,7 @@ import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.stream.Stream;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The node's copies of crashed processes' files, by build-id ({@code DIR/BUILD_ID/FILE_NAME}):
@@ -34,7 +35,7 @@ public final class BinaryCache {
   }
 
   /** The cached copy, or null; a hit counts as a use. */
-  public Path get(String buildId, String fileName) {
+  public @Nullable Path get(String buildId, String fileName) {
     Path p = path(buildId, fileName);
     if (!Files.isRegularFile(p)) {
       return null;

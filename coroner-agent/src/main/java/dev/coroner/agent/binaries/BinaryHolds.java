@@ -103,7 +103,7 @@ public final class BinaryHolds implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } catch (java.util.concurrent.ExecutionException e) {
-      LOG.warn("copying the files of dump {} failed: {}", uuid, e.getCause().toString());
+      LOG.warn("copying the files of dump {} failed: {}", uuid, String.valueOf(e.getCause()));
     }
     return Map.of();
   }

@@ -19,6 +19,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,7 +40,7 @@ public final class BinaryKeeper {
 
   private final BinaryPolicy policy;
   private final BinaryCache cache;
-  private final BinaryHolds holds;
+  private final @Nullable BinaryHolds holds;
   private final Path hostRoot;
   private final Set<String> stored = ConcurrentHashMap.newKeySet();
   private final Map<String, String> digests =
@@ -55,7 +56,8 @@ public final class BinaryKeeper {
    * @param holds the files held at containers' crashes; null when none are
    * @param hostRoot where the host's root file system is seen from here
    */
-  public BinaryKeeper(BinaryPolicy policy, BinaryCache cache, BinaryHolds holds, Path hostRoot) {
+  public BinaryKeeper(
+      BinaryPolicy policy, BinaryCache cache, @Nullable BinaryHolds holds, Path hostRoot) {
     this.policy = policy;
     this.cache = cache;
     this.holds = holds;
@@ -73,7 +75,7 @@ public final class BinaryKeeper {
     }
 
     /** The local file for a path the process mapped, or null. */
-    public Path file(String path) {
+    public @Nullable Path file(String path) {
       return files.stream()
           .filter(f -> f.path().equals(path))
           .map(Sysroots.Entry::file)
@@ -162,18 +164,19 @@ public final class BinaryKeeper {
   public long upload(DumpInfo info, KeptBinaries store) throws StoreException {
     long sent = 0;
     for (KeptBinary b : info.binaries()) {
-      if (!b.kept() || b.buildId() == null) {
+      String id = b.buildId();
+      if (!b.kept() || id == null) {
         continue;
       }
       String name = b.fileName();
-      String key = b.buildId() + "/" + name;
+      String key = id + "/" + name;
       if (stored.contains(key)) {
         continue;
       }
-      Path file = cache.get(b.buildId(), name);
+      Path file = cache.get(id, name);
       if (file != null) {
-        sent += store.store(b.buildId(), name, file);
-      } else if (!store.contains(b.buildId(), name)) {
+        sent += store.store(id, name, file);
+      } else if (!store.contains(id, name)) {
         LOG.warn(
             "{} of dump {} left the node's cache before its upload; it is not kept",
             b.path(),

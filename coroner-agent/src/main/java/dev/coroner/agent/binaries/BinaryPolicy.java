@@ -2,6 +2,7 @@ package dev.coroner.agent.binaries;
 
 import dev.coroner.base.units.ByteSizes;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Which of a crashed process's files are kept in the store.
@@ -17,7 +18,7 @@ public record BinaryPolicy(boolean enabled, long maxSize, Set<String> skipRuntim
   }
 
   /** Why a file of this size and runtime is not kept; null when it is. */
-  String refusal(long size, String runtime) {
+  @Nullable String refusal(long size, String runtime) {
     if (skipRuntimes.contains(runtime)) {
       return "the files of " + runtime + " crashes are not kept (CORONER_BINARIES_SKIP_RUNTIMES)";
     }

@@ -41,6 +41,7 @@ public final class CrashTriage {
    * still holds the process, so its files can still be opened (kept binaries). Must be quick.
    */
   public interface CaptureListener {
+    /** {@code crash}'s core is about to be kept. */
     void capturing(CrashQuery crash);
   }
 

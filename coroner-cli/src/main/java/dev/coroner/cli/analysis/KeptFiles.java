@@ -25,6 +25,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The crashed process's executable and libraries for a debugger or an analysis on this machine,
@@ -52,7 +53,8 @@ public final class KeptFiles {
    * @param missing the mapped binaries found nowhere (the debugger shows their frames without
    *     names)
    */
-  public record Found(Path sysroot, Path exe, int fromStore, List<String> missing) {
+  public record Found(
+      @Nullable Path sysroot, @Nullable Path exe, int fromStore, List<String> missing) {
     public Found {
       missing = List.copyOf(missing);
     }
@@ -81,11 +83,12 @@ public final class KeptFiles {
     int fromStore = 0;
     Path exe = null;
     for (CoreModules.Module m : modules) {
-      if (m.buildId() == null) {
+      String id = m.buildId();
+      if (id == null) {
         continue;
       }
       Path file = null;
-      KeptBinary k = kept.get(m.buildId());
+      KeptBinary k = kept.get(id);
       if (k != null && remote.isPresent()) {
         file = fetch(remote.get(), k);
         if (file != null) {
@@ -93,13 +96,13 @@ public final class KeptFiles {
         }
       }
       if (file == null) {
-        file = sameBuildHere(m);
+        file = sameBuildHere(m.path(), id);
       }
       if (file == null) {
         missing.add(m.path());
         continue;
       }
-      entries.add(new Sysroots.Entry(m.path(), m.buildId(), file));
+      entries.add(new Sysroots.Entry(m.path(), id, file));
       if (m.path().equals(info.process().exePath()) || (exe == null && entries.size() == 1)) {
         exe = file;
       }
@@ -107,19 +110,20 @@ public final class KeptFiles {
     if (entries.isEmpty() || !SafeNames.isUuid(info.uuid())) {
       return new Found(null, exe, fromStore, missing);
     }
-    Path dir = cache.resolve("sysroots").resolve(info.uuid());
+    Path sysroots = cache.resolve("sysroots");
+    Path dir = sysroots.resolve(info.uuid());
     deleteTree(dir);
-    AtomicFiles.ensurePrivateDirectory(dir.getParent());
+    AtomicFiles.ensurePrivateDirectory(sysroots);
     return new Found(Sysroots.create(dir, entries), exe, fromStore, missing);
   }
 
-  /** The file at the module's path here, if it is the build the core records. */
-  private static Path sameBuildHere(CoreModules.Module m) {
-    Path here = Sysroots.place(Path.of("/"), m.path());
+  /** The file at {@code path} here, if it is the build {@code buildId} the core records. */
+  private static @Nullable Path sameBuildHere(String path, String buildId) {
+    Path here = Sysroots.place(Path.of("/"), path);
     try {
       if (here != null
           && Files.isRegularFile(here)
-          && ElfBuildId.of(here).equals(Optional.of(m.buildId()))) {
+          && ElfBuildId.of(here).equals(Optional.of(buildId))) {
         return here;
       }
     } catch (IOException e) {
@@ -129,28 +133,32 @@ public final class KeptFiles {
   }
 
   /** The kept copy in the cache, fetched now if missing; null when the store has none. */
-  private Path fetch(KeptBinaries store, KeptBinary b) throws IOException {
+  private @Nullable Path fetch(KeptBinaries store, KeptBinary b) throws IOException {
+    String id = b.buildId();
     String name = b.fileName();
+    if (id == null) {
+      return null; // dump-info names no build: no kept copy to fetch
+    }
     try {
-      KeptBinaries.check(b.buildId(), name);
+      KeptBinaries.check(id, name);
     } catch (IllegalArgumentException e) {
       return null;
     }
-    Path file = cache.resolve("binaries").resolve(b.buildId()).resolve(name);
+    Path file = cache.resolve("binaries").resolve(id).resolve(name);
     if (Files.isRegularFile(file) && matches(file, b)) {
       return file;
     }
     AtomicFiles.ensurePrivateDirectory(cache.resolve("binaries"));
     Files.createDirectories(file.getParent());
     try {
-      store.fetch(b.buildId(), name, file);
+      store.fetch(id, name, file);
     } catch (StoreException e) {
       return null; // not there (deleted, another store): the file here, if any, or nothing
     }
     if (!matches(file, b)) {
       Files.deleteIfExists(file);
       throw new IOException(
-          store.display(b.buildId(), name) + " does not match the sha256 dump-info records");
+          store.display(id, name) + " does not match the sha256 dump-info records");
     }
     return file;
   }

@@ -25,6 +25,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The analysis of dumps that came without one, made here: on one host there is no agent, so {@code
@@ -38,7 +40,7 @@ public final class LocalAnalyses {
   private final Path cache;
   private final Map<String, String> env;
   private final PrintWriter err;
-  private Analyzer analyzer;
+  private @Nullable Analyzer analyzer; // made on first use: most listings analyze nothing
 
   /**
    * @param cache the CLI's cache directory
@@ -77,7 +79,9 @@ public final class LocalAnalyses {
     for (int at : todo) {
       StoredDump d = out.get(at);
       try {
-        out.set(at, with(d, analyze(store, d, d.info())));
+        DumpInfo info =
+            Objects.requireNonNull(d.info(), "needsLocal takes only dumps with dump-info");
+        out.set(at, with(d, analyze(store, d, info)));
       } catch (IOException e) {
         err.println("coroner: cannot analyze " + d.name() + ": " + e.getMessage());
       } catch (InterruptedException e) {
@@ -145,7 +149,7 @@ public final class LocalAnalyses {
         && d.location() instanceof DumpLocation.LocalFile;
   }
 
-  private DumpInfo cached(DumpInfo info) {
+  private @Nullable DumpInfo cached(DumpInfo info) {
     Path file = cacheFile(info);
     if (file == null || !Files.isRegularFile(file)) {
       return null;
@@ -162,7 +166,7 @@ public final class LocalAnalyses {
     }
   }
 
-  private Path cacheFile(DumpInfo info) {
+  private @Nullable Path cacheFile(DumpInfo info) {
     String sha = info.core().sha256();
     if (!SafeNames.isUuid(info.uuid()) || sha == null || !sha.matches("[0-9a-f]{64}")) {
       return null;

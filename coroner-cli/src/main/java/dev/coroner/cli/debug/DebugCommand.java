@@ -281,7 +281,11 @@ public final class DebugCommand implements Callable<Integer> {
               commands,
               batch,
               kept.isPresent() ? info.binaries() : List.of(),
-              (b, ttl) -> kept.orElseThrow().presign(b.buildId(), b.fileName(), ttl)),
+              // A record without a build-id names no kept copy: left out of the pod.
+              (b, ttl) -> {
+                String id = b.buildId();
+                return id == null ? null : kept.orElseThrow().presign(id, b.fileName(), ttl);
+              }),
           out,
           err);
     }

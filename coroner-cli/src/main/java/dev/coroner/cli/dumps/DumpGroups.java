@@ -12,8 +12,10 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.TreeSet;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Dumps grouped by crash signature ({@code coroner groups}, {@code list --group}): one row per bug,
@@ -38,13 +40,15 @@ final class DumpGroups {
   /**
    * One group.
    *
-   * @param signature the signature ({@code signature3} when grouping coarsely), or {@link
-   *     #UNSIGNED}
+   * @param signature the signature (the coarse one, over three frames, when grouping coarsely), or
+   *     {@link #UNSIGNED}
+   * @param runtime the newest analysis's runtime; null when no member's analysis says
+   * @param topFrame the newest analysis's top frame; null when no member's analysis names one
    */
   record Group(
       String signature,
-      String runtime,
-      String topFrame,
+      @Nullable String runtime,
+      @Nullable String topFrame,
       List<StoredDump> dumps,
       Instant first,
       Instant last,
@@ -81,7 +85,7 @@ final class DumpGroups {
     String runtime = null;
     String top = null;
     for (StoredDump d : newestFirst) {
-      DumpInfo i = d.info();
+      DumpInfo i = Objects.requireNonNull(d.info(), "of() groups only dumps with dump-info");
       workloads.add(workload(i));
       if (i.nodeHostname() != null) {
         nodes.add(i.nodeHostname());

@@ -23,6 +23,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * Builds the debug pod: an init container that copies the crashed executable out of the app's
@@ -184,7 +185,9 @@ public final class DebugPodFactory {
     // The kubelet expands $(EXE_PATH) from the container's environment.
     return new ContainerBuilder()
         .withName(EXE_CONTAINER)
-        .withImage(spec.appImage())
+        .withImage(
+            Objects.requireNonNull(
+                spec.appImage(), "K8sDebug makes no spec without an app image or the kept exe"))
         .withCommand("cp", "--", "$(EXE_PATH)", exeLocation)
         .withEnv(env(Map.of("EXE_PATH", spec.exePath())))
         .withVolumeMounts(mount("exe", EXE_DIR, false))

@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Everything the debug pod is made from, decided before it is built.
@@ -13,7 +14,8 @@ import java.util.Map;
  * @param podName the pod's name
  * @param namespace where it runs
  * @param dump the dump it opens
- * @param appImage the image the executable is copied from (digest-pinned when known)
+ * @param appImage the image the executable is copied from (digest-pinned when known); null when the
+ *     executable is among {@code binaries}
  * @param debugImage the debugger's image, also used to fetch the dump
  * @param kind which debugger, for its environment
  * @param exePath the crashed executable's path inside {@code appImage}
@@ -28,7 +30,7 @@ public record DebugPodSpec(
     String podName,
     String namespace,
     Dump dump,
-    String appImage,
+    @Nullable String appImage,
     String debugImage,
     DebugKind kind,
     String exePath,

@@ -75,7 +75,10 @@ public final class K8sDebug {
       this(dump, info, kind, exe, kube, pod, commands, batch, List.of(), (b, ttl) -> null);
     }
 
-    /** Whether the executable is kept with the dump: then no app image is needed. */
+    /**
+     * Whether the executable is kept with the dump: then no app image is needed. As {@link
+     * #binaries} takes it: kept, with a sha256, a safe path and a build-id to sign it by.
+     */
     boolean exeKept() {
       return exe == null
           && kept.stream()
@@ -83,15 +86,20 @@ public final class K8sDebug {
                   b ->
                       b.kept()
                           && b.sha256() != null
+                          && KeptBinary.isBuildId(b.buildId())
                           && safePath(b.path())
-                          && b.path().equals(info.process().exePath()));
+                          && Objects.equals(b.path(), info.process().exePath()));
     }
   }
 
   /** Signs a download URL for a kept binary. */
   @FunctionalInterface
   public interface BinarySigner {
-    URI sign(KeptBinary binary, java.time.Duration ttl) throws StoreException;
+    /**
+     * A URL that downloads {@code binary} until {@code ttl} has passed; null when this signer signs
+     * none (the binary is then left out of the pod).
+     */
+    @Nullable URI sign(KeptBinary binary, java.time.Duration ttl) throws StoreException;
   }
 
   /** Runs the request; the debugger's exit code. */
@@ -266,7 +274,7 @@ public final class K8sDebug {
   /** Signs one kept binary. */
   @FunctionalInterface
   private interface Sign {
-    URI url(KeptBinary b) throws StoreException;
+    @Nullable URI url(KeptBinary b) throws StoreException;
   }
 
   /**
@@ -276,13 +284,15 @@ public final class K8sDebug {
   private static List<DebugPodSpec.PodBinary> binaries(Request r, Sign sign) {
     List<DebugPodSpec.PodBinary> out = new java.util.ArrayList<>();
     for (KeptBinary b : r.kept()) {
-      if (!b.kept() || b.sha256() == null || !safePath(b.path())) {
+      String path = b.path();
+      String sha256 = b.sha256();
+      if (!b.kept() || sha256 == null || path == null || !safePath(path)) {
         continue;
       }
       try {
         URI url = sign.url(b);
         if (url != null) {
-          out.add(new DebugPodSpec.PodBinary(b.path(), b.size(), b.sha256(), url));
+          out.add(new DebugPodSpec.PodBinary(path, b.size(), sha256, url));
         }
       } catch (StoreException e) {
         throw StoreErrors.toCli(e, r.dump().location().display());
@@ -291,7 +301,7 @@ public final class K8sDebug {
     return out;
   }
 
-  static boolean safePath(String path) {
+  static boolean safePath(@Nullable String path) {
     return path != null
         && path.matches("/[A-Za-z0-9._+@/-]{1,1000}")
         && !path.contains("//")
@@ -315,19 +325,30 @@ public final class K8sDebug {
             Objects.requireNonNull(info.core().compression(), "core compression"),
             info.core().size(),
             Objects.requireNonNull(info.core().sha256(), "core sha256"));
-    return new DebugPodSpec(
-        podName(info.uuid()),
-        namespace,
-        dump,
-        images.app().reference(),
-        images.debugImage(),
-        r.kind(),
-        images.exePath(),
-        url.url(),
-        url.expires(),
-        r.pod().deadline(),
-        r.pod().pullSecrets(),
-        binaries);
+    DebugPodSpec spec =
+        new DebugPodSpec(
+            podName(info.uuid()),
+            namespace,
+            dump,
+            images.app().reference(),
+            images.debugImage(),
+            r.kind(),
+            images.exePath(),
+            url.url(),
+            url.expires(),
+            r.pod().deadline(),
+            r.pod().pullSecrets(),
+            binaries);
+    if (spec.appImage() == null && !spec.exeKept()) {
+      // The executable was kept, but no URL could be signed for it: it must come from an image.
+      throw new CliException(
+          CliException.USAGE,
+          "the kept executable "
+              + images.exePath()
+              + " cannot be downloaded by the debug pod; pass -i IMAGE with the executable that"
+              + " crashed");
+    }
+    return spec;
   }
 
   /** {@code coroner-debug-<uuid prefix>-<5 random>}: unique, and tells whose dump it is. */

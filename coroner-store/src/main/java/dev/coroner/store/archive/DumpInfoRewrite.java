@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.LocalDateTime;
+import java.time.ZoneId;
 import java.util.Objects;
 import java.util.zip.CRC32;
 import java.util.zip.Deflater;
@@ -85,10 +86,10 @@ public final class DumpInfoRewrite {
    * Where things are in the old zip.
    *
    * @param keepBytes the bytes before dump-info's local header: kept as they are
-   * @param centralHeaders the other entries' central directory headers, raw
+   * @param centralHeaders the other entries' central directory headers, raw (read-only)
    * @param entries how many those are
    */
-  private record Layout(long keepBytes, byte[] centralHeaders, int entries) {
+  private record Layout(long keepBytes, ByteBuffer centralHeaders, int entries) {
     static Layout read(FileChannel ch, Path zip) throws IOException {
       long size = ch.size();
       int tailSize = (int) Math.min(size, 22 + MAX16);
@@ -164,7 +165,7 @@ public final class DumpInfoRewrite {
       if (readAt(ch, infoOffset, 4).getInt(0) != LOCAL) {
         throw new CorruptDumpException(zip + ": no local header at " + infoOffset);
       }
-      return new Layout(infoOffset, others.toByteArray(), kept);
+      return new Layout(infoOffset, ByteBuffer.wrap(others.toByteArray()).asReadOnlyBuffer(), kept);
     }
 
     /** The entry's local header offset: the 32-bit field or, at 0xffffffff, its ZIP64 extra. */
@@ -207,7 +208,8 @@ public final class DumpInfoRewrite {
     byte[] deflated = deflate(json);
     CRC32 crc = new CRC32();
     crc.update(json);
-    int dosTime = dosTime(LocalDateTime.now());
+    // A DOS time is local time, as the JDK's ZipOutputStream writes the composer's entries.
+    int dosTime = dosTime(LocalDateTime.now(ZoneId.systemDefault()));
     long localAt = layout.keepBytes();
 
     ByteBuffer local = buffer(30 + name.length);
@@ -231,11 +233,11 @@ public final class DumpInfoRewrite {
     if (offset64) {
       central.putShort((short) 1).putShort((short) 8).putLong(localAt);
     }
-    write(out, ByteBuffer.wrap(layout.centralHeaders()));
+    write(out, layout.centralHeaders().duplicate());
     write(out, central.flip());
 
     long entries = layout.entries() + 1L;
-    long cdSize = layout.centralHeaders().length + central.limit();
+    long cdSize = (long) layout.centralHeaders().remaining() + central.limit();
     long end64At = cdOffset + cdSize;
     if (entries >= MAX16 || cdOffset >= MAX32 || cdSize >= MAX32) {
       ByteBuffer end64 = buffer(56 + 20);

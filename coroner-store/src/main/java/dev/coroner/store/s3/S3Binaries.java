@@ -18,6 +18,7 @@ import java.util.Base64;
 import java.util.HexFormat;
 import java.util.Locale;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
@@ -144,7 +145,7 @@ final class S3Binaries implements KeptBinaries {
   }
 
   /** The object's head, or null when there is none. */
-  private HeadObjectResponse head(String key) throws StoreException {
+  private @Nullable HeadObjectResponse head(String key) throws StoreException {
     try {
       return clients.client().headObject(b -> b.bucket(layout.bucket()).key(key));
     } catch (NoSuchKeyException e) {

@@ -13,6 +13,7 @@ import dev.coroner.dump.KeptBinary;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 public class DumpInfoTest {
@@ -114,6 +115,59 @@ public class DumpInfoTest {
     assertThat(tree.at("/analysis/frames/0/line").isMissingNode()).isTrue();
     assertThat(tree.at("/binaries/0/build_id").asText()).startsWith("d64b6f3e");
     assertThat(tree.at("/binaries/1/reason").asText()).isEqualTo("larger than 1 MiB");
+  }
+
+  @Test
+  void anAnalyzedDumpScrubbedAndEncryptedRoundTripsWithAllFiveParts() throws IOException {
+    // The agent's order: analysis (examine), then scrub, then the readable copy beside the
+    // encrypted object. Each step keeps what the others added.
+    DumpInfo analyzed = analyzed(sample());
+    DumpInfo scrubbed =
+        analyzed.scrubbed(
+            analyzed.process(),
+            analyzed.pod(),
+            analyzed.core(),
+            analyzed.integrity(),
+            analyzed.files(),
+            new DumpInfo.ScrubInfo("default", Map.of("jwt", 2L), true, 40));
+    DumpInfo readable =
+        scrubbed.readableCopy(
+            new DumpInfo.EncryptionInfo(
+                "age", List.of("age1" + "q".repeat(58)), DumpInfo.WITHHELD));
+    for (DumpInfo info : List.of(scrubbed, readable)) {
+      assertThat(info.analysis()).isEqualTo(analyzed.analysis());
+      assertThat(info.binaries()).isEqualTo(analyzed.binaries());
+      assertThat(info.scrub()).isNotNull();
+      assertThat(DumpInfoJson.parse(info.toJson().getBytes(StandardCharsets.UTF_8)))
+          .isEqualTo(info);
+    }
+    assertThat(readable.encryption()).isNotNull();
+    assertThat(readable.process().cmdline()).isEmpty();
+  }
+
+  @Test
+  void anAnalysisAndBinariesWithFieldsMissingStillRead() throws IOException {
+    // Another writer's dump-info may lack any of them: read as unknown, never as damage.
+    String json =
+        sample()
+            .toJson()
+            .replaceFirst(
+                "\\n}$",
+                ",\n  \"analysis\": {\"frames\": [{\"in_app\": true}]},"
+                    + "\n  \"binaries\": [{\"kept\": true}]\n}");
+    DumpInfo read = DumpInfoJson.parse(json.getBytes(StandardCharsets.UTF_8));
+    CrashAnalysis a = read.analysis();
+    assertThat(a).isNotNull();
+    assertThat(a.runtime()).isNull();
+    assertThat(a.signature()).isNull();
+    assertThat(a.frames()).hasSize(1);
+    assertThat(a.frames().get(0).function()).isEmpty();
+    assertThat(a.frames().get(0).kind()).isNull();
+    KeptBinary b = read.binaries().get(0);
+    assertThat(b.path()).isNull();
+    assertThat(b.buildId()).isNull();
+    assertThat(b.fileName()).isEqualTo("file");
+    assertThat(KeptBinary.isBuildId(b.buildId())).isFalse();
   }
 
   @Test
