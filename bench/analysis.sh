@@ -15,6 +15,10 @@
 #   node   lldb, stripped    the same on the stripped copy coroner uses (the debugger's own share)
 #   native coroner-analysis  java -jar coroner-analysis.jar CORE EXE
 #   native plain eu-stack    eu-stack -b -m -i -s --core=CORE -e EXE
+#   node   agent, before upload  coroner-agent analyze ZIP: the agent's whole step on a dump the
+#   native                       real composer wrote from the same core (zstd): the core out of the
+#                                zip (sparse), the files found and kept, the debuggers, the zip's
+#                                dump-info rewritten; "in JVM" is its own total, and the parts
 # Each is timed from launch to exit (wall, $EPOCHREALTIME). For coroner-analysis the JSON's
 # duration_ms is reported too ("in JVM": the analyzer's own time, without the JVM's start), and
 # "warm": duration_ms of the 5th analysis in one JVM (--repeat 5), what a long-running agent that
@@ -24,7 +28,8 @@
 # The last line is machine-readable:
 #   node_analysis_s=X node_analysis_injvm_s=X node_analysis_warm_s=X node_lldb_s=X
 #   node_lldb_stripped_s=X native_analysis_s=X native_analysis_injvm_s=X native_analysis_warm_s=X
-#   native_eustack_s=X node_core_mib=N native_core_mib=N
+#   native_eustack_s=X node_core_mib=N native_core_mib=N node_agent_s=X node_agent_injvm_s=X
+#   native_agent_s=X native_agent_injvm_s=X
 #
 # Usage: bench/analysis.sh [--runs N (3)] [--native-mib N (1024)] [--llnode PATH]
 #                          [--scratch-base DIR (/var/tmp)]
@@ -61,6 +66,7 @@ done
 
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 JAR=$REPO/coroner-analysis/target/coroner-analysis-0.1.0-SNAPSHOT.jar
+AGENT_CP=$REPO/coroner-agent/target/coroner-agent.jar:$REPO/coroner-agent/target/lib/*
 NODE=$(command -v node) || die "node is not installed"
 NODE=$(readlink -f "$NODE")
 LLDB=$(command -v lldb) || die "lldb is not installed (apt-get install lldb)"
@@ -76,6 +82,12 @@ if [[ ! -f $JAR ]]; then
   echo "coroner-analysis is not built; building ..." >&2
   (cd "$REPO" && ./mvnw -q -o -pl coroner-analysis package -DskipTests) ||
     die "build failed; run: (cd $REPO && ./mvnw -q -pl coroner-analysis package -DskipTests)"
+fi
+
+if [[ ! -f $REPO/coroner-agent/target/coroner-agent.jar ]]; then
+  echo "coroner-agent is not packaged; building ..." >&2
+  (cd "$REPO" && ./mvnw -q -o -pl coroner-agent -am package -DskipTests -DskipImages) ||
+    die "build failed; run: (cd $REPO && ./mvnw -q -pl coroner-agent -am package -DskipTests -DskipImages)"
 fi
 
 mkdir -p "$SCRATCH_BASE"
@@ -146,6 +158,23 @@ java -jar "$JAR" "$NODE_CORE" "$NODE" --cache-dir "$S/cache" >/dev/null ||
 STRIPPED=$(find "$S/cache/exe" -type f -name "$(basename "$NODE")" | head -1)
 [[ -n $STRIPPED ]] || die "no stripped copy of node in $S/cache"
 
+# The dumps the agent would find: the real composer, fed each core on stdin as the kernel does
+# (a pid that does not exist, so that the executable comes from %E, as for a reaped process).
+compose() {
+  local core=$1 exe=$2 signal=$3 dir=$4
+  mkdir -p "$dir"
+  printf 'dump.dir=%s\n' "$dir" >"$dir.properties"
+  java -Xmx64m -cp "$AGENT_CP" -Dcoroner.config="$dir.properties" -Dcoroner.log="$dir.log" \
+    dev.coroner.composer.Main 999999999 999999999 999999999 999999999 "$signal" \
+    "$(date +%s)" bench "$(basename "$exe")" "${exe//\//!}" 18446744073709551615 0 0 -1 \
+    <"$core" >/dev/null 2>&1 || true
+  find "$dir" -maxdepth 1 -name '*.zip' | head -1
+}
+NODE_ZIP=$(compose "$NODE_CORE" "$NODE" 5 "$S/dumps-node")
+NATIVE_ZIP=$(compose "$NATIVE_CORE" "$S/fill" 11 "$S/dumps-native")
+[[ -n $NODE_ZIP && -n $NATIVE_ZIP ]] || die "the composer wrote no dump: $(cat "$S"/dumps-*.log)"
+echo "dumps: node $(( $(stat -c %s "$NODE_ZIP") >> 20 )) MiB, native $(( $(stat -c %s "$NATIVE_ZIP") >> 20 )) MiB zipped" >&2
+
 # --- timing -------------------------------------------------------------------------------
 
 now_us() { local t=${EPOCHREALTIME//[.,]/}; echo $((10#$t)); }
@@ -168,9 +197,18 @@ timed() {
   T[$name]="${T[$name]:-} $((end - start))"
   if [[ $1 == java ]]; then
     local ms
-    ms=$(grep -o '"duration_ms":[0-9]*' "$S/out" | cut -d: -f2)
+    ms=$(grep -o '"\(duration\|total\)_ms":[0-9]*' "$S/out" | cut -d: -f2)
     IN[$name]="${IN[$name]:-} $((ms * 1000))"
+    if [[ $name == *_agent ]]; then
+      PARTS[$name]="${PARTS[$name]:-}$(grep -o '"extract_ms":[0-9]*,"collect_ms":[0-9]*,"analyze_ms":[0-9]*,"rewrite_ms":[0-9]*' "$S/out" | tr -d '"'); "
+    fi
   fi
+}
+declare -A PARTS
+# agent ZIP NAME EXPECT: the agent's step on a fresh copy of ZIP (it analyzes a dump once).
+agent() {
+  cp "$1" "$S/agent.zip"
+  timed "$2" "$3" java -cp "$AGENT_CP" dev.coroner.agent.Main analyze --cache-dir "$S/agent-cache" "$S/agent.zip"
 }
 
 node_analysis() { timed node_analysis '"top_frame":"bar (' java -jar "$JAR" "$NODE_CORE" "$NODE" --cache-dir "$S/cache"; }
@@ -180,8 +218,10 @@ native_analysis() { timed native_analysis '"top_frame":"crash_write (' java -jar
 native_eustack() { timed native_eustack 'crash_write' "$EUSTACK" -b -m -i -s --core="$NATIVE_CORE" -e "$S/fill"; }
 node_warm() { timed node_warm '"top_frame":"bar (' java -jar "$JAR" "$NODE_CORE" "$NODE" --cache-dir "$S/cache" --repeat 5; }
 native_warm() { timed native_warm '"top_frame":"crash_write (' java -jar "$JAR" "$NATIVE_CORE" "$S/fill" --repeat 5; }
+node_agent() { agent "$NODE_ZIP" node_agent '"top_frame":"bar ('; }
+native_agent() { agent "$NATIVE_ZIP" native_agent '"top_frame":"crash_write ('; }
 
-ALL=(node_analysis node_lldb node_lldb_stripped native_analysis native_eustack node_warm native_warm)
+ALL=(node_analysis node_lldb node_lldb_stripped native_analysis native_eustack node_warm native_warm node_agent native_agent)
 for ((r = 1; r <= RUNS; r++)); do
   echo "round $r/$RUNS ..." >&2
   if ((r % 2)); then order=("${ALL[@]}"); else order=(); for ((i = ${#ALL[@]} - 1; i >= 0; i--)); do order+=("${ALL[i]}"); done; fi
@@ -196,18 +236,32 @@ row() {
   fi
   printf '%-34s %6s s  (%s)%s\n' "$label" "$(secs "$(median ${T[$name]})")" "$(minmax ${T[$name]})" "$extra"
 }
+last_part() {
+  local p=${1%; }
+  echo "${p##*; }"
+}
+# shellcheck disable=SC2086
+agent_row() {
+  local name=$1 label=$2
+  printf '%-34s %6s s  (%s)   in JVM %s s; last run: %s\n' "$label" "$(secs "$(median ${T[$name]})")" \
+    "$(minmax ${T[$name]})" "$(secs "$(median ${IN[$name]})")" "$(last_part "${PARTS[$name]}")"
+}
 echo
 echo "node core ($NODE_MIB MiB), $RUNS runs, median (min-max), wall time to exit:"
 row node_analysis "  coroner-analysis (lldb+llnode)"
 row node_lldb "  plain lldb + llnode, v8 bt"
 row node_lldb_stripped "  lldb + llnode, stripped node"
+agent_row node_agent "  agent, before upload (whole step)"
 echo "native core ($NATIVE_CORE_MIB MiB):"
 row native_analysis "  coroner-analysis (eu-stack)"
 row native_eustack "  plain eu-stack"
+agent_row native_agent "  agent, before upload (whole step)"
 m() { secs "$(median $1)"; }
 # shellcheck disable=SC2086
 echo "node_analysis_s=$(m "${T[node_analysis]}") node_analysis_injvm_s=$(m "${IN[node_analysis]}")" \
   "node_analysis_warm_s=$(m "${IN[node_warm]}") node_lldb_s=$(m "${T[node_lldb]}")" \
   "node_lldb_stripped_s=$(m "${T[node_lldb_stripped]}") native_analysis_s=$(m "${T[native_analysis]}")" \
   "native_analysis_injvm_s=$(m "${IN[native_analysis]}") native_analysis_warm_s=$(m "${IN[native_warm]}")" \
-  "native_eustack_s=$(m "${T[native_eustack]}") node_core_mib=$NODE_MIB native_core_mib=$NATIVE_CORE_MIB"
+  "native_eustack_s=$(m "${T[native_eustack]}") node_core_mib=$NODE_MIB native_core_mib=$NATIVE_CORE_MIB" \
+  "node_agent_s=$(m "${T[node_agent]}") node_agent_injvm_s=$(m "${IN[node_agent]}")" \
+  "native_agent_s=$(m "${T[native_agent]}") native_agent_injvm_s=$(m "${IN[native_agent]}")"

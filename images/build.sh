@@ -22,7 +22,8 @@ Images:
   native       debug image: gdb, lldb, rundebug.sh (gdb)   -> coroner-debug-native.tar
   java         debug image: a JDK 17 with jhsdb, rundebug.sh -> coroner-debug-java.tar
   debug        all three debug images
-  agent-base   the agent image's base: glibc, sh, and a jlinked Java 17 runtime with jlink and
+  agent-base   the agent image's base: glibc, sh, eu-stack, lldb + llnode (the analysis before
+               upload), and a jlinked Java 17 runtime with jlink and
                java.base.jmod (to lay the composer's runtime on the host), for Jib's
                tar:// base image                           -> coroner-agent-base.tar
                (the agent image itself: ./mvnw -pl coroner-agent -am package)
@@ -481,17 +482,33 @@ build_agent_base() {
   local name=coroner-agent-base
   [[ -n $jdk && -x $jdk/bin/jlink && -f $jdk/jmods/java.base.jmod ]] \
     || die "no JDK 17 with jlink and jmods at '${jdk:-/usr/lib/jvm/java-17-openjdk-*}' (apt-get install openjdk-17-jdk-headless, or pass --jdk)"
+  # The analysis before upload (docs/analysis.md): eu-stack for native frames, lldb with llnode
+  # for Node.js; the agent finds them on PATH and llnode in the global npm root.
+  command -v eu-stack >/dev/null || die "eu-stack is missing (apt-get install elfutils)"
+  local pkgs llnode
+  read -r -a pkgs <<<"$(lldb_packages)"
+  llnode="$(npm root -g 2>/dev/null)/llnode/llnode.so"
   local key
   key=$({
     input_key libc6 dash binutils "$(owner "$(command -v objcopy)")" "$(owner "$jdk/bin/jlink")" \
-      "$(owner "$jdk/bin/java")" ca-certificates-java
+      "$(owner "$jdk/bin/java")" ca-certificates-java elfutils "${pkgs[@]}"
     cat "$jdk/release"
     sha256sum "$jdk/jmods/java.base.jmod"
+    [[ -f $llnode ]] && sha256sum "$llnode"
   } | sha256sum | cut -d' ' -f1)
   if up_to_date "$name" "$key"; then echo "images/build.sh: $name is up to date"; return 0; fi
   new_rootfs agent-base
   add_package libc6
   add_path /bin/dash
+  add_package elfutils
+  local p
+  for p in "${pkgs[@]}"; do add_package "$p"; done
+  if [[ -f $llnode ]]; then
+    mkdir -p "$rootfs/usr/lib/node_modules/llnode"
+    cp "$llnode" "$rootfs/usr/lib/node_modules/llnode/llnode.so"
+  else
+    echo "images/build.sh: $name: no llnode ($llnode): Node.js dumps get native frames only" >&2
+  fi
   # Debian's jlink --strip-debug strips native debug symbols with objcopy (the composer's runtime
   # is linked with it).
   command -v objcopy >/dev/null || die "objcopy is missing (apt-get install binutils)"

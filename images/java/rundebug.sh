@@ -8,4 +8,7 @@ EXE_LOCATION=${EXE_LOCATION:-$JAVA_HOME/bin/java}
 for f in "$CORE_LOCATION" "$EXE_LOCATION"; do
   [[ -r $f ]] || { echo "rundebug.sh: cannot read $f" >&2; exit 1; }
 done
+# SYSROOT: the crashed process's own libraries at their paths (kept with the dump); the
+# serviceability agent reads a core's libraries under SA_ALTROOT.
+[[ -n ${SYSROOT:-} ]] && export SA_ALTROOT="$SYSROOT"
 exec jhsdb clhsdb --exe "$EXE_LOCATION" --core "$CORE_LOCATION" "$@"

@@ -7,8 +7,16 @@ set -euo pipefail
 for f in "$CORE_LOCATION" "$EXE_LOCATION"; do
   [[ -r $f ]] || { echo "rundebug.sh: cannot read $f" >&2; exit 1; }
 done
+# SYSROOT: the crashed process's own executable and libraries at their paths (kept with the dump),
+# read instead of this image's.
+gdbpre=()
+lldbpre=()
+if [[ -n ${SYSROOT:-} ]]; then
+  gdbpre=(-iex "set sysroot $SYSROOT")
+  lldbpre=(-O "platform select remote-linux --sysroot $SYSROOT")
+fi
 case "${DEBUGGER:-gdb}" in
-  gdb) exec gdb -q "$@" "$EXE_LOCATION" "$CORE_LOCATION" ;;
-  lldb) exec lldb "$@" -c "$CORE_LOCATION" "$EXE_LOCATION" ;;
+  gdb) exec gdb -q "${gdbpre[@]}" "$@" "$EXE_LOCATION" "$CORE_LOCATION" ;;
+  lldb) exec lldb "${lldbpre[@]}" "$@" -c "$CORE_LOCATION" "$EXE_LOCATION" ;;
   *) echo "rundebug.sh: DEBUGGER must be gdb or lldb: '$DEBUGGER'" >&2; exit 2 ;;
 esac

@@ -9,4 +9,8 @@ llnode=${LLNODE:-/usr/lib/node_modules/llnode/llnode.so}
 for f in "$CORE_LOCATION" "$EXE_LOCATION" "$llnode"; do
   [[ -r $f ]] || { echo "rundebug.sh: cannot read $f" >&2; exit 1; }
 done
-exec lldb -o "plugin load $llnode" "$@" -c "$CORE_LOCATION" "$EXE_LOCATION"
+# SYSROOT: the crashed process's own executable and libraries at their paths (kept with the dump),
+# read instead of this image's.
+pre=()
+[[ -n ${SYSROOT:-} ]] && pre=(-O "platform select remote-linux --sysroot $SYSROOT")
+exec lldb "${pre[@]}" -o "plugin load $llnode" "$@" -c "$CORE_LOCATION" "$EXE_LOCATION"

@@ -1,5 +1,10 @@
 package dev.coroner.agent;
 
+import dev.coroner.agent.analysis.DumpAnalysis;
+import dev.coroner.agent.binaries.BinaryCache;
+import dev.coroner.agent.binaries.BinaryHolds;
+import dev.coroner.agent.binaries.BinaryKeeper;
+import dev.coroner.agent.binaries.BinaryPolicy;
 import dev.coroner.agent.config.AgentConfig;
 import dev.coroner.agent.cri.ContainerMetadata;
 import dev.coroner.agent.cri.CriException;
@@ -17,6 +22,10 @@ import dev.coroner.agent.metrics.HealthServer;
 import dev.coroner.agent.seal.DumpSealing;
 import dev.coroner.agent.upload.DumpUploader;
 import dev.coroner.agent.watch.DumpWatcher;
+import dev.coroner.analysis.Analyzer;
+import dev.coroner.analysis.AnalyzerConfig;
+import dev.coroner.analysis.ProcessRunner;
+import dev.coroner.analysis.ToolPaths;
 import dev.coroner.base.retry.RetryPolicy;
 import dev.coroner.base.threads.DaemonThreads;
 import dev.coroner.dump.DumpInfo;
@@ -33,9 +42,11 @@ import dev.coroner.store.VerifiedUploads;
 import dev.coroner.store.s3.S3Store;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;
 import java.util.Optional;
@@ -53,6 +64,26 @@ import org.slf4j.LoggerFactory;
 public final class Agent implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Agent.class);
 
+  /** The agent's scratch space under the prefix: stripped node copies, binaries, cores. */
+  private static final String CACHE = "cache";
+
+  /**
+   * The host's root file system: init's root, since the agent shares the host's PID namespace; "/"
+   * when that cannot be read (an agent run on the host itself without CAP_SYS_PTRACE over init).
+   */
+  private static Path hostRoot() {
+    Path init = Path.of("/proc/1/root");
+    try (var entries = Files.list(init)) {
+      if (entries.findAny().isPresent()) {
+        return init;
+      }
+      LOG.info("{} is empty: host files are read from /", init);
+    } catch (IOException | UncheckedIOException | SecurityException e) {
+      LOG.info("{} cannot be read ({}): host files are read from /", init, e.toString());
+    }
+    return Path.of("/");
+  }
+
   private final AgentConfig config;
   private final AgentMetrics metrics = new AgentMetrics();
   private final ScheduledExecutorService gauges =
@@ -69,6 +100,8 @@ public final class Agent implements AutoCloseable {
   private @Nullable PodEvents events;
   private @Nullable PodOwners owners;
   private @Nullable CoreDumpPublisher coreDumps;
+  private @Nullable BinaryCache binaryCache;
+  private @Nullable BinaryHolds holds;
 
   // The services are set by start() and used after it; close() checks each (a failed start).
   @SuppressWarnings("NullAway.Init")
@@ -119,6 +152,21 @@ public final class Agent implements AutoCloseable {
             .prepareWith(sealing())
             .onNewDump(this::announce)
             .onUploaded(this::publish);
+    DumpAnalysis analysis = dumpAnalysis();
+    if (analysis != null) {
+      uploader.examineWith(
+          new DumpUploader.Examination() {
+            @Override
+            public DumpInfo examine(Path zip, DumpInfo info) throws InterruptedException {
+              return analysis.prepare(zip, info);
+            }
+
+            @Override
+            public void beforeUpload(DumpInfo info) throws StoreException {
+              analysis.storeBinaries(info);
+            }
+          });
+    }
     watcher = new DumpWatcher(config.dumpDir(), uploader::offer);
     watcher.start(config.sweepInterval());
     var unused = gauges.scheduleWithFixedDelay(this::updateBacklog, 0, 5, TimeUnit.SECONDS);
@@ -126,8 +174,63 @@ public final class Agent implements AutoCloseable {
     LOG.info("watching {} and uploading to {}", config.dumpDir(), config.store());
   }
 
+  /** The policy of kept binaries, from the configuration. */
+  private BinaryPolicy binaryPolicy() {
+    AgentConfig.Analysis a = config.analysis();
+    return new BinaryPolicy(a.binaries(), a.maxBinarySize(), a.skipRuntimes());
+  }
+
+  /** Analysis and kept binaries before upload; null when both are off. */
+  private @Nullable DumpAnalysis dumpAnalysis() throws IOException {
+    AgentConfig.Analysis a = config.analysis();
+    if (!a.enabled() && !a.binaries()) {
+      LOG.info("dumps are uploaded as captured (CORONER_ANALYSIS=false, CORONER_BINARIES=false)");
+      return null;
+    }
+    Path cache = config.prefix().resolve(CACHE);
+    Analyzer analyzer = null;
+    if (a.enabled()) {
+      ToolPaths tools = ToolPaths.discover(System.getenv());
+      analyzer =
+          new Analyzer(
+              new AnalyzerConfig(
+                  tools, cache.resolve("analysis"), a.timeout(), AnalyzerConfig.DEFAULT_MAX_OUTPUT),
+              new ProcessRunner());
+      LOG.info(
+          "analyzing dumps before upload: eu-stack {}, lldb {}, llnode {}",
+          tools.euStack() != null ? tools.euStack() : "missing",
+          tools.lldb() != null ? tools.lldb() : "missing",
+          tools.llnode() != null ? tools.llnode() : "missing");
+    }
+    BinaryKeeper keeper =
+        new BinaryKeeper(
+            binaryPolicy(),
+            Objects.requireNonNull(binaryCache, "start() makes the cache in startIdentity() first"),
+            holds,
+            hostRoot());
+    return new DumpAnalysis(
+        analyzer,
+        keeper,
+        a.binaries() ? store.keptBinaries().orElse(null) : null,
+        cache.resolve("work"),
+        metrics);
+  }
+
   private void startIdentity() throws IOException {
     AgentConfig.Identity id = config.identity();
+    // Before the first crash can be asked about: its files are taken while the kernel holds it.
+    AgentConfig.Analysis a = config.analysis();
+    binaryCache =
+        new BinaryCache(
+            config.prefix().resolve(CACHE).resolve("binaries"),
+            Math.max(1L << 30, 2 * a.maxBinarySize()));
+    holds =
+        new BinaryHolds(
+            Path.of("/proc"),
+            binaryCache,
+            binaryPolicy(),
+            Duration.ofMinutes(10),
+            Clock.systemUTC());
     // In a cluster: Events on crashed pods, and pod owners as flood-control workloads. The
     // environment says whether there is a cluster (service host or kubeconfig).
     kube = KubeClients.connect(System.getenv()).orElse(null);
@@ -175,6 +278,8 @@ public final class Agent implements AutoCloseable {
           (pod, crash, reason) ->
               e.coreDumpSkipped(PodRef.of(pod), reason, Signals.name(crash.signal()), crash.exe()));
     }
+    BinaryHolds held = holds;
+    triage.onCapture(crash -> held.hold(crash.uuid(), crash.hostPid()));
     identity = IdentityServer.start(config.prefix().resolve(AgentConfig.AGENT_SOCKET), triage);
     try {
       LOG.info("container runtime: {}", runtime.describe());
@@ -240,7 +345,11 @@ public final class Agent implements AutoCloseable {
       return; // CoreDumpSkipped went out when the crash was triaged
     }
     events.coreDumped(
-        PodRef.of(info.pod()), info.process().signalName(), info.process().exe(), info.name());
+        PodRef.of(info.pod()),
+        info.process().signalName(),
+        info.process().exe(),
+        info.analysis() == null ? null : info.analysis().topFrame(),
+        info.name());
   }
 
   private NodeSetup nodeSetup() {
@@ -297,6 +406,9 @@ public final class Agent implements AutoCloseable {
     }
     if (identity != null) {
       identity.close();
+    }
+    if (holds != null) {
+      holds.close();
     }
     if (runtime != null) {
       runtime.close();

@@ -38,6 +38,17 @@ public final class Analyzer {
    * null to take the first file the core mapped).
    */
   public Analysis analyze(Path core, @Nullable Path exe) throws InterruptedException {
+    return analyze(core, exe, null);
+  }
+
+  /**
+   * Analyzes {@code core} with the process's own files from {@code sysroot} rather than this
+   * host's: a directory that holds them at the paths the process mapped them from, and a {@code
+   * .build-id/xx/rest} tree of the same files ({@link Sysroots}). A node agent analyzes a
+   * container's core with the container's libraries this way; null for this host's files.
+   */
+  public Analysis analyze(Path core, @Nullable Path exe, @Nullable Path sysroot)
+      throws InterruptedException {
     long start = System.nanoTime();
     CoreNotes notes;
     try {
@@ -50,9 +61,9 @@ public final class Analyzer {
     RuntimeKind runtime = RuntimeKind.detect(program, notes.files());
     Stack stack =
         switch (runtime) {
-          case NODE -> node(core, program, notes);
-          case JAVA -> java(core, program, notes);
-          case NATIVE -> euStack(core, program, notes);
+          case NODE -> node(core, program, notes, sysroot);
+          case JAVA -> java(core, program, notes, sysroot);
+          case NATIVE -> euStack(core, program, notes, sysroot);
         };
     List<String> problems = new ArrayList<>(stack.problems());
     Signature sig = Signature.of(runtime, program, notes.files(), stack.frames());
@@ -70,7 +81,7 @@ public final class Analyzer {
         problems.isEmpty() ? null : String.join("; ", problems));
   }
 
-  private Stack euStack(Path core, @Nullable Path exe, CoreNotes notes)
+  private Stack euStack(Path core, @Nullable Path exe, CoreNotes notes, @Nullable Path sysroot)
       throws InterruptedException {
     Path euStack = config.tools().euStack();
     if (euStack == null) {
@@ -80,6 +91,11 @@ public final class Analyzer {
     argv.addAll(
         List.of(euStack.toString(), "-b", "-m", "-i", "-s", "-n", String.valueOf(READ_FRAMES)));
     argv.add("--core=" + core);
+    if (sysroot != null) {
+      // libdwfl finds a module's ELF by build-id in DIR/.build-id/xx/rest of each path entry
+      // before it tries the NT_FILE path; the rest is elfutils' default path.
+      argv.add("--debuginfo-path=" + sysroot + "::.debug:/usr/lib/debug");
+    }
     if (exe != null && Files.isRegularFile(exe)) {
       argv.add("-e");
       argv.add(exe.toString());
@@ -97,28 +113,36 @@ public final class Analyzer {
     return new Stack(crashingThread(stacks, notes, "eu-stack", problems), "eu-stack", problems);
   }
 
-  private Stack node(Path core, @Nullable Path exe, CoreNotes notes) throws InterruptedException {
+  private Stack node(Path core, @Nullable Path exe, CoreNotes notes, @Nullable Path sysroot)
+      throws InterruptedException {
     ToolPaths t = config.tools();
     String missing = missingForNode(exe);
     if (missing != null) {
-      Stack fallback = euStack(core, exe, notes);
+      Stack fallback = euStack(core, exe, notes, sysroot);
       return withProblem(fallback, missing + ": native frames only, no JavaScript frames");
     }
     // missingForNode has checked both.
     Path binary = StrippedExe.of(Objects.requireNonNull(exe, "exe"), config, runner);
-    List<String> argv =
+    List<String> argv = new ArrayList<>();
+    argv.addAll(
         List.of(
             Objects.requireNonNull(t.lldb(), "lldb").toString(),
             "--batch",
             "--no-lldbinit",
-            "--no-use-colors",
+            "--no-use-colors"));
+    if (sysroot != null) {
+      // Before the target exists: lldb then resolves every module the core names in the sysroot.
+      argv.addAll(List.of("-O", "platform select remote-linux --sysroot " + sysroot));
+    }
+    argv.addAll(
+        List.of(
             "-o",
             "plugin load " + t.llnode(),
             "-o",
             "v8 bt",
             "-c",
             core.toString(),
-            binary.toString());
+            binary.toString()));
     Map<String, String> env =
         t.lldbPythonPath() == null ? Map.of() : Map.of("PYTHONPATH", t.lldbPythonPath());
     List<String> problems = new ArrayList<>();
@@ -126,7 +150,8 @@ public final class Analyzer {
     ThreadStack stack = r == null ? null : V8BtParser.parse(r.stdout(), READ_FRAMES);
     if (r == null || stack == null || stack.frames().isEmpty()) {
       String why = r == null ? String.join("; ", problems) : firstError(r);
-      return withProblem(euStack(core, exe, notes), "lldb+llnode gave no backtrace: " + why);
+      return withProblem(
+          euStack(core, exe, notes, sysroot), "lldb+llnode gave no backtrace: " + why);
     }
     if (stack.tid() != notes.crashingTid()) {
       problems.add(
@@ -151,8 +176,9 @@ public final class Analyzer {
     return null;
   }
 
-  private Stack java(Path core, @Nullable Path exe, CoreNotes notes) throws InterruptedException {
-    Stack nativeStack = euStack(core, exe, notes);
+  private Stack java(Path core, @Nullable Path exe, CoreNotes notes, @Nullable Path sysroot)
+      throws InterruptedException {
+    Stack nativeStack = euStack(core, exe, notes, sysroot);
     // The crashed JVM's own jhsdb: the serviceability agent reads only its own version's VM.
     Path jhsdb = exe == null ? null : exe.resolveSibling("jhsdb");
     if (exe == null || jhsdb == null || !Files.isExecutable(jhsdb)) {
@@ -161,7 +187,9 @@ public final class Analyzer {
     List<String> problems = new ArrayList<>(nativeStack.problems());
     List<String> argv =
         List.of(jhsdb.toString(), "jstack", "--core", core.toString(), "--exe", exe.toString());
-    CommandRunner.Result r = run(argv, Map.of(), problems);
+    // The serviceability agent reads the libraries the core names under SA_ALTROOT.
+    Map<String, String> env = sysroot == null ? Map.of() : Map.of("SA_ALTROOT", sysroot.toString());
+    CommandRunner.Result r = run(argv, env, problems);
     List<Frame> javaFrames = List.of();
     if (r != null) {
       List<ThreadStack> stacks = JStackParser.parse(r.stdout(), READ_FRAMES);

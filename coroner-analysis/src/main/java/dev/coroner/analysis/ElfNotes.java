@@ -85,7 +85,7 @@ final class ElfNotes {
     return null;
   }
 
-  private static void parse(ByteBuffer b, List<Note> out) {
+  static void parse(ByteBuffer b, List<Note> out) {
     while (b.remaining() >= 12) {
       int namesz = b.getInt();
       int descsz = b.getInt();
@@ -109,7 +109,7 @@ final class ElfNotes {
     return (n + 3) & ~3L;
   }
 
-  private static ByteBuffer readAt(FileChannel ch, long position, int size) throws IOException {
+  static ByteBuffer readAt(FileChannel ch, long position, int size) throws IOException {
     ByteBuffer b = ByteBuffer.allocate(size).order(ByteOrder.LITTLE_ENDIAN);
     while (b.hasRemaining()) {
       int n = ch.read(b, position + b.position());

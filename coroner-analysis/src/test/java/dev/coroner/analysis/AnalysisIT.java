@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import javax.tools.ToolProvider;
 import org.junit.jupiter.api.BeforeAll;
@@ -192,6 +193,55 @@ class AnalysisIT {
             "app.Crash.main");
     assertThat(a.frames().stream().filter(f -> Frame.JAVA.equals(f.kind())).map(Frame::line))
         .contains(7, 11, 16);
+  }
+
+  @Test
+  void aLibraryGoneFromItsPathIsReadFromTheSysrootByItsBuildId() throws Exception {
+    Path dir = Files.createDirectories(tmp.resolve("app"));
+    Files.writeString(dir.resolve("lib.c"), "void lib_crash(int *p) { *p = 42; }\n");
+    Files.writeString(
+        dir.resolve("main.c"), "void lib_crash(int *p);\nint main(void) { lib_crash(0); }\n");
+    KernelCrash.build(dir, "gcc", "-g", "-shared", "-fPIC", "-o", "libgone.so", "lib.c");
+    KernelCrash.build(
+        dir, "gcc", "-g", "-o", "main", "main.c", "-L.", "-lgone", "-Wl,-rpath," + dir);
+    // The kernel's default coredump_filter (0x33), not the 0x37 this JVM's children inherit
+    // (HotSpot adds file-backed private mappings for CDS): with those pages in the core, elfutils
+    // builds the library from the core's memory and never looks for it by build-id.
+    Path core =
+        KernelCrash.crash(
+            tmp.resolve("cores"),
+            dir,
+            "sh",
+            "-c",
+            "echo 0x33 > /proc/self/coredump_filter && exec " + dir.resolve("main"));
+
+    List<CoreModules.Module> modules = CoreModules.read(core);
+    CoreModules.Module lib =
+        modules.stream().filter(m -> m.path().endsWith("/libgone.so")).findFirst().orElseThrow();
+    assertThat(lib.buildId()).isEqualTo(buildIdOf(dir.resolve("libgone.so")));
+    assertThat(modules.get(0).path()).isEqualTo(dir.resolve("main").toString());
+    assertThat(modules.get(0).buildId()).isEqualTo(buildIdOf(dir.resolve("main")));
+    assertThat(modules)
+        .filteredOn(m -> m.path().contains("libc.so"))
+        .singleElement()
+        .satisfies(m -> assertThat(m.buildId()).matches("[0-9a-f]{40}"));
+
+    // The library leaves its path (an image that is gone); a kept copy is all there is.
+    Path kept = Files.move(dir.resolve("libgone.so"), tmp.resolve("kept-libgone.so"));
+    Analysis without = analyzer.analyze(core, dir.resolve("main"));
+    assertThat(without.topFrame()).doesNotStartWith("lib_crash");
+    Path sysroot =
+        Sysroots.create(
+            tmp.resolve("sysroot"), List.of(new Sysroots.Entry(lib.path(), lib.buildId(), kept)));
+    Analysis with = analyzer.analyze(core, dir.resolve("main"), sysroot);
+    System.out.printf(
+        "gone library: %s without, %s with the sysroot%n", without.topFrame(), with.topFrame());
+    assertThat(with.topFrame()).matches("lib_crash \\(lib\\.c:1\\)");
+    assertThat(Files.readSymbolicLink(sysroot.resolve(lib.path().substring(1)))).isEqualTo(kept);
+  }
+
+  private static String buildIdOf(Path elf) throws IOException {
+    return ElfNotes.buildId(elf);
   }
 
   private static Path resource(String name, Path to) throws IOException {

@@ -4,6 +4,7 @@ import dev.coroner.base.text.SafeText;
 import dev.coroner.cli.debug.DebugCommand;
 import dev.coroner.cli.demo.DemoCommand;
 import dev.coroner.cli.dumps.GetCommand;
+import dev.coroner.cli.dumps.GroupsCommand;
 import dev.coroner.cli.dumps.InfoCommand;
 import dev.coroner.cli.dumps.ListCommand;
 import dev.coroner.cli.dumps.RmCommand;
@@ -38,6 +39,7 @@ import picocli.CommandLine.Option;
     },
     subcommands = {
       ListCommand.class,
+      GroupsCommand.class,
       InfoCommand.class,
       GetCommand.class,
       DebugCommand.class,

@@ -11,6 +11,11 @@ import org.jspecify.annotations.Nullable;
  * What {@code dump-info.json} says about one dump: who died, how, and whether the core is whole.
  * The schema is documented in {@code docs/dump-info.md}; fields are only ever added within a {@link
  * #SCHEMA_VERSION}.
+ *
+ * @param analysis where the process died and its signature, added after the capture (the node agent
+ *     before upload); null until then
+ * @param binaries the executable and libraries the process mapped, and which of them the store
+ *     keeps by build-id; empty until the agent looked
  */
 public record DumpInfo(
     int schemaVersion,
@@ -27,7 +32,9 @@ public record DumpInfo(
     ComposerInfo composer,
     @Nullable SnapshotInfo snapshot,
     @Nullable ScrubInfo scrub,
-    @Nullable EncryptionInfo encryption) {
+    @Nullable EncryptionInfo encryption,
+    @Nullable CrashAnalysis analysis,
+    List<KeptBinary> binaries) {
 
   /** The version of the dump-info schema this code writes. */
   public static final int SCHEMA_VERSION = 1;
@@ -37,6 +44,7 @@ public record DumpInfo(
 
   public DumpInfo {
     files = List.copyOf(files);
+    binaries = binaries == null ? List.of() : List.copyOf(binaries);
   }
 
   /** A dump of a crash: no {@link SnapshotInfo}. */
@@ -69,7 +77,10 @@ public record DumpInfo(
         null);
   }
 
-  /** A dump as a capture handler writes it: not scrubbed yet, not encrypted. */
+  /**
+   * A dump as a capture handler writes it: not scrubbed yet, not encrypted, no analysis yet, no
+   * binaries looked at.
+   */
   public DumpInfo(
       int schemaVersion,
       String uuid,
@@ -99,7 +110,9 @@ public record DumpInfo(
         composer,
         snapshot,
         null,
-        null);
+        null,
+        null,
+        List.of());
   }
 
   /**
@@ -327,7 +340,34 @@ public record DumpInfo(
         composer,
         snapshot,
         scrub,
-        encryption);
+        encryption,
+        analysis,
+        binaries);
+  }
+
+  /**
+   * The same dump with its analysis (null: none, as when analysis is off and only binaries were
+   * looked at) and the binaries looked at.
+   */
+  public DumpInfo withAnalysis(@Nullable CrashAnalysis a, List<KeptBinary> b) {
+    return new DumpInfo(
+        schemaVersion,
+        uuid,
+        name,
+        timestamp,
+        hostname,
+        nodeHostname,
+        process,
+        pod,
+        core,
+        integrity,
+        files,
+        composer,
+        snapshot,
+        scrub,
+        encryption,
+        a,
+        b);
   }
 
   /** The same dump after a scrub: its process and pod text, core, integrity, files and report. */
@@ -353,7 +393,9 @@ public record DumpInfo(
         composer,
         snapshot,
         s,
-        encryption);
+        encryption,
+        analysis,
+        binaries);
   }
 
   /**
@@ -407,7 +449,9 @@ public record DumpInfo(
         new ComposerInfo(composer.version(), composer.durationMs(), List.of()),
         snapshot,
         scrub,
-        e);
+        e,
+        analysis,
+        binaries);
   }
 
   /** The dump-info fields {@link #readableCopy} leaves out. */
@@ -498,6 +542,13 @@ public record DumpInfo(
           .field("recipients", encryption.recipients())
           .field("withheld", encryption.withheld())
           .end();
+    }
+    // Left out until there is something: the composer's dump-info stays as it was.
+    if (analysis != null) {
+      analysis.write(w);
+    }
+    if (!binaries.isEmpty()) {
+      w.objects("binaries", binaries.stream().map(KeptBinary::toMap).toList());
     }
     return w.end().toString();
   }

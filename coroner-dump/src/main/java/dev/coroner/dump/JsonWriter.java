@@ -100,6 +100,51 @@ final class JsonWriter {
     return this;
   }
 
+  /**
+   * An array of flat objects, one per line: each value a string, a number, a boolean or null. For
+   * lists of records (frames, files) that stay readable in a terminal.
+   */
+  JsonWriter objects(String key, List<Map<String, Object>> rows) {
+    key(key);
+    if (rows == null) {
+      out.append("null");
+      return this;
+    }
+    out.append('[');
+    indent.append("  ");
+    for (int i = 0; i < rows.size(); i++) {
+      if (i > 0) {
+        out.append(',');
+      }
+      out.append(indent).append('{');
+      boolean firstEntry = true;
+      for (var e : rows.get(i).entrySet()) {
+        if (!firstEntry) {
+          out.append(", ");
+        }
+        firstEntry = false;
+        string(e.getKey());
+        out.append(": ");
+        scalar(e.getValue());
+      }
+      out.append('}');
+    }
+    indent.setLength(indent.length() - 2);
+    if (!rows.isEmpty()) {
+      out.append(indent);
+    }
+    out.append(']');
+    return this;
+  }
+
+  private void scalar(Object value) {
+    if (value instanceof Number || value instanceof Boolean) {
+      out.append(value);
+    } else {
+      string(value == null ? null : value.toString());
+    }
+  }
+
   JsonWriter counts(String key, Map<String, Long> values) {
     key(key);
     out.append('{');

@@ -45,6 +45,11 @@ public interface Store extends AutoCloseable {
     return Optional.empty();
   }
 
+  /** The executables and libraries kept beside the dumps by build-id, if this store keeps them. */
+  default Optional<KeptBinaries> keptBinaries() {
+    return Optional.empty();
+  }
+
   /** Releases connections; never throws. */
   @Override
   void close();

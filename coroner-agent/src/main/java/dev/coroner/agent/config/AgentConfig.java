@@ -44,6 +44,7 @@ import org.jspecify.annotations.Nullable;
  * @param identity how crashed containers are identified and which cores are kept
  * @param scrub how dumps are scrubbed before upload
  * @param encryption which age recipients dumps are encrypted to before upload
+ * @param analysis what the agent finds out about each dump before upload
  */
 public record AgentConfig(
     @Nullable URI store,
@@ -60,7 +61,8 @@ public record AgentConfig(
     CaptureSettings capture,
     Identity identity,
     ScrubPolicy scrub,
-    EncryptionPolicy encryption) {
+    EncryptionPolicy encryption,
+    Analysis analysis) {
 
   /**
    * How crashed containers are identified (CRI) and which cores are kept.
@@ -86,6 +88,27 @@ public record AgentConfig(
       boolean events,
       boolean coreDumps,
       String hostNamespace) {}
+
+  /**
+   * What the agent finds out about each dump before upload (docs/analysis.md).
+   *
+   * @param enabled whether to analyze dumps (the crashing thread's frames and signature)
+   * @param timeout the longest one debugger may run on one core
+   * @param binaries whether to keep the executable and libraries by build-id
+   * @param maxBinarySize the largest file kept
+   * @param skipRuntimes the runtimes ({@code node}, {@code java}, {@code native}) whose files are
+   *     not kept
+   */
+  public record Analysis(
+      boolean enabled,
+      Duration timeout,
+      boolean binaries,
+      long maxBinarySize,
+      Set<String> skipRuntimes) {
+    public Analysis {
+      skipRuntimes = Set.copyOf(skipRuntimes);
+    }
+  }
 
   /** The agent's socket for the composer's questions, relative to the install prefix. */
   public static final String AGENT_SOCKET = "run/agent.sock";
@@ -192,7 +215,13 @@ public record AgentConfig(
                 r.get(CORONER_SCRUB_POD_OVERRIDE, Reader::bool)),
             new EncryptionPolicy(
                 r.get(CORONER_ENCRYPT_RECIPIENTS, Reader::recipients),
-                r.get(CORONER_ENCRYPT_NAMESPACES, Reader::namespaceRecipients)));
+                r.get(CORONER_ENCRYPT_NAMESPACES, Reader::namespaceRecipients)),
+            new Analysis(
+                r.get(CORONER_ANALYSIS, Reader::bool),
+                r.get(CORONER_ANALYSIS_TIMEOUT, Reader::analysisTimeout),
+                r.get(CORONER_BINARIES, Reader::bool),
+                r.get(CORONER_BINARIES_MAX_SIZE, ByteSizes::parse),
+                r.get(CORONER_BINARIES_SKIP_RUNTIMES, Reader::runtimes)));
     if (!errors.isEmpty()) {
       throw new ConfigException(String.join("\n", errors));
     }
@@ -289,6 +318,30 @@ public record AgentConfig(
             "must be 50ms to 10s: the dying process waits this long at most");
       }
       return d;
+    }
+
+    static Duration analysisTimeout(String v) {
+      Duration d = Durations.parse(v);
+      if (d.toSeconds() < 1 || d.toMinutes() > 30) {
+        throw new IllegalArgumentException("must be 1s to 30m");
+      }
+      return d;
+    }
+
+    static Set<String> runtimes(String v) {
+      Set<String> runtimes = new LinkedHashSet<>();
+      for (String n : v.split(",")) {
+        String name = n.trim().toLowerCase(java.util.Locale.ROOT);
+        if (name.isEmpty()) {
+          continue;
+        }
+        if (!List.of("node", "java", "native").contains(name)) {
+          throw new IllegalArgumentException(
+              "'" + name + "' is not a runtime: node, java or native");
+        }
+        runtimes.add(name);
+      }
+      return runtimes;
     }
 
     static boolean optIn(String v) {

@@ -49,6 +49,12 @@ public enum AgentVariable {
   CORONER_HOST_NAMESPACE(
       null, "the namespace of host processes' CoreDumps (default: CORONER_POD_NAMESPACE)"),
   CORONER_IDENTITY_TIMEOUT(Defaults.AGENT_TIMEOUT, "how long a crash waits for the agent's answer"),
+  CORONER_ANALYSIS("true", "name each dump's crashing frames and signature before upload"),
+  CORONER_ANALYSIS_TIMEOUT("60s", "the longest one debugger may read one core"),
+  CORONER_BINARIES("true", "keep the executable and libraries a crash mapped, by build-id"),
+  CORONER_BINARIES_MAX_SIZE("512M", "a file larger than this is not kept"),
+  CORONER_BINARIES_SKIP_RUNTIMES(
+      "", "comma-separated runtimes whose files are not kept: node, java, native"),
   CORONER_SCRUB("default", "scrub secrets before upload: default | off | drop-heap (native only)"),
   CORONER_SCRUB_NAMESPACES("", "per-namespace scrub modes: ns=mode,... (host, unknown too)"),
   CORONER_SCRUB_POD_OVERRIDE("true", "honour the pod annotation " + ScrubPolicy.ANNOTATION),

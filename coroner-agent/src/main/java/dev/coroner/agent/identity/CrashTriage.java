@@ -36,6 +36,15 @@ public final class CrashTriage {
     void skipped(PodInfo pod, CrashQuery crash, String reason);
   }
 
+  /**
+   * Told about every crash whose core is kept, before the composer hears the verdict: the kernel
+   * still holds the process, so its files can still be opened (kept binaries). Must be quick.
+   */
+  public interface CaptureListener {
+    /** {@code crash}'s core is about to be kept. */
+    void capturing(CrashQuery crash);
+  }
+
   /** The rules: policy, flood control and what counts as one workload. */
   public record Rules(
       CapturePolicy policy, FloodControl flood, Function<PodInfo, String> workload) {}
@@ -45,6 +54,7 @@ public final class CrashTriage {
   private final Rules rules;
   private final AgentMetrics metrics;
   private SkipListener skips = (pod, crash, reason) -> {};
+  private CaptureListener captures = crash -> {};
 
   public CrashTriage(Lookup lookup, @Nullable String nodeName, Rules rules, AgentMetrics metrics) {
     this.lookup = lookup;
@@ -59,6 +69,12 @@ public final class CrashTriage {
     return this;
   }
 
+  /** Sets who hears about kept cores while their process is held. */
+  public CrashTriage onCapture(CaptureListener listener) {
+    this.captures = listener;
+    return this;
+  }
+
   /** The workload key of the default rules: the container of a pod. */
   public static String containerWorkload(PodInfo pod) {
     return pod.namespace() + "/" + pod.name() + "/" + pod.container();
@@ -66,6 +82,18 @@ public final class CrashTriage {
 
   /** The verdict for one crash. */
   public CrashVerdict decide(CrashQuery crash) {
+    CrashVerdict verdict = verdict(crash);
+    if (verdict.decision() == Decision.CAPTURE) {
+      try {
+        captures.capturing(crash);
+      } catch (RuntimeException e) {
+        LOG.warn("holding the files of pid {} failed: {}", crash.hostPid(), e.toString());
+      }
+    }
+    return verdict;
+  }
+
+  private CrashVerdict verdict(CrashQuery crash) {
     ContainerMetadata meta = identify(crash.containerId());
     if (meta == null) {
       return new CrashVerdict(Decision.CAPTURE, null, null, "");

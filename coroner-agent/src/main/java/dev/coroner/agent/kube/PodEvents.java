@@ -102,7 +102,27 @@ public final class PodEvents implements AutoCloseable {
 
   /** A dump was captured: {@code signalName} like SIGSEGV, {@code exe} the process's name. */
   public void coreDumped(PodRef pod, String signalName, @Nullable String exe, String dumpName) {
-    String message = "Process " + exe + " dumped core on " + signalName + ": dump " + dumpName;
+    coreDumped(pod, signalName, exe, null, dumpName);
+  }
+
+  /**
+   * {@code CoreDumped}, naming where it crashed: {@code topFrame} is the analysis's first in-app
+   * frame ({@code bar (index.js:11)}), null when unknown.
+   */
+  public void coreDumped(
+      PodRef pod,
+      String signalName,
+      @Nullable String exe,
+      @Nullable String topFrame,
+      String dumpName) {
+    String message =
+        "Process "
+            + exe
+            + " dumped core on "
+            + signalName
+            + (topFrame == null ? "" : " in " + dev.coroner.base.text.SafeText.line(topFrame))
+            + ": dump "
+            + dumpName;
     submit(new Notice(pod, CORE_DUMPED, "CaptureCore", message, Instant.now()));
   }
 

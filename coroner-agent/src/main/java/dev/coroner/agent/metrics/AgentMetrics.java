@@ -103,6 +103,29 @@ public final class AgentMetrics {
           .labelNames("result")
           .register(registry);
 
+  /** Analyses of dumps before upload, by result: ok, unnamed (no frame named), failed, skipped. */
+  public final Counter analyses =
+      Counter.builder()
+          .name("coroner_analyses_total")
+          .help("Dumps analyzed before upload, by result: ok, unnamed, failed, skipped")
+          .labelNames("result")
+          .register(registry);
+
+  /** Time to extract, analyze and rewrite one dump before upload. */
+  public final Histogram analysisSeconds =
+      Histogram.builder()
+          .name("coroner_analysis_duration_seconds")
+          .help("Time to extract, analyze and rewrite one dump before upload")
+          .classicUpperBounds(0.5, 1, 2, 5, 10, 30, 60, 120, 300)
+          .register(registry);
+
+  /** Bytes of executables and libraries stored by build-id: 0 for a build already stored. */
+  public final Counter binaryBytes =
+      Counter.builder()
+          .name("coroner_binary_bytes_total")
+          .help("Bytes of executables and libraries stored by build-id")
+          .register(registry);
+
   /**
    * Dumps made ready for upload, by how their scrub ended: complete, off (by policy), or the mode
    * of a scrub that could not finish the core (dropped).

@@ -47,6 +47,7 @@ public final class DumpUploader implements AutoCloseable {
   private final Map<Path, Integer> failures = new ConcurrentHashMap<>();
 
   private UnaryOperator<DumpInfo> enricher = UnaryOperator.identity();
+  private Examination examination = new Examination() {};
   private Preparation preparation = (zip, info) -> new Prepared(zip, info, null);
   private Consumer<DumpInfo> onNewDump = info -> {};
   private BiConsumer<DumpInfo, VerifiedUploads.Uploaded> onUploaded = (info, up) -> {};
@@ -66,9 +67,33 @@ public final class DumpUploader implements AutoCloseable {
     return this;
   }
 
+  /** Steps before each upload attempt that add to the dump (its analysis) and to the store. */
+  public interface Examination {
+    /**
+     * The dump-info to upload {@code zip} with, before the dump is announced; may rewrite the zip
+     * (atomically, the core intact). Never fails the attempt.
+     */
+    default DumpInfo examine(Path zip, DumpInfo info) throws InterruptedException {
+      return info;
+    }
+
+    /**
+     * What must be in the store before the dump (the binaries it says are kept).
+     *
+     * @throws StoreException to fail this attempt (it is retried with backoff)
+     */
+    default void beforeUpload(DumpInfo info) throws StoreException {}
+  }
+
+  /** Runs {@code step} before every upload attempt, after {@link #enrichWith}. */
+  public DumpUploader examineWith(Examination step) {
+    this.examination = step;
+    return this;
+  }
+
   /**
-   * Makes a dump ready to leave the node before each upload attempt (scrubbing and encryption): it
-   * may rewrite the zip in place and name another file to send.
+   * Makes a dump ready to leave the node before each upload attempt, after its examination
+   * (scrubbing and encryption): it may rewrite the zip in place and name another file to send.
    */
   @FunctionalInterface
   public interface Preparation {
@@ -138,6 +163,12 @@ public final class DumpUploader implements AutoCloseable {
     MDC.put("dump", info.uuid());
     MDC.put("namespace", info.pod() == null ? "" : info.pod().namespace());
     try {
+      try {
+        info = examination.examine(zip, info);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return; // closing
+      }
       if (failures.getOrDefault(zip, 0) == 0) {
         if (info.integrity().truncated()) {
           metrics
@@ -162,6 +193,7 @@ public final class DumpUploader implements AutoCloseable {
         return;
       }
       try {
+        examination.beforeUpload(info);
         LOG.info("uploading {} ({} bytes)", ready.file().getFileName(), Files.size(ready.file()));
         VerifiedUploads.Uploaded up = store.upload(ready.file(), ready.info());
         // Verified (size and ETag): only now may the local copy go.

@@ -104,6 +104,16 @@ class PodEventsTest {
   }
 
   @Test
+  void coreDumpedNamesTheTopFrameOfTheAnalysis() {
+    try (PodEvents events = new PodEvents(client, "node-1")) {
+      events.coreDumped(POD, "SIGTRAP", "node", "bar (index.js:11)", DUMP);
+      await().atMost(10, SECONDS).until(() -> events.posted() == 1);
+    }
+    assertThat(client.v1().events().inNamespace("shop").list().getItems().get(0).getMessage())
+        .isEqualTo("Process node dumped core on SIGTRAP in bar (index.js:11): dump " + DUMP);
+  }
+
+  @Test
   void eventsInTheSameInstantGetTheirOwnNames() {
     try (PodEvents events = new PodEvents(client, "node-1")) {
       for (int i = 0; i < 5; i++) {

@@ -36,6 +36,11 @@ final class DebugCache {
     this.copies = new LocalCopies(root);
   }
 
+  /** The cache directory. */
+  Path root() {
+    return root;
+  }
+
   /** A dump's cache key: never a name that could climb out of the cache. */
   private static String key(DumpInfo info) {
     try {

@@ -1,5 +1,6 @@
 package dev.coroner.cli.debug;
 
+import dev.coroner.cli.analysis.KeptFiles;
 import dev.coroner.cli.debugger.Debugger;
 import dev.coroner.cli.debugger.DebuggerInvocation;
 import dev.coroner.cli.dumps.LocalCopies;
@@ -11,7 +12,9 @@ import dev.coroner.cli.k8s.DebugPodOptions;
 import dev.coroner.cli.k8s.K8sDebug;
 import dev.coroner.cli.k8s.KubeOptions;
 import dev.coroner.dump.DumpInfo;
+import dev.coroner.dump.elf.ElfBuildId;
 import dev.coroner.store.DumpLocation;
+import dev.coroner.store.KeptBinaries;
 import dev.coroner.store.PresignedDownloads;
 import dev.coroner.store.Store;
 import dev.coroner.store.StoreException;
@@ -172,7 +175,15 @@ public final class DebugCommand implements Callable<Integer> {
       err.println("warning: the core is truncated (" + info.integrity().reason() + ")");
     }
     Debugger chosen = choose(runtime);
-    ExeResolver.Resolved target = new ExeResolver(tools, err).resolve(info, core, exe);
+    // The executable and libraries kept with the dump first: the very builds that crashed, even
+    // once the image or the package is gone. --exe overrides the executable.
+    KeptFiles.Found kept =
+        exe == null ? new KeptFiles(cache.root()).find(s, info, core) : KeptFiles.NONE;
+    Path sysroot = kept.fromStore() > 0 ? kept.sysroot() : null;
+    ExeResolver.Resolved target =
+        sysroot != null && kept.exe() != null
+            ? new ExeResolver.Resolved(kept.exe(), ElfBuildId.of(kept.exe()).orElse(null))
+            : new ExeResolver(tools, err).resolve(info, core, exe);
     Path debuggerPath = debuggerPath(chosen, target.exe(), tools);
     if (chosen == Debugger.JHSDB && debuggerPath == null) {
       err.println("note: no jhsdb next to " + target.exe() + "; using gdb for native frames");
@@ -194,11 +205,22 @@ public final class DebugCommand implements Callable<Integer> {
                 binary,
                 core,
                 plugin,
-                tools.lldbPythonPath().orElse(null)),
+                tools.lldbPythonPath().orElse(null),
+                sysroot),
             batch,
             commands);
     if (!batch) {
       banner(err, info, chosen, runtime, binary, core);
+      if (sysroot != null) {
+        err.println(
+            "  libraries  "
+                + kept.fromStore()
+                + " kept with the dump, in "
+                + sysroot
+                + (kept.missing().isEmpty()
+                    ? ""
+                    : "; not found: " + String.join(", ", kept.missing())));
+      }
     }
     out.flush();
     err.flush();
@@ -263,6 +285,9 @@ public final class DebugCommand implements Callable<Integer> {
       // Only the name tells the runtime here: proc/maps is inside the zip, which stays in the
       // store.
       AppRuntime runtime = AppRuntime.detect(info, "");
+      // The binaries kept with the dump go to the pod by presigned URL too; --exe means the
+      // executable comes from the app image.
+      var kept = exe == null ? s.keptBinaries() : java.util.Optional.<KeptBinaries>empty();
       return K8sDebug.run(
           urls,
           new K8sDebug.Request(
@@ -273,7 +298,13 @@ public final class DebugCommand implements Callable<Integer> {
               podKube(),
               podOptions,
               commands,
-              batch),
+              batch,
+              kept.isPresent() ? info.binaries() : List.of(),
+              // A record without a build-id names no kept copy: left out of the pod.
+              (b, ttl) -> {
+                String id = b.buildId();
+                return id == null ? null : kept.orElseThrow().presign(id, b.fileName(), ttl);
+              }),
           out,
           err);
     }

@@ -29,8 +29,19 @@ public enum DebuggerInvocation {
    *
    * @param tool the debugger's executable
    * @param plugin llnode's shared object, for {@link #LLDB_LLNODE} (null: none)
+   * @param sysroot the crashed process's own executable and libraries at their paths (kept with the
+   *     dump), read instead of this machine's; null: this machine's
    */
-  public record Files(Path tool, Path exe, Path core, @Nullable Path plugin) {}
+  public record Files(
+      Path tool, Path exe, Path core, @Nullable Path plugin, @Nullable Path sysroot) {
+    /** The files without a sysroot: the debugger resolves libraries on this host. */
+    public Files(Path tool, Path exe, Path core, @Nullable Path plugin) {
+      this(tool, exe, core, plugin, null);
+    }
+  }
+
+  /** The environment variable a debug image's rundebug.sh takes the sysroot from. */
+  public static final String SYSROOT_ENV = "SYSROOT";
 
   private final Debugger debugger;
   private final boolean llnode;
@@ -96,6 +107,10 @@ public enum DebuggerInvocation {
         if (batch) {
           argv.add(batchFlag);
         }
+        if (f.sysroot() != null) {
+          // Before the target is made: lldb then resolves the core's modules in the sysroot.
+          argv.addAll(List.of("-O", lldbSysroot(f.sysroot().toString())));
+        }
         if (llnode && f.plugin() != null) {
           argv.add(commandFlag);
           argv.add(pluginLoad(f.plugin()));
@@ -105,6 +120,9 @@ public enum DebuggerInvocation {
       }
       case GDB -> {
         argv.add("-q");
+        if (f.sysroot() != null) {
+          argv.addAll(List.of("-iex", gdbSysroot(f.sysroot().toString())));
+        }
         argv.addAll(options(batch, commands));
         argv.addAll(List.of(f.exe().toString(), f.core().toString()));
       }
@@ -113,6 +131,21 @@ public enum DebuggerInvocation {
               List.of(JHSDB_TOOL, "--exe", f.exe().toString(), "--core", f.core().toString()));
     }
     return List.copyOf(argv);
+  }
+
+  /** lldb's command that reads a core's modules from {@code sysroot}. */
+  public static String lldbSysroot(String sysroot) {
+    return "platform select remote-linux --sysroot " + sysroot;
+  }
+
+  /** gdb's command that reads a core's libraries from {@code sysroot}. */
+  public static String gdbSysroot(String sysroot) {
+    return "set sysroot " + sysroot;
+  }
+
+  /** The environment jhsdb reads a core's libraries from {@code sysroot} with. */
+  public static java.util.Map<String, String> jhsdbSysroot(String sysroot) {
+    return java.util.Map.of("SA_ALTROOT", sysroot);
   }
 
   private List<String> commandArgs(List<String> commands) {

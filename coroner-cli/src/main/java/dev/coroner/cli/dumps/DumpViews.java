@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.coroner.base.text.SafeText;
 import dev.coroner.base.units.ByteSizes;
+import dev.coroner.dump.CrashAnalysis;
 import dev.coroner.dump.DumpInfo;
 import dev.coroner.store.StoredDump;
 import java.time.ZoneId;
@@ -56,13 +57,16 @@ final class DumpViews {
               "EXE",
               "PID",
               "SIGNAL",
+              "CRASH",
               "SIZE",
               "CORE",
               "NODE",
               "!",
               "NAME"
             }
-            : new String[] {"TIME", "WHERE", "CONTAINER", "EXE", "PID", "SIGNAL", "SIZE", "!"});
+            : new String[] {
+              "TIME", "WHERE", "CONTAINER", "EXE", "PID", "SIGNAL", "CRASH", "SIZE", "!"
+            });
     for (StoredDump d : dumps) {
       DumpInfo i = d.info();
       String time = TIME.format(d.time().atZone(zone));
@@ -80,6 +84,7 @@ final class DumpViews {
       String pid = i == null ? "?" : Long.toString(i.process().pid());
       String signal = i == null ? "?" : i.process().signalName();
       String size = ByteSizes.format(d.size());
+      String crash = i == null ? "?" : crash(i, wide ? 200 : CRASH_WIDTH);
       if (wide) {
         rows.add(
             new String[] {
@@ -89,6 +94,7 @@ final class DumpViews {
               exe,
               pid,
               signal,
+              crash,
               size,
               i == null ? "?" : ByteSizes.format(i.core().size()),
               i == null ? "?" : i.nodeHostname(),
@@ -96,13 +102,28 @@ final class DumpViews {
               d.name()
             });
       } else {
-        rows.add(new String[] {time, where, container, exe, pid, signal, size, mark});
+        rows.add(new String[] {time, where, container, exe, pid, signal, crash, size, mark});
       }
     }
     return render(headers ? rows : rows.subList(1, rows.size()), rows.get(0).length);
   }
 
-  private static String render(List<String[]> raw, int columns) {
+  /** The CRASH column's width in the table; wide shows the whole frame. */
+  static final int CRASH_WIDTH = 40;
+
+  /**
+   * The top in-app frame, {@code bar (index.js:11)}: cut to {@code width} with an ellipsis; {@code
+   * -} when the dump was not analyzed or no frame could be named.
+   */
+  static String crash(DumpInfo i, int width) {
+    String top = i.analysis() == null ? null : i.analysis().topFrame();
+    if (top == null || top.isBlank()) {
+      return "-";
+    }
+    return top.length() <= width ? top : top.substring(0, width - 1) + "\u2026";
+  }
+
+  static String render(List<String[]> raw, int columns) {
     // Cells come from the crashed process (comm, hostname, pod names from a crafted zip): escaped,
     // so that nothing in a dump can move the cursor or rewrite the admin's terminal.
     List<String[]> rows =
@@ -189,6 +210,11 @@ final class DumpViews {
     o.put("core_sha256", i.core().sha256());
     o.put("truncated", i.integrity().truncated());
     o.put("truncated_reason", i.integrity().reason());
+    CrashAnalysis a = i.analysis();
+    o.put("runtime", a == null ? null : a.runtime());
+    o.put("signature", a == null ? null : a.signature());
+    o.put("signature3", a == null ? null : a.signature3());
+    o.put("top_frame", a == null ? null : a.topFrame());
     return o;
   }
 }

@@ -2,7 +2,12 @@ package dev.coroner.cli.dumps;
 
 import dev.coroner.base.text.SafeText;
 import dev.coroner.base.units.ByteSizes;
+import dev.coroner.cli.analysis.LocalAnalyses;
+import dev.coroner.cli.errors.CliException;
+import dev.coroner.dump.CrashAnalysis;
 import dev.coroner.dump.DumpInfo;
+import dev.coroner.dump.KeptBinary;
+import dev.coroner.store.DumpLocation;
 import dev.coroner.store.Store;
 import dev.coroner.store.StoredDump;
 import java.io.PrintWriter;
@@ -25,7 +30,12 @@ import picocli.CommandLine.Spec;
       "Show everything known about a dump.",
       "",
       "DUMP is a name, a unique uuid prefix, 'latest', or -N for the N-th newest.",
-      "-o json prints dump-info.json as documented in docs/dump-info.md."
+      "-o json prints dump-info.json as documented in docs/dump-info.md.",
+      "",
+      "Crash, Signature and Frames come from the dump's analysis: the node agent's, or, for a",
+      "local dump, one made here the first time (cached; --no-analyze skips it). --analyze",
+      "analyzes the dump here now, whatever it has (a remote core is streamed from the store,",
+      "with the executable and libraries the store keeps for it)."
     })
 public final class InfoCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
@@ -44,6 +54,25 @@ public final class InfoCommand implements Callable<Integer> {
       defaultValue = "table")
   OutputFormat output;
 
+  @Option(names = "--analyze", description = "Analyze the dump here now (and cache the result).")
+  boolean analyze;
+
+  @Option(
+      names = "--no-analyze",
+      description = "Do not analyze a local dump that has no analysis yet.")
+  boolean noAnalyze;
+
+  @Option(
+      names = ListCommand.CACHE_OPTION,
+      paramLabel = "DIR",
+      description = "Where analyses are cached (0700). Now: ${DEFAULT-VALUE}")
+  java.nio.file.Path cacheDir;
+
+  java.util.Map<String, String> env = System.getenv();
+
+  /** How many frames the table shows; -o json has them all. */
+  static final int FRAMES_SHOWN = 16;
+
   @Override
   public Integer call() {
     try (Store s = store.open(ns.scope(), spec.commandLine().getErr())) {
@@ -53,7 +82,7 @@ public final class InfoCommand implements Callable<Integer> {
 
   private Integer call(Store s) {
     StoredDump dump = StoreOptions.readable(store.resolve(s, ref, ns));
-    DumpInfo info = StoreOptions.info(s, dump);
+    DumpInfo info = analyzed(s, dump, StoreOptions.info(s, dump));
     PrintWriter out = spec.commandLine().getOut();
     if (output == OutputFormat.json) {
       out.print(info.toJson());
@@ -62,6 +91,34 @@ public final class InfoCommand implements Callable<Integer> {
     }
     out.flush();
     return 0;
+  }
+
+  private DumpInfo analyzed(Store s, StoredDump dump, DumpInfo info) {
+    if (analyze && noAnalyze) {
+      throw new CliException(CliException.USAGE, "--analyze and --no-analyze exclude each other");
+    }
+    if (cacheDir == null || (noAnalyze && !analyze)) {
+      return info;
+    }
+    var analyses = new LocalAnalyses(cacheDir, env, spec.commandLine().getErr());
+    try {
+      if (analyze) {
+        return analyses.analyze(s, dump, info);
+      }
+      return dump.location() instanceof DumpLocation.LocalFile
+          ? analyses.ensure(s, dump, info)
+          : info;
+    } catch (java.io.IOException e) {
+      if (analyze) {
+        throw new CliException(
+            CliException.FAILURE, "cannot analyze " + dump.name() + ": " + e.getMessage(), e);
+      }
+      spec.commandLine().getErr().println("coroner: cannot analyze " + dump.name() + ": " + e);
+      return info;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new CliException(CliException.FAILURE, "interrupted", e);
+    }
   }
 
   static String describe(StoredDump dump, DumpInfo i, ZoneId zone) {
@@ -147,7 +204,64 @@ public final class InfoCommand implements Callable<Integer> {
     for (String w : i.composer().warnings()) {
       r.add("Warning", w);
     }
+    describeAnalysis(r, i);
     return b.toString();
+  }
+
+  private static void describeAnalysis(Row r, DumpInfo i) {
+    CrashAnalysis a = i.analysis();
+    if (a == null) {
+      r.add("Crash", "not analyzed (coroner info --analyze)");
+    } else {
+      r.add("Crash", a.topFrame() == null ? "no frame could be named" : a.topFrame());
+      if (a.signature() != null) {
+        r.add("Signature", a.signature() + " (coarse " + a.signature3() + ", " + a.runtime() + ")");
+      }
+      r.add("Analysis", a.tool() + (a.durationMs() > 0 ? ", " + a.durationMs() + " ms" : ""));
+      if (a.problem() != null) {
+        r.add("Problem", a.problem());
+      }
+      int n = 0;
+      for (CrashAnalysis.Frame f : a.frames()) {
+        if (n == FRAMES_SHOWN) {
+          r.add("", "... " + (a.frames().size() - n) + " more (-o json)");
+          break;
+        }
+        r.add(n == 0 ? "Frames" : "", "#" + n++ + " " + frame(f));
+      }
+    }
+    long kept = i.binaries().stream().filter(KeptBinary::kept).count();
+    if (!i.binaries().isEmpty()) {
+      r.add(
+          "Binaries",
+          kept
+              + " of "
+              + i.binaries().size()
+              + " kept in the store by build-id"
+              + (kept > 0 ? "; 'coroner debug' uses them" : ""));
+      for (KeptBinary bin : i.binaries()) {
+        r.add(
+            "",
+            bin.path()
+                + (bin.kept() ? " (" + ByteSizes.format(bin.size()) + ")" : ": " + bin.reason()));
+      }
+    }
+  }
+
+  /** A frame as the table shows it: function, where, and whether it is the app's own code. */
+  static String frame(CrashAnalysis.Frame f) {
+    String where =
+        f.file() != null
+            ? " (" + baseName(f.file()) + (f.line() > 0 ? ":" + f.line() : "") + ")"
+            : f.module() != null
+                ? " (" + f.module() + (f.offset() == null ? "" : "+" + f.offset()) + ")"
+                : "";
+    String name = f.function() == null || f.function().isEmpty() ? "??" : f.function();
+    return name + where + (f.inApp() ? "  [app]" : "");
+  }
+
+  private static String baseName(String path) {
+    return path.startsWith("node:") ? path : path.substring(path.lastIndexOf('/') + 1);
   }
 
   /** The scrub summary: mode, rule ids and counts (never a value). */
@@ -185,7 +299,8 @@ public final class InfoCommand implements Callable<Integer> {
   private record Row(StringBuilder b) {
     void add(String key, @Nullable Object value) {
       // Values come from the crashed process (cmdline, comm, hostname, labels): never raw.
-      b.append(String.format("%-14s %s%n", key + ":", SafeText.line(String.valueOf(value))));
+      String label = key.isEmpty() ? "" : key + ":";
+      b.append(String.format("%-14s %s%n", label, SafeText.line(String.valueOf(value))));
     }
   }
 }

@@ -1,5 +1,6 @@
 package dev.coroner.cli.dumps;
 
+import dev.coroner.cli.analysis.LocalAnalyses;
 import dev.coroner.cli.errors.CliException;
 import dev.coroner.dump.Signals;
 import dev.coroner.store.Store;
@@ -18,7 +19,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-/** {@code coroner list}: the dumps in a store, newest first. */
+/** {@code coroner list}: the dumps in a store, newest first; {@code --group}: by signature. */
 @Command(
     name = "list",
     aliases = "ls",
@@ -30,10 +31,21 @@ import picocli.CommandLine.Spec;
       "name (node); several MATCHes show dumps that match any of them.",
       "",
       "WHERE is namespace/pod for a Kubernetes pod, else the crashed process's hostname. TIME is",
-      "shown with its zone, in the form --since and --until take. The last column marks",
-      "truncated or unreadable dumps. -o json is documented in docs/cli.md."
+      "shown with its zone, in the form --since and --until take. CRASH is the top frame of the",
+      "application's own code, from the dump's analysis (docs/analysis.md). The last column marks",
+      "truncated or unreadable dumps. -o json is documented in docs/cli.md.",
+      "",
+      "The node agent analyzes each dump before upload. Dumps in a local directory (one host, no",
+      "agent) are analyzed here the first time a command meets them, about a second each, and",
+      "the result is cached (--cache-dir); --no-analyze shows only what is known already.",
+      "",
+      "--group (or 'coroner groups') shows one row per crash signature instead: how many dumps,",
+      "first and last seen, and the workloads, nodes and namespaces it hit."
     })
-public final class ListCommand implements Callable<Integer> {
+public class ListCommand implements Callable<Integer> {
+  /** The option's name; {@code Main} supplies its default from {@code CliConfig}. */
+  public static final String CACHE_OPTION = LocalCopies.OPTION;
+
   @Spec CommandSpec spec;
 
   @Mixin StoreOptions store;
@@ -87,7 +99,29 @@ public final class ListCommand implements Callable<Integer> {
       defaultValue = "table")
   OutputFormat output;
 
+  @Option(names = "--group", description = "One row per crash signature (as 'coroner groups').")
+  boolean group;
+
+  @Option(
+      names = "--coarse",
+      description =
+          "With --group: group by the top three in-app frames (signature3), not the top five.")
+  boolean coarse;
+
+  @Option(
+      names = "--no-analyze",
+      description = "Do not analyze local dumps that have no analysis yet (CRASH shows -).")
+  boolean noAnalyze;
+
+  @Option(
+      names = CACHE_OPTION,
+      paramLabel = "DIR",
+      description = "Where analyses of local dumps are cached (0700). Now: ${DEFAULT-VALUE}")
+  java.nio.file.@Nullable Path cacheDir;
+
   Clock clock = Clock.system(ZoneId.systemDefault());
+
+  java.util.Map<String, String> env = System.getenv();
 
   @Override
   public Integer call() {
@@ -97,6 +131,9 @@ public final class ListCommand implements Callable<Integer> {
       throw new CliException(CliException.USAGE, "--limit must be at least 1: " + limit);
     }
     List<DumpMatch> wanted = matches.stream().map(DumpMatch::new).toList();
+    if (coarse && !group) {
+      throw new CliException(CliException.USAGE, "--coarse goes with --group");
+    }
     List<StoredDump> dumps;
     String url;
     int others;
@@ -113,6 +150,9 @@ public final class ListCommand implements Callable<Integer> {
               .filter(d -> wanted.isEmpty() || wanted.stream().anyMatch(m -> m.test(d)))
               .limit(limit == null ? Long.MAX_VALUE : limit)
               .toList();
+      if (!noAnalyze && cacheDir != null) {
+        dumps = new LocalAnalyses(cacheDir, env, spec.commandLine().getErr()).complete(s, dumps);
+      }
     }
     PrintWriter out = spec.commandLine().getOut();
     if (others > 0) {
@@ -122,6 +162,11 @@ public final class ListCommand implements Callable<Integer> {
               others
                   + (others == 1 ? " dump" : " dumps")
                   + " of other users not shown: each user reads only their own; root sees all.");
+    }
+    if (group) {
+      printGroups(DumpGroups.of(dumps, coarse), url, out);
+      out.flush();
+      return 0;
     }
     switch (output) {
       case json -> out.println(DumpViews.json(dumps));
@@ -151,6 +196,34 @@ public final class ListCommand implements Callable<Integer> {
   private static boolean deniedToMe(StoredDump d) {
     return d.problem() != null
         && d.problem().kind() == dev.coroner.store.DumpProblem.Kind.PERMISSION;
+  }
+
+  private void printGroups(List<DumpGroups.Group> groups, String url, PrintWriter out) {
+    switch (output) {
+      case json -> out.println(DumpGroups.json(groups).toPrettyString());
+      case yaml -> {
+        try {
+          out.print(
+              new com.fasterxml.jackson.dataformat.yaml.YAMLMapper()
+                  .writeValueAsString(DumpGroups.json(groups)));
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+          throw new IllegalStateException(e);
+        }
+      }
+      case name ->
+          groups.forEach(g -> out.println(dev.coroner.base.text.SafeText.line(g.signature())));
+      case table, wide -> {
+        if (groups.isEmpty()) {
+          spec.commandLine()
+              .getErr()
+              .println(
+                  "No dumps in " + url + (isFiltered() ? " match; loosen the filters." : " yet."));
+        } else {
+          out.print(
+              DumpGroups.table(groups, output == OutputFormat.wide, clock.getZone(), !noHeaders));
+        }
+      }
+    }
   }
 
   /** A glob option that does not compile is a usage error, never a crash of the command. */

@@ -1,5 +1,6 @@
 package dev.coroner.cli.k8s;
 
+import dev.coroner.cli.debugger.DebuggerInvocation;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerBuilder;
 import io.fabric8.kubernetes.api.model.EnvVar;
@@ -22,6 +23,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * Builds the debug pod: an init container that copies the crashed executable out of the app's
@@ -48,6 +50,9 @@ public final class DebugPodFactory {
   /** Where the executable is copied (the tutorial's EXE_LOCATION=/shared/node). */
   public static final String EXE_DIR = "/shared";
 
+  /** Where kept binaries are laid out at their paths: the debugger's sysroot. */
+  public static final String SYSROOT_DIR = EXE_DIR + "/sysroot";
+
   /** The user every container runs as: nobody, so any image's files stay read-only to it. */
   public static final long UID = 65534;
 
@@ -60,7 +65,14 @@ public final class DebugPodFactory {
 
   /** The pod for {@code spec}. */
   public static Pod build(DebugPodSpec spec) {
-    String exeLocation = EXE_DIR + "/" + baseName(spec.exePath());
+    String exeLocation =
+        spec.exeKept() ? SYSROOT_DIR + spec.exePath() : EXE_DIR + "/" + baseName(spec.exePath());
+    // Kept with the dump, the executable needs no app image: a dump stays debuggable once its
+    // image is gone from the registry.
+    List<Container> init =
+        spec.exeKept()
+            ? List.of(fetchContainer(spec))
+            : List.of(exeContainer(spec, exeLocation), fetchContainer(spec));
     return new PodBuilder()
         .withNewMetadata()
         .withName(spec.podName())
@@ -92,7 +104,7 @@ public final class DebugPodFactory {
         .withVolumes(volumes(spec))
         // The executable first: a wrong or distroless app image fails in seconds, before the
         // download of a core that may take minutes.
-        .withInitContainers(exeContainer(spec, exeLocation), fetchContainer(spec))
+        .withInitContainers(init)
         .withContainers(debugContainer(spec, exeLocation))
         .endSpec()
         .build();
@@ -135,7 +147,7 @@ public final class DebugPodFactory {
         new VolumeBuilder()
             .withName("exe")
             .withNewEmptyDir()
-            .withSizeLimit(new Quantity(EXE_VOLUME_LIMIT))
+            .withSizeLimit(exeVolume(spec))
             .endEmptyDir()
             .build(),
         // Scratch space for a read-only root: lldb's caches, the JVM's hsperfdata.
@@ -147,12 +159,35 @@ public final class DebugPodFactory {
             .build());
   }
 
+  /** The executable's volume: 2 GiB, or what the kept binaries take and 256 MiB more. */
+  private static Quantity exeVolume(DebugPodSpec spec) {
+    long kept = spec.binaries().stream().mapToLong(b -> Math.max(0, b.size())).sum();
+    return kept + 256 * MIB > (2048 * MIB)
+        ? mebibytes(kept + 256 * MIB)
+        : new Quantity(EXE_VOLUME_LIMIT);
+  }
+
+  /**
+   * The kept binaries for the fetch step, one per line: sha256, path, URL, tab-separated. Paths
+   * were checked when the spec was made (absolute, no {@code ..}, no control characters).
+   */
+  static String binaryLines(DebugPodSpec spec) {
+    StringBuilder b = new StringBuilder();
+    for (DebugPodSpec.PodBinary bin : spec.binaries()) {
+      b.append(bin.sha256()).append('\t').append(bin.path()).append('\t').append(bin.url());
+      b.append('\n');
+    }
+    return b.toString();
+  }
+
   private static Container exeContainer(DebugPodSpec spec, String exeLocation) {
     // No shell: a plain cp, so paths need no quoting and an image with cp but no sh still works.
     // The kubelet expands $(EXE_PATH) from the container's environment.
     return new ContainerBuilder()
         .withName(EXE_CONTAINER)
-        .withImage(spec.appImage())
+        .withImage(
+            Objects.requireNonNull(
+                spec.appImage(), "K8sDebug makes no spec without an app image or the kept exe"))
         .withCommand("cp", "--", "$(EXE_PATH)", exeLocation)
         .withEnv(env(Map.of("EXE_PATH", spec.exePath())))
         .withVolumeMounts(mount("exe", EXE_DIR, false))
@@ -174,12 +209,23 @@ public final class DebugPodFactory {
     env.put("CORE_SHA256", dump.coreSha256());
     env.put("CORE_LOCATION", coreLocation(dump));
     env.put("HOME", "/tmp");
+    if (!spec.binaries().isEmpty()) {
+      // URLs signed like DUMP_URL, for the kept executable and libraries only.
+      env.put("BINARIES", binaryLines(spec));
+      env.put(DebuggerInvocation.SYSROOT_ENV, SYSROOT_DIR);
+    }
     return new ContainerBuilder()
         .withName(FETCH_CONTAINER)
         .withImage(spec.debugImage())
         .withCommand("bash", "-c", FETCH_SCRIPT, "fetch-dump")
         .withEnv(env(env))
-        .withVolumeMounts(mount("dump", DUMP_DIR, false), mount("tmp", "/tmp", false))
+        .withVolumeMounts(
+            spec.binaries().isEmpty()
+                ? List.of(mount("dump", DUMP_DIR, false), mount("tmp", "/tmp", false))
+                : List.of(
+                    mount("dump", DUMP_DIR, false),
+                    mount("exe", EXE_DIR, false),
+                    mount("tmp", "/tmp", false)))
         .withSecurityContext(restricted())
         .withResources(resources("100m", "1", new Quantity("64Mi"), new Quantity("256Mi")))
         .withTerminationMessagePolicy("FallbackToLogsOnError")
@@ -193,6 +239,9 @@ public final class DebugPodFactory {
     env.put("EXE_LOCATION", exeLocation);
     env.put("DUMP_NAME", dump.name());
     env.put("HOME", "/tmp");
+    if (!spec.binaries().isEmpty()) {
+      env.put(DebuggerInvocation.SYSROOT_ENV, SYSROOT_DIR);
+    }
     env.putAll(spec.debugEnv());
     // A debugger mmaps the core: the page cache it fills is charged to the container, so the
     // limit grows with the core; the request stays modest so the pod fits on a node.

@@ -4,6 +4,7 @@ import dev.coroner.base.units.Durations;
 import dev.coroner.cli.dumps.StoreErrors;
 import dev.coroner.cli.errors.CliException;
 import dev.coroner.dump.DumpInfo;
+import dev.coroner.dump.KeptBinary;
 import dev.coroner.store.PresignedDownloads;
 import dev.coroner.store.StoreException;
 import dev.coroner.store.StoredDump;
@@ -42,6 +43,8 @@ public final class K8sDebug {
    * @param pod the pod options
    * @param commands the -o commands
    * @param batch run them and exit (no terminal)
+   * @param kept the binaries the store keeps for the dump (empty: none, or --exe was given)
+   * @param signer signs a URL for one of them
    */
   public record Request(
       StoredDump dump,
@@ -51,10 +54,52 @@ public final class K8sDebug {
       KubeOptions kube,
       DebugPodOptions pod,
       List<String> commands,
-      boolean batch) {
+      boolean batch,
+      List<KeptBinary> kept,
+      BinarySigner signer) {
     public Request {
       commands = List.copyOf(commands);
+      kept = List.copyOf(kept);
     }
+
+    /** Without kept binaries: the executable comes from the app's image. */
+    public Request(
+        StoredDump dump,
+        DumpInfo info,
+        DebugKind kind,
+        String exe,
+        KubeOptions kube,
+        DebugPodOptions pod,
+        List<String> commands,
+        boolean batch) {
+      this(dump, info, kind, exe, kube, pod, commands, batch, List.of(), (b, ttl) -> null);
+    }
+
+    /**
+     * Whether the executable is kept with the dump: then no app image is needed. As {@link
+     * #binaries} takes it: kept, with a sha256, a safe path and a build-id to sign it by.
+     */
+    boolean exeKept() {
+      return exe == null
+          && kept.stream()
+              .anyMatch(
+                  b ->
+                      b.kept()
+                          && b.sha256() != null
+                          && KeptBinary.isBuildId(b.buildId())
+                          && safePath(b.path())
+                          && Objects.equals(b.path(), info.process().exePath()));
+    }
+  }
+
+  /** Signs a download URL for a kept binary. */
+  @FunctionalInterface
+  public interface BinarySigner {
+    /**
+     * A URL that downloads {@code binary} until {@code ttl} has passed; null when this signer signs
+     * none (the binary is then left out of the pod).
+     */
+    @Nullable URI sign(KeptBinary binary, java.time.Duration ttl) throws StoreException;
   }
 
   /** Runs the request; the debugger's exit code. */
@@ -62,14 +107,22 @@ public final class K8sDebug {
     check(r);
     Images images =
         new Images(
-            PodImages.app(r.info().pod(), r.pod().appImage()),
+            r.exeKept() && (r.pod().appImage() == null || r.pod().appImage().isBlank())
+                ? new PodImages.AppImage(null, null)
+                : PodImages.app(r.info().pod(), r.pod().appImage()),
             PodImages.debug(r.kind(), r.pod().debugImage(), version()),
             exePath(r));
     if (r.pod().dryRun()) {
       // No cluster and no signature: the pod as it would be, for review.
       String namespace = namespace(r, "default");
       Pod pod =
-          DebugPodFactory.build(spec(r, namespace, images, new Signed(PLACEHOLDER_URL, expiry(r))));
+          DebugPodFactory.build(
+              spec(
+                  r,
+                  namespace,
+                  images,
+                  new Signed(PLACEHOLDER_URL, expiry(r)),
+                  binaries(r, b -> PLACEHOLDER_URL)));
       out.print(new KubernetesSerialization().asYaml(pod));
       out.flush();
       return 0;
@@ -77,7 +130,14 @@ public final class K8sDebug {
     warn(r, images, err);
     try (KubeConnect kube = KubeConnect.open(r.kube())) {
       Signed url = sign(store, r);
-      Pod pod = DebugPodFactory.build(spec(r, namespace(r, kube.namespace()), images, url));
+      Pod pod =
+          DebugPodFactory.build(
+              spec(
+                  r,
+                  namespace(r, kube.namespace()),
+                  images,
+                  url,
+                  binaries(r, b -> r.signer().sign(b, r.pod().urlTtl()))));
       err.println(intro(r, url));
       DebugSession session =
           new DebugSession(
@@ -211,7 +271,49 @@ public final class K8sDebug {
     }
   }
 
-  private static DebugPodSpec spec(Request r, String namespace, Images images, Signed url) {
+  /** Signs one kept binary. */
+  @FunctionalInterface
+  private interface Sign {
+    @Nullable URI url(KeptBinary b) throws StoreException;
+  }
+
+  /**
+   * The kept binaries the pod fetches, with their URLs. A path from the dump that could land
+   * outside the sysroot, or holds control characters, is left out.
+   */
+  private static List<DebugPodSpec.PodBinary> binaries(Request r, Sign sign) {
+    List<DebugPodSpec.PodBinary> out = new java.util.ArrayList<>();
+    for (KeptBinary b : r.kept()) {
+      String path = b.path();
+      String sha256 = b.sha256();
+      if (!b.kept() || sha256 == null || path == null || !safePath(path)) {
+        continue;
+      }
+      try {
+        URI url = sign.url(b);
+        if (url != null) {
+          out.add(new DebugPodSpec.PodBinary(path, b.size(), sha256, url));
+        }
+      } catch (StoreException e) {
+        throw StoreErrors.toCli(e, r.dump().location().display());
+      }
+    }
+    return out;
+  }
+
+  static boolean safePath(@Nullable String path) {
+    return path != null
+        && path.matches("/[A-Za-z0-9._+@/-]{1,1000}")
+        && !path.contains("//")
+        && java.util.Arrays.stream(path.split("/")).noneMatch(p -> p.equals("..") || p.equals("."));
+  }
+
+  private static DebugPodSpec spec(
+      Request r,
+      String namespace,
+      Images images,
+      Signed url,
+      List<DebugPodSpec.PodBinary> binaries) {
     DumpInfo info = r.info();
     DebugPodSpec.Dump dump =
         new DebugPodSpec.Dump(
@@ -223,18 +325,30 @@ public final class K8sDebug {
             Objects.requireNonNull(info.core().compression(), "core compression"),
             info.core().size(),
             Objects.requireNonNull(info.core().sha256(), "core sha256"));
-    return new DebugPodSpec(
-        podName(info.uuid()),
-        namespace,
-        dump,
-        images.app().reference(),
-        images.debugImage(),
-        r.kind(),
-        images.exePath(),
-        url.url(),
-        url.expires(),
-        r.pod().deadline(),
-        r.pod().pullSecrets());
+    DebugPodSpec spec =
+        new DebugPodSpec(
+            podName(info.uuid()),
+            namespace,
+            dump,
+            images.app().reference(),
+            images.debugImage(),
+            r.kind(),
+            images.exePath(),
+            url.url(),
+            url.expires(),
+            r.pod().deadline(),
+            r.pod().pullSecrets(),
+            binaries);
+    if (spec.appImage() == null && !spec.exeKept()) {
+      // The executable was kept, but no URL could be signed for it: it must come from an image.
+      throw new CliException(
+          CliException.USAGE,
+          "the kept executable "
+              + images.exePath()
+              + " cannot be downloaded by the debug pod; pass -i IMAGE with the executable that"
+              + " crashed");
+    }
+    return spec;
   }
 
   /** {@code coroner-debug-<uuid prefix>-<5 random>}: unique, and tells whose dump it is. */

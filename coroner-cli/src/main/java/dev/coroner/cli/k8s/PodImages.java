@@ -14,10 +14,11 @@ public final class PodImages {
   /**
    * The app image to copy the executable from.
    *
-   * @param reference what to pull
+   * @param reference what to pull; null when no app image is needed (the executable is kept with
+   *     the dump)
    * @param note why it is not pinned to the digest that crashed, or null when it is
    */
-  public record AppImage(String reference, @Nullable String note) {}
+  public record AppImage(@Nullable String reference, @Nullable String note) {}
 
   /**
    * {@code override} (-i) when given; else the crashed container's image, pinned to the repo digest

@@ -26,6 +26,28 @@ case "$CORE_COMPRESSION" in
   deflate | none) unzip -p "$zip" "$CORE_ENTRY" >"$CORE_LOCATION" || fail "cannot extract $CORE_ENTRY: the dump is damaged" ;;
   *) fail "unknown core compression '$CORE_COMPRESSION'; this coroner is older than the dump" ;;
 esac
+# The executable and libraries kept with the dump (BINARIES: sha256, path, URL per line,
+# tab-separated), laid out at their paths under SYSROOT for the debugger; each checked.
+if [ -n "${BINARIES:-}" ]; then
+  kept=0
+  while IFS=$'\t' read -r sha path url; do
+    [ -n "$path" ] || continue
+    case "$path" in
+      /*) ;;
+      *) fail "a kept binary's path is not absolute: '$path'" ;;
+    esac
+    target="$SYSROOT$path"
+    mkdir -p "$(dirname "$target")"
+    if ! curl -fsS --retry 3 --retry-delay 2 --connect-timeout 20 -o "$target" "$url" 2>"$dir/.curl.err"; then
+      fail "cannot download the kept binary $path: $(tr '\n' ' ' <"$dir/.curl.err")(a 403 means the presigned URL expired)"
+    fi
+    actual=$(sha256sum "$target" | cut -d' ' -f1)
+    [ "$actual" = "$sha" ] || fail "the kept binary $path does not match its sha256 (expected $sha, got $actual)"
+    kept=$((kept + 1))
+  done <<<"$BINARIES"
+  rm -f "$dir/.curl.err"
+  echo "coroner fetch: $kept kept binaries under $SYSROOT match their sha256"
+fi
 # The zip's other entries are in $dir now; dropping it halves what the node's disk must hold.
 rm -f "$zip"
 actual=$(sha256sum "$CORE_LOCATION" | cut -d' ' -f1)

@@ -68,6 +68,42 @@ class DebuggerInvocationTest {
   }
 
   @Test
+  void aSysrootOfKeptFilesGoesBeforeTheTarget() {
+    var files =
+        new DebuggerInvocation.Files(
+            Path.of("/bin/dbg"),
+            Path.of("/c/exe"),
+            Path.of("/c/core"),
+            Path.of("/p/llnode.so"),
+            Path.of("/s/root"));
+    assertThat(DebuggerInvocation.LLDB_LLNODE.local(files, true, List.of("v8 bt")))
+        .containsExactly(
+            "/bin/dbg",
+            "--batch",
+            "-O",
+            "platform select remote-linux --sysroot /s/root",
+            "-o",
+            "plugin load /p/llnode.so",
+            "-o",
+            "v8 bt",
+            "-c",
+            "/c/core",
+            "/c/exe");
+    assertThat(DebuggerInvocation.GDB.local(files, true, List.of("bt")))
+        .containsExactly(
+            "/bin/dbg",
+            "-q",
+            "-iex",
+            "set sysroot /s/root",
+            "-batch",
+            "-ex",
+            "bt",
+            "/c/exe",
+            "/c/core");
+    assertThat(DebuggerInvocation.jhsdbSysroot("/s/root")).containsEntry("SA_ALTROOT", "/s/root");
+  }
+
+  @Test
   void everyEntryHasItsDebugImage() {
     assertThat(DebugKind.of(DebuggerInvocation.LLDB_LLNODE)).isEqualTo(DebugKind.NODEJS);
     assertThat(DebugKind.of(DebuggerInvocation.LLDB)).isEqualTo(DebugKind.NATIVE_LLDB);

@@ -91,11 +91,55 @@ class DumpViewsTest {
             "core_size",
             "core_sha256",
             "truncated",
-            "truncated_reason");
+            "truncated_reason",
+            "runtime",
+            "signature",
+            "signature3",
+            "top_frame");
     assertThat(row.get("namespace").asText()).isEqualTo("shop");
     assertThat(row.get("signal_name").asText()).isEqualTo("SIGSEGV");
     assertThat(row.get("truncated_reason").asText()).isEqualTo("timeout");
     assertThat(rows.get(1).get("readable").asBoolean()).isFalse();
     assertThat(rows.get(1).get("problem").asText()).isEqualTo("not a zip");
+    assertThat(row.get("top_frame").isNull()).as("not analyzed").isTrue();
+  }
+
+  static StoredDump analyzed(StoredDump d, String signature, String top) {
+    return new StoredDump(
+        d.name(),
+        d.size(),
+        d.stored(),
+        d.location(),
+        d.info()
+            .withAnalysis(
+                dev.coroner.dump.CrashAnalysis.listed(
+                    "node", signature, signature.substring(0, 8) + "00000000", top),
+                List.of()),
+        d.problem());
+  }
+
+  @Test
+  void theCrashColumnNamesTheTopFrameAndJsonItsSignature() throws Exception {
+    StoredDump a = analyzed(host, "a6624e6cbf7c7b6e", "bar (index.js:11)");
+    StoredDump long_ =
+        analyzed(
+            pod,
+            "1111222233334444",
+            "shop::Basket<T>::checkout (basket.cc:1234) " + "x".repeat(60));
+    List<String> lines =
+        DumpViews.table(List.of(a, long_, host), false, ZoneOffset.UTC).lines().toList();
+    int at = lines.get(0).indexOf("CRASH");
+    assertThat(at).isGreaterThan(lines.get(0).indexOf("SIGNAL"));
+    assertThat(lines.get(1).substring(at)).startsWith("bar (index.js:11)");
+    assertThat(lines.get(2).substring(at))
+        .startsWith("shop::Basket<T>::checkout (basket.cc:1234) ".substring(0, 39) + "\u2026");
+    assertThat(lines.get(3).substring(at)).startsWith("- ");
+    assertThat(DumpViews.table(List.of(long_), true, ZoneOffset.UTC)).contains("x".repeat(60));
+
+    JsonNode row = new ObjectMapper().readTree(DumpViews.json(List.of(a))).get(0);
+    assertThat(row.get("top_frame").asText()).isEqualTo("bar (index.js:11)");
+    assertThat(row.get("signature").asText()).isEqualTo("a6624e6cbf7c7b6e");
+    assertThat(row.get("signature3").asText()).isEqualTo("a6624e6c00000000");
+    assertThat(row.get("runtime").asText()).isEqualTo("node");
   }
 }

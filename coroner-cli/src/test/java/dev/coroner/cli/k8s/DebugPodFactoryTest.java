@@ -125,6 +125,99 @@ class DebugPodFactoryTest {
   }
 
   @Test
+  void keptBinariesNeedNoAppImageAndBecomeTheDebuggersSysroot() throws Exception {
+    StoredDump dump = Fixtures.dump("node");
+    URI url = URI.create("https://s3.example/dump?X-Amz-Signature=1");
+    DebugPodSpec plain = Fixtures.spec(dump, DebugKind.NODEJS, null, url);
+    List<DebugPodSpec.PodBinary> kept =
+        List.of(
+            new DebugPodSpec.PodBinary(
+                "/usr/bin/node", 3L << 30, "ab".repeat(32), URI.create("https://s3.example/node")),
+            new DebugPodSpec.PodBinary(
+                "/lib/x86_64-linux-gnu/libc.so.6",
+                2 << 20,
+                "cd".repeat(32),
+                URI.create("https://s3.example/libc")));
+    DebugPodSpec spec =
+        new DebugPodSpec(
+            plain.podName(),
+            plain.namespace(),
+            plain.dump(),
+            null,
+            plain.debugImage(),
+            plain.kind(),
+            plain.exePath(),
+            plain.url(),
+            plain.urlExpires(),
+            plain.deadline(),
+            plain.pullSecrets(),
+            kept);
+    assertThat(spec.toString()).doesNotContain("s3.example");
+    Pod pod = DebugPodFactory.build(spec);
+    assertThat(pod.getSpec().getInitContainers())
+        .as("the executable is kept: no app image to pull")
+        .extracting(Container::getName)
+        .containsExactly("fetch");
+    Container fetch = container(pod, "fetch");
+    assertThat(env(fetch))
+        .containsEntry("SYSROOT", "/shared/sysroot")
+        .containsEntry(
+            "BINARIES",
+            "ab".repeat(32)
+                + "\t/usr/bin/node\thttps://s3.example/node\n"
+                + "cd".repeat(32)
+                + "\t/lib/x86_64-linux-gnu/libc.so.6\thttps://s3.example/libc\n");
+    assertThat(mounts(fetch)).containsExactly("dump:/debug:rw", "exe:/shared:rw", "tmp:/tmp:rw");
+    assertThat(fetch.getCommand().get(2)).contains("BINARIES", "sha256sum");
+    Container debug = container(pod, "debug");
+    assertThat(env(debug))
+        .containsEntry("EXE_LOCATION", "/shared/sysroot/usr/bin/node")
+        .containsEntry("SYSROOT", "/shared/sysroot");
+    assertThat(
+            pod.getSpec().getVolumes().stream()
+                .filter(v -> v.getName().equals("exe"))
+                .findFirst()
+                .orElseThrow()
+                .getEmptyDir()
+                .getSizeLimit()
+                .toString())
+        .as("room for what is kept")
+        .isEqualTo("3330Mi");
+  }
+
+  @Test
+  void onlyAKeptExecutableSparesTheAppImage() {
+    StoredDump dump = Fixtures.dump("node");
+    String id = "ab".repeat(20);
+    var kept = dev.coroner.dump.KeptBinary.kept("/usr/bin/node", id, 10, "cd".repeat(32));
+    var notKept = dev.coroner.dump.KeptBinary.notKept("/usr/bin/node", id, 10, "too large");
+    for (var b : List.of(kept, notKept)) {
+      var r =
+          new K8sDebug.Request(
+              dump,
+              dump.info(),
+              DebugKind.NODEJS,
+              null,
+              null,
+              null,
+              List.of(),
+              true,
+              List.of(b),
+              (x, ttl) -> URI.create("https://s3.example/x"));
+      assertThat(r.exeKept()).as(b.toString()).isEqualTo(b.kept());
+    }
+  }
+
+  @Test
+  void pathsThatCouldLeaveTheSysrootAreNotFetched() {
+    assertThat(K8sDebug.safePath("/usr/lib/x86_64-linux-gnu/libstdc++.so.6")).isTrue();
+    assertThat(K8sDebug.safePath("/app/../../etc/passwd")).isFalse();
+    assertThat(K8sDebug.safePath("relative/lib.so")).isFalse();
+    assertThat(K8sDebug.safePath("/a/b\tc")).isFalse();
+    assertThat(K8sDebug.safePath("/a/lib.so (deleted)")).isFalse();
+  }
+
+  @Test
   void noSecretGoesIntoThePod() throws Exception {
     StoredDump dump = Fixtures.dump("node");
     Pod pod =

@@ -147,6 +147,67 @@ class FetchScriptIT {
 
   private Fetched fetch(String compression, Map<String, String> override, String path)
       throws Exception {
+    return fetch(compression, override, path, List.of());
+  }
+
+  /** Files stored as kept binaries: their path in the process, and their bytes. */
+  private List<DebugPodSpec.PodBinary> kept(Map<String, byte[]> files, boolean spoilFirst)
+      throws Exception {
+    List<DebugPodSpec.PodBinary> out = new ArrayList<>();
+    try (S3Store store =
+        S3Store.open(
+            URI.create("s3://crashes/prod"), S3Options.defaults(s3.getUri(), null, true))) {
+      var kept = store.keptBinaries().orElseThrow();
+      int n = 0;
+      for (var e : files.entrySet()) {
+        String id = String.format("%040x", 1000 + n);
+        Path f = Files.write(tmp.resolve("bin" + n++), e.getValue());
+        String name = dev.coroner.dump.KeptBinary.fileName(e.getKey());
+        kept.store(id, name, f);
+        String sha =
+            java.util.HexFormat.of()
+                .formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(e.getValue()));
+        if (spoilFirst && out.isEmpty()) {
+          sha = "00".repeat(32);
+        }
+        out.add(
+            new DebugPodSpec.PodBinary(
+                e.getKey(),
+                e.getValue().length,
+                sha,
+                kept.presign(id, name, Duration.ofMinutes(5))));
+      }
+    }
+    return out;
+  }
+
+  @Test
+  void keptBinariesAreFetchedIntoTheSysrootAndChecked() throws Exception {
+    Map<String, byte[]> files = new java.util.LinkedHashMap<>();
+    files.put(
+        "/usr/bin/node", "the node executable".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    files.put(
+        "/usr/lib/x86_64-linux-gnu/libstdc++.so.6",
+        "a library".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    Fetched f = fetch("zstd", Map.of(), System.getenv("PATH"), kept(files, false));
+    assertThat(f.run().exit()).as(f.run().err()).isZero();
+    Path sysroot = Path.of(f.env().get("SYSROOT"));
+    assertThat(sysroot.resolve("usr/bin/node")).hasBinaryContent(files.get("/usr/bin/node"));
+    assertThat(sysroot.resolve("usr/lib/x86_64-linux-gnu/libstdc++.so.6")).exists();
+    assertThat(f.run().out()).contains("2 kept binaries under");
+    assertThat(f.run().out() + f.run().err()).doesNotContain("X-Amz-Signature");
+
+    Fetched bad = fetch("zstd", Map.of(), System.getenv("PATH"), kept(files, true));
+    assertThat(bad.run().exit()).isNotZero();
+    assertThat(bad.run().err()).contains("the kept binary /usr/bin/node does not match its sha256");
+  }
+
+  private Fetched fetch(
+      String compression,
+      Map<String, String> override,
+      String path,
+      List<DebugPodSpec.PodBinary> binaries)
+      throws Exception {
     Path work = Files.createTempDirectory(tmp, compression);
     Path zip = ComposedDump.compose(work, 2 << 20, compression);
     DumpInfo info;
@@ -187,14 +248,25 @@ class FetchScriptIT {
                 url,
                 Instant.now().plusSeconds(300),
                 Duration.ofHours(1),
-                List.of()));
-    Container fetch = pod.getSpec().getInitContainers().get(1);
-    assertThat(fetch.getName()).isEqualTo("fetch");
+                List.of(),
+                binaries));
+    Container fetch =
+        pod.getSpec().getInitContainers().stream()
+            .filter(c -> c.getName().equals("fetch"))
+            .findFirst()
+            .orElseThrow();
     Path dumpDir = Files.createDirectories(work.resolve("debug"));
+    Path shared = Files.createDirectories(work.resolve("shared"));
     Map<String, String> env = new HashMap<>();
     for (EnvVar e : fetch.getEnv()) {
-      // /debug is the pod's volume; here it is a temp directory.
-      env.put(e.getName(), e.getValue().replace(DebugPodFactory.DUMP_DIR, dumpDir.toString()));
+      // /debug and /shared are the pod's volumes; here they are temp directories.
+      env.put(
+          e.getName(),
+          e.getName().equals("BINARIES") || e.getName().equals("DUMP_URL")
+              ? e.getValue()
+              : e.getValue()
+                  .replace(DebugPodFactory.DUMP_DIR, dumpDir.toString())
+                  .replace(DebugPodFactory.EXE_DIR, shared.toString()));
     }
     env.putAll(override);
     env.put("PATH", path);

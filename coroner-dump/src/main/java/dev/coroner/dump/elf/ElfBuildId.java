@@ -22,32 +22,37 @@ public final class ElfBuildId {
   /** The build-id as lower-case hex, or empty for a non-ELF file or one without a build-id. */
   public static Optional<String> of(Path file) throws IOException {
     try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-      ByteBuffer h = read(ch, 0, 64);
-      if (h.remaining() < 64 || h.order(ByteOrder.LITTLE_ENDIAN).getInt(0) != 0x464c457f) {
-        return Optional.empty();
-      }
-      boolean is64 = h.get(4) == 2;
-      ByteOrder order = h.get(5) == 2 ? ByteOrder.BIG_ENDIAN : ByteOrder.LITTLE_ENDIAN;
-      h.order(order);
-      long phoff = is64 ? h.getLong(32) : Integer.toUnsignedLong(h.getInt(28));
-      int phentsize = Short.toUnsignedInt(h.getShort(is64 ? 54 : 42));
-      int phnum = Short.toUnsignedInt(h.getShort(is64 ? 56 : 44));
-      ByteBuffer ph = read(ch, phoff, phentsize * phnum).order(order);
-      for (int i = 0; i < phnum && (i + 1) * phentsize <= ph.limit(); i++) {
-        int at = i * phentsize;
-        if (ph.getInt(at) != PT_NOTE) {
-          continue;
-        }
-        long offset = is64 ? ph.getLong(at + 8) : Integer.toUnsignedLong(ph.getInt(at + 4));
-        long size = is64 ? ph.getLong(at + 32) : Integer.toUnsignedLong(ph.getInt(at + 16));
-        Optional<String> id =
-            findBuildId(read(ch, offset, (int) Math.min(size, 1 << 16)).order(order));
-        if (id.isPresent()) {
-          return id;
-        }
-      }
+      return of(ch);
+    }
+  }
+
+  /** {@link #of(Path)} of an open file (read with positional reads; its position is untouched). */
+  public static Optional<String> of(FileChannel ch) throws IOException {
+    ByteBuffer h = read(ch, 0, 64);
+    if (h.remaining() < 64 || h.order(ByteOrder.LITTLE_ENDIAN).getInt(0) != 0x464c457f) {
       return Optional.empty();
     }
+    boolean is64 = h.get(4) == 2;
+    ByteOrder order = h.get(5) == 2 ? ByteOrder.BIG_ENDIAN : ByteOrder.LITTLE_ENDIAN;
+    h.order(order);
+    long phoff = is64 ? h.getLong(32) : Integer.toUnsignedLong(h.getInt(28));
+    int phentsize = Short.toUnsignedInt(h.getShort(is64 ? 54 : 42));
+    int phnum = Short.toUnsignedInt(h.getShort(is64 ? 56 : 44));
+    ByteBuffer ph = read(ch, phoff, phentsize * phnum).order(order);
+    for (int i = 0; i < phnum && (i + 1) * phentsize <= ph.limit(); i++) {
+      int at = i * phentsize;
+      if (ph.getInt(at) != PT_NOTE) {
+        continue;
+      }
+      long offset = is64 ? ph.getLong(at + 8) : Integer.toUnsignedLong(ph.getInt(at + 4));
+      long size = is64 ? ph.getLong(at + 32) : Integer.toUnsignedLong(ph.getInt(at + 16));
+      Optional<String> id =
+          findBuildId(read(ch, offset, (int) Math.min(size, 1 << 16)).order(order));
+      if (id.isPresent()) {
+        return id;
+      }
+    }
+    return Optional.empty();
   }
 
   private static Optional<String> findBuildId(ByteBuffer notes) {

@@ -1,6 +1,7 @@
 package dev.coroner.store.s3;
 
 import dev.coroner.dump.Compression;
+import dev.coroner.dump.CrashAnalysis;
 import dev.coroner.dump.DumpInfo;
 import java.net.URLDecoder;
 import java.net.URLEncoder;
@@ -69,6 +70,14 @@ public final class DumpMetadata {
     put(m, "truncated-cause", i.integrity().cause() == null ? null : i.integrity().cause().id());
     put(m, "truncated-reason", i.integrity().reason());
     put(m, "composer", i.composer().version());
+    CrashAnalysis analysis = i.analysis();
+    if (analysis != null) {
+      // What `coroner list` shows and `coroner groups` groups by; the frames are in dump-info.
+      put(m, "runtime", analysis.runtime());
+      put(m, "signature", analysis.signature());
+      put(m, "signature3", analysis.signature3());
+      put(m, "top-frame", analysis.topFrame());
+    }
     DumpInfo.ScrubInfo scrub = i.scrub();
     if (scrub != null) {
       put(m, "scrub-mode", scrub.mode());
@@ -169,7 +178,12 @@ public final class DumpMetadata {
                     .filter(r -> r.startsWith("age1") && r.length() == 62)
                     .toList(),
                 DumpInfo.WITHHELD)
-            : null);
+            : null,
+        m.containsKey("runtime")
+            ? CrashAnalysis.listed(
+                m.get("runtime"), m.get("signature"), m.get("signature3"), m.get("top-frame"))
+            : null,
+        List.of());
   }
 
   /** {@code card=3,jwt=1}: rule ids and counts, never values. */

@@ -5,9 +5,10 @@ import dev.coroner.store.DumpLocation;
 /**
  * Where things are in a bucket under the store's prefix. Dumps are {@code PREFIX/KEY.zip} (the key
  * template decides KEY). coroner's own objects live under {@code PREFIX/~coroner/}: the full
- * dump-info of each dump ({@code info/KEY.json}) and the listing indexes ({@code index/ID.json}).
- * {@code ~} sorts after every character a key template produces, so a listing of the prefix meets
- * every dump before any of coroner's objects and can stop there.
+ * dump-info of each dump ({@code info/KEY.json}), the listing indexes ({@code index/ID.json}) and
+ * the executables and libraries kept by build-id ({@code binaries/BUILD_ID/FILE_NAME}). {@code ~}
+ * sorts after every character a key template produces, so a listing of the prefix meets every dump
+ * before any of coroner's objects and can stop there.
  */
 record S3Layout(String bucket, String prefix) {
   static final String META = "~coroner/";
@@ -52,6 +53,11 @@ record S3Layout(String bucket, String prefix) {
   /** The listing index one writer (a node's agent) keeps. */
   String indexKey(String id) {
     return indexPrefix() + id + ".json";
+  }
+
+  /** A kept binary: the same for every dump of the same build. */
+  String binaryKey(String buildId, String fileName) {
+    return metaPrefix() + "binaries/" + buildId + "/" + fileName;
   }
 
   DumpLocation.StoredObject location(String key) {

@@ -2,6 +2,7 @@ package dev.coroner.store.s3;
 
 import dev.coroner.dump.DumpInfo;
 import dev.coroner.store.DumpLocation;
+import dev.coroner.store.KeptBinaries;
 import dev.coroner.store.PresignedDownloads;
 import dev.coroner.store.Store;
 import dev.coroner.store.StoreException;
@@ -31,12 +32,14 @@ public final class S3Store implements Store {
   private final S3Layout layout;
   private final S3Failures failures;
   private final S3Uploads uploads;
+  private final S3Binaries binaries;
 
   private S3Store(S3Clients clients, S3Layout layout, S3Options options) {
     this.clients = clients;
     this.layout = layout;
     this.failures = new S3Failures(layout.url(), clients.endpoint());
     this.uploads = new S3Uploads(clients, layout, options, failures);
+    this.binaries = new S3Binaries(clients, layout, options, failures);
   }
 
   /**
@@ -142,6 +145,11 @@ public final class S3Store implements Store {
   @Override
   public Optional<VerifiedUploads> verifiedUploads() {
     return Optional.of(uploads);
+  }
+
+  @Override
+  public Optional<KeptBinaries> keptBinaries() {
+    return Optional.of(binaries);
   }
 
   /** The key of a dump this store listed. */

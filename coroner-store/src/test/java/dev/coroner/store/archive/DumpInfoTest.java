@@ -6,11 +6,14 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.coroner.dump.Compression;
+import dev.coroner.dump.CrashAnalysis;
 import dev.coroner.dump.DumpInfo;
 import dev.coroner.dump.IntegrityCause;
+import dev.coroner.dump.KeptBinary;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 public class DumpInfoTest {
@@ -64,6 +67,116 @@ public class DumpInfoTest {
   void jsonRoundTripsThroughTheReader() throws IOException {
     DumpInfo info = sample();
     assertThat(DumpInfoJson.parse(info.toJson().getBytes(StandardCharsets.UTF_8))).isEqualTo(info);
+  }
+
+  /** The analysis and the binaries the agent adds before upload. */
+  public static DumpInfo analyzed(DumpInfo info) {
+    return info.withAnalysis(
+        new CrashAnalysis(
+            "node",
+            "a6624e6cbf7c7b6e",
+            "8a6e29108674d8c9",
+            "bar (index.js:11)",
+            "lldb+llnode",
+            930,
+            null,
+            List.of(
+                new CrashAnalysis.Frame("marker", "<exit>", null, null, null, null, 0, null, false),
+                new CrashAnalysis.Frame(
+                    "js", "bar", null, null, null, "/app/index.js", 11, "bar@index.js", true),
+                new CrashAnalysis.Frame(
+                    "native",
+                    "uv_run",
+                    "node",
+                    "d64b6f3e86fd45e662257e0700e4c5f8aa45cc6f",
+                    "0x1194",
+                    null,
+                    0,
+                    "node!uv_run",
+                    false))),
+        List.of(
+            KeptBinary.kept(
+                "/usr/bin/node",
+                "d64b6f3e86fd45e662257e0700e4c5f8aa45cc6f",
+                98932688,
+                "cd".repeat(32)),
+            KeptBinary.notKept(
+                "/lib/x86_64-linux-gnu/libc.so.6", "93ac61ec", 1922136, "larger than 1 MiB")));
+  }
+
+  @Test
+  void theAnalysisAndTheBinariesRoundTrip() throws IOException {
+    DumpInfo info = analyzed(sample());
+    String json = info.toJson();
+    assertThat(DumpInfoJson.parse(json.getBytes(StandardCharsets.UTF_8))).isEqualTo(info);
+    JsonNode tree = new ObjectMapper().readTree(json);
+    assertThat(tree.at("/analysis/top_frame").asText()).isEqualTo("bar (index.js:11)");
+    assertThat(tree.at("/analysis/frames/1/in_app").asBoolean()).isTrue();
+    assertThat(tree.at("/analysis/frames/0/line").isMissingNode()).isTrue();
+    assertThat(tree.at("/binaries/0/build_id").asText()).startsWith("d64b6f3e");
+    assertThat(tree.at("/binaries/1/reason").asText()).isEqualTo("larger than 1 MiB");
+  }
+
+  @Test
+  void anAnalyzedDumpScrubbedAndEncryptedRoundTripsWithAllFiveParts() throws IOException {
+    // The agent's order: analysis (examine), then scrub, then the readable copy beside the
+    // encrypted object. Each step keeps what the others added.
+    DumpInfo analyzed = analyzed(sample());
+    DumpInfo scrubbed =
+        analyzed.scrubbed(
+            analyzed.process(),
+            analyzed.pod(),
+            analyzed.core(),
+            analyzed.integrity(),
+            analyzed.files(),
+            new DumpInfo.ScrubInfo("default", Map.of("jwt", 2L), true, 40));
+    DumpInfo readable =
+        scrubbed.readableCopy(
+            new DumpInfo.EncryptionInfo(
+                "age", List.of("age1" + "q".repeat(58)), DumpInfo.WITHHELD));
+    for (DumpInfo info : List.of(scrubbed, readable)) {
+      assertThat(info.analysis()).isEqualTo(analyzed.analysis());
+      assertThat(info.binaries()).isEqualTo(analyzed.binaries());
+      assertThat(info.scrub()).isNotNull();
+      assertThat(DumpInfoJson.parse(info.toJson().getBytes(StandardCharsets.UTF_8)))
+          .isEqualTo(info);
+    }
+    assertThat(readable.encryption()).isNotNull();
+    assertThat(readable.process().cmdline()).isEmpty();
+  }
+
+  @Test
+  void anAnalysisAndBinariesWithFieldsMissingStillRead() throws IOException {
+    // Another writer's dump-info may lack any of them: read as unknown, never as damage.
+    String json =
+        sample()
+            .toJson()
+            .replaceFirst(
+                "\\n}$",
+                ",\n  \"analysis\": {\"frames\": [{\"in_app\": true}]},"
+                    + "\n  \"binaries\": [{\"kept\": true}]\n}");
+    DumpInfo read = DumpInfoJson.parse(json.getBytes(StandardCharsets.UTF_8));
+    CrashAnalysis a = read.analysis();
+    assertThat(a).isNotNull();
+    assertThat(a.runtime()).isNull();
+    assertThat(a.signature()).isNull();
+    assertThat(a.frames()).hasSize(1);
+    assertThat(a.frames().get(0).function()).isEmpty();
+    assertThat(a.frames().get(0).kind()).isNull();
+    KeptBinary b = read.binaries().get(0);
+    assertThat(b.path()).isNull();
+    assertThat(b.buildId()).isNull();
+    assertThat(b.fileName()).isEqualTo("file");
+    assertThat(KeptBinary.isBuildId(b.buildId())).isFalse();
+  }
+
+  @Test
+  void aDumpWithoutAnalysisWritesNoneAndReadsBackWithout() throws IOException {
+    String json = sample().toJson();
+    assertThat(json).doesNotContain("analysis").doesNotContain("binaries");
+    DumpInfo back = DumpInfoJson.parse(json.getBytes(StandardCharsets.UTF_8));
+    assertThat(back.analysis()).isNull();
+    assertThat(back.binaries()).isEmpty();
   }
 
   @Test
