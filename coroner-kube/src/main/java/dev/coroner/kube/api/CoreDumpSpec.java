@@ -22,6 +22,7 @@ import org.jspecify.annotations.Nullable;
  * @param integrity whether the core is whole
  * @param size the core's size for people ({@code 1.2 GiB}); {@code core.bytes} is exact
  * @param object where the dump's zip is
+ * @param crash where it crashed and its signature, once the agent analyzed the dump; else null
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record CoreDumpSpec(
@@ -35,7 +36,8 @@ public record CoreDumpSpec(
     @Nullable Core core,
     @Nullable Integrity integrity,
     @Nullable String size,
-    @Nullable StoredObject object) {
+    @Nullable StoredObject object,
+    @Nullable Crash crash) {
 
   /** The process that died; {@code pid} in its PID namespace, {@code hostPid} on the host. */
   @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -99,4 +101,20 @@ public record CoreDumpSpec(
       @Nullable String bucket,
       @Nullable String key,
       @Nullable Long bytes) {}
+
+  /**
+   * The analysis's summary (the frames stay in the dump's dump-info): what {@code kubectl get
+   * coredumps} shows in its CRASH column and what {@code coroner groups} groups by.
+   *
+   * @param runtime {@code node}, {@code java} or {@code native}
+   * @param signature the hash of the top five in-app frames
+   * @param signature3 the hash of the top three (coarser)
+   * @param topFrame the top in-app frame, e.g. {@code bar (index.js:13)}
+   */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record Crash(
+      @Nullable String runtime,
+      @Nullable String signature,
+      @Nullable String signature3,
+      @Nullable String topFrame) {}
 }

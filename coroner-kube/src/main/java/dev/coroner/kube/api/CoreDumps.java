@@ -2,6 +2,7 @@ package dev.coroner.kube.api;
 
 import dev.coroner.base.units.ByteSizes;
 import dev.coroner.dump.Compression;
+import dev.coroner.dump.CrashAnalysis;
 import dev.coroner.dump.DumpInfo;
 import dev.coroner.dump.IntegrityCause;
 import dev.coroner.store.DumpLocation;
@@ -147,7 +148,15 @@ public final class CoreDumps {
             info.integrity().reason()),
         core.entry() == null ? "none" : ByteSizes.format(core.size()),
         new CoreDumpSpec.StoredObject(
-            origin.store(), origin.object().bucket(), origin.object().key(), origin.bytes()));
+            origin.store(), origin.object().bucket(), origin.object().key(), origin.bytes()),
+        crash(info.analysis()));
+  }
+
+  private static CoreDumpSpec.@Nullable Crash crash(@Nullable CrashAnalysis a) {
+    // Terminal-safe already (SafeText where shown); the Event and kubectl show the same text.
+    return a == null
+        ? null
+        : new CoreDumpSpec.Crash(a.runtime(), a.signature(), a.signature3(), a.topFrame());
   }
 
   /**
@@ -165,6 +174,7 @@ public final class CoreDumps {
       throw new IllegalArgumentException(
           "CoreDump " + d.getMetadata().getName() + " has no uuid, process or core");
     }
+    CoreDumpSpec.Crash crash = s.crash();
     CoreDumpSpec.Integrity i =
         s.integrity() != null ? s.integrity() : new CoreDumpSpec.Integrity(true, null, null);
     // What the agent always writes, and a CoreDump written by hand or by another version may lack:
@@ -220,7 +230,15 @@ public final class CoreDumps {
             null),
         DumpInfo.Integrity.read(!i.complete(), i.cause(), i.reason()),
         List.of(),
-        new DumpInfo.ComposerInfo("unknown", 0, List.of()));
+        new DumpInfo.ComposerInfo("unknown", 0, List.of()),
+        null,
+        null,
+        null,
+        crash == null
+            ? null
+            : CrashAnalysis.listed(
+                crash.runtime(), crash.signature(), crash.signature3(), crash.topFrame()),
+        List.of());
   }
 
   /**
