@@ -401,7 +401,8 @@ public record DumpInfo(
   /**
    * The copy of this dump-info that stays readable beside an object encrypted as {@code e}: what a
    * listing and {@code coroner info} need, without the text taken from the process and its pod (the
-   * command line, labels, annotations, the composer's warnings), which only the encrypted zip
+   * command line, labels, annotations, the composer's warnings) and the frames read from its core
+   * (the top frame and the signatures stay, for listing and grouping), which only the encrypted zip
    * holds.
    */
   public DumpInfo readableCopy(EncryptionInfo e) {
@@ -450,13 +451,29 @@ public record DumpInfo(
         snapshot,
         scrub,
         e,
-        analysis,
+        analysis == null
+            ? null
+            : new CrashAnalysis(
+                analysis.runtime(),
+                analysis.signature(),
+                analysis.signature3(),
+                analysis.topFrame(),
+                analysis.tool(),
+                analysis.durationMs(),
+                null,
+                List.of()),
         binaries);
   }
 
   /** The dump-info fields {@link #readableCopy} leaves out. */
   public static final List<String> WITHHELD =
-      List.of("process.cmdline", "pod.labels", "pod.annotations", "composer.warnings");
+      List.of(
+          "process.cmdline",
+          "pod.labels",
+          "pod.annotations",
+          "composer.warnings",
+          "analysis.frames",
+          "analysis.problem");
 
   /** Serialises to the documented JSON schema. */
   public String toJson() {

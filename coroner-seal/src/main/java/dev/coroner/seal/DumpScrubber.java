@@ -4,6 +4,7 @@ import com.github.luben.zstd.ZstdInputStream;
 import com.github.luben.zstd.ZstdOutputStream;
 import dev.coroner.base.files.AtomicFiles;
 import dev.coroner.dump.Compression;
+import dev.coroner.dump.CrashAnalysis;
 import dev.coroner.dump.DumpInfo;
 import dev.coroner.dump.DumpInfo.Integrity;
 import dev.coroner.dump.IntegrityCause;
@@ -200,17 +201,18 @@ public final class DumpScrubber {
         }
         boolean complete = request.mode() != ScrubMode.OFF && (core == null || core.complete());
         written =
-            info.scrubbed(
-                scrubProcess(scrubber, info.process(), counts),
-                scrubPod(scrubber, info.pod(), counts),
-                coreInfo,
-                integrity,
-                files,
-                new DumpInfo.ScrubInfo(
-                    request.mode().id(),
-                    counts,
-                    complete,
-                    (System.nanoTime() - started) / 1_000_000));
+            withScrubbedAnalysis(scrubber, counts, info)
+                .scrubbed(
+                    scrubProcess(scrubber, info.process(), counts),
+                    scrubPod(scrubber, info.pod(), counts),
+                    coreInfo,
+                    integrity,
+                    files,
+                    new DumpInfo.ScrubInfo(
+                        request.mode().id(),
+                        counts,
+                        complete,
+                        (System.nanoTime() - started) / 1_000_000));
         writeEntry(zip, DumpInfo.ENTRY, written.toJson().getBytes(StandardCharsets.UTF_8));
         zip.finish();
         buffered.flush();
@@ -375,6 +377,46 @@ public final class DumpScrubber {
         p.containerId(),
         p.coreLimit(),
         p.pidfdVerified());
+  }
+
+  /**
+   * The analysis's text (frames read from the core: function names, files, modules; the problem the
+   * debugger reported) scrubbed like the core it came from. The signatures are hashes of the frames
+   * and stay as they were, so that scrubbing never splits a group. The counts are added before the
+   * report is written, so {@code info} reports them too.
+   */
+  private static DumpInfo withScrubbedAnalysis(
+      Scrubber scrubber, Map<String, Long> counts, DumpInfo info) {
+    CrashAnalysis a = info.analysis();
+    if (a == null) {
+      return info;
+    }
+    List<CrashAnalysis.Frame> frames = new ArrayList<>();
+    for (CrashAnalysis.Frame f : a.frames()) {
+      frames.add(
+          new CrashAnalysis.Frame(
+              f.kind(),
+              java.util.Objects.requireNonNullElse(
+                  TextFields.scrubOne(scrubber, f.function(), counts), ""),
+              TextFields.scrubOne(scrubber, f.module(), counts),
+              f.buildId(),
+              f.offset(),
+              TextFields.scrubOne(scrubber, f.file(), counts),
+              f.line(),
+              f.key(),
+              f.inApp()));
+    }
+    return info.withAnalysis(
+        new CrashAnalysis(
+            a.runtime(),
+            a.signature(),
+            a.signature3(),
+            TextFields.scrubOne(scrubber, a.topFrame(), counts),
+            a.tool(),
+            a.durationMs(),
+            TextFields.scrubOne(scrubber, a.problem(), counts),
+            frames),
+        info.binaries());
   }
 
   /** Label and annotation values (last-applied-configuration holds a whole pod spec). */

@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Scrubs the text dump-info carries from the process and its pod. Blanking keeps byte lengths, and
@@ -39,6 +40,12 @@ final class TextFields {
     Map<String, String> out = new LinkedHashMap<>();
     values.forEach((k, v) -> out.put(k, v == null ? null : scrub(scrubber, v, counts)));
     return out;
+  }
+
+  /** One value scrubbed; null stays null. */
+  static @Nullable String scrubOne(
+      Scrubber scrubber, @Nullable String value, Map<String, Long> counts) {
+    return value == null ? null : scrub(scrubber, value, counts);
   }
 
   private static String scrub(Scrubber scrubber, String value, Map<String, Long> counts) {

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.github.luben.zstd.ZstdOutputStream;
 import dev.coroner.dump.Compression;
+import dev.coroner.dump.CrashAnalysis;
 import dev.coroner.dump.DumpInfo;
 import dev.coroner.dump.IntegrityCause;
 import dev.coroner.dump.ScrubMode;
@@ -79,6 +80,47 @@ class DumpScrubberTest {
       assertThat(read(a, "proc/cmdline")).doesNotContain(JWT);
       assertThat(got.toJson()).doesNotContain(JWT, AWS_ID, VISA);
     }
+  }
+
+  @Test
+  void theAnalysisTextIsScrubbedAndItsSignaturesKept() throws Exception {
+    byte[] core = core("nothing secret");
+    Path zip = dir.resolve("d.zip");
+    CrashAnalysis a =
+        new CrashAnalysis(
+            "node",
+            "sig5",
+            "sig3",
+            "check (" + AWS_ID + ".js:3)",
+            "lldb+llnode",
+            10,
+            "lldb said " + JWT,
+            List.of(
+                new CrashAnalysis.Frame(
+                    "js", "check", null, null, null, "/srv/" + AWS_ID + ".js", 3, "k", true)));
+    DumpInfo info = write(zip, core, Compression.ZSTD, sha(core)).withAnalysis(a, List.of());
+
+    var out =
+        DumpScrubber.defaults()
+            .scrub(zip, zip, info, new DumpScrubber.Request(ScrubMode.DEFAULT, null));
+
+    CrashAnalysis got = out.info().analysis();
+    assertThat(got).isNotNull();
+    assertThat(got.signature()).isEqualTo("sig5");
+    assertThat(got.signature3()).isEqualTo("sig3");
+    assertThat(got.topFrame()).startsWith("check (").doesNotContain(AWS_ID);
+    assertThat(got.problem()).doesNotContain(JWT);
+    assertThat(got.frames().get(0).function()).isEqualTo("check");
+    assertThat(got.frames().get(0).file()).doesNotContain(AWS_ID);
+    assertThat(out.info().toJson()).doesNotContain(AWS_ID, JWT);
+    assertThat(out.info().scrub().rules()).containsKey("jwt").containsKey("aws-access-key-id");
+    // Beside an encrypted object only the top frame and the signatures stay readable.
+    DumpInfo readable =
+        out.info().readableCopy(new DumpInfo.EncryptionInfo("age", List.of(), DumpInfo.WITHHELD));
+    assertThat(readable.analysis().frames()).isEmpty();
+    assertThat(readable.analysis().problem()).isNull();
+    assertThat(readable.analysis().topFrame()).isEqualTo(got.topFrame());
+    assertThat(readable.analysis().signature()).isEqualTo("sig5");
   }
 
   @Test
