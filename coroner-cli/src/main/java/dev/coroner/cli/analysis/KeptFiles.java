@@ -158,13 +158,17 @@ public final class KeptFiles {
     if (!matches(file, b)) {
       Files.deleteIfExists(file);
       throw new IOException(
-          store.display(id, name) + " does not match the sha256 dump-info records");
+          store.display(id, name)
+              + " is not the build the core records (its build-id or the sha256 dump-info"
+              + " records differs); remove it from the store, or debug with the image's files");
     }
     return file;
   }
 
+  // Its own build-id first: a kept copy is the file the core mapped only if it says so itself.
   private static boolean matches(Path file, KeptBinary b) throws IOException {
-    return b.sha256() == null || b.sha256().equals(sha256(file));
+    return ElfBuildId.of(file).equals(Optional.ofNullable(b.buildId()))
+        && (b.sha256() == null || b.sha256().equals(sha256(file)));
   }
 
   private static String sha256(Path file) throws IOException {
