@@ -6,7 +6,6 @@ import dev.coroner.dump.elf.TrainingCore;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -37,7 +36,7 @@ class OwnerAccessIT {
     assertThat(getfacl(dumps)).contains("user:" + NOBODY + ":r-x");
 
     CliRun list = AsNobody.run(tmp, "list", "--store", dumps.toString(), "-o", "name");
-    assertThat(list.code()).as(list.err()).isZero();
+    assertThat(list.code()).as(list.err() + getfacl(dumps) + getfacl(tmp)).isZero();
     assertThat(list.out().strip()).isEqualTo(own);
     assertThat(list.err()).contains("1 dump of other users not shown");
 
@@ -57,45 +56,10 @@ class OwnerAccessIT {
   private String compose(Path dumps, long uid, String host) throws Exception {
     Path config = tmp.resolve("composer-" + uid + ".properties");
     Files.writeString(config, "dump.dir=" + dumps + "\ncompression=zstd\n");
-    String pid = Long.toString(ProcessHandle.current().pid());
-    Process composer =
-        new ProcessBuilder(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp",
-                System.getProperty("java.class.path"),
-                "-Dcoroner.config=" + config,
-                "-Dcoroner.log=" + tmp.resolve("composer.log"),
-                "dev.coroner.composer.Main",
-                pid,
-                pid,
-                pid,
-                pid,
-                "11",
-                "1634419098",
-                host,
-                "app",
-                "!usr!bin!app",
-                "0",
-                Long.toString(uid),
-                Long.toString(uid),
-                "-1")
-            .redirectOutput(ProcessBuilder.Redirect.DISCARD)
-            .redirectError(ProcessBuilder.Redirect.DISCARD)
-            .start();
-    try (var in = composer.getOutputStream()) {
-      in.write(TrainingCore.of(64 << 10));
-    }
-    assertThat(composer.waitFor(60, TimeUnit.SECONDS)).isTrue();
-    try (var files = Files.list(dumps)) {
-      List<Path> zips =
-          files
-              .filter(f -> f.toString().endsWith(".zip"))
-              .filter(f -> f.toString().contains(host))
-              .toList();
-      assertThat(zips).hasSize(1);
-      String file = zips.get(0).getFileName().toString();
-      return file.substring(0, file.length() - ".zip".length());
-    }
+    RealComposer.run(
+        config, tmp.resolve("composer.log"), TrainingCore.of(64 << 10), "app", host, uid, 11);
+    String file = RealComposer.zipIn(dumps, host).getFileName().toString();
+    return file.substring(0, file.length() - ".zip".length());
   }
 
   private static String getfacl(Path p) throws Exception {

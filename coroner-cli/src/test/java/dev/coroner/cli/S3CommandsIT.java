@@ -11,7 +11,6 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.gaul.s3proxy.junit.S3ProxyExtension;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -42,33 +41,10 @@ class S3CommandsIT {
     Path dumps = tmp.resolve("dumps");
     Path config = tmp.resolve("composer.properties");
     Files.writeString(config, "dump.dir=" + dumps + "\n");
-    String pid = Long.toString(ProcessHandle.current().pid());
-    Process composer =
-        new ProcessBuilder(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp",
-                System.getProperty("java.class.path"),
-                "-Dcoroner.config=" + config,
-                "-Dcoroner.log=" + tmp.resolve("log"),
-                "dev.coroner.composer.Main",
-                pid,
-                pid,
-                pid,
-                pid,
-                "11",
-                "1634419098",
-                "s3-host",
-                "java",
-                "!usr!bin!java",
-                "0",
-                "0",
-                "0",
-                "-1")
-            .start();
-    try (var in = composer.getOutputStream()) {
-      in.write(TrainingCore.of(3 << 20));
-    }
-    assertThat(composer.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    assertThat(
+            RealComposer.run(
+                config, tmp.resolve("log"), TrainingCore.of(3 << 20), "java", "s3-host", 0, 11))
+        .isZero();
     Path zip;
     try (var files = Files.list(dumps)) {
       zip = files.findFirst().orElseThrow();

@@ -18,6 +18,7 @@ import java.nio.channels.ReadableByteChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.util.ArrayList;
@@ -223,6 +224,11 @@ public final class DumpWriter {
     var mode = Files.getPosixFilePermissions(dir);
     if (mode.equals(AtomicFiles.PRIVATE_DIR)) {
       return;
+    }
+    if (mode.stream()
+            .noneMatch(p -> p.name().startsWith("OTHERS") || p == PosixFilePermission.GROUP_WRITE)
+        && OwnerAcl.privateWithAcl(dir)) {
+      return; // the group bits are the owners' ACL mask: chmod would take their access away
     }
     if (AtomicFiles.isSticky(dir)) {
       log.info(

@@ -2,10 +2,12 @@ package dev.coroner.capture.write;
 
 import dev.coroner.capture.log.CaptureLog;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
 /**
  * Lets the owner of a crashed process read its own dump, as systemd-coredump does with an ACL:
@@ -61,6 +63,46 @@ public final class OwnerAcl {
       return true;
     } catch (IOException e) {
       log.info("setfacl " + entry + " " + file + " failed: " + e.getMessage());
+      return false;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
+  }
+
+  /**
+   * Whether {@code dir}'s group bits are only the mask of owner ACLs this class granted: its ACL
+   * gives the owning group and others nothing, so it is private although its mode reads {@code
+   * rwxr-x---}. False without getfacl, or when it cannot tell.
+   */
+  public static boolean privateWithAcl(Path dir) {
+    Path getfacl =
+        Stream.of(Path.of("/usr/bin/getfacl"), Path.of("/bin/getfacl"))
+            .filter(Files::isExecutable)
+            .findFirst()
+            .orElse(null);
+    if (getfacl == null) {
+      return false;
+    }
+    try {
+      Process p =
+          new ProcessBuilder(getfacl.toString(), "-c", "-n", "-p", dir.toString())
+              .redirectError(ProcessBuilder.Redirect.DISCARD)
+              .start();
+      String acl = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      if (!p.waitFor(2, TimeUnit.SECONDS) || p.exitValue() != 0) {
+        p.destroyForcibly();
+        return false;
+      }
+      List<String> lines = acl.lines().map(String::strip).toList();
+      // Named users may read (the crashed processes' owners); group and others nothing.
+      return lines.contains("group::---")
+          && lines.contains("other::---")
+          && lines.stream().noneMatch(l -> l.startsWith("group:") && !l.equals("group::---"))
+          && lines.stream()
+              .filter(l -> l.startsWith("user:") && !l.startsWith("user::"))
+              .allMatch(l -> l.matches("user:[0-9]+:r-x(\\s.*)?"));
+    } catch (IOException e) {
       return false;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

@@ -3,6 +3,7 @@ package dev.coroner.cli.dumps;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.coroner.cli.Main;
+import dev.coroner.cli.RealComposer;
 import dev.coroner.dump.DumpInfo;
 import dev.coroner.dump.elf.TrainingCore;
 import dev.coroner.store.archive.DumpArchive;
@@ -17,7 +18,6 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -117,38 +117,9 @@ class UnfinishedScrubsIT {
     byte[] core = TrainingCore.of(1 << 20);
     byte[] key = (" " + KEY + " ").getBytes(StandardCharsets.US_ASCII);
     System.arraycopy(key, 0, core, 300_000, key.length);
-    String pid = Long.toString(ProcessHandle.current().pid());
-    Process composer =
-        new ProcessBuilder(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp",
-                System.getProperty("java.class.path"),
-                "-Dcoroner.config=" + config,
-                "-Dcoroner.log=" + out.resolve("composer.log"),
-                "dev.coroner.composer.Main",
-                pid,
-                pid,
-                pid,
-                pid,
-                "11",
-                Long.toString(Instant.now().getEpochSecond()),
-                "host-" + tag,
-                tag,
-                "!usr!bin!" + tag,
-                "0",
-                "0",
-                "0",
-                "-1")
-            .redirectOutput(ProcessBuilder.Redirect.DISCARD)
-            .redirectError(ProcessBuilder.Redirect.DISCARD)
-            .start();
-    try (var in = composer.getOutputStream()) {
-      in.write(core);
-    }
-    assertThat(composer.waitFor(120, TimeUnit.SECONDS)).isTrue();
-    assertThat(composer.exitValue()).as(Files.readString(out.resolve("composer.log"))).isZero();
-    try (var files = Files.list(out.resolve("d"))) {
-      return files.filter(f -> f.toString().endsWith(".zip")).findFirst().orElseThrow();
-    }
+    Path log = out.resolve("composer.log");
+    int code = RealComposer.run(config, log, core, tag, "host-" + tag, 0, 11);
+    assertThat(code).as(Files.readString(log)).isZero();
+    return RealComposer.zipIn(out.resolve("d"), tag);
   }
 }
