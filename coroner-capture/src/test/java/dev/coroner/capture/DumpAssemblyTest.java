@@ -152,7 +152,10 @@ class DumpAssemblyTest {
 
   private static ProcSnapshot proc(String containerId) {
     return new ProcSnapshot(
-        Map.of("proc/status", "Name:\tnode\n".getBytes()),
+        Map.of(
+            "proc/status",
+            "Name:\tnode\nUid:\t1000\t1000\t1000\t1000\nGid:\t1000\t1000\t1000\t1000\n"
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8)),
         "/usr/bin/node",
         List.of("node", "index.js"),
         containerId,

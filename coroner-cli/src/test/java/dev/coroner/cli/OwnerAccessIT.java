@@ -52,10 +52,27 @@ class OwnerAccessIT {
     assertThat(asRoot.out().lines().toList()).containsExactlyInAnyOrder(own, roots);
   }
 
+  @Test
+  void aScrubbedDumpIsItsOwnersOnlyOncePublished() throws Exception {
+    Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwxr-xr-x"));
+    Path dumps = tmp.resolve("dumps");
+    String own = compose(dumps, NOBODY, "nobody-scrubbed", "scrub=default\n");
+    assertThat(getfacl(dumps.resolve(own + ".zip"))).contains("user:" + NOBODY + ":r--");
+    assertThat(getfacl(dumps.resolve(".scrub")))
+        .as("the raw staged dump was never its owner's to read")
+        .doesNotContain("user:" + NOBODY);
+    CliRun list = AsNobody.run(tmp, "list", "--store", dumps.toString(), "-o", "name");
+    assertThat(list.out().strip()).isEqualTo(own);
+  }
+
   /** One dump by the real composer of a process of {@code uid}; its name. */
   private String compose(Path dumps, long uid, String host) throws Exception {
+    return compose(dumps, uid, host, "");
+  }
+
+  private String compose(Path dumps, long uid, String host, String more) throws Exception {
     Path config = tmp.resolve("composer-" + uid + ".properties");
-    Files.writeString(config, "dump.dir=" + dumps + "\ncompression=zstd\n");
+    Files.writeString(config, "dump.dir=" + dumps + "\ncompression=zstd\n" + more);
     RealComposer.run(
         config, tmp.resolve("composer.log"), TrainingCore.of(64 << 10), "app", host, uid, 11);
     String file = RealComposer.zipIn(dumps, host).getFileName().toString();

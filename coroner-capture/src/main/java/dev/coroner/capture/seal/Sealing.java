@@ -34,6 +34,11 @@ public final class Sealing {
    */
   public static final String STAGING = ".scrub";
 
+  /** The lock a scrub of the staged {@code zip} holds: {@code .NAME.zip.lock} beside it. */
+  public static Path lockOf(Path zip) {
+    return zip.resolveSibling("." + zip.getFileName() + ".lock");
+  }
+
   /** The staging directory of {@code mode} (never {@code off}) under {@code dumpDir}. */
   public static Path staging(Path dumpDir, ScrubMode mode) {
     return dumpDir.resolve(mode == ScrubMode.DEFAULT ? STAGING : STAGING + "-" + mode.id());
@@ -99,8 +104,12 @@ public final class Sealing {
       }
       long start = System.nanoTime();
       Path target = settings.dumpDir().resolve(written.file().getFileName());
-      // Held while scrubbing: whoever finds a staged dump unlocked knows its capture is gone.
-      try (FileChannel held = FileChannel.open(written.file(), StandardOpenOption.WRITE)) {
+      // Held while scrubbing: whoever finds a staged dump's lock free knows its capture is gone. A
+      // file of its own, since a POSIX lock goes when the process closes any descriptor of its
+      // file, and the scrub opens and closes the staged zip.
+      Path lockFile = lockOf(written.file());
+      try (FileChannel held =
+          FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
         var unusedLock = held.lock(); // released with the channel, or when the process dies
         var out =
             DumpScrubber.of(settings.level(), 2)
@@ -110,8 +119,9 @@ public final class Sealing {
                     written.info(),
                     new DumpScrubber.Request(settings.scrub(), environ));
         Files.deleteIfExists(written.file());
+        Files.deleteIfExists(lockFile);
         // The scrubbed file is a new one: the owner's read ACL of the staged dump is not on it.
-        OwnerAcl.grant(out.file(), out.info().process().uid(), log);
+        OwnerAcl.grant(out.file(), written.owner(), log);
         DumpInfo.ScrubInfo r = java.util.Objects.requireNonNull(out.info().scrub(), "scrub");
         log.info(
             "scrubbed ("
@@ -123,7 +133,7 @@ public final class Sealing {
                 + (r.complete() ? "" : "; INCOMPLETE, the core was dropped")
                 + "; published "
                 + target);
-        return new DumpWriter.Written(out.file(), out.info());
+        return new DumpWriter.Written(out.file(), out.info(), written.owner());
       } catch (IOException | RuntimeException e) {
         log.info(
             "scrubbing failed ("

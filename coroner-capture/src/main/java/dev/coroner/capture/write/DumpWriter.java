@@ -44,8 +44,12 @@ public final class DumpWriter {
     DumpInfo build(DumpInfo.CoreInfo core, Integrity integrity, List<String> files);
   }
 
-  /** A finished dump. */
-  public record Written(Path file, DumpInfo info) {}
+  /**
+   * A finished dump.
+   *
+   * @param owner the uid that may read it through an ACL ({@link OwnerAcl#ownerOf}), or -1: none
+   */
+  public record Written(Path file, DumpInfo info, long owner) {}
 
   /** The dump directory or the dump file could not be written at all. */
   public static final class NotWrittenException extends Exception {
@@ -144,8 +148,9 @@ public final class DumpWriter {
       buffered.flush();
       file.force(true);
       Path published = AtomicFiles.publish(partial, target);
-      OwnerAcl.grant(published, info.process().uid(), log);
-      return new Written(published, info);
+      long owner = owner(info);
+      grant(published, owner);
+      return new Written(published, info, owner);
     } catch (IOException | RuntimeException e) {
       closeQuietly(stdin);
       deleteQuietly(partial);
@@ -204,8 +209,9 @@ public final class DumpWriter {
               writeEntry(zip, DumpInfo.ENTRY, info[0].toJson().getBytes(StandardCharsets.UTF_8));
             }
           });
-      OwnerAcl.grant(target, info[0].process().uid(), log);
-      return new Written(target, info[0]);
+      long owner = owner(info[0]);
+      grant(target, owner);
+      return new Written(target, info[0], owner);
     } catch (IOException | RuntimeException e) {
       deleteQuietly(partial);
       throw new NotWrittenException("cannot write even the metadata to " + partial + ": " + e, e);
@@ -246,6 +252,20 @@ public final class DumpWriter {
             + " from "
             + PosixFilePermissions.toString(mode)
             + " to rwx------ (dumps hold secrets)");
+  }
+
+  // Who may read the dump through an ACL, as OwnerAcl.ownerOf decides.
+  private long owner(DumpInfo info) {
+    return OwnerAcl.ownerOf(info.process().uid(), procFiles.get("proc/status"));
+  }
+
+  // Not while it is staged (a hidden directory, as the one-host scrub's): the raw dump is no one's
+  // to read; the scrubbed one gets the ACL once published.
+  private void grant(Path dump, long owner) {
+    Path dir = settings.dumpDir().getFileName();
+    if (dir == null || !dir.toString().startsWith(".")) {
+      OwnerAcl.grant(dump, owner, log);
+    }
   }
 
   private List<String> writeProcFiles(ZipOutputStream zip) throws IOException {

@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Lets the owner of a crashed process read its own dump, as systemd-coredump does with an ACL:
@@ -23,7 +24,41 @@ public final class OwnerAcl {
 
   private OwnerAcl() {}
 
-  /** Grants {@code uid} read on {@code dump} and entry to its directory; root (0) needs none. */
+  /**
+   * The uid that may read the dump of a process of real uid {@code uid} with {@code
+   * /proc/PID/status} {@code status}, or -1: none. Only a process whose real, effective, saved and
+   * file-system uids and gids are all the same is its owner's: a setuid program's core holds memory
+   * of the privileges it ran with (the CVE-2022-4415 class systemd-coredump closed). Without its
+   * status, no one.
+   */
+  public static long ownerOf(long uid, byte @Nullable [] status) {
+    if (uid <= 0 || status == null) {
+      return -1;
+    }
+    String uids = null;
+    String gids = null;
+    for (String line : new String(status, StandardCharsets.UTF_8).split("\n")) {
+      if (line.startsWith("Uid:")) {
+        uids = line.substring(4).strip();
+      } else if (line.startsWith("Gid:")) {
+        gids = line.substring(4).strip();
+      }
+    }
+    return sameFour(uids) && sameFour(gids) ? uid : -1;
+  }
+
+  private static boolean sameFour(@Nullable String ids) {
+    if (ids == null) {
+      return false;
+    }
+    String[] f = ids.split("\\s+");
+    return f.length == 4 && f[0].equals(f[1]) && f[0].equals(f[2]) && f[0].equals(f[3]);
+  }
+
+  /**
+   * Grants {@code uid} read on {@code dump} and entry to its directory; root (0) and -1 (no one,
+   * {@link #ownerOf}) get none.
+   */
   public static void grant(Path dump, long uid, CaptureLog log) {
     if (uid <= 0) {
       return;

@@ -29,10 +29,10 @@ import java.util.Set;
 /**
  * Finishes the one-host scrubs that a capture left undone: a composer or receiver killed while
  * scrubbing leaves its dump in the staging directory ({@link Sealing#staging}), where nothing lists
- * it. Such a dump is unlocked (a live scrub holds a lock on it) and older than {@link #SETTLED}; it
- * is scrubbed here, in the mode its directory names, with the rules only (the process's environment
- * went with the capture), then published and listed like any other. Only whoever may write the dump
- * directory (root) does it; others never see the staging directory.
+ * it. Such a dump's lock file is free (a live scrub holds it, {@link Sealing#lockOf}) and it is
+ * older than {@link #SETTLED}; it is scrubbed here, in the mode its directory names, with the rules
+ * only (the process's environment went with the capture), then published and listed like any other.
+ * Only whoever may write the dump directory (root) does it; others never see the staging directory.
  */
 final class UnfinishedScrubs {
   /** A staged zip younger than this may still be between its rename and its scrub's lock. */
@@ -64,9 +64,18 @@ final class UnfinishedScrubs {
         return false;
       }
       Set<PosixFilePermission> perms = Files.getPosixFilePermissions(staging);
-      return Files.getOwner(staging, LinkOption.NOFOLLOW_LINKS).equals(Files.getOwner(dumpDir))
-          && perms.stream()
+      boolean privateMode =
+          perms.stream()
               .noneMatch(p -> p.name().startsWith("GROUP") || p.name().startsWith("OTHERS"));
+      // Staged dumps once gave their owner an ACL here: its mask shows as the group bits.
+      boolean privateAcl =
+          !privateMode
+              && perms.stream()
+                  .noneMatch(
+                      p -> p.name().startsWith("OTHERS") || p == PosixFilePermission.GROUP_WRITE)
+              && OwnerAcl.privateWithAcl(staging);
+      return Files.getOwner(staging, LinkOption.NOFOLLOW_LINKS).equals(Files.getOwner(dumpDir))
+          && (privateMode || privateAcl);
     } catch (IOException | UnsupportedOperationException e) {
       return false;
     }
@@ -92,20 +101,34 @@ final class UnfinishedScrubs {
   private static void finishOne(
       Path zip, Path staging, Path dumpDir, ScrubMode mode, PrintWriter err) {
     String name = SafeText.line(zip.getFileName().toString());
+    Path target = dumpDir.resolve(zip.getFileName());
+    Path lockFile = Sealing.lockOf(zip);
     try (FileChannel ch =
-        FileChannel.open(zip, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
+        FileChannel.open(
+            lockFile,
+            StandardOpenOption.CREATE,
+            StandardOpenOption.WRITE,
+            LinkOption.NOFOLLOW_LINKS)) {
       FileLock lock;
       try {
         lock = ch.tryLock();
       } catch (OverlappingFileLockException e) {
         lock = null;
       }
-      if (lock == null) {
-        return; // a capture is scrubbing it now
+      if (lock == null || !Files.isRegularFile(zip, LinkOption.NOFOLLOW_LINKS)) {
+        return; // a capture or another command is scrubbing it, or has just finished
+      }
+      if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
+        // Its capture published it scrubbed and was killed before it removed the staged copy.
+        Files.delete(zip);
+        Files.deleteIfExists(lockFile);
+        return;
       }
       DumpInfo info;
+      byte[] status;
       try (DumpArchive a = DumpArchive.open(zip)) {
         info = a.info();
+        status = a.entries().contains("proc/status") ? readAll(a, "proc/status") : null;
       }
       long start = System.nanoTime();
       err.println(
@@ -118,15 +141,12 @@ final class UnfinishedScrubs {
       err.flush();
       var out =
           DumpScrubber.of(Integer.parseInt(CaptureSettings.Defaults.LEVEL), 2)
-              .scrub(
-                  zip,
-                  dumpDir.resolve(zip.getFileName()),
-                  info,
-                  new DumpScrubber.Request(mode, null));
+              .scrub(zip, target, info, new DumpScrubber.Request(mode, null));
       Files.delete(zip);
+      Files.deleteIfExists(lockFile);
       // As the capture would have: the crashed process's owner may read its dump.
       CaptureLog acl = CaptureLog.open(null);
-      OwnerAcl.grant(out.file(), out.info().process().uid(), acl);
+      OwnerAcl.grant(out.file(), OwnerAcl.ownerOf(out.info().process().uid(), status), acl);
       acl.flush();
       DumpInfo.ScrubInfo r = out.info().scrub();
       err.println(
@@ -146,6 +166,12 @@ final class UnfinishedScrubs {
               + ": "
               + SafeText.line(String.valueOf(e.getMessage()))
               + "; it stays unlisted, and the next command tries again");
+    }
+  }
+
+  private static byte[] readAll(DumpArchive a, String entry) throws IOException {
+    try (var in = a.open(entry)) {
+      return in.readNBytes(1 << 20);
     }
   }
 }

@@ -2,6 +2,7 @@ package dev.coroner.cli.dumps;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.coroner.capture.seal.Sealing;
 import dev.coroner.cli.Main;
 import dev.coroner.cli.RealComposer;
 import dev.coroner.dump.DumpInfo;
@@ -45,7 +46,9 @@ class UnfinishedScrubsIT {
     StringWriter err = new StringWriter();
     int code;
     // A live capture's scrub holds this lock (Sealing.complete).
-    try (FileChannel held = FileChannel.open(locked, StandardOpenOption.WRITE)) {
+    try (FileChannel held =
+        FileChannel.open(
+            Sealing.lockOf(locked), StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
       var unusedLock = held.lock();
       code =
           Main.run(
@@ -86,6 +89,19 @@ class UnfinishedScrubsIT {
     assertThat(dumps.resolve(locked.getFileName())).exists();
     // Nothing left but the young one: the next command says nothing about scrubs.
     assertThat(run(dumps)).doesNotContain("scrubbing").doesNotContain("warning");
+
+    // Published, then killed before the staged copy went: the copy goes, nothing is scrubbed twice.
+    Path twice = stage(compose("twice"), staging, Instant.now().minusSeconds(600));
+    Files.copy(dumps.resolve(orphan.getFileName()), dumps.resolve(twice.getFileName()));
+    byte[] bytes = Files.readAllBytes(dumps.resolve(twice.getFileName()));
+    assertThat(run(dumps)).doesNotContain("scrubbing");
+    assertThat(twice).doesNotExist();
+    assertThat(Files.readAllBytes(dumps.resolve(twice.getFileName()))).isEqualTo(bytes);
+    try (var left = Files.list(staging)) {
+      assertThat(left.map(p -> p.getFileName().toString()))
+          .as("no lock file left behind")
+          .containsExactly(young.getFileName().toString());
+    }
 
     // A staging directory that others may write is not a capture's: nothing in it is taken.
     Path loose = stage(compose("loose"), staging, Instant.now().minusSeconds(600));
