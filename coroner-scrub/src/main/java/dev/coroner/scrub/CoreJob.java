@@ -89,9 +89,9 @@ final class CoreJob {
 
   /** Returns why the scrub failed, or null. */
   private @Nullable String scrub(FileChannel ch) throws IOException, ElfCore.CorruptCoreException {
-    ElfCore core = ElfCore.read(ch);
-    warnings.addAll(core.warnings());
     boolean dropHeap = scrubber.options().dropHeap();
+    ElfCore core = ElfCore.read(ch, dropHeap);
+    warnings.addAll(core.warnings());
     if (dropHeap && core.stackPointers().isEmpty()) {
       return "the heap drop needs the threads' stack pointers (NT_PRSTATUS on x86_64 or aarch64)";
     }

@@ -50,9 +50,9 @@ record ElfCore(
   private static final int MAX_PHNUM = 1 << 20;
   private static final long MAX_TABLE = 64L << 20;
   private static final long MAX_NOTES = 256L << 20;
-  // A process with 20,000 threads writes about 120,000 notes; their records fit the composer's
-  // 16 MiB heap many times over, while a hostile segment of millions of empty notes does not.
-  private static final int MAX_NOTE_COUNT = 1 << 18;
+  // A process with 20,000 threads writes about 120,000 notes, 4-5 MiB of records in the composer's
+  // 16 MiB heap; a hostile segment of millions of empty notes would not fit.
+  private static final int MAX_NOTE_COUNT = 1 << 17;
   // What the parser reads of one note: a prstatus, an auxv, or NT_FILE's ranges (not its paths).
   private static final int MAX_AUXV = 64 << 10;
   private static final int PRSTATUS_READ = 112 + 27 * 8;
@@ -81,6 +81,14 @@ record ElfCore(
   }
 
   static ElfCore read(FileChannel ch) throws IOException, CorruptCoreException {
+    return read(ch, true);
+  }
+
+  /**
+   * Reads the headers; NT_FILE's ranges only {@code withFiles} (the heap drop needs them, and a
+   * process with a million mappings makes them tens of MiB).
+   */
+  static ElfCore read(FileChannel ch, boolean withFiles) throws IOException, CorruptCoreException {
     long size = ch.size();
     ByteBuffer eh = readAt(ch, 0, (int) Math.min(64, size));
     if (eh.limit() < 64) {
@@ -110,7 +118,7 @@ record ElfCore(
       throw new CorruptCoreException("program header table outside the file");
     }
     ByteBuffer ph = readAt(ch, phoff, (int) (phnum * phentsize));
-    return new Reader(ch, size, machine).read(ph, phentsize, phoff + phnum * phentsize);
+    return new Reader(ch, size, machine, withFiles).read(ph, phentsize, phoff + phnum * phentsize);
   }
 
   // With more than 65534 segments, the count is in section header 0's sh_info.
@@ -166,10 +174,13 @@ record ElfCore(
     private final List<long[]> files = new ArrayList<>();
     private final List<String> warnings = new ArrayList<>();
 
-    Reader(FileChannel ch, long size, int machine) {
+    private final boolean withFiles;
+
+    Reader(FileChannel ch, long size, int machine, boolean withFiles) {
       this.ch = ch;
       this.size = size;
       this.machine = machine;
+      this.withFiles = withFiles;
     }
 
     ElfCore read(ByteBuffer ph, int entsize, long headerEnd)
@@ -240,7 +251,7 @@ record ElfCore(
         notes.add(new Note(type, desc, (int) descsz));
         if (type == NT_PRSTATUS) {
           stackPointer(readAt(ch, desc, (int) Math.min(descsz, PRSTATUS_READ)));
-        } else if (type == NT_FILE) {
+        } else if (type == NT_FILE && withFiles) {
           fileRanges(desc, descsz);
         } else if (type == NT_AUXV) {
           ByteBuffer d = readAt(ch, desc, (int) Math.min(descsz, MAX_AUXV));

@@ -8,6 +8,7 @@ import dev.coroner.analysis.CoreModules;
 import dev.coroner.analysis.Frame;
 import dev.coroner.analysis.RuntimeKind;
 import dev.coroner.analysis.Sysroots;
+import dev.coroner.base.files.AtomicFiles;
 import dev.coroner.dump.CrashAnalysis;
 import dev.coroner.dump.DumpInfo;
 import dev.coroner.dump.KeptBinary;
@@ -86,7 +87,7 @@ public final class DumpAnalysis {
     this.workDir = workDir;
     this.metrics = metrics;
     deleteTree(workDir);
-    Files.createDirectories(workDir);
+    AtomicFiles.ensurePrivateDirectory(workDir); // the raw core is extracted here
   }
 
   /**
@@ -127,7 +128,7 @@ public final class DumpAnalysis {
     long start = System.nanoTime();
     Path work = workDir.resolve(inZip.uuid());
     try {
-      Files.createDirectories(work);
+      AtomicFiles.ensurePrivateDirectory(work);
       if (work.toFile().getUsableSpace() < inZip.core().size() + HEADROOM) {
         metrics.analyses.labelValues("skipped").inc();
         LOG.warn("not analyzing {}: too little disk at {} for its core", inZip.name(), work);
@@ -213,12 +214,16 @@ public final class DumpAnalysis {
         t.collect(),
         t.analyze(),
         t.rewrite(),
-        a == null ? "analysis off" : a.topFrame() == null ? "no frame named" : a.topFrame(),
+        // The top frame is read from the core and not scrubbed yet: the log gets the signature.
+        a == null
+            ? "analysis off"
+            : a.topFrame() == null ? "no frame named" : "top frame in dump-info",
         a == null || a.signature() == null ? "" : ", signature " + a.signature(),
         kept,
         binaries.size());
     if (a != null && a.problem() != null) {
-      LOG.warn("analysis of {}: {}", info.name(), a.problem());
+      // The debugger's own words may quote the core: dump-info has them, scrubbed.
+      LOG.warn("analysis of {} had a problem; coroner info shows it", info.name());
     }
   }
 

@@ -45,6 +45,7 @@ public final class DumpUploader implements AutoCloseable {
       Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("coroner-uploader"));
   private final Set<Path> known = ConcurrentHashMap.newKeySet();
   private final Map<Path, Integer> failures = new ConcurrentHashMap<>();
+  private final Set<Path> announced = ConcurrentHashMap.newKeySet();
 
   private UnaryOperator<DumpInfo> enricher = UnaryOperator.identity();
   private Examination examination = new Examination() {};
@@ -169,28 +170,31 @@ public final class DumpUploader implements AutoCloseable {
         Thread.currentThread().interrupt();
         return; // closing
       }
-      if (failures.getOrDefault(zip, 0) == 0) {
-        if (info.integrity().truncated()) {
-          metrics
-              .truncated
-              .labelValues(
-                  Objects.requireNonNull(info.integrity().cause(), "a truncated core has a cause")
-                      .id())
-              .inc();
-          LOG.warn("dump {} is truncated: {}", info.name(), info.integrity().reason());
-        }
-        try {
-          onNewDump.accept(info);
-        } catch (RuntimeException e) {
-          LOG.warn("announcing dump {} failed: {}", info.name(), e.toString());
-        }
-      }
       Prepared ready;
       try {
         ready = preparation.prepare(zip, info);
       } catch (java.util.zip.ZipException | Damaged e) {
         quarantine(zip, e);
         return;
+      }
+      // Once per dump, and only scrubbed: the Event and the log carry the analysis's top frame,
+      // which is read from the core.
+      if (announced.add(zip)) {
+        DumpInfo told = ready.info();
+        if (told.integrity().truncated()) {
+          metrics
+              .truncated
+              .labelValues(
+                  Objects.requireNonNull(told.integrity().cause(), "a truncated core has a cause")
+                      .id())
+              .inc();
+          LOG.warn("dump {} is truncated: {}", told.name(), told.integrity().reason());
+        }
+        try {
+          onNewDump.accept(told);
+        } catch (RuntimeException e) {
+          LOG.warn("announcing dump {} failed: {}", told.name(), e.toString());
+        }
       }
       try {
         examination.beforeUpload(info);
@@ -286,6 +290,7 @@ public final class DumpUploader implements AutoCloseable {
   private void forget(Path zip) {
     known.remove(zip);
     failures.remove(zip);
+    announced.remove(zip);
   }
 
   /**
