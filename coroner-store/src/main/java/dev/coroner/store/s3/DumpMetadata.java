@@ -89,7 +89,48 @@ public final class DumpMetadata {
       put(m, "encryption", encryption.format());
       put(m, "encryption-recipients", String.join(" ", encryption.recipients()));
     }
+    fitBudget(m);
     return m;
+  }
+
+  /**
+   * S3 refuses an object whose user metadata, keys and values, passes 2 KiB (MetadataTooLarge), and
+   * the upload would be retried forever. What does not fit goes, longest-living text first; a
+   * listing then reads it from the dump-info beside the object ({@code coroner info}).
+   */
+  static final int BUDGET = 1900;
+
+  /** Dropped in this order until the metadata fits; parse reads each as absent. */
+  static final List<String> DROPPABLE =
+      List.of(
+          "top-frame",
+          "truncated-reason",
+          "encryption-recipients",
+          "scrub-rules",
+          "exe-path",
+          "image",
+          "hostname",
+          "container-id",
+          "image-digest",
+          "pod-uid");
+
+  private static void fitBudget(Map<String, String> m) {
+    for (String key : DROPPABLE) {
+      if (size(m) <= BUDGET) {
+        return;
+      }
+      m.remove(key);
+    }
+  }
+
+  /** The metadata's size as S3 counts it: the UTF-8 bytes of every key and value. */
+  static int size(Map<String, String> m) {
+    int n = 0;
+    for (var e : m.entrySet()) {
+      n += e.getKey().getBytes(StandardCharsets.UTF_8).length;
+      n += e.getValue().getBytes(StandardCharsets.UTF_8).length;
+    }
+    return n;
   }
 
   /**
