@@ -23,6 +23,9 @@ import org.jspecify.annotations.Nullable;
  * @param size the core's size for people ({@code 1.2 GiB}); {@code core.bytes} is exact
  * @param object where the dump's zip is
  * @param crash where it crashed and its signature, once the agent analyzed the dump; else null
+ * @param scrub how the dump was scrubbed before upload (mode, whether the core was kept); null for
+ *     a dump captured before scrubbing
+ * @param encryption the format the object is encrypted in at rest ({@code age}); null: plain
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record CoreDumpSpec(
@@ -37,7 +40,9 @@ public record CoreDumpSpec(
     @Nullable Integrity integrity,
     @Nullable String size,
     @Nullable StoredObject object,
-    @Nullable Crash crash) {
+    @Nullable Crash crash,
+    @Nullable Scrub scrub,
+    @Nullable String encryption) {
 
   /** The process that died; {@code pid} in its PID namespace, {@code hostPid} on the host. */
   @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -117,4 +122,13 @@ public record CoreDumpSpec(
       @Nullable String signature,
       @Nullable String signature3,
       @Nullable String topFrame) {}
+
+  /**
+   * The scrub's summary; the rules and counts are in the dump's dump-info.
+   *
+   * @param mode {@code default}, {@code drop-heap} or {@code off}
+   * @param complete false when the core could not be scrubbed and was dropped
+   */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record Scrub(@Nullable String mode, @Nullable Boolean complete) {}
 }

@@ -149,7 +149,17 @@ public final class CoreDumps {
         core.entry() == null ? "none" : ByteSizes.format(core.size()),
         new CoreDumpSpec.StoredObject(
             origin.store(), origin.object().bucket(), origin.object().key(), origin.bytes()),
-        crash(info.analysis()));
+        crash(info.analysis()),
+        scrub(info.scrub()),
+        encryption(info.encryption()));
+  }
+
+  private static CoreDumpSpec.@Nullable Scrub scrub(DumpInfo.@Nullable ScrubInfo s) {
+    return s == null ? null : new CoreDumpSpec.Scrub(s.mode(), s.complete());
+  }
+
+  private static @Nullable String encryption(DumpInfo.@Nullable EncryptionInfo e) {
+    return e == null ? null : e.format();
   }
 
   private static CoreDumpSpec.@Nullable Crash crash(@Nullable CrashAnalysis a) {
@@ -175,6 +185,7 @@ public final class CoreDumps {
           "CoreDump " + d.getMetadata().getName() + " has no uuid, process or core");
     }
     CoreDumpSpec.Crash crash = s.crash();
+    CoreDumpSpec.Scrub scrub = s.scrub();
     CoreDumpSpec.Integrity i =
         s.integrity() != null ? s.integrity() : new CoreDumpSpec.Integrity(true, null, null);
     // What the agent always writes, and a CoreDump written by hand or by another version may lack:
@@ -232,8 +243,13 @@ public final class CoreDumps {
         List.of(),
         new DumpInfo.ComposerInfo("unknown", 0, List.of()),
         null,
-        null,
-        null,
+        scrub == null || scrub.mode() == null
+            ? null
+            : new DumpInfo.ScrubInfo(
+                scrub.mode(), Map.of(), !Boolean.FALSE.equals(scrub.complete()), 0),
+        s.encryption() == null
+            ? null
+            : new DumpInfo.EncryptionInfo(s.encryption(), List.of(), DumpInfo.WITHHELD),
         crash == null
             ? null
             : CrashAnalysis.listed(

@@ -42,11 +42,36 @@ class CoreDumpsTest {
   }
 
   @Test
+  void theScrubAndTheEncryptionAreSaidToo() {
+    DumpInfo info =
+        info()
+            .scrubbed(
+                info().process(),
+                info().pod(),
+                info().core(),
+                info().integrity(),
+                List.of(),
+                new DumpInfo.ScrubInfo("drop-heap", java.util.Map.of("jwt", 1L), false, 5))
+            .readableCopy(new DumpInfo.EncryptionInfo("age", List.of(), DumpInfo.WITHHELD));
+    CoreDump d = roundTrip(CoreDumps.of(info, origin(), "shop", null));
+    assertThat(d.getSpec().scrub()).isEqualTo(new CoreDumpSpec.Scrub("drop-heap", false));
+    assertThat(d.getSpec().encryption()).isEqualTo("age");
+    DumpInfo back = CoreDumps.info(d);
+    assertThat(back.scrub()).isNotNull();
+    assertThat(back.scrub().mode()).isEqualTo("drop-heap");
+    assertThat(back.scrub().complete()).isFalse();
+    assertThat(back.encryption()).isNotNull();
+    assertThat(back.encryption().format()).isEqualTo("age");
+  }
+
+  @Test
   void aDumpNotAnalyzedHasNoCrashAndReadsAsNotAnalyzed() {
     CoreDump d = roundTrip(CoreDumps.of(info(), origin(), "shop", null));
     assertThat(d.getSpec().crash()).isNull();
     assertThat(JSON.asJson(d)).doesNotContain("\"crash\"");
     assertThat(CoreDumps.info(d).analysis()).isNull();
+    assertThat(CoreDumps.info(d).scrub()).isNull();
+    assertThat(CoreDumps.info(d).encryption()).isNull();
   }
 
   private static CoreDump roundTrip(CoreDump d) {
