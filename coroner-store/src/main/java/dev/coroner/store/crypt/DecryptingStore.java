@@ -2,6 +2,7 @@ package dev.coroner.store.crypt;
 
 import dev.coroner.base.files.AtomicFiles;
 import dev.coroner.dump.DumpInfo;
+import dev.coroner.store.KeptBinaries;
 import dev.coroner.store.PresignedDownloads;
 import dev.coroner.store.Store;
 import dev.coroner.store.StoreException;
@@ -149,6 +150,11 @@ public final class DecryptingStore implements Store {
   @Override
   public Optional<VerifiedUploads> verifiedUploads() {
     return store.verifiedUploads();
+  }
+
+  @Override
+  public Optional<KeptBinaries> keptBinaries() {
+    return store.keptBinaries();
   }
 
   @Override
