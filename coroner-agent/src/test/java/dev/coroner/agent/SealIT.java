@@ -348,10 +348,29 @@ class SealIT {
             "-o",
             "bt");
     assertThat(bt)
+        .as("%s", sysroots())
         .contains("crash_now")
         .contains("parse_card")
         .contains("handle_request")
         .contains("main");
+  }
+
+  /** What the debug cache's sysroots hold, for a failure's message. */
+  static String sysroots() {
+    try (var files = Files.walk(tmp.resolve("cache"))) {
+      return files
+          .map(
+              p -> {
+                try {
+                  return p + (Files.isSymbolicLink(p) ? " -> " + Files.readSymbolicLink(p) : "");
+                } catch (java.io.IOException e) {
+                  return p.toString();
+                }
+              })
+          .collect(java.util.stream.Collectors.joining("\n"));
+    } catch (java.io.IOException e) {
+      return e.toString();
+    }
   }
 
   static String debug(String name, String... commands) {

@@ -3,6 +3,7 @@ package dev.coroner.analysis;
 import java.io.IOException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
@@ -48,8 +49,24 @@ public final class Sysroots {
             root.resolve(".build-id").resolve(id.substring(0, 2)).resolve(id.substring(2)), target);
       }
     }
+    // A merged-/usr system (Debian 12, most images) maps /usr/lib/x86_64-linux-gnu/libc.so.6, as
+    // the core's NT_FILE says, while the dynamic linker's list, which gdb reads, says /lib/...: the
+    // file is at both paths, as on the system itself, unless the core mapped a file of its own
+    // there (placed above, first).
+    for (Entry e : entries) {
+      for (String top : MERGED) {
+        if (e.path() != null && e.path().startsWith("/usr/" + top + "/")) {
+          Path alias = place(root, e.path().substring(4));
+          if (alias != null && !Files.exists(alias, LinkOption.NOFOLLOW_LINKS)) {
+            link(alias, e.file().toAbsolutePath());
+          }
+        }
+      }
+    }
     return dir;
   }
+
+  private static final List<String> MERGED = List.of("lib", "lib64", "lib32", "bin", "sbin");
 
   /**
    * Where {@code path} goes under {@code root} (without a {@code " (deleted)"} suffix); null when
