@@ -94,8 +94,8 @@ public final class Sealing {
 
   /**
    * Scrubs a staged dump into the dump directory, and clears {@code environ}. A dump that cannot be
-   * scrubbed stays staged, unlisted, and the log says why; the staged file is locked meanwhile, so
-   * that {@code coroner list} finishes only the scrubs whose capture died.
+   * scrubbed stays staged, unlisted, and the log says why; its lock file ({@link #lockOf}) is held
+   * meanwhile, so that {@code coroner list} finishes only the scrubs whose capture died.
    */
   public DumpWriter.Written complete(DumpWriter.Written written, byte @Nullable [] environ) {
     try {
@@ -120,7 +120,7 @@ public final class Sealing {
                     new DumpScrubber.Request(settings.scrub(), environ));
         Files.deleteIfExists(written.file());
         Files.deleteIfExists(lockFile);
-        // The scrubbed file is a new one: the owner's read ACL of the staged dump is not on it.
+        // The owner may read the scrubbed dump only (the staged raw one was no one's).
         OwnerAcl.grant(out.file(), written.owner(), log);
         DumpInfo.ScrubInfo r = java.util.Objects.requireNonNull(out.info().scrub(), "scrub");
         log.info(
