@@ -55,7 +55,7 @@ class ChartClusterAccessTest {
     assertThat(v1.getAdditionalPrinterColumns())
         .filteredOn(c -> c.getPriority() == null || c.getPriority() == 0)
         .extracting(CustomResourceColumnDefinition::getName)
-        .containsExactly("EXE", "SIGNAL", "POD", "NODE", "AGE", "SIZE");
+        .containsExactly("EXE", "SIGNAL", "POD", "NODE", "CRASH", "AGE", "SIZE");
     assertThat(v1.getSchema().getOpenAPIV3Schema().getProperties().get("spec").getRequired())
         .contains("uuid", "object");
 
