@@ -15,7 +15,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -157,11 +156,9 @@ class SnapshotCommandIT {
             HttpResponse.BodyHandlers.ofString());
     assertThat(alive.body()).isEqualTo("alive\n");
     long beats = beats(out);
-    long deadline = System.nanoTime() + 10_000_000_000L;
-    while (beats(out) <= beats + 1 && System.nanoTime() < deadline) {
-      Thread.sleep(100);
-    }
-    assertThat(beats(out)).isGreaterThan(beats + 1);
+    org.awaitility.Awaitility.await()
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(() -> assertThat(beats(out)).isGreaterThan(beats + 1));
   }
 
   private static long beats(Path out) throws IOException {
@@ -173,17 +170,19 @@ class SnapshotCommandIT {
     String pid =
         run("sh", "-c", "setsid " + command + " > '" + out + "' 2>&1 < /dev/null & echo $!")
             .strip();
-    long deadline = System.nanoTime() + 60_000_000_000L;
-    while (System.nanoTime() < deadline) {
-      if (Files.exists(out)
-          && Files.readAllLines(out).stream().anyMatch(l -> l.startsWith("ready"))) {
-        List<String> ready =
-            Files.readAllLines(out).stream().filter(l -> l.startsWith("ready")).toList();
-        return Integer.parseInt(ready.get(0).split(" ")[1]);
-      }
-      Thread.sleep(50);
-    }
-    throw new AssertionError("did not start (pid " + pid + "): " + command);
+    String ready =
+        org.awaitility.Awaitility.await("start of pid " + pid + ": " + command)
+            .atMost(Duration.ofSeconds(60))
+            .until(
+                () ->
+                    Files.exists(out)
+                        ? Files.readAllLines(out).stream()
+                            .filter(l -> l.startsWith("ready"))
+                            .findFirst()
+                            .orElse(null)
+                        : null,
+                java.util.Objects::nonNull);
+    return Integer.parseInt(ready.split(" ")[1]);
   }
 
   private static String status(int pid, String key) throws IOException {

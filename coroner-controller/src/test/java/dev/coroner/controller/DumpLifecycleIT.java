@@ -148,10 +148,9 @@ class DumpLifecycleIT {
             store, client, Fixtures.dump(tmp.resolve("b"), "shop", "web-2", 10_000), "coroner");
     removeFinalizerAndDelete(oldAlone);
     controller = start(Duration.ZERO);
-    // Every dump here is seconds old: a retention of 1s makes them all past it.
-    Thread.sleep(1_100);
-
-    BucketResync.Result r = resync(Duration.ofSeconds(1)).run();
+    // Every dump here is seconds old: seen from 2 s on, a retention of 1 s makes them all past it.
+    BucketResync.Result r =
+        resync(Duration.ofSeconds(1), Clock.offset(Clock.systemUTC(), Duration.ofSeconds(2))).run();
 
     assertThat(r.expired()).isEqualTo(2);
     await().atMost(15, SECONDS).until(() -> get(old) == null);
@@ -171,8 +170,12 @@ class DumpLifecycleIT {
   }
 
   private BucketResync resync(Duration retention) {
+    return resync(retention, Clock.systemUTC());
+  }
+
+  private BucketResync resync(Duration retention, Clock clock) {
     return new BucketResync(
-        client, store, audit.log(), Clock.systemUTC(), retention, ControllerFixture.HOST_NAMESPACE);
+        client, store, audit.log(), clock, retention, ControllerFixture.HOST_NAMESPACE);
   }
 
   private CoreDump get(CoreDump d) {

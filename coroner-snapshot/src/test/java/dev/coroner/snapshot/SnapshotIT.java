@@ -147,10 +147,9 @@ class SnapshotIT {
               .redirectErrorStream(true)
               .start();
       try {
-        long deadline = System.nanoTime() + 10_000_000_000L;
-        while (v.status("TracerPid:").equals("0") && System.nanoTime() < deadline) {
-          Thread.sleep(20);
-        }
+        org.awaitility.Awaitility.await("strace attached")
+            .atMost(java.time.Duration.ofSeconds(10))
+            .until(() -> !v.status("TracerPid:").equals("0"));
         assertThatThrownBy(
                 () ->
                     Snapshotter.system()
@@ -232,11 +231,9 @@ class SnapshotIT {
     // It still beats: its output keeps coming after the snapshot (the native one prints pauses
     // only, so check the process is scheduled: its CPU time grows).
     long before = cpuTicks(v.pid);
-    long deadline = System.nanoTime() + 5_000_000_000L;
-    while (cpuTicks(v.pid) == before && System.nanoTime() < deadline) {
-      Thread.sleep(50);
-    }
-    assertThat(cpuTicks(v.pid)).isGreaterThan(before);
+    org.awaitility.Awaitility.await()
+        .atMost(java.time.Duration.ofSeconds(5))
+        .untilAsserted(() -> assertThat(cpuTicks(v.pid)).isGreaterThan(before));
   }
 
   private static long cpuTicks(int pid) throws IOException {

@@ -36,7 +36,11 @@ class LocalAnalysesIT {
     Process p = new ProcessBuilder(tmp.resolve("wait").toString()).start();
     Path core;
     try {
-      Thread.sleep(300); // in its sleep
+      // In its sleep: clock_nanosleep (230 on x86_64) or nanosleep (35), as /proc/PID/syscall says.
+      Path syscall = Path.of("/proc", Long.toString(p.pid()), "syscall");
+      org.awaitility.Awaitility.await()
+          .atMost(java.time.Duration.ofSeconds(30))
+          .until(() -> Files.readString(syscall).matches("(230|35) .*\\s*"));
       run(tmp, "gcore", "-o", tmp.resolve("core").toString(), Long.toString(p.pid()));
       core = tmp.resolve("core." + p.pid());
     } finally {
