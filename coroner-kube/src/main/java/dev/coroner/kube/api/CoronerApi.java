@@ -9,8 +9,8 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * The names coroner's resources share: the API group and version, the finalizer, the labels. The
- * RBAC vocabulary (group {@code coroner.dev}, resources {@code coredumps} and {@code
- * coredumpdownloads}) is the chart's ClusterRoles' too.
+ * RBAC vocabulary (group {@code coroner.dev}, resources {@code coredumps}, {@code
+ * coredumpdownloads} and {@code coredumpsnapshots}) is the chart's ClusterRoles' too.
  */
 public final class CoronerApi {
   /** The API group of every coroner resource. */
@@ -27,6 +27,9 @@ public final class CoronerApi {
 
   /** The CoreDumpDownload resource's plural. */
   public static final String DOWNLOADS = "coredumpdownloads";
+
+  /** The CoreDumpSnapshot resource's plural. */
+  public static final String SNAPSHOTS = "coredumpsnapshots";
 
   /**
    * The finalizer on every CoreDump: the controller deletes the dump's object in the bucket, then

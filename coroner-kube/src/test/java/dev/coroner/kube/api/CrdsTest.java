@@ -36,9 +36,10 @@ class CrdsTest {
     new CRDGenerator()
         .inOutputDir(generated.toFile())
         .forCRDVersions("v1")
-        .customResourceClasses(CoreDump.class, CoreDumpDownload.class)
+        .customResourceClasses(CoreDump.class, CoreDumpDownload.class, CoreDumpSnapshot.class)
         .generate();
-    for (String plural : new String[] {CoronerApi.COREDUMPS, CoronerApi.DOWNLOADS}) {
+    for (String plural :
+        new String[] {CoronerApi.COREDUMPS, CoronerApi.DOWNLOADS, CoronerApi.SNAPSHOTS}) {
       String file = plural + "." + CoronerApi.GROUP + "-v1.yml";
       CustomResourceDefinition model = read(generated.resolve(file));
       CustomResourceDefinition chart =
