@@ -23,9 +23,11 @@ Images:
   java         debug image: a JDK 17 with jhsdb, rundebug.sh -> coroner-debug-java.tar
   debug        all three debug images
   agent-base   the agent image's base: glibc, sh, eu-stack, lldb + llnode (the analysis before
-               upload), and a jlinked Java 17 runtime with jlink and
-               java.base.jmod (to lay the composer's runtime on the host), for Jib's
-               tar:// base image                           -> coroner-agent-base.tar
+               upload), a jlinked Java 17 runtime with jlink and
+               java.base.jmod (to lay the composer's runtime on the host), and, from a
+               JDK 22+ (--agent-jdk), the agent's own jlinked runtime in /opt/java-agent
+               (snapshots and the socket receiver call the kernel through FFM), for
+               Jib's tar:// base image                     -> coroner-agent-base.tar
                (the agent image itself: ./mvnw -pl coroner-agent -am package)
 
 Options:
@@ -33,6 +35,9 @@ Options:
   -t, --tag TAG          the image tag (default: the version in pom.xml)
   -r, --repository REPO  the name prefix (default: ghcr.io/coroner-dev; agent-base: localhost)
       --jdk DIR          the JDK 17 to take Java from (default: /usr/lib/jvm/java-17-openjdk-*)
+      --agent-jdk DIR    agent-base: the JDK 22+ the agent runs on (default: the newest JDK 22+
+                         under /usr/lib/jvm; 'none': the agent runs on Java 17, without
+                         snapshots or the socket receiver)
       --force            rebuild even if the tarball is up to date with its inputs
   -h, --help             this text
 
@@ -56,6 +61,7 @@ out="$here/target"
 tag=""
 repository=""
 jdk=""
+agent_jdk=""
 force=false
 images=()
 # The value of option $1, or a usage error.
@@ -70,6 +76,7 @@ while [[ $# -gt 0 ]]; do
     -t | --tag) tag=$(value "$@"); shift 2 ;;
     -r | --repository) repository=$(value "$@"); shift 2 ;;
     --jdk) jdk=$(value "$@"); shift 2 ;;
+    --agent-jdk) agent_jdk=$(value "$@"); shift 2 ;;
     --force) force=true; shift ;;
     -h | --help) usage; exit 0 ;;
     -*) usage_error "unknown option '$1'" ;;
@@ -90,6 +97,22 @@ if [[ -z $jdk ]]; then
   for d in /usr/lib/jvm/java-17-openjdk-*; do
     [[ -d $d && ! -L $d ]] && { jdk=$d; break; }
   done
+fi
+# java_feature DIR: the JDK's feature version (25 for 25.0.3), from its release file; 0 if none.
+java_feature() {
+  local v
+  v=$(sed -n 's/^JAVA_VERSION="\{0,1\}\([0-9]*\).*/\1/p' "$1/release" 2>/dev/null | head -1)
+  echo "${v:-0}"
+}
+if [[ -z $agent_jdk ]]; then
+  best=0
+  for d in /usr/lib/jvm/*; do
+    [[ -d $d && ! -L $d && -x $d/bin/jlink ]] || continue
+    f=$(java_feature "$d")
+    if [[ $f -ge 22 && $f -gt $best ]]; then agent_jdk=$d; best=$f; fi
+  done
+elif [[ $agent_jdk == none ]]; then
+  agent_jdk=""
 fi
 arch=$(dpkg --print-architecture)
 mkdir -p "$out"
@@ -494,6 +517,7 @@ build_agent_base() {
       "$(owner "$jdk/bin/java")" ca-certificates-java elfutils "${pkgs[@]}"
     cat "$jdk/release"
     sha256sum "$jdk/jmods/java.base.jmod"
+    [[ -n $agent_jdk ]] && cat "$agent_jdk/release"
     [[ -f $llnode ]] && sha256sum "$llnode"
   } | sha256sum | cut -d' ' -f1)
   if up_to_date "$name" "$key"; then echo "images/build.sh: $name is up to date"; return 0; fi
@@ -532,6 +556,23 @@ build_agent_base() {
   # Debian's trust store (ca-certificates-java) rather than the one inside the jmod.
   if [[ -f /etc/ssl/certs/java/cacerts ]]; then
     cp /etc/ssl/certs/java/cacerts "$rootfs/opt/java/lib/security/cacerts"
+  fi
+  # The agent's own runtime: snapshots (ptrace) and the socket receiver call the kernel through
+  # FFM, which needs Java 22+. The image's launcher takes it when it is there; Java 17 stays for
+  # jlink (the composer's runtime is linked from its java.base.jmod: a JDK without packaged
+  # modules cannot link an image that contains jlink).
+  if [[ -n $agent_jdk ]]; then
+    [[ $(java_feature "$agent_jdk") -ge 22 && -x $agent_jdk/bin/jlink ]] \
+      || die "--agent-jdk '$agent_jdk' is not a JDK 22 or newer with jlink"
+    local agent_modules=${modules%,jdk.jlink*}${modules#*jdk.jlink}
+    echo "images/build.sh: $name: jlink $agent_modules from $agent_jdk (/opt/java-agent)"
+    "$agent_jdk/bin/jlink" --add-modules "$agent_modules" --strip-debug --no-man-pages \
+      --no-header-files --generate-cds-archive --output "$rootfs/opt/java-agent" >/dev/null
+    if [[ -f /etc/ssl/certs/java/cacerts ]]; then
+      cp /etc/ssl/certs/java/cacerts "$rootfs/opt/java-agent/lib/security/cacerts"
+    fi
+  else
+    echo "images/build.sh: $name: no JDK 22+ (--agent-jdk): the agent runs on Java 17, without snapshots or the socket receiver" >&2
   fi
   add_libraries '/(libawt_xawt|libawt|libfontmanager|libjawt|libsplashscreen|libjsound|liblcms|libjavajpeg|libmlib_image)\.so$'
   check_links

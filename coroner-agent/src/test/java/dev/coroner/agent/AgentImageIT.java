@@ -105,6 +105,14 @@ class AgentImageIT {
   @Test
   void aCrashOnTheNodeReachesTheBucketAndStoppingTheContainerRestoresTheKernel() throws Exception {
     RunningAgent agent = runAgent("a");
+    // images/build.sh gives the agent a Java 22+ runtime of its own (snapshots, FFM) when the
+    // build machine has such a JDK, as this one does wherever the snapshot tests run.
+    Path exe = Files.readSymbolicLink(Path.of("/proc/" + agent.container().pid() + "/exe"));
+    if (Runtime.version().feature() >= 22) {
+      assertThat(exe.toString())
+          .as("the agent runs on the image's Java 22+ runtime")
+          .endsWith("/opt/java-agent/bin/java");
+    }
     assertThat(KernelSettings.read(InstallOptions.PROC_SYS).corePattern())
         .as("the agent in the image installed the composer at the host path")
         .startsWith("|" + agent.prefix().resolve("composer") + " ");

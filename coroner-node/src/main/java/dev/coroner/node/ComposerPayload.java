@@ -84,17 +84,31 @@ public final class ComposerPayload {
 
   /**
    * The JDK for the composer's runtime: the newest JDK 25+ under /usr/lib/jvm (its AOT cache starts
-   * the composer fastest), else the JDK running this command.
+   * the composer fastest), else the JDK running this command, else {@code $JAVA_HOME} when the
+   * running one cannot link (the agent image runs the agent on a Java 25 runtime without jlink and
+   * keeps a Java 17 runtime with jlink and java.base.jmod in {@code JAVA_HOME}).
    */
   public static Path javaHome() {
     try (var dirs = Files.list(JVM_DIR)) {
       return dirs.filter(d -> Files.isExecutable(d.resolve("bin/jlink")))
           .filter(d -> feature(d) >= 25)
           .max(Comparator.comparingInt(ComposerPayload::feature))
-          .orElse(Path.of(System.getProperty("java.home")));
+          .orElseGet(ComposerPayload::runningOrJavaHome);
     } catch (IOException e) {
-      return Path.of(System.getProperty("java.home"));
+      return runningOrJavaHome();
     }
+  }
+
+  private static Path runningOrJavaHome() {
+    Path running = Path.of(System.getProperty("java.home"));
+    String env = System.getenv("JAVA_HOME");
+    if (!Files.isExecutable(running.resolve("bin/jlink"))
+        && env != null
+        && !env.isBlank()
+        && Files.isExecutable(Path.of(env).resolve("bin/jlink"))) {
+      return Path.of(env);
+    }
+    return running;
   }
 
   private static int feature(Path javaHome) {
