@@ -23,7 +23,7 @@ class ChartAccessTest {
   private static final Manifests DEFAULTS = HelmChart.render(Map.of("store.url", STORE));
 
   @Test
-  void clusterRoleAllowsReadingPodsCreatingEventsAndCoreDumpsOnly() {
+  void clusterRoleAllowsReadingPodsCreatingEventsAndCoreDumpsAndAnsweringSnapshotsOnly() {
     ClusterRole role = DEFAULTS.named(ClusterRole.class, HelmChart.RELEASE);
     assertThat(role.getAggregationRule()).isNull();
     assertThat(role.getRules())
@@ -31,7 +31,16 @@ class ChartAccessTest {
         .containsExactlyInAnyOrder(
             tuple(List.of(""), List.of("pods"), List.of("get")),
             tuple(List.of(""), List.of("events"), List.of("create")),
-            tuple(List.of("coroner.dev"), List.of("coredumps"), List.of("create")));
+            tuple(List.of("coroner.dev"), List.of("coredumps"), List.of("create")),
+            // Its node's requests watched, its triggers' created; never deleted.
+            tuple(
+                List.of("coroner.dev"),
+                List.of("coredumpsnapshots"),
+                List.of("get", "list", "watch", "create")),
+            tuple(
+                List.of("coroner.dev"),
+                List.of("coredumpsnapshots/status"),
+                List.of("get", "update", "patch")));
     assertThat(role.getRules()).allSatisfy(r -> assertThat(r.getResourceNames()).isEmpty());
 
     ClusterRoleBinding binding = DEFAULTS.named(ClusterRoleBinding.class, HelmChart.RELEASE);
@@ -49,7 +58,10 @@ class ChartAccessTest {
             .named(ClusterRole.class, HelmChart.RELEASE);
     assertThat(noEvents.getRules())
         .extracting(r -> r.getResources(), r -> r.getVerbs())
-        .containsExactly(tuple(List.of("pods"), List.of("get")));
+        .containsExactly(
+            tuple(List.of("pods"), List.of("get")),
+            tuple(List.of("coredumpsnapshots"), List.of("get", "list", "watch", "create")),
+            tuple(List.of("coredumpsnapshots/status"), List.of("get", "update", "patch")));
   }
 
   @Test

@@ -70,6 +70,14 @@ class ChartClusterAccessTest {
             key.matcher("age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p").matches())
         .isTrue();
     assertThat(key.matcher("AGE-SECRET-KEY-1QQ").matches()).isFalse();
+
+    CustomResourceDefinition snapshots = crd("coredumpsnapshots.coroner.dev.yaml");
+    assertThat(snapshots.getSpec().getNames().getKind()).isEqualTo("CoreDumpSnapshot");
+    assertThat(snapshots.getSpec().getScope()).isEqualTo("Namespaced");
+    CustomResourceDefinitionVersion s1 = snapshots.getSpec().getVersions().get(0);
+    assertThat(s1.getSubresources().getStatus()).as("users cannot write the outcome").isNotNull();
+    assertThat(s1.getSchema().getOpenAPIV3Schema().getProperties().get("spec").getRequired())
+        .containsExactly("pod");
     // Templates never carry them: helm would not upgrade CRDs there either.
     assertThat(DEFAULTS.kinds()).doesNotContain("CustomResourceDefinition");
   }
@@ -77,12 +85,17 @@ class ChartClusterAccessTest {
   @Test
   void theRolesGrantExactlyTheDocumentedVerbsAndAggregateNowhere() {
     Map<String, List<List<Object>>> documented = new LinkedHashMap<>();
-    documented.put("coroner-dump-viewer", List.of(rule("coroner.dev", "coredumps", READ)));
+    documented.put(
+        "coroner-dump-viewer",
+        List.of(
+            rule("coroner.dev", "coredumps", READ),
+            rule("coroner.dev", "coredumpsnapshots", READ)));
     documented.put(
         "coroner-dump-debugger",
         List.of(
             rule("coroner.dev", "coredumps", READ),
             rule("coroner.dev", "coredumpdownloads", List.of("create", "get")),
+            rule("coroner.dev", "coredumpsnapshots", List.of("create", "get", "list", "watch")),
             rule("", "pods", POD_VERBS),
             rule("", "pods/exec", List.of("create"))));
     documented.put(
@@ -90,6 +103,10 @@ class ChartClusterAccessTest {
         List.of(
             rule("coroner.dev", "coredumps", List.of("get", "list", "watch", "delete")),
             rule("coroner.dev", "coredumpdownloads", List.of("create", "get")),
+            rule(
+                "coroner.dev",
+                "coredumpsnapshots",
+                List.of("create", "get", "list", "watch", "delete")),
             rule("", "pods", POD_VERBS),
             rule("", "pods/exec", List.of("create"))));
     documented.forEach(
@@ -104,6 +121,13 @@ class ChartClusterAccessTest {
               .as("%s is aggregated into no built-in role", name)
               .noneMatch(k -> k.startsWith("rbac.authorization.k8s.io/aggregate-to"));
         });
+    // Only the agent writes a snapshot's outcome, as only the controller answers a download.
+    assertThat(DEFAULTS.all(ClusterRole.class))
+        .filteredOn(r -> r.getMetadata().getName().startsWith("coroner-dump-"))
+        .hasSize(3)
+        .flatExtracting(ClusterRole::getRules)
+        .flatExtracting(PolicyRule::getResources)
+        .doesNotContain("coredumpsnapshots/status", "coredumpdownloads/status", "*");
     // Bound by teams, never by the chart.
     assertThat(DEFAULTS.all(ClusterRoleBinding.class))
         .noneMatch(b -> b.getRoleRef().getName().startsWith("coroner-dump-"));
@@ -255,24 +279,40 @@ class ChartClusterAccessTest {
   }
 
   @Test
-  void theAdmissionPolicyRequiresTheCreatorAsRequester() {
-    ValidatingAdmissionPolicy policy = DEFAULTS.one(ValidatingAdmissionPolicy.class);
-    assertThat(policy.getSpec().getFailurePolicy()).isEqualTo("Fail");
-    var rule = policy.getSpec().getMatchConstraints().getResourceRules().get(0);
-    assertThat(rule.getApiGroups()).containsExactly("coroner.dev");
-    assertThat(rule.getResources()).containsExactly("coredumpdownloads");
-    assertThat(rule.getOperations()).containsExactly("CREATE");
-    assertThat(policy.getSpec().getValidations())
-        .singleElement()
-        .satisfies(
-            v -> {
-              assertThat(v.getExpression())
-                  .contains("object.spec.requester == request.userInfo.username");
-              assertThat(v.getReason()).isEqualTo("Forbidden");
-            });
-    ValidatingAdmissionPolicyBinding binding = DEFAULTS.one(ValidatingAdmissionPolicyBinding.class);
-    assertThat(binding.getSpec().getPolicyName()).isEqualTo(policy.getMetadata().getName());
-    assertThat(binding.getSpec().getValidationActions()).containsExactly("Deny");
+  void theAdmissionPoliciesRequireTheCreatorAsRequesterOfDownloadsAndSnapshots() {
+    Map<String, String> resources =
+        Map.of(
+            HelmChart.RELEASE + "-download-requester", "coredumpdownloads",
+            HelmChart.RELEASE + "-snapshot-requester", "coredumpsnapshots");
+    assertThat(DEFAULTS.all(ValidatingAdmissionPolicy.class))
+        .extracting(p -> p.getMetadata().getName())
+        .containsExactlyInAnyOrderElementsOf(resources.keySet());
+    resources.forEach(
+        (name, resource) -> {
+          ValidatingAdmissionPolicy policy = DEFAULTS.named(ValidatingAdmissionPolicy.class, name);
+          assertThat(policy.getSpec().getFailurePolicy()).isEqualTo("Fail");
+          var rule = policy.getSpec().getMatchConstraints().getResourceRules().get(0);
+          assertThat(policy.getSpec().getMatchConstraints().getResourceRules()).hasSize(1);
+          assertThat(rule.getApiGroups()).containsExactly("coroner.dev");
+          assertThat(rule.getResources()).as(name).containsExactly(resource);
+          assertThat(rule.getOperations()).containsExactly("CREATE");
+          assertThat(policy.getSpec().getValidations())
+              .singleElement()
+              .satisfies(
+                  v -> {
+                    // The agent's triggers pass too: their requester is its service account.
+                    assertThat(v.getExpression())
+                        .isEqualTo(
+                            "has(object.spec.requester) && object.spec.requester =="
+                                + " request.userInfo.username");
+                    assertThat(v.getReason()).isEqualTo("Forbidden");
+                  });
+          ValidatingAdmissionPolicyBinding binding =
+              DEFAULTS.named(ValidatingAdmissionPolicyBinding.class, name);
+          assertThat(binding.getSpec().getPolicyName()).isEqualTo(name);
+          assertThat(binding.getSpec().getValidationActions()).containsExactly("Deny");
+        });
+    assertThat(DEFAULTS.all(ValidatingAdmissionPolicyBinding.class)).hasSize(2);
     // Before 1.30 there is no GA ValidatingAdmissionPolicy: none is rendered (docs/access.md).
     assertThat(HelmChart.renderFor("1.29.0", Map.of("store.url", STORE)).kinds())
         .doesNotContain("ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding");
@@ -280,7 +320,7 @@ class ChartClusterAccessTest {
             HelmChart.render(
                     Map.of("store.url", STORE, "coreDumps.admissionPolicy.enabled", "false"))
                 .kinds())
-        .doesNotContain("ValidatingAdmissionPolicy");
+        .doesNotContain("ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding");
   }
 
   @Test

@@ -51,10 +51,12 @@ class ChartTest {
             "ClusterRoleBinding",
             "Role",
             "RoleBinding",
-            // the roles teams bind, and the requester check
+            // the roles teams bind, and the requester checks (downloads, snapshots)
             "ClusterRole",
             "ClusterRole",
             "ClusterRole",
+            "ValidatingAdmissionPolicy",
+            "ValidatingAdmissionPolicyBinding",
             "ValidatingAdmissionPolicy",
             "ValidatingAdmissionPolicyBinding");
     for (HasMetadata object : DEFAULTS.objects()) {

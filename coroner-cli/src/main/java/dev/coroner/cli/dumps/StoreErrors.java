@@ -32,8 +32,8 @@ public final class StoreErrors {
   static String clusterAdvice(StoreFailure failure) {
     return switch (failure) {
       case CONFIG ->
-          "check --store k8s[://CONTEXT] and $KUBECONFIG (debug also takes --context and"
-              + " --kubeconfig); 'kubectl config get-contexts' lists the contexts";
+          "check --store k8s[://CONTEXT] and $KUBECONFIG (debug and snapshot also take"
+              + " --context and --kubeconfig); 'kubectl config get-contexts' lists the contexts";
       case AUTH -> "log in to the cluster again; 'kubectl get coredumps' should then work";
       case KEY ->
           "pass --identity FILE: the age identity of a recipient this namespace's dumps are"

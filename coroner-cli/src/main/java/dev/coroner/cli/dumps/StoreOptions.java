@@ -117,6 +117,11 @@ public final class StoreOptions {
         : new PrintWriter(System.err, true, java.nio.charset.Charset.defaultCharset());
   }
 
+  /** The store's URL as given ({@code --store}, else its configured default), for messages. */
+  public String url() {
+    return url == null ? Stores.DEFAULT : url;
+  }
+
   /** Whether {@code --store} is the cluster ({@code k8s}, {@code k8s://CONTEXT}). */
   public boolean cluster() {
     return ClusterUrls.isCluster(url == null ? Stores.DEFAULT : url);

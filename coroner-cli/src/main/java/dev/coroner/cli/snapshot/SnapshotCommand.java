@@ -1,31 +1,17 @@
 package dev.coroner.cli.snapshot;
 
-import dev.coroner.base.exit.ExitCode;
-import dev.coroner.base.files.AtomicFiles;
 import dev.coroner.base.text.SafeText;
-import dev.coroner.base.units.ByteSizes;
-import dev.coroner.capture.settings.CaptureSettings;
-import dev.coroner.cli.dumps.StoreErrors;
+import dev.coroner.base.units.Durations;
 import dev.coroner.cli.dumps.StoreOptions;
 import dev.coroner.cli.errors.CliException;
-import dev.coroner.snapshot.SnapshotException;
-import dev.coroner.snapshot.SnapshotListener;
 import dev.coroner.snapshot.SnapshotMethod;
-import dev.coroner.snapshot.SnapshotRequest;
-import dev.coroner.snapshot.SnapshotResult;
-import dev.coroner.snapshot.Snapshotter;
-import dev.coroner.store.Store;
-import dev.coroner.store.StoreException;
-import dev.coroner.store.VerifiedUploads;
-import dev.coroner.store.local.LocalStore;
-import java.io.IOException;
-import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -33,7 +19,10 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-/** {@code coroner snapshot PID}: a dump of a live process, which keeps running. */
+/**
+ * {@code coroner snapshot PID} (a process on this host) or {@code coroner snapshot POD --store k8s}
+ * (a pod's container, by the agent on its node): a dump of a live process, which keeps running.
+ */
 @Command(
     name = "snapshot",
     mixinStandardHelpOptions = true,
@@ -41,6 +30,19 @@ import picocli.CommandLine.Spec;
       "Dump a live process without killing it: a core of all its threads, written as an"
           + " ordinary dump ('coroner list', 'info' and 'debug' treat it like any other; its"
           + " signal is 0, shown as 'live').",
+      "",
+      "Two forms, chosen by the argument and the store:",
+      "  coroner snapshot PID [--method fork|stop] [--stop-timeout 2s] [--store DIR|s3://...]",
+      "    a process on this host, dumped here.",
+      "  coroner snapshot POD [-c CONTAINER] [-n NS] [--method fork|stop] [--timeout 5m]"
+          + " [-o json] --store k8s[://CONTEXT]",
+      "    a pod's container in the cluster (also with CORONER_STORE=k8s): coroner creates a"
+          + " CoreDumpSnapshot in the pod's namespace, coroner's agent on the pod's node takes"
+          + " the snapshot and uploads it, and this command waits for it, then prints the"
+          + " CoreDump's name for 'coroner info NAME --store k8s' and 'coroner debug NAME --store"
+          + " k8s'. No privileged pod and no access to the node: RBAC decides who may snapshot"
+          + " which namespace. A PID with --store k8s, a pod without it, and -c, -n or --timeout"
+          + " with a PID are usage errors; a pod whose name is only digits is written pod/NAME.",
       "",
       "The freeze: every thread is stopped (ptrace) only while its registers are copied and"
           + " the process forks a copy-on-write child of itself, a few to a few tens of ms"
@@ -50,32 +52,52 @@ import picocli.CommandLine.Spec;
           + " does --method stop. While the child lives, pages the process writes are copied:"
           + " its memory grows by at most what it writes during the dump, in its own cgroup.",
       "",
-      "Permissions: root, or CAP_SYS_PTRACE; without them only a dumpable process of your own"
-          + " user (Yama's ptrace_scope permitting). A process that is already traced (gdb,"
-          + " strace) cannot be snapshotted. Needs Java 22 or newer (FFM).",
+      "Permissions on one host: root, or CAP_SYS_PTRACE; without them only a dumpable process"
+          + " of your own user (Yama's ptrace_scope permitting). A process that is already"
+          + " traced (gdb, strace) cannot be snapshotted. Needs Java 22 or newer (FFM). The dump"
+          + " goes to the store's directory (--store, default /var/lib/coroner/dumps); with an"
+          + " s3:// store it is uploaded and verified, then removed locally.",
       "",
-      "The dump goes to the store's directory (--store, default /var/lib/coroner/dumps); with"
-          + " an s3:// store it is uploaded and verified, then removed locally."
+      "In the cluster, your kubeconfig's user needs, in the pod's namespace: get on pods, and"
+          + " create, get, list and watch on coredumpsnapshots.coroner.dev (the chart's"
+          + " coroner-dump-debugger and coroner-dump-admin roles grant them; docs/access.md)."
+          + " The agent's failure gives the exit code it would have on the node; the request"
+          + " stays in the cluster after a timeout: 'kubectl get coredumpsnapshot NAME -n NS'."
     },
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {
-      "0:the snapshot was written",
-      "1:failure (the process could not fork its copy, a thread did not stop in time)",
-      "2:usage: a bad option, a thread ID, a kernel thread, Java older than 22",
-      "3:no such process",
-      "4:the store cannot be reached",
+      "0:the snapshot was written (in the cluster: uploaded, its CoreDump named)",
+      "1:failure (a fork that failed, a thread that did not stop in time; in the cluster the"
+          + " agent's snapshot or upload failed, or it did not finish within --timeout)",
+      "2:usage: a bad option, a PID with --store k8s or a pod without it, a thread ID, a kernel"
+          + " thread, Java older than 22",
+      "3:no such process, pod or container, or the pod is not scheduled or not running",
+      "4:the store or the cluster cannot be reached or refused (401, 403), or no agent took the"
+          + " request within --timeout",
       "6:the dump was written but its core is incomplete",
       "8:no dump could be written (the dump directory)",
       "9:ptrace refused: already traced, no permission, Yama, strict seccomp",
       "10:the process exited during the snapshot"
     })
 public final class SnapshotCommand implements Callable<Integer> {
+  private static final Pattern PID = Pattern.compile("[0-9]{1,10}");
+
+  /** A pod's name: a DNS subdomain, as the API server requires it. */
+  private static final Pattern POD =
+      Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*");
+
+  /** A container's name: a DNS label. */
+  private static final Pattern CONTAINER = Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?");
+
   @Spec CommandSpec spec;
 
   @Mixin StoreOptions store;
 
-  @Parameters(paramLabel = "PID", description = "The process, as this host sees it.")
-  int pid;
+  @Parameters(
+      paramLabel = "PID|POD",
+      description =
+          "A process as this host sees it, or with --store k8s a pod (NAME or pod/NAME) in -n NS.")
+  String target;
 
   @Option(
       names = "--method",
@@ -92,39 +114,158 @@ public final class SnapshotCommand implements Callable<Integer> {
       paramLabel = "DURATION",
       defaultValue = "2s",
       description =
-          "How long to wait for every thread to stop; a thread stuck in the kernel (state D)"
+          "PID: how long to wait for every thread to stop; a thread stuck in the kernel (state D)"
               + " never does, and the snapshot is then abandoned. Default: ${DEFAULT-VALUE}.")
   String stopTimeout;
+
+  @Option(
+      names = {"-c", "--container"},
+      paramLabel = "CONTAINER",
+      description =
+          "POD: the container (default: the pod's kubectl.kubernetes.io/default-container, else"
+              + " its first).")
+  @Nullable String container;
+
+  @Option(
+      names = {"-n", "--namespace"},
+      paramLabel = "NS",
+      description = "POD: the pod's namespace (default: the context's).")
+  @Nullable String namespace;
+
+  @Option(
+      names = "--context",
+      paramLabel = "CONTEXT",
+      description =
+          "POD: the kube context (default: the one --store k8s://CONTEXT names, else the"
+              + " current one).")
+  @Nullable String context;
+
+  @Option(
+      names = "--kubeconfig",
+      paramLabel = "FILE",
+      description = "POD: the kubeconfig file (default: $KUBECONFIG, else ~/.kube/config).")
+  @Nullable Path kubeconfig;
+
+  @Option(
+      names = "--timeout",
+      paramLabel = "DURATION",
+      defaultValue = "5m",
+      description =
+          "POD: how long to wait for the agent's result (default: ${DEFAULT-VALUE}); the request"
+              + " stays in the cluster after it.")
+  String timeout;
+
+  @Option(
+      names = {"-o", "--output"},
+      paramLabel = "json",
+      description = "POD: print the request's final status as JSON on stdout.")
+  @Nullable String output;
+
+  /** After how long without an agent the wait says what to check; tests shorten it. */
+  Duration agentNotice = Duration.ofSeconds(10);
 
   @Override
   public Integer call() {
     SnapshotMethod m = parseMethod();
-    Duration timeout = parseTimeout();
-    PrintWriter out = spec.commandLine().getOut();
-    PrintWriter err = spec.commandLine().getErr();
-    try (Store s = store.open()) {
-      Path dir = s instanceof LocalStore local ? local.dir() : privateTempDir();
-      CaptureSettings settings = settings(dir);
-      SnapshotResult r;
-      try {
-        r =
-            Snapshotter.system()
-                .take(
-                    new SnapshotRequest(pid, m, settings, timeout, version(), null),
-                    new Progress(err));
-      } catch (SnapshotException e) {
-        throw new CliException(e.code().code(), e.getMessage(), e);
-      }
-      Path file = r.file();
-      if (!(s instanceof LocalStore)) {
-        file = upload(s, r, err);
-      }
-      out.println(summary(r, file));
-      r.warnings().forEach(w -> err.println("coroner: warning: " + SafeText.line(w)));
-      out.println("Open it: coroner debug " + r.info().name());
-      out.flush();
-      return r.info().integrity().truncated() ? ExitCode.DUMP_TRUNCATED.code() : 0;
+    if (PID.matcher(target).matches() && !store.cluster()) {
+      return new HostSnapshot(store, spec.commandLine().getOut(), spec.commandLine().getErr())
+          .take(hostPid(), m, parseDuration("--stop-timeout", stopTimeout));
     }
+    String pod = podName();
+    if (given("--stop-timeout")) {
+      throw new CliException(
+          CliException.USAGE,
+          "--stop-timeout applies to a PID on this host; in the cluster the agent stops the"
+              + " process itself (--timeout is how long this command waits)");
+    }
+    if (output != null && !output.equals("json")) {
+      throw new CliException(
+          CliException.USAGE, "-o takes json only: '" + SafeText.line(output) + "'");
+    }
+    if (container != null && !CONTAINER.matcher(container).matches()) {
+      throw new CliException(
+          CliException.USAGE, "-c must be a container's name: '" + SafeText.line(container) + "'");
+    }
+    return PodSnapshot.run(
+        store,
+        new PodSnapshot.Request(
+            pod,
+            container,
+            new StoreOptions.Scope(namespace, false, context, kubeconfig),
+            m.id(),
+            parseDuration("--timeout", timeout),
+            output != null),
+        agentNotice,
+        spec.commandLine());
+  }
+
+  /** The PID of the host form; every option of the pod form is refused. */
+  private int hostPid() {
+    for (String option : List.of("-c", "-n", "--context", "--kubeconfig", "--timeout", "-o")) {
+      if (given(option)) {
+        throw new CliException(
+            CliException.USAGE,
+            option
+                + " applies to a pod in the cluster (coroner snapshot POD --store k8s); "
+                + target
+                + " is a PID, a process on this host: leave "
+                + option
+                + " out");
+      }
+    }
+    try {
+      return Integer.parseInt(target);
+    } catch (NumberFormatException e) {
+      throw new CliException(CliException.USAGE, "no such PID: " + target);
+    }
+  }
+
+  /** The pod of the cluster form; a PID or a pod without the cluster store is a usage error. */
+  private String podName() {
+    String where = "the store is " + SafeText.line(store.url()) + " (--store or $CORONER_STORE)";
+    if (PID.matcher(target).matches()) {
+      throw new CliException(
+          CliException.USAGE,
+          target
+              + " is a PID, a process on this host, but "
+              + where
+              + ", which snapshots a pod: coroner snapshot POD [-c CONTAINER] [-n NS]. For this"
+              + " host's process, pass --store DIR or --store s3://BUCKET; a pod whose name is"
+              + " only digits is written pod/"
+              + target);
+    }
+    String name = target.startsWith("pod/") ? target.substring("pod/".length()) : target;
+    boolean valid = name.length() <= 253 && POD.matcher(name).matches();
+    if (!store.cluster()) {
+      throw new CliException(
+          CliException.USAGE,
+          "'"
+              + SafeText.line(target)
+              + "' is not a PID"
+              + (valid
+                  ? "; to snapshot pod "
+                      + name
+                      + " in the cluster, add --store k8s[://CONTEXT] (or set CORONER_STORE=k8s):"
+                      + " coroner snapshot "
+                      + name
+                      + " [-c CONTAINER] [-n NS] --store k8s"
+                  : ", nor a pod's name")
+              + (container != null
+                  ? " (-c names a container of a pod: it needs --store k8s)"
+                  : ""));
+    }
+    if (!valid) {
+      throw new CliException(
+          CliException.USAGE,
+          "'"
+              + SafeText.line(target)
+              + "' is not a pod's name (lower-case letters, digits, '-', '.')");
+    }
+    return name;
+  }
+
+  private boolean given(String option) {
+    return spec.commandLine().getParseResult().hasMatchedOption(option);
   }
 
   private SnapshotMethod parseMethod() {
@@ -136,9 +277,9 @@ public final class SnapshotCommand implements Callable<Integer> {
     }
   }
 
-  private Duration parseTimeout() {
+  private static Duration parseDuration(String option, String text) {
     try {
-      Duration d = dev.coroner.base.units.Durations.parse(stopTimeout);
+      Duration d = Durations.parse(text);
       if (d.isZero() || d.isNegative()) {
         throw new IllegalArgumentException("not positive");
       }
@@ -146,115 +287,7 @@ public final class SnapshotCommand implements Callable<Integer> {
     } catch (RuntimeException e) {
       throw new CliException(
           CliException.USAGE,
-          "--stop-timeout must be a duration like 2s or 500ms: '"
-              + SafeText.line(stopTimeout)
-              + "'");
-    }
-  }
-
-  private static CaptureSettings settings(Path dir) {
-    CaptureSettings d = CaptureSettings.defaults();
-    return new CaptureSettings(
-        dir,
-        d.nameTemplate(),
-        d.compression(),
-        d.level(),
-        d.workers(),
-        d.maxCoreSize(),
-        d.keepFree(),
-        d.maxUse(),
-        d.timeout(),
-        d.excludeExe(),
-        d.environ(),
-        null,
-        d.agentTimeout());
-  }
-
-  private static Path privateTempDir() {
-    try {
-      return Files.createTempDirectory(
-          "coroner-snapshot-", PosixFilePermissions.asFileAttribute(AtomicFiles.PRIVATE_DIR));
-    } catch (IOException e) {
-      throw new CliException(CliException.FAILURE, "cannot create a temporary directory: " + e);
-    }
-  }
-
-  private static Path upload(Store s, SnapshotResult r, PrintWriter err) {
-    VerifiedUploads uploads =
-        s.verifiedUploads()
-            .orElseThrow(
-                () ->
-                    new CliException(
-                        CliException.USAGE,
-                        s.url() + " takes no uploads; the snapshot stays in " + r.file()));
-    err.println("Uploading to " + s.url() + " ...");
-    try {
-      uploads.upload(r.file(), r.info());
-      uploads.flushIndex();
-    } catch (StoreException e) {
-      throw new CliException(
-          StoreErrors.exitCode(e.failure()).code(),
-          e.getMessage() + "; the snapshot stays in " + r.file(),
-          e);
-    }
-    try {
-      Files.delete(r.file());
-      Files.delete(r.file().getParent());
-    } catch (IOException e) {
-      err.println("coroner: warning: cannot remove the local copy " + r.file() + ": " + e);
-    }
-    return Path.of(s.url());
-  }
-
-  private static String summary(SnapshotResult r, Path where) {
-    var core = r.info().core();
-    return String.format(
-        Locale.ROOT,
-        "Snapshot %s: %d threads, core %s (stored %s), freeze %.1f ms; in %s",
-        r.info().name(),
-        r.threads(),
-        ByteSizes.format(core.size()),
-        ByteSizes.format(core.storedSize()),
-        r.freezeMicros() / 1000.0,
-        where);
-  }
-
-  private static String version() {
-    String v = SnapshotCommand.class.getPackage().getImplementationVersion();
-    return v == null ? "dev" : v;
-  }
-
-  /** Progress on stderr, one line per stage. */
-  private static final class Progress implements SnapshotListener {
-    private final PrintWriter err;
-
-    Progress(PrintWriter err) {
-      this.err = err;
-    }
-
-    @Override
-    public void stopping(int pid) {
-      err.println("Stopping process " + pid + " ...");
-      err.flush();
-    }
-
-    @Override
-    public void resumed(long freezeMicros) {
-      err.printf(
-          Locale.ROOT, "Process running again: stopped for %.1f ms%n", freezeMicros / 1000.0);
-      err.flush();
-    }
-
-    @Override
-    public void stopped(int threads) {
-      err.println("Copied the registers of " + threads + " threads");
-      err.flush();
-    }
-
-    @Override
-    public void writing(long bytes) {
-      err.println("Writing the core (" + ByteSizes.format(bytes) + ") ...");
-      err.flush();
+          option + " must be a duration like 2s, 500ms or 5m: '" + SafeText.line(text) + "'");
     }
   }
 }

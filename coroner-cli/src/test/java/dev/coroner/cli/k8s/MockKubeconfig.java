@@ -5,11 +5,11 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-/** A kubeconfig whose context "mock" (namespace shop) points at a mock API server. */
-final class MockKubeconfig {
+/** A kubeconfig whose context "mock" (namespace shop, user dev) points at a mock API server. */
+public final class MockKubeconfig {
   private MockKubeconfig() {}
 
-  static Path write(Path dir, KubernetesMockServer server) throws IOException {
+  public static Path write(Path dir, KubernetesMockServer server) throws IOException {
     Path file = dir.resolve("kubeconfig");
     Files.writeString(
         file,

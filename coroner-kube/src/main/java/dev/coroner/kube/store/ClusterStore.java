@@ -14,6 +14,7 @@ import dev.coroner.store.StoredDump;
 import dev.coroner.store.TransferListener;
 import dev.coroner.store.Transfers;
 import io.fabric8.kubernetes.api.model.StatusDetails;
+import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -67,6 +68,43 @@ public final class ClusterStore implements Store {
   @Override
   public String url() {
     return "k8s://" + (kube.context() == null ? "" : kube.context());
+  }
+
+  /**
+   * The client on the user's kubeconfig, for requests beside the store's own ({@code coroner
+   * snapshot POD} reads the pod and creates a CoreDumpSnapshot with it): the same context, the same
+   * deadlines and retries.
+   */
+  public KubernetesClient client() {
+    return kube.client();
+  }
+
+  /**
+   * Who asks, as the API server names this user (a SelfSubjectReview, Kubernetes 1.28+; else the
+   * kubeconfig's user entry): what the chart's admission policy compares with {@code
+   * spec.requester}. Asked once per store.
+   */
+  public String requester() {
+    return downloads.requester();
+  }
+
+  /**
+   * The failure to {@code verb} {@code resource} ({@code coredumpsnapshots.coroner.dev}, {@code
+   * pods}) in {@code namespace}, as the store's own failures read: a 403 names the verb and the
+   * resource and how to check them; {@code name} is the object's, or null for a collection.
+   */
+  public StoreException failure(
+      KubernetesClientException e,
+      String verb,
+      String resource,
+      String namespace,
+      @Nullable String name) {
+    return failures.of(e, verb, resource, namespace, name);
+  }
+
+  /** Where the client goes, for messages: {@code context 'prod' (https://...)}. */
+  public String describe() {
+    return kube.describe();
   }
 
   /** The namespace this store lists, or null with {@code -A}. */

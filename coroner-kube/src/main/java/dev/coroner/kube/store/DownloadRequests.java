@@ -178,7 +178,7 @@ final class DownloadRequests {
    * Who asks: the API server's own name for this user (SelfSubjectReview, Kubernetes 1.28+), which
    * is what the chart's admission policy compares; else the kubeconfig's user entry.
    */
-  private String requester() {
+  String requester() {
     String known = requester;
     if (known == null) {
       String name = null;
