@@ -180,7 +180,7 @@ public final class SnapshotReconciler implements AutoCloseable {
           }
           r.upload = info;
           if (r.result != null || r.adopted) {
-            succeed(r);
+            later(r, () -> succeed(r));
           }
         });
   }
@@ -238,6 +238,15 @@ public final class SnapshotReconciler implements AutoCloseable {
       r.target = resolver.resolve(s);
     } catch (SnapshotFailure f) {
       fail(r, f);
+      return;
+    } catch (RuntimeException e) {
+      LOG.error("snapshot request {} could not be resolved", r.key(), e);
+      fail(
+          r,
+          new SnapshotFailure(
+              SnapshotReason.SNAPSHOT_FAILED,
+              ExitCode.INTERNAL,
+              "The agent failed on this request; its log has the details. Ask again."));
       return;
     }
     SnapshotTarget t = Objects.requireNonNull(r.target, "just resolved");
@@ -300,7 +309,26 @@ public final class SnapshotReconciler implements AutoCloseable {
             SnapshotReason.SNAPSHOT_FAILED,
             "The agent on node "
                 + settings.node()
-                + " restarted during the snapshot, which did not finish; ask again."));
+                + " restarted during the snapshot, which did not finish"
+                + (dump == null
+                    ? ""
+                    : " (its dump may have been uploaded just before: 'coroner list' shows it)")
+                + "; ask again."));
+  }
+
+  /** Runs {@code step} for {@code r} on the work thread, with its namespace in the log's MDC. */
+  private void later(Request r, Runnable step) {
+    work.execute(
+        () -> {
+          MDC.put("namespace", r.namespace);
+          try {
+            step.run();
+          } catch (RuntimeException e) {
+            LOG.error("snapshot request {}: {}", r.key(), e.toString(), e);
+          } finally {
+            MDC.remove("namespace");
+          }
+        });
   }
 
   /** The snapshot is written (on the work thread): its facts now, Succeeded once uploaded. */
@@ -417,12 +445,13 @@ public final class SnapshotReconciler implements AutoCloseable {
                           request.uuid = uuid;
                           pending.put(uuid, request);
                         }));
-        work.execute(() -> written(request, result));
+        later(request, () -> written(request, result));
       } catch (SnapshotFailure f) {
-        work.execute(() -> fail(request, f.withPod(target.pod())));
+        later(request, () -> fail(request, f.withPod(target.pod())));
       } catch (RuntimeException e) {
         LOG.error("snapshot request {} failed", request.key(), e);
-        work.execute(
+        later(
+            request,
             () ->
                 fail(
                     request,

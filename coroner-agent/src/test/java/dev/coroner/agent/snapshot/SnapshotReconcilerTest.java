@@ -5,16 +5,19 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import dev.coroner.agent.TestDumps;
 import dev.coroner.agent.cri.ContainerMetadata;
 import dev.coroner.agent.cri.ContainerProcess;
 import dev.coroner.agent.kube.PodEvents;
 import dev.coroner.agent.metrics.AgentMetrics;
 import dev.coroner.capture.settings.CaptureSettings;
+import dev.coroner.dump.DumpInfo;
 import dev.coroner.kube.api.CoreDumpSnapshot;
 import dev.coroner.kube.api.CoreDumpSnapshotSpec;
 import dev.coroner.kube.api.CoreDumpSnapshotStatus;
 import dev.coroner.kube.api.CoronerApi;
 import dev.coroner.snapshot.Snapshotter;
+import dev.coroner.store.archive.DumpArchive;
 import io.fabric8.kubernetes.api.model.ContainerStatusBuilder;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
@@ -276,6 +279,41 @@ class SnapshotReconcilerTest {
         .during(Duration.ofSeconds(2))
         .atMost(10, SECONDS)
         .until(() -> get("done").getMetadata().getResourceVersion().equals(version));
+  }
+
+  @Test
+  void aRequestWhoseDumpWasWrittenBeforeARestartSucceedsOnceItIsUploaded() throws Exception {
+    TestDumps.Written written = TestDumps.write(dumps, 4096, 0);
+    DumpInfo info;
+    try (DumpArchive archive = DumpArchive.open(written.zip())) {
+      info = archive.info();
+    }
+    CoreDumpSnapshot left =
+        request("adopted", NODE, CoreDumpSnapshotSpec.onDemand("web", null, null, null));
+    left.setStatus(
+        new CoreDumpSnapshotStatus(
+            CoreDumpSnapshotStatus.RUNNING,
+            null,
+            "uploading",
+            NODE,
+            4242L,
+            null,
+            written.name(),
+            null,
+            1500L,
+            4096L,
+            "2026-01-01T00:00:00Z",
+            null));
+    client.resource(left).updateStatus();
+    startReconciler();
+    reconciler.uploaded(info);
+
+    CoreDumpSnapshotStatus s = awaitDone("adopted");
+    assertThat(s.phase()).isEqualTo(CoreDumpSnapshotStatus.SUCCEEDED);
+    assertThat(s.coreDump()).isEqualTo(info.uuid());
+    assertThat(s.dump()).isEqualTo(written.name());
+    assertThat(s.freezeMicros()).as("kept from before the restart").isEqualTo(1500L);
+    assertThat(s.message()).contains("coroner debug " + written.name());
   }
 
   @Test
