@@ -7,6 +7,7 @@ import dev.coroner.agent.binaries.BinaryKeeper;
 import dev.coroner.agent.binaries.BinaryPolicy;
 import dev.coroner.agent.config.AgentConfig;
 import dev.coroner.agent.cri.ContainerMetadata;
+import dev.coroner.agent.cri.ContainerProcess;
 import dev.coroner.agent.cri.CriException;
 import dev.coroner.agent.identity.CrashTriage;
 import dev.coroner.agent.identity.FloodControl;
@@ -20,6 +21,8 @@ import dev.coroner.agent.kube.PodRef;
 import dev.coroner.agent.metrics.AgentMetrics;
 import dev.coroner.agent.metrics.HealthServer;
 import dev.coroner.agent.seal.DumpSealing;
+import dev.coroner.agent.snapshot.ContainerRuntime;
+import dev.coroner.agent.snapshot.SnapshotReconciler;
 import dev.coroner.agent.upload.DumpUploader;
 import dev.coroner.agent.watch.DumpWatcher;
 import dev.coroner.analysis.Analyzer;
@@ -36,6 +39,7 @@ import dev.coroner.node.InstallException;
 import dev.coroner.node.InstallOptions;
 import dev.coroner.node.NodeSetup;
 import dev.coroner.seal.DumpScrubber;
+import dev.coroner.snapshot.Snapshotter;
 import dev.coroner.store.Store;
 import dev.coroner.store.StoreException;
 import dev.coroner.store.VerifiedUploads;
@@ -102,6 +106,7 @@ public final class Agent implements AutoCloseable {
   private @Nullable CoreDumpPublisher coreDumps;
   private @Nullable BinaryCache binaryCache;
   private @Nullable BinaryHolds holds;
+  private @Nullable SnapshotReconciler snapshots;
 
   // The services are set by start() and used after it; close() checks each (a failed start).
   @SuppressWarnings("NullAway.Init")
@@ -167,11 +172,57 @@ public final class Agent implements AutoCloseable {
             }
           });
     }
+    startSnapshots();
     watcher = new DumpWatcher(config.dumpDir(), uploader::offer);
     watcher.start(config.sweepInterval());
     var unused = gauges.scheduleWithFixedDelay(this::updateBacklog, 0, 5, TimeUnit.SECONDS);
     ready = true;
     LOG.info("watching {} and uploading to {}", config.dumpDir(), config.store());
+  }
+
+  /** CoreDumpSnapshot requests for this node's pods, in a cluster (docs/snapshot.md). */
+  private void startSnapshots() {
+    String node = config.identity().nodeName();
+    if (!config.snapshots().enabled() || kube == null || node == null) {
+      LOG.info(
+          "no snapshot requests watched: {}",
+          !config.snapshots().enabled()
+              ? "CORONER_SNAPSHOTS=false"
+              : "no Kubernetes API or no CORONER_NODE_NAME");
+      return;
+    }
+    RuntimeLookup cri = runtime;
+    BinaryHolds held = Objects.requireNonNull(holds, "startIdentity() made it");
+    Duration timeout = Duration.ofSeconds(5);
+    snapshots =
+        new SnapshotReconciler(
+            kube,
+            new SnapshotReconciler.Settings(
+                node, config.capture(), config.snapshots().maxInFlight(), version()),
+            new SnapshotReconciler.Parts(
+                Snapshotter.system(),
+                new ContainerRuntime() {
+                  @Override
+                  public ContainerProcess process(String id) throws CriException {
+                    return cri.process(id, timeout);
+                  }
+
+                  @Override
+                  public ContainerMetadata metadata(String id) throws CriException {
+                    return cri.lookup(id, timeout);
+                  }
+                },
+                triage::podInfo,
+                held::hold,
+                events,
+                metrics),
+            Clock.systemUTC());
+    snapshots.start();
+  }
+
+  private static String version() {
+    String v = Agent.class.getPackage().getImplementationVersion();
+    return v == null ? "dev" : v;
   }
 
   /** The policy of kept binaries, from the configuration. */
@@ -334,6 +385,9 @@ public final class Agent implements AutoCloseable {
     if (coreDumps != null) {
       coreDumps.uploaded(info, up);
     }
+    if (snapshots != null) {
+      snapshots.uploaded(info);
+    }
   }
 
   /** Posts {@code CoreDumped} on the crashed pod when its dump first shows up. */
@@ -343,6 +397,9 @@ public final class Agent implements AutoCloseable {
     }
     if (info.integrity().cause() == IntegrityCause.FLOOD) {
       return; // CoreDumpSkipped went out when the crash was triaged
+    }
+    if (info.snapshot() != null) {
+      return; // a snapshot's request ends with its own Event (Snapshot)
     }
     events.coreDumped(
         PodRef.of(info.pod()),
@@ -386,6 +443,9 @@ public final class Agent implements AutoCloseable {
   public void close() {
     ready = false;
     gauges.shutdownNow();
+    if (snapshots != null) {
+      snapshots.close();
+    }
     if (watcher != null) {
       watcher.close();
     }

@@ -47,13 +47,20 @@ final class AgentProcess implements AutoCloseable {
   /** Starts an agent that uploads {@code dumps} to {@code s3://bucket} on {@code server}. */
   static AgentProcess start(S3Server server, Path dumps, String bucket, Map<String, String> extra)
       throws IOException {
+    return start(server, dumps, bucket, extra, Path.of(System.getProperty("java.home")));
+  }
+
+  /** {@link #start(S3Server, Path, String, Map)} on the Java runtime at {@code javaHome}. */
+  static AgentProcess start(
+      S3Server server, Path dumps, String bucket, Map<String, String> extra, Path javaHome)
+      throws IOException {
     int port;
     try (ServerSocket s = new ServerSocket(0)) {
       port = s.getLocalPort();
     }
     ProcessBuilder pb =
         new ProcessBuilder(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                javaHome.resolve("bin/java").toString(),
                 // As bin/coroner-agent runs it: uploads must fit a small heap.
                 "@" + Path.of("jvm.options").toAbsolutePath(),
                 "-cp",

@@ -4,6 +4,7 @@ import dev.coroner.base.exit.ExitCode;
 import dev.coroner.base.threads.DaemonThreads;
 import dev.coroner.capture.log.CaptureLog;
 import dev.coroner.capture.write.DumpWriter;
+import dev.coroner.dump.DumpInfo;
 import dev.coroner.snapshot.core.CoreImage;
 import dev.coroner.snapshot.core.CoreNotes;
 import dev.coroner.snapshot.core.CoreStream;
@@ -20,7 +21,9 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -247,22 +250,27 @@ public final class Snapshotter {
         }
         CoreImage image = CoreImage.plan(mappings, filter, memory, notes);
         listener.writing(image.size());
-        DumpWriter writer = new DumpWriter(request.settings(), meta.name(), meta.procFiles(), log);
+        DumpWriter writer =
+            new DumpWriter(request.settings(), meta.name(), entries(request, meta), log);
         DumpWriter.Written w =
             writer.write(
                 new CoreStream(image, memory),
                 Snapshotter::sha256,
                 () -> resume(freezer),
                 (core, integrity, entries) ->
-                    meta.info(
-                        core,
-                        integrity,
-                        entries,
-                        request.method(),
-                        freezeMicros,
-                        registers.size(),
-                        (System.nanoTime() - started) / 1_000_000,
-                        warnings));
+                    request
+                        .additions()
+                        .info()
+                        .apply(
+                            meta.info(
+                                core,
+                                integrity,
+                                entries,
+                                request.method(),
+                                freezeMicros,
+                                registers.size(),
+                                (System.nanoTime() - started) / 1_000_000,
+                                warnings)));
         if (memory.unreadablePages() > 0) {
           warnings.add(
               memory.unreadablePages() + " pages could not be read and are zeros in the core");
@@ -277,6 +285,22 @@ public final class Snapshotter {
             e);
       }
     }
+  }
+
+  /** The zip's entries besides the core and dump-info: /proc's, then the caller's additions. */
+  private static Map<String, byte[]> entries(SnapshotRequest request, SnapshotMetadata meta) {
+    Map<String, byte[]> files = new LinkedHashMap<>(meta.procFiles());
+    String core = request.settings().compression().entryName(meta.name());
+    request
+        .additions()
+        .files()
+        .forEach(
+            (name, bytes) -> {
+              if (!name.equals(DumpInfo.ENTRY) && !name.equals(core)) {
+                files.putIfAbsent(name, bytes);
+              }
+            });
+    return files;
   }
 
   /** At most this much MADV_DONTFORK memory is copied during the freeze. */

@@ -45,6 +45,7 @@ import org.jspecify.annotations.Nullable;
  * @param scrub how dumps are scrubbed before upload
  * @param encryption which age recipients dumps are encrypted to before upload
  * @param analysis what the agent finds out about each dump before upload
+ * @param snapshots how the agent carries out CoreDumpSnapshot requests
  */
 public record AgentConfig(
     @Nullable URI store,
@@ -62,7 +63,8 @@ public record AgentConfig(
     Identity identity,
     ScrubPolicy scrub,
     EncryptionPolicy encryption,
-    Analysis analysis) {
+    Analysis analysis,
+    Snapshots snapshots) {
 
   /**
    * How crashed containers are identified (CRI) and which cores are kept.
@@ -109,6 +111,14 @@ public record AgentConfig(
       skipRuntimes = Set.copyOf(skipRuntimes);
     }
   }
+
+  /**
+   * How the agent carries out CoreDumpSnapshot requests for its node's pods (docs/snapshot.md).
+   *
+   * @param enabled whether it watches the requests at all
+   * @param maxInFlight snapshots taken at once; more wait in a queue
+   */
+  public record Snapshots(boolean enabled, int maxInFlight) {}
 
   /** The agent's socket for the composer's questions, relative to the install prefix. */
   public static final String AGENT_SOCKET = "run/agent.sock";
@@ -221,7 +231,10 @@ public record AgentConfig(
                 r.get(CORONER_ANALYSIS_TIMEOUT, Reader::analysisTimeout),
                 r.get(CORONER_BINARIES, Reader::bool),
                 r.get(CORONER_BINARIES_MAX_SIZE, ByteSizes::parse),
-                r.get(CORONER_BINARIES_SKIP_RUNTIMES, Reader::runtimes)));
+                r.get(CORONER_BINARIES_SKIP_RUNTIMES, Reader::runtimes)),
+            new Snapshots(
+                r.get(CORONER_SNAPSHOTS, Reader::bool),
+                r.get(CORONER_SNAPSHOT_MAX_IN_FLIGHT, v -> Reader.range(v, 1, 16))));
     if (!errors.isEmpty()) {
       throw new ConfigException(String.join("\n", errors));
     }

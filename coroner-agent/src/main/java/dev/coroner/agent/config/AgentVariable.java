@@ -61,7 +61,11 @@ public enum AgentVariable {
   CORONER_ENCRYPT_RECIPIENTS(
       "", "age recipients (age1..., '+' between several) every dump is encrypted to; empty: none"),
   CORONER_ENCRYPT_NAMESPACES(
-      "", "per-namespace age recipients: ns=age1...+age1...,ns2=none (overrides the default)");
+      "", "per-namespace age recipients: ns=age1...+age1...,ns2=none (overrides the default)"),
+  CORONER_SNAPSHOTS(
+      "true", "carry out CoreDumpSnapshot requests for this node's pods (needs Java 22+)"),
+  CORONER_SNAPSHOT_MAX_IN_FLIGHT(
+      "1", "snapshots taken at once on this node, 1 to 16; more wait their turn");
 
   private final @Nullable String defaultValue;
   private final String description;

@@ -3,6 +3,7 @@ package dev.coroner.agent.cri;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.coroner.agent.cri.api.ContainerFilter;
+import dev.coroner.agent.cri.api.ContainerState;
 import dev.coroner.agent.cri.api.ContainerStatus;
 import dev.coroner.agent.cri.api.ContainerStatusRequest;
 import dev.coroner.agent.cri.api.ContainerStatusResponse;
@@ -128,6 +129,31 @@ public final class CriClient implements AutoCloseable {
         logTail(logPath, logTailLines),
         logPath,
         null);
+  }
+
+  /**
+   * Whether container {@code containerId} runs now, and its host PID: one verbose {@code
+   * ContainerStatus}, whose info has the PID (containerd and CRI-O put it there; CRI has no field
+   * for it).
+   *
+   * @throws CriUnavailableException the runtime did not answer within the timeout
+   * @throws ContainerNotFoundException the runtime has no such container
+   */
+  public ContainerProcess process(String containerId, Duration timeout) throws CriException {
+    ContainerStatusResponse response =
+        call(
+            "container " + containerId,
+            deadline(timeout),
+            rt ->
+                rt.containerStatus(
+                    ContainerStatusRequest.newBuilder()
+                        .setContainerId(containerId)
+                        .setVerbose(true)
+                        .build()));
+    ContainerStatus status = response.getStatus();
+    boolean running = status.getState() == ContainerState.CONTAINER_RUNNING;
+    long pid = running ? json(response.getInfoMap()).path("pid").asLong(0) : 0;
+    return new ContainerProcess(status.getId(), running, Math.max(0, pid));
   }
 
   private String sandboxOf(String containerId, Deadline deadline) throws CriException {

@@ -1,6 +1,7 @@
 package dev.coroner.agent.identity;
 
 import dev.coroner.agent.cri.ContainerMetadata;
+import dev.coroner.agent.cri.ContainerProcess;
 import dev.coroner.agent.cri.CriClient;
 import dev.coroner.agent.cri.CriException;
 import dev.coroner.agent.cri.CriSockets;
@@ -58,6 +59,11 @@ public final class RuntimeLookup implements CrashTriage.Lookup, AutoCloseable {
 
   @Override
   public ContainerMetadata lookup(String containerId) throws CriException {
+    return lookup(containerId, timeout);
+  }
+
+  /** {@link #lookup(String)} with another deadline than a crash's (a snapshot can wait longer). */
+  public ContainerMetadata lookup(String containerId, Duration timeout) throws CriException {
     CriClient c = client();
     ContainerMetadata seen = known.get(containerId);
     if (seen != null) {
@@ -66,6 +72,14 @@ public final class RuntimeLookup implements CrashTriage.Lookup, AutoCloseable {
     ContainerMetadata fresh = c.lookup(containerId, logTailLines, timeout);
     known.put(containerId, fresh.withLogTail(List.of()));
     return fresh;
+  }
+
+  /**
+   * Whether the container runs now and its host PID, asked afresh (a snapshot's target), within
+   * {@code timeout}.
+   */
+  public ContainerProcess process(String containerId, Duration timeout) throws CriException {
+    return client().process(containerId, timeout);
   }
 
   /** The runtime's name and version, connecting now: for start-up logs. */

@@ -28,6 +28,10 @@ import org.slf4j.MDC;
 public final class PodEvents implements AutoCloseable {
   public static final String CORE_DUMPED = "CoreDumped";
   public static final String CORE_DUMP_SKIPPED = "CoreDumpSkipped";
+
+  /** The reason of the Event a CoreDumpSnapshot request ends with, taken or failed. */
+  public static final String SNAPSHOT = "Snapshot";
+
   public static final String COMPONENT = "coroner-agent";
   public static final String REPORTING_COMPONENT = "coroner.dev/agent";
 
@@ -46,6 +50,7 @@ public final class PodEvents implements AutoCloseable {
       DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSSSS'Z'").withZone(ZoneOffset.UTC);
 
   private static final Logger LOG = LoggerFactory.getLogger(PodEvents.class);
+  private static final String WARNING = "Warning";
 
   /** What became of one event. */
   public enum Result {
@@ -123,7 +128,7 @@ public final class PodEvents implements AutoCloseable {
             + (topFrame == null ? "" : " in " + dev.coroner.base.text.SafeText.line(topFrame))
             + ": dump "
             + dumpName;
-    submit(new Notice(pod, CORE_DUMPED, "CaptureCore", message, Instant.now()));
+    submit(new Notice(pod, CORE_DUMPED, "CaptureCore", WARNING, message, Instant.now()));
   }
 
   /**
@@ -132,7 +137,16 @@ public final class PodEvents implements AutoCloseable {
    */
   public void coreDumpSkipped(PodRef pod, String why, String signalName, @Nullable String exe) {
     String message = "Process " + exe + " crashed on " + signalName + ", core not kept: " + why;
-    submit(new Notice(pod, CORE_DUMP_SKIPPED, "SkipCore", message, Instant.now()));
+    submit(new Notice(pod, CORE_DUMP_SKIPPED, "SkipCore", WARNING, message, Instant.now()));
+  }
+
+  /**
+   * {@code Snapshot}: a snapshot of one of the pod's containers was taken (type Normal) or failed
+   * (Warning); {@code message} says which, and names the dump or what to do.
+   */
+  public void snapshot(PodRef pod, boolean taken, String message) {
+    submit(
+        new Notice(pod, SNAPSHOT, "Snapshot", taken ? "Normal" : WARNING, message, Instant.now()));
   }
 
   /** Events the API server accepted. */
@@ -165,7 +179,8 @@ public final class PodEvents implements AutoCloseable {
   }
 
   /** One event to post; its time is the caller's, so that a queued event says when it happened. */
-  private record Notice(PodRef pod, String reason, String action, String message, Instant at) {
+  private record Notice(
+      PodRef pod, String reason, String action, String type, String message, Instant at) {
     Notice {
       Objects.requireNonNull(pod, "pod");
     }
@@ -193,7 +208,7 @@ public final class PodEvents implements AutoCloseable {
         .withUid(pod.uid())
         .endInvolvedObject()
         .withReason(notice.reason())
-        .withType("Warning")
+        .withType(notice.type())
         .withMessage(truncate(notice.message(), MESSAGE_LIMIT))
         .withNewSource(COMPONENT, nodeName)
         .withReportingComponent(REPORTING_COMPONENT)

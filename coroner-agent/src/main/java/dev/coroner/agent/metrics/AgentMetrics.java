@@ -137,6 +137,25 @@ public final class AgentMetrics {
           .labelNames("result")
           .register(registry);
 
+  /**
+   * CoreDumpSnapshot requests this agent finished, by outcome (succeeded, failed) and reason (none,
+   * or the status's reason word: NoSuchPod, PtraceRefused, ...).
+   */
+  public final Counter snapshots =
+      Counter.builder()
+          .name("coroner_snapshots_total")
+          .help("Snapshot requests finished, by outcome (succeeded, failed) and reason")
+          .labelNames("outcome", "reason")
+          .register(registry);
+
+  /** How long each snapshot kept its process stopped. */
+  public final Histogram snapshotFreezeSeconds =
+      Histogram.builder()
+          .name("coroner_snapshot_freeze_seconds")
+          .help("How long a snapshot kept the process's threads stopped")
+          .classicUpperBounds(0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
+          .register(registry);
+
   public AgentMetrics() {
     JvmMetrics.builder().register(registry);
   }

@@ -176,6 +176,20 @@ class AgentConfigTest {
   }
 
   @Test
+  void snapshotSettings() throws Exception {
+    AgentConfig defaults = AgentConfig.from(Map.of());
+    assertThat(defaults.snapshots()).isEqualTo(new AgentConfig.Snapshots(true, 1));
+    assertThat(
+            AgentConfig.from(
+                    Map.of("CORONER_SNAPSHOTS", "false", "CORONER_SNAPSHOT_MAX_IN_FLIGHT", "4"))
+                .snapshots())
+        .isEqualTo(new AgentConfig.Snapshots(false, 4));
+    assertThatThrownBy(() -> AgentConfig.from(Map.of("CORONER_SNAPSHOT_MAX_IN_FLIGHT", "0")))
+        .hasMessageContaining("CORONER_SNAPSHOT_MAX_IN_FLIGHT: must be a number from 1 to 16")
+        .hasMessageContaining("(got '0')");
+  }
+
+  @Test
   void theStoreIsOptionalForUninstall() throws Exception {
     assertThat(AgentConfig.from(Map.of()).store()).isNull();
   }

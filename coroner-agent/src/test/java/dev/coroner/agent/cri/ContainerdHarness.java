@@ -253,7 +253,21 @@ public final class ContainerdHarness implements AutoCloseable {
   public Pod runPod(
       String namespace, String name, Map<String, String> labels, Map<String, String> annotations)
       throws IOException {
-    return runPod(namespace, name, labels, annotations, false);
+    return runPod(namespace, name, labels, annotations, false, UUID.randomUUID().toString());
+  }
+
+  /**
+   * {@link #runPod(String, String, Map, Map)} with the UID the API server gave the pod (a test that
+   * also holds the pod in a mock API server, which chooses UIDs itself).
+   */
+  public Pod runPod(
+      String namespace,
+      String name,
+      Map<String, String> labels,
+      Map<String, String> annotations,
+      String uid)
+      throws IOException {
+    return runPod(namespace, name, labels, annotations, false, uid);
   }
 
   /**
@@ -261,7 +275,7 @@ public final class ContainerdHarness implements AutoCloseable {
    * DaemonSet pod gets. Its containers are privileged and see the host's processes.
    */
   public Pod runHostPod(String namespace, String name) throws IOException {
-    return runPod(namespace, name, Map.of(), Map.of(), true);
+    return runPod(namespace, name, Map.of(), Map.of(), true, UUID.randomUUID().toString());
   }
 
   private Pod runPod(
@@ -269,9 +283,9 @@ public final class ContainerdHarness implements AutoCloseable {
       String name,
       Map<String, String> labels,
       Map<String, String> annotations,
-      boolean privileged)
+      boolean privileged,
+      String uid)
       throws IOException {
-    String uid = UUID.randomUUID().toString();
     Path logDirectory =
         Files.createDirectories(
             scratch.resolve("pods").resolve(namespace + "_" + name + "_" + uid));

@@ -1,0 +1,467 @@
+package dev.coroner.agent.snapshot;
+
+import dev.coroner.agent.cri.ContainerMetadata;
+import dev.coroner.agent.kube.ApiFailures;
+import dev.coroner.agent.kube.PodEvents;
+import dev.coroner.agent.metrics.AgentMetrics;
+import dev.coroner.base.exit.ExitCode;
+import dev.coroner.base.threads.DaemonThreads;
+import dev.coroner.capture.settings.CaptureSettings;
+import dev.coroner.dump.DumpInfo;
+import dev.coroner.dump.DumpInfo.PodInfo;
+import dev.coroner.dump.name.SafeNames;
+import dev.coroner.kube.api.CoreDumpSnapshot;
+import dev.coroner.kube.api.CoreDumpSnapshotStatus;
+import dev.coroner.kube.api.CoronerApi;
+import dev.coroner.snapshot.SnapshotResult;
+import dev.coroner.snapshot.Snapshotter;
+import dev.coroner.store.archive.DumpArchive;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+
+/**
+ * Carries out the CoreDumpSnapshot requests for this node's pods: an informer on the requests in
+ * every namespace labelled {@code coroner.dev/node=<this node>}. A request without a phase is taken
+ * ({@code Running}), resolved to a process ({@link TargetResolver}), queued ({@link
+ * SnapshotQueue}), snapshotted ({@link SnapshotTaker}); it ends {@code Succeeded} once its dump's
+ * upload is verified, or {@code Failed} with a reason, an exit code and a message that says what to
+ * do. A request that has ended is never taken again; one left {@code Running} by an earlier run of
+ * this agent is failed (or, when its dump was written and still waits in the dump directory,
+ * followed to its upload).
+ *
+ * <p>Decisions and state live on one thread: the informer's events, the snapshots' results and the
+ * uploads are all handed to it.
+ */
+public final class SnapshotReconciler implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(SnapshotReconciler.class);
+
+  /** Snapshots waiting beyond those in flight; more are refused ({@code RateLimited}). */
+  static final int MAX_WAITING = 16;
+
+  /** How often the informer hands every request over again (a request it could not take). */
+  static final Duration RESYNC = Duration.ofMinutes(1);
+
+  private static final int REMEMBERED = 4096;
+
+  /**
+   * What the agent gives the reconciler.
+   *
+   * @param node this agent's node (CORONER_NODE_NAME)
+   * @param capture the agent's capture settings: the dump directory it watches, names, limits
+   * @param maxInFlight snapshots taken at once
+   * @param version the agent's version, for dump-info
+   */
+  public record Settings(String node, CaptureSettings capture, int maxInFlight, String version) {}
+
+  /** Told of each snapshot's dump and process before its zip is published (kept binaries). */
+  @FunctionalInterface
+  public interface DumpListener {
+    /** Dump {@code uuid} of process {@code hostPid} is about to be published. */
+    void dumping(String uuid, long hostPid);
+  }
+
+  /**
+   * The agent's parts a snapshot uses.
+   *
+   * @param snapshotter the engine (its ptrace says whether this JVM can trace)
+   * @param runtime the container runtime
+   * @param identity a container's pod identity, as the crash path writes it into dump-info
+   * @param dumping told each dump's uuid and process before the zip is published (kept binaries)
+   * @param events the pods' Events; null when off or outside a cluster
+   * @param metrics the agent's metrics
+   */
+  public record Parts(
+      Snapshotter snapshotter,
+      ContainerRuntime runtime,
+      Function<ContainerMetadata, PodInfo> identity,
+      DumpListener dumping,
+      @Nullable PodEvents events,
+      AgentMetrics metrics) {}
+
+  private final KubernetesClient client;
+  private final Settings settings;
+  private final Parts parts;
+  private final Clock clock;
+  private final TargetResolver resolver;
+  private final SnapshotTaker taker;
+  private final StatusWriter statuses;
+  private final ExecutorService work =
+      Executors.newSingleThreadExecutor(DaemonThreads.named("coroner-snapshots"));
+  private final ExecutorService workers =
+      Executors.newCachedThreadPool(DaemonThreads.numbered("coroner-snapshot-worker"));
+  private final SnapshotQueue queue;
+  private final ApiFailures failures = new ApiFailures();
+  // On the work thread only: requests this run has handled (by uid), dumps waiting for their
+  // upload (by uuid), and dumps uploaded lately that nobody waited for yet (a restart's race).
+  private final Map<String, Boolean> seen = lru(REMEMBERED);
+  private final Map<String, Request> pending = new HashMap<>();
+  private final Map<String, DumpInfo> uploadedLately = lru(256);
+  private @Nullable SharedIndexInformer<CoreDumpSnapshot> informer;
+
+  /** The reconciler for this node; nothing is watched until {@link #start()}. */
+  public SnapshotReconciler(KubernetesClient client, Settings settings, Parts parts, Clock clock) {
+    this.client = client;
+    this.settings = settings;
+    this.parts = parts;
+    this.clock = clock;
+    this.resolver =
+        new TargetResolver(
+            client, settings.node(), parts.runtime(), parts.snapshotter().unavailableReason());
+    this.taker =
+        new SnapshotTaker(
+            parts.snapshotter(),
+            settings.capture(),
+            settings.version(),
+            parts.identity(),
+            parts.dumping());
+    this.statuses = new StatusWriter(client);
+    this.queue = new SnapshotQueue(settings.maxInFlight(), MAX_WAITING, workers);
+  }
+
+  /** Starts watching this node's requests. */
+  public synchronized void start() {
+    String label = CoronerApi.labelValue(settings.node());
+    informer =
+        client
+            .resources(CoreDumpSnapshot.class)
+            .inAnyNamespace()
+            .withLabel(CoronerApi.LABEL_NODE, label)
+            .inform(
+                new ResourceEventHandler<>() {
+                  @Override
+                  public void onAdd(CoreDumpSnapshot s) {
+                    work.execute(() -> guarded(s));
+                  }
+
+                  @Override
+                  public void onUpdate(CoreDumpSnapshot old, CoreDumpSnapshot s) {
+                    work.execute(() -> guarded(s));
+                  }
+
+                  @Override
+                  public void onDelete(CoreDumpSnapshot s, boolean finalStateUnknown) {}
+                },
+                RESYNC.toMillis());
+    String unavailable = parts.snapshotter().unavailableReason();
+    LOG.info(
+        "carrying out CoreDumpSnapshot requests labelled {}={}, {} at a time{}",
+        CoronerApi.LABEL_NODE,
+        label,
+        settings.maxInFlight(),
+        unavailable.isEmpty() ? "" : "; they fail (Unsupported): " + unavailable);
+  }
+
+  /** The dump {@code info} is uploaded and verified: a request waiting for it has succeeded. */
+  public void uploaded(DumpInfo info) {
+    work.execute(
+        () -> {
+          Request r = pending.remove(info.uuid());
+          if (r == null) {
+            uploadedLately.put(info.uuid(), info);
+            return;
+          }
+          r.upload = info;
+          if (r.result != null || r.adopted) {
+            later(r, () -> succeed(r));
+          }
+        });
+  }
+
+  private void guarded(CoreDumpSnapshot s) {
+    MDC.put("namespace", s.getMetadata().getNamespace());
+    try {
+      consider(s);
+    } catch (RuntimeException e) {
+      LOG.error("snapshot request {}: {}", key(s), e.toString(), e);
+    } finally {
+      MDC.remove("namespace");
+    }
+  }
+
+  private void consider(CoreDumpSnapshot s) {
+    String uid = s.getMetadata().getUid();
+    CoreDumpSnapshotStatus status = s.getStatus();
+    if (uid == null || seen.containsKey(uid) || (status != null && status.done())) {
+      return;
+    }
+    if (status == null || status.phase() == null) {
+      take(s);
+    } else if (CoreDumpSnapshotStatus.RUNNING.equals(status.phase())
+        && (status.node() == null || status.node().equals(settings.node()))) {
+      seen.put(uid, true);
+      orphan(s, status);
+    }
+  }
+
+  private void take(CoreDumpSnapshot s) {
+    String uid = s.getMetadata().getUid();
+    seen.put(uid, true);
+    Request r = new Request(s, clock.instant().toString());
+    try {
+      if (!statuses.take(s, Statuses.running(settings.node(), r.startedAt))) {
+        LOG.info("snapshot request {} was changed or taken meanwhile; leaving it", r.key());
+        seen.remove(uid);
+        return;
+      }
+    } catch (KubernetesClientException e) {
+      // Not taken: the informer hands it over again at its next resync.
+      seen.remove(uid);
+      if (failures.first(e)) {
+        LOG.warn(
+            "Could not take snapshot request {}: {}; trying again within {} s",
+            r.key(),
+            ApiFailures.describe(e),
+            RESYNC.toSeconds());
+      }
+      return;
+    }
+    LOG.info("snapshot request {} taken", r.key());
+    try {
+      r.target = resolver.resolve(s);
+    } catch (SnapshotFailure f) {
+      fail(r, f);
+      return;
+    } catch (RuntimeException e) {
+      LOG.error("snapshot request {} could not be resolved", r.key(), e);
+      fail(
+          r,
+          new SnapshotFailure(
+              SnapshotReason.SNAPSHOT_FAILED,
+              ExitCode.INTERNAL,
+              "The agent failed on this request; its log has the details. Ask again."));
+      return;
+    }
+    SnapshotTarget t = Objects.requireNonNull(r.target, "just resolved");
+    int ahead = queue.offer(new Job(r, t));
+    if (ahead < 0) {
+      fail(
+          r,
+          new SnapshotFailure(
+              SnapshotReason.RATE_LIMITED,
+              MAX_WAITING
+                  + " snapshots already wait on node "
+                  + settings.node()
+                  + " ("
+                  + settings.maxInFlight()
+                  + " at a time: CORONER_SNAPSHOT_MAX_IN_FLIGHT, chart snapshots.maxInFlight); ask"
+                  + " again once they are done ('kubectl get coredumpsnapshots -A')."));
+    } else if (ahead > 0) {
+      statuses.merge(
+          r.namespace,
+          r.name,
+          Statuses.message(
+              "Waiting for its turn: "
+                  + ahead
+                  + " snapshot(s) ahead on node "
+                  + settings.node()
+                  + ", "
+                  + settings.maxInFlight()
+                  + " at a time."));
+    }
+  }
+
+  /** A request an earlier run of this agent took and did not finish. */
+  private void orphan(CoreDumpSnapshot s, CoreDumpSnapshotStatus status) {
+    Request r = new Request(s, status.startedAt());
+    String dump = status.dump();
+    if (dump != null && SafeNames.isSafe(dump)) {
+      Path zip = settings.capture().dumpDir().resolve(dump + ".zip");
+      if (Files.isRegularFile(zip)) {
+        try (DumpArchive archive = DumpArchive.open(zip)) {
+          String uuid = archive.info().uuid();
+          r.adopted = true;
+          LOG.info("snapshot request {}: its dump {} waits for its upload", r.key(), dump);
+          DumpInfo uploaded = uploadedLately.remove(uuid);
+          if (uploaded != null) {
+            r.upload = uploaded;
+            succeed(r);
+          } else {
+            pending.put(uuid, r);
+          }
+          return;
+        } catch (IOException | RuntimeException e) {
+          LOG.warn(
+              "snapshot request {}: its dump {} cannot be read: {}", r.key(), dump, e.toString());
+        }
+      }
+    }
+    fail(
+        r,
+        new SnapshotFailure(
+            SnapshotReason.SNAPSHOT_FAILED,
+            "The agent on node "
+                + settings.node()
+                + " restarted during the snapshot, which did not finish"
+                + (dump == null
+                    ? ""
+                    : " (its dump may have been uploaded just before: 'coroner list' shows it)")
+                + "; ask again."));
+  }
+
+  /** Runs {@code step} for {@code r} on the work thread, with its namespace in the log's MDC. */
+  private void later(Request r, Runnable step) {
+    work.execute(
+        () -> {
+          MDC.put("namespace", r.namespace);
+          try {
+            step.run();
+          } catch (RuntimeException e) {
+            LOG.error("snapshot request {}: {}", r.key(), e.toString(), e);
+          } finally {
+            MDC.remove("namespace");
+          }
+        });
+  }
+
+  /** The snapshot is written (on the work thread): its facts now, Succeeded once uploaded. */
+  private void written(Request r, SnapshotResult result) {
+    r.result = result;
+    parts.metrics().snapshotFreezeSeconds.observe(result.freezeMicros() / 1e6);
+    LOG.info(
+        "snapshot request {}: {} written, process frozen {} us; waiting for its upload",
+        r.key(),
+        result.info().name(),
+        result.freezeMicros());
+    statuses.merge(r.namespace, r.name, Statuses.written(result));
+    if (r.upload != null) {
+      succeed(r);
+    }
+  }
+
+  private void succeed(Request r) {
+    DumpInfo upload = Objects.requireNonNull(r.upload, "succeeds once uploaded");
+    CoreDumpSnapshotStatus done = Statuses.succeeded(r, upload, clock.instant().toString());
+    statuses.merge(r.namespace, r.name, done);
+    parts.metrics().snapshots.labelValues("succeeded", "none").inc();
+    LOG.info("snapshot request {} succeeded: {}", r.key(), done.message());
+    if (parts.events() != null && r.target != null) {
+      parts.events().snapshot(r.target.pod(), true, String.valueOf(done.message()));
+    }
+  }
+
+  private void fail(Request r, SnapshotFailure f) {
+    if (r.uuid != null) {
+      pending.remove(r.uuid);
+    }
+    statuses.merge(r.namespace, r.name, Statuses.failed(r, f, clock.instant().toString()));
+    parts.metrics().snapshots.labelValues("failed", f.reason().word()).inc();
+    LOG.warn("snapshot request {} failed ({}): {}", r.key(), f.reason().word(), f.getMessage());
+    if (parts.events() != null && f.pod() != null) {
+      parts.events().snapshot(f.pod(), false, f.reason().word() + ": " + f.getMessage());
+    }
+  }
+
+  @Override
+  public synchronized void close() {
+    if (informer != null) {
+      informer.close();
+    }
+    work.shutdownNow();
+    // A snapshot under way finishes on its tracer thread; its process is never left stopped.
+    workers.shutdownNow();
+    statuses.close();
+  }
+
+  private static String key(CoreDumpSnapshot s) {
+    return s.getMetadata().getNamespace() + "/" + s.getMetadata().getName();
+  }
+
+  private static <V> Map<String, V> lru(int max) {
+    return new LinkedHashMap<>(16, 0.75f, true) {
+      private static final long serialVersionUID = 1L;
+
+      @Override
+      protected boolean removeEldestEntry(Map.Entry<String, V> eldest) {
+        return size() > max;
+      }
+    };
+  }
+
+  /** One request this run carries out; fields are set and read on the work thread. */
+  static final class Request {
+    final String namespace;
+    final String name;
+    final @Nullable String startedAt;
+    @Nullable SnapshotTarget target;
+    @Nullable String uuid;
+    @Nullable SnapshotResult result;
+    @Nullable DumpInfo upload;
+    boolean adopted;
+
+    Request(CoreDumpSnapshot s, @Nullable String startedAt) {
+      this.namespace = s.getMetadata().getNamespace();
+      this.name = s.getMetadata().getName();
+      this.startedAt = startedAt;
+    }
+
+    String key() {
+      return namespace + "/" + name;
+    }
+  }
+
+  /** A resolved request's snapshot, run by the queue on a worker thread. */
+  private final class Job implements SnapshotQueue.Job {
+    private final Request request;
+    private final SnapshotTarget target;
+
+    Job(Request request, SnapshotTarget target) {
+      this.request = request;
+      this.target = target;
+    }
+
+    @Override
+    public int pid() {
+      return target.pid();
+    }
+
+    @Override
+    public void run() {
+      try {
+        SnapshotResult result =
+            taker.take(
+                target,
+                uuid ->
+                    // Queued on the work thread before the zip is published, so before its upload.
+                    work.execute(
+                        () -> {
+                          request.uuid = uuid;
+                          pending.put(uuid, request);
+                        }));
+        later(request, () -> written(request, result));
+      } catch (SnapshotFailure f) {
+        later(request, () -> fail(request, f.withPod(target.pod())));
+      } catch (RuntimeException e) {
+        LOG.error("snapshot request {} failed", request.key(), e);
+        later(
+            request,
+            () ->
+                fail(
+                    request,
+                    new SnapshotFailure(
+                            SnapshotReason.SNAPSHOT_FAILED,
+                            ExitCode.INTERNAL,
+                            "The snapshot failed inside the agent; its log has the details. Ask"
+                                + " again.")
+                        .withPod(target.pod())));
+      }
+    }
+  }
+}
