@@ -9,6 +9,7 @@ import dev.coroner.base.units.ByteSizes;
 import dev.coroner.base.units.Durations;
 import dev.coroner.capture.settings.CaptureSettings;
 import dev.coroner.dump.ScrubMode;
+import dev.coroner.node.CaptureMode;
 import dev.coroner.store.crypt.AgeRecipients;
 import dev.coroner.store.s3.S3Options;
 import java.net.URI;
@@ -45,6 +46,8 @@ import org.jspecify.annotations.Nullable;
  * @param scrub how dumps are scrubbed before upload
  * @param encryption which age recipients dumps are encrypted to before upload
  * @param analysis what the agent finds out about each dump before upload
+ * @param coreHandler the pipe composer alone, or the receiver in the agent in front of it
+ *     (docs/receiver.md, "In the agent")
  */
 public record AgentConfig(
     @Nullable URI store,
@@ -62,7 +65,8 @@ public record AgentConfig(
     Identity identity,
     ScrubPolicy scrub,
     EncryptionPolicy encryption,
-    Analysis analysis) {
+    Analysis analysis,
+    CaptureMode coreHandler) {
 
   /**
    * How crashed containers are identified (CRI) and which cores are kept.
@@ -221,7 +225,8 @@ public record AgentConfig(
                 r.get(CORONER_ANALYSIS_TIMEOUT, Reader::analysisTimeout),
                 r.get(CORONER_BINARIES, Reader::bool),
                 r.get(CORONER_BINARIES_MAX_SIZE, ByteSizes::parse),
-                r.get(CORONER_BINARIES_SKIP_RUNTIMES, Reader::runtimes)));
+                r.get(CORONER_BINARIES_SKIP_RUNTIMES, Reader::runtimes)),
+            r.get(CORONER_CORE_HANDLER, CaptureMode::parse));
     if (!errors.isEmpty()) {
       throw new ConfigException(String.join("\n", errors));
     }
