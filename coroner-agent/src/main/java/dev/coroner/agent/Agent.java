@@ -20,6 +20,7 @@ import dev.coroner.agent.kube.PodOwners;
 import dev.coroner.agent.kube.PodRef;
 import dev.coroner.agent.metrics.AgentMetrics;
 import dev.coroner.agent.metrics.HealthServer;
+import dev.coroner.agent.receiver.AgentReceiver;
 import dev.coroner.agent.seal.DumpSealing;
 import dev.coroner.agent.snapshot.ContainerRuntime;
 import dev.coroner.agent.snapshot.SnapshotReconciler;
@@ -34,6 +35,7 @@ import dev.coroner.base.threads.DaemonThreads;
 import dev.coroner.dump.DumpInfo;
 import dev.coroner.dump.IntegrityCause;
 import dev.coroner.dump.Signals;
+import dev.coroner.node.CaptureMode;
 import dev.coroner.node.ComposerPayload;
 import dev.coroner.node.InstallException;
 import dev.coroner.node.InstallOptions;
@@ -107,6 +109,7 @@ public final class Agent implements AutoCloseable {
   private @Nullable BinaryCache binaryCache;
   private @Nullable BinaryHolds holds;
   private @Nullable SnapshotReconciler snapshots;
+  private volatile @Nullable AgentReceiver receiver;
 
   // The services are set by start() and used after it; close() checks each (a failed start).
   @SuppressWarnings("NullAway.Init")
@@ -132,6 +135,7 @@ public final class Agent implements AutoCloseable {
                   16),
               false);
     }
+    startReceiver();
     store =
         S3Store.open(
             Objects.requireNonNull(config.store(), "Main runs the agent with a store"),
@@ -223,6 +227,65 @@ public final class Agent implements AutoCloseable {
   private static String version() {
     String v = Agent.class.getPackage().getImplementationVersion();
     return v == null ? "dev" : v;
+  /**
+   * With CORONER_CORE_HANDLER socket or auto, the coredump socket receiver in this JVM, in front of
+   * the pipe composer the node setup just installed (docs/receiver.md, "In the agent").
+   */
+  private void startReceiver() throws InstallException {
+    CaptureMode wanted = config.coreHandler();
+    if (wanted == CaptureMode.PIPE) {
+      coreHandler("pipe");
+      return;
+    }
+    if (!config.install()) {
+      refuseSocket(
+          wanted,
+          "the receiver needs the pipe composer as its fallback, and CORONER_INSTALL=false");
+      return;
+    }
+    try {
+      receiver =
+          AgentReceiver.start(
+              new AgentReceiver.Options(
+                  config.prefix(),
+                  config.procSys(),
+                  config.capture(),
+                  nodeSetup().corePattern(),
+                  new AgentReceiver.Triage(triage::decide, config.capture().agentTimeout()),
+                  r -> metrics.receiver.labelValues(r).inc()));
+      coreHandler("socket");
+      var unused = gauges.scheduleWithFixedDelay(this::checkReceiver, 1, 1, TimeUnit.SECONDS);
+    } catch (AgentReceiver.UnavailableException e) {
+      refuseSocket(wanted, String.valueOf(e.getMessage()));
+    }
+  }
+
+  private void refuseSocket(CaptureMode wanted, String why) throws InstallException {
+    if (wanted == CaptureMode.SOCKET) {
+      throw new InstallException(
+          "CORONER_CORE_HANDLER=socket, but " + why + " Set CORONER_CORE_HANDLER=auto or pipe.");
+    }
+    coreHandler("pipe");
+    LOG.warn("core handler: the pipe composer (CORONER_CORE_HANDLER=auto): {}", why);
+  }
+
+  private void coreHandler(String active) {
+    metrics.coreHandler.labelValues("pipe").set(active.equals("pipe") ? 1 : 0);
+    metrics.coreHandler.labelValues("socket").set(active.equals("socket") ? 1 : 0);
+    if (active.equals("pipe")) {
+      LOG.info("core handler: the pipe composer, {}", nodeSetup().currentPattern());
+    }
+  }
+
+  /** A receiver that stopped taking crashes gives the kernel back to the pipe composer. */
+  private void checkReceiver() {
+    AgentReceiver r = receiver;
+    if (r != null && !r.accepting()) {
+      LOG.error("the receiver stopped taking crashes; the pipe composer takes them again");
+      receiver = null;
+      r.close();
+      coreHandler("pipe");
+    }
   }
 
   /** The policy of kept binaries, from the configuration. */
@@ -442,6 +505,12 @@ public final class Agent implements AutoCloseable {
   @Override
   public void close() {
     ready = false;
+    AgentReceiver r = receiver;
+    if (r != null) {
+      // First: the pipe pattern back, then the captures in flight finish.
+      receiver = null;
+      r.close();
+    }
     gauges.shutdownNow();
     if (snapshots != null) {
       snapshots.close();

@@ -93,9 +93,14 @@ final class AgentProcess implements AutoCloseable {
     env.putAll(extra);
     AgentProcess agent = new AgentProcess(pb.start(), port);
     try {
-      await().atMost(Duration.ofSeconds(60)).until(() -> agent.ready() || !agent.process.isAlive());
+      // The node setup builds the composer's runtime (jlink, AOT) on a first install: on two
+      // loaded cores that alone has taken a minute.
+      await()
+          .atMost(Duration.ofSeconds(180))
+          .until(() -> agent.ready() || !agent.process.isAlive());
     } catch (RuntimeException e) {
       agent.process.destroyForcibly();
+      agent.lines.forEach(l -> System.out.println("agent (not ready): " + l));
       throw e;
     }
     return agent;

@@ -9,6 +9,7 @@ import dev.coroner.base.units.ByteSizes;
 import dev.coroner.base.units.Durations;
 import dev.coroner.capture.settings.CaptureSettings;
 import dev.coroner.dump.ScrubMode;
+import dev.coroner.node.CaptureMode;
 import dev.coroner.store.crypt.AgeRecipients;
 import dev.coroner.store.s3.S3Options;
 import java.net.URI;
@@ -46,6 +47,8 @@ import org.jspecify.annotations.Nullable;
  * @param encryption which age recipients dumps are encrypted to before upload
  * @param analysis what the agent finds out about each dump before upload
  * @param snapshots how the agent carries out CoreDumpSnapshot requests
+ * @param coreHandler the pipe composer alone, or the receiver in the agent in front of it
+ *     (docs/receiver.md, "In the agent")
  */
 public record AgentConfig(
     @Nullable URI store,
@@ -64,7 +67,8 @@ public record AgentConfig(
     ScrubPolicy scrub,
     EncryptionPolicy encryption,
     Analysis analysis,
-    Snapshots snapshots) {
+    Snapshots snapshots,
+    CaptureMode coreHandler) {
 
   /**
    * How crashed containers are identified (CRI) and which cores are kept.
@@ -234,7 +238,8 @@ public record AgentConfig(
                 r.get(CORONER_BINARIES_SKIP_RUNTIMES, Reader::runtimes)),
             new Snapshots(
                 r.get(CORONER_SNAPSHOTS, Reader::bool),
-                r.get(CORONER_SNAPSHOT_MAX_IN_FLIGHT, v -> Reader.range(v, 1, 16))));
+                r.get(CORONER_SNAPSHOT_MAX_IN_FLIGHT, v -> Reader.range(v, 1, 16))),
+            r.get(CORONER_CORE_HANDLER, CaptureMode::parse));
     if (!errors.isEmpty()) {
       throw new ConfigException(String.join("\n", errors));
     }

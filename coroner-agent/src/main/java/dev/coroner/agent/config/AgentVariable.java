@@ -19,6 +19,10 @@ public enum AgentVariable {
   CORONER_PREFIX(InstallOptions.DEFAULT_PREFIX.toString(), "where the composer is installed"),
   CORONER_PROC_SYS("/proc/sys", "the host's /proc/sys"),
   CORONER_RESTORE_ON_STOP("true", "restore the kernel settings on SIGTERM"),
+  CORONER_CORE_HANDLER(
+      "pipe",
+      "how crashes reach coroner: pipe (the composer) | socket (the receiver in the agent on the"
+          + " coredump socket, the pipe as its fallback; Linux 6.16+, Java 22+) | auto"),
   CORONER_SWEEP_INTERVAL("30s", "how often the dump directory is scanned besides the watcher"),
   CORONER_RETRY_BASE("1s", "the first upload retry delay; it doubles, with jitter"),
   CORONER_RETRY_MAX("5m", "the longest upload retry delay"),

@@ -80,6 +80,22 @@ public final class AgentMetrics {
           .labelNames("result")
           .register(registry);
 
+  /** The kernel's core handler in force: 1 for {@code pipe} or {@code socket}, 0 for the other. */
+  public final Gauge coreHandler =
+      Gauge.builder()
+          .name("coroner_core_handler")
+          .help("The core handler in force (1): pipe (the composer) or socket (the receiver)")
+          .labelNames("handler")
+          .register(registry);
+
+  /** The receiver's connections: accepted, rejected, refused (not the kernel), failed. */
+  public final Counter receiver =
+      Counter.builder()
+          .name("coroner_receiver_connections_total")
+          .help("Coredump socket connections by result: accepted, rejected, refused, failed")
+          .labelNames("result")
+          .register(registry);
+
   /** Container runtime lookups by result: ok, not_found, unavailable, error. */
   public final Counter lookups =
       Counter.builder()

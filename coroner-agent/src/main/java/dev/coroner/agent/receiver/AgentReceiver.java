@@ -1,0 +1,264 @@
+package dev.coroner.agent.receiver;
+
+import dev.coroner.base.files.AtomicFiles;
+import dev.coroner.capture.Prewarm;
+import dev.coroner.capture.settings.CaptureSettings;
+import dev.coroner.receiver.CrashingPeer;
+import dev.coroner.receiver.ServerListener;
+import dev.coroner.receiver.ServerOptions;
+import dev.coroner.receiver.capture.SocketCapture;
+import dev.coroner.receiver.capture.TriageHook;
+import dev.coroner.receiver.kernel.KernelReport;
+import dev.coroner.receiver.kernel.KernelSupport;
+import dev.coroner.receiver.kernel.SocketPattern;
+import dev.coroner.receiver.service.ReceiverService;
+import dev.coroner.receiver.sys.Syscalls;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The coredump socket receiver hosted in the agent's JVM (docs/receiver.md, "In the agent"): the
+ * same {@link SocketCapture} as the receiver of one host, with the agent's CRI triage asked while
+ * the kernel holds the task, so each dump carries its pod and {@code container.log}. The pipe
+ * composer the node setup installed stays the fallback: {@link #start} listens, starts the {@link
+ * PipeWatchdog} and only then points core_pattern at {@code PREFIX/run/coredump.sock}; {@link
+ * #close} puts the pipe pattern back first, then lets the captures in flight finish.
+ */
+public final class AgentReceiver implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(AgentReceiver.class);
+
+  /**
+   * The socket, relative to the prefix: the path {@code coroner install --mode socket} uses, so the
+   * node setup and the agent's {@code uninstall} count its pattern as theirs.
+   */
+  public static final String SOCKET = "run/coredump.sock";
+
+  /** The capture log, relative to the prefix (each crash's lines, with its dump's uuid). */
+  public static final String LOG_FILE = "receiver.log";
+
+  /** The only core_pattern the receiver writes: the kernel's, in the JVM's /proc. */
+  static final Path CORE_PATTERN = Path.of("/proc/sys/kernel/core_pattern");
+
+  /**
+   * What the receiver needs from the agent.
+   *
+   * @param prefix the install prefix; the socket and the log go under it
+   * @param procSys the agent's CORONER_PROC_SYS (it must be this JVM's /proc/sys)
+   * @param settings the capture settings the node setup wrote for the composer
+   * @param pipePattern the pipe composer's pattern: what stop and the watchdog put back
+   * @param triage the agent's CRI triage, and how long the kernel's ack waits for it
+   * @param events one word per connection for the metrics: accepted, rejected, refused, failed
+   */
+  public record Options(
+      Path prefix,
+      Path procSys,
+      CaptureSettings settings,
+      String pipePattern,
+      Triage triage,
+      Consumer<String> events) {}
+
+  /**
+   * The agent's triage and its deadline.
+   *
+   * @param hook who crashed and what to keep
+   * @param timeout how long the ack waits; then the core is kept with the pod unknown
+   */
+  public record Triage(TriageHook hook, Duration timeout) {}
+
+  /** The socket capture cannot run here; the message says why, as sentences. */
+  public static final class UnavailableException extends Exception {
+    private static final long serialVersionUID = 1L;
+
+    UnavailableException(String message) {
+      super(message);
+    }
+  }
+
+  private final ReceiverService service;
+  private final PipeWatchdog watchdog;
+  private final Path socket;
+
+  private AgentReceiver(ReceiverService service, PipeWatchdog watchdog, Path socket) {
+    this.service = service;
+    this.watchdog = watchdog;
+    this.socket = socket;
+  }
+
+  /** The socket under {@code prefix}. */
+  public static Path socket(Path prefix) {
+    return prefix.resolve(SOCKET);
+  }
+
+  /**
+   * Why the socket capture cannot run in this agent, one sentence each; empty when it can: the
+   * kernel's socket mode and the initial mount namespace ({@code /proc/self/ns/mnt} against {@code
+   * /proc/1/ns/mnt}), Java 22+ with native access, and the JVM's own /proc/sys.
+   */
+  public static List<String> problems(Options options) {
+    List<String> problems = new ArrayList<>();
+    int feature = Runtime.version().feature();
+    if (feature < 22) {
+      problems.add(
+          "The receiver needs Java 22 or newer (its syscalls use the FFM API); this agent runs on"
+              + " Java "
+              + feature
+              + ": run it on the agent image's Java 25.");
+    } else {
+      String why = Syscalls.system().unavailableReason();
+      if (!why.isEmpty()) {
+        problems.add(why + ".");
+      }
+    }
+    if (!options.procSys().equals(Path.of("/proc/sys"))) {
+      problems.add(
+          "The receiver sets "
+              + CORE_PATTERN
+              + " itself, but CORONER_PROC_SYS is "
+              + options.procSys()
+              + ".");
+    }
+    KernelReport kernel = KernelSupport.host().report();
+    if (!kernel.usable(SocketPattern.REQUEST) && !kernel.usable(SocketPattern.STREAM)) {
+      if (kernel.namespaceProblem().isPresent() && kernel.offers(SocketPattern.STREAM)) {
+        problems.add(
+            "The agent runs in a mount namespace of its own (a pod's), and the kernel takes '@'"
+                + " core patterns only from the host's initial one (EINVAL); the agent does not"
+                + " write it through nsenter. "
+                + kernel.namespaceProblem().get());
+      } else {
+        problems.addAll(kernel.problems(SocketPattern.STREAM));
+      }
+    }
+    return problems;
+  }
+
+  /**
+   * Listens on the socket, starts the watchdog, then points core_pattern at the socket.
+   *
+   * @throws UnavailableException nothing was changed; the message says why
+   */
+  public static AgentReceiver start(Options options) throws UnavailableException {
+    List<String> problems = problems(options);
+    if (!problems.isEmpty()) {
+      throw new UnavailableException(String.join(" ", problems));
+    }
+    Path socket = socket(options.prefix());
+    Path log = options.prefix().resolve(LOG_FILE);
+    CaptureSettings settings = options.settings();
+    // SHA-256 compiled by C2, zstd loaded and the dump's path run once before the first crash.
+    var unused = Prewarm.start().sha256();
+    try {
+      AtomicFiles.ensurePrivateDirectory(
+          Objects.requireNonNull(socket.getParent(), "the socket is under the prefix"));
+      LOG.info("receiver warmed up in {} ms", SocketCapture.warmUp(settings));
+    } catch (IOException e) {
+      throw new UnavailableException("Cannot prepare " + socket + ": " + e.getMessage() + ".");
+    }
+    var capture =
+        new SocketCapture(
+            SocketCapture.Options.standalone(
+                    new CaptureSettings.Parsed(settings, List.of()), log, version())
+                .withTriage(options.triage().hook(), options.triage().timeout()));
+    ServerOptions server =
+        ServerOptions.of(socket)
+            .withWorkers(ServerOptions.DEFAULT_WORKERS)
+            .withConnectionDeadline(settings.timeout())
+            .withListener(new Events(options.events()));
+    // The watchdog first: from the moment core_pattern names the socket, the JVM's death puts the
+    // pipe back.
+    PipeWatchdog watchdog;
+    try {
+      watchdog = PipeWatchdog.start(options.pipePattern(), socket, CORE_PATTERN, log);
+    } catch (IOException e) {
+      throw new UnavailableException(
+          "Cannot start the pipe watchdog (/bin/sh): " + e.getMessage() + ".");
+    }
+    try {
+      ReceiverService service =
+          ReceiverService.start(
+              new ReceiverService.Options(server, options.pipePattern(), m -> LOG.info("{}", m)),
+              capture);
+      LOG.info(
+          "receiver on {} (pipe watchdog pid {}): {} workers, deadline {} s per crash",
+          socket,
+          watchdog.pid(),
+          ServerOptions.DEFAULT_WORKERS,
+          settings.timeout().toSeconds());
+      return new AgentReceiver(service, watchdog, socket);
+    } catch (ReceiverService.NotStartedException e) {
+      watchdog.close();
+      throw new UnavailableException(String.valueOf(e.getMessage()));
+    }
+  }
+
+  /** The socket pattern in force, e.g. {@code @@/opt/coroner/run/coredump.sock}. */
+  public String pattern() {
+    return service.pattern();
+  }
+
+  /** The socket it listens on. */
+  public Path socket() {
+    return socket;
+  }
+
+  /** Whether it still takes crashes (its accept loop can die of an unexpected error). */
+  public boolean accepting() {
+    return service.accepting() && watchdog.alive();
+  }
+
+  /**
+   * The pipe pattern back first (while core_pattern still names the socket), then the backlog and
+   * the captures in flight; then the watchdog ends with nothing to do. Idempotent.
+   */
+  @Override
+  public void close() {
+    try {
+      service.close();
+    } finally {
+      watchdog.close();
+    }
+  }
+
+  private static String version() {
+    String v = AgentReceiver.class.getPackage().getImplementationVersion();
+    return v == null ? "dev" : v;
+  }
+
+  /** The server's counters as words for the metrics; refusals and failures in the log too. */
+  private static final class Events implements ServerListener {
+    private final Consumer<String> events;
+
+    Events(Consumer<String> events) {
+      this.events = events;
+    }
+
+    @Override
+    public void coreAccepted(CrashingPeer peer) {
+      events.accept("accepted");
+    }
+
+    @Override
+    public void coreRejected(CrashingPeer peer, String reason) {
+      events.accept("rejected");
+    }
+
+    @Override
+    public void refusedNotKernel(String why) {
+      LOG.warn("receiver refused a connection: {}", why);
+      events.accept("refused");
+    }
+
+    @Override
+    public void connectionFailed(String why) {
+      LOG.warn("receiver connection failed: {}", why);
+      events.accept("failed");
+    }
+  }
+}
