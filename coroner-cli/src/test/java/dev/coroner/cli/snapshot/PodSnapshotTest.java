@@ -353,6 +353,23 @@ class PodSnapshotTest {
         .contains("cannot create resource \"coredumpsnapshots\"")
         .contains("'kubectl auth can-i create coredumpsnapshots.coroner.dev -n shop' checks")
         .contains("coroner-dump-debugger");
+    assertThat(requests()).isEmpty();
+
+    // Reading the pod comes first, and says so when it is refused.
+    server
+        .expect()
+        .get()
+        .withPath("/api/v1/namespaces/shop/pods/web-1")
+        .andReturn(
+            403,
+            new StatusBuilder().withCode(403).withReason("Forbidden").withMessage("no").build())
+        .always();
+    Run pods = snapshot("web-1", "--store", "k8s");
+    assertThat(pods.code()).isEqualTo(4);
+    assertThat(pods.err())
+        .contains("forbidden to get pods in namespace shop (no)")
+        .contains("'kubectl auth can-i get pods -n shop' checks")
+        .contains("it grants get on pods");
   }
 
   @Test
