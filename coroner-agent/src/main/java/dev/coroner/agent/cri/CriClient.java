@@ -130,6 +130,30 @@ public final class CriClient implements AutoCloseable {
         null);
   }
 
+  /**
+   * The process and cgroup of running container {@code containerId}, from the runtime's verbose
+   * info: one RPC.
+   *
+   * @throws CriUnavailableException the runtime did not answer within the timeout
+   * @throws ContainerNotFoundException the runtime has no such container
+   */
+  public ContainerProcess process(String containerId, Duration timeout) throws CriException {
+    ContainerStatusResponse response =
+        call(
+            "container " + containerId,
+            deadline(timeout),
+            rt ->
+                rt.containerStatus(
+                    ContainerStatusRequest.newBuilder()
+                        .setContainerId(containerId)
+                        .setVerbose(true)
+                        .build()));
+    JsonNode info = json(response.getInfoMap());
+    String cgroupsPath = info.path("runtimeSpec").path("linux").path("cgroupsPath").asText("");
+    return new ContainerProcess(
+        Math.max(0, info.path("pid").asLong(0)), cgroupsPath.isEmpty() ? null : cgroupsPath);
+  }
+
   private String sandboxOf(String containerId, Deadline deadline) throws CriException {
     // Runtimes that put no sandbox ID in the verbose info still list it with the container.
     var list =

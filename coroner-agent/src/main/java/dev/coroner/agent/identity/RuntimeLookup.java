@@ -1,6 +1,7 @@
 package dev.coroner.agent.identity;
 
 import dev.coroner.agent.cri.ContainerMetadata;
+import dev.coroner.agent.cri.ContainerProcess;
 import dev.coroner.agent.cri.CriClient;
 import dev.coroner.agent.cri.CriException;
 import dev.coroner.agent.cri.CriSockets;
@@ -66,6 +67,11 @@ public final class RuntimeLookup implements CrashTriage.Lookup, AutoCloseable {
     ContainerMetadata fresh = c.lookup(containerId, logTailLines, timeout);
     known.put(containerId, fresh.withLogTail(List.of()));
     return fresh;
+  }
+
+  /** The process and cgroup of running container {@code containerId}, asked now (not cached). */
+  public ContainerProcess process(String containerId) throws CriException {
+    return client().process(containerId, timeout);
   }
 
   /** The runtime's name and version, connecting now: for start-up logs. */
