@@ -11,7 +11,7 @@ import java.util.StringJoiner;
 import java.util.regex.Pattern;
 
 /** Describes failed API calls without credentials, and says which kind is new enough to log. */
-final class ApiFailures {
+public final class ApiFailures {
   // A kubeconfig may put user:password into the server URL, and fabric8 repeats URLs.
   private static final Pattern USER_INFO = Pattern.compile("://[^/@\\s]+@");
   private static final int KINDS = 64;
@@ -28,12 +28,12 @@ final class ApiFailures {
           });
 
   /** True the first time this kind of failure is seen: log it then, only count it after. */
-  synchronized boolean first(Throwable failure) {
+  public synchronized boolean first(Throwable failure) {
     return logged.add(kind(failure));
   }
 
   /** The kind of failure: the HTTP code, or the innermost exception's class. */
-  static String kind(Throwable failure) {
+  public static String kind(Throwable failure) {
     if (failure instanceof KubernetesClientException k && k.getCode() > 0) {
       return "HTTP " + k.getCode();
     }
@@ -43,7 +43,7 @@ final class ApiFailures {
   /**
    * What went wrong, for a log line: the API's status message, or the exceptions fabric8 wrapped.
    */
-  static String describe(Throwable failure) {
+  public static String describe(Throwable failure) {
     String text;
     if (failure instanceof KubernetesClientException k && k.getCode() > 0) {
       Status status = k.getStatus();

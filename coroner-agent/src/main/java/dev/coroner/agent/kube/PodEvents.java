@@ -28,6 +28,7 @@ import org.slf4j.MDC;
 public final class PodEvents implements AutoCloseable {
   public static final String CORE_DUMPED = "CoreDumped";
   public static final String CORE_DUMP_SKIPPED = "CoreDumpSkipped";
+  public static final String SNAPSHOT_TRIGGERED = "SnapshotTriggered";
   public static final String COMPONENT = "coroner-agent";
   public static final String REPORTING_COMPONENT = "coroner.dev/agent";
 
@@ -133,6 +134,15 @@ public final class PodEvents implements AutoCloseable {
   public void coreDumpSkipped(PodRef pod, String why, String signalName, @Nullable String exe) {
     String message = "Process " + exe + " crashed on " + signalName + ", core not kept: " + why;
     submit(new Notice(pod, CORE_DUMP_SKIPPED, "SkipCore", message, Instant.now()));
+  }
+
+  /**
+   * A snapshot trigger fired for one of the pod's containers; {@code message} says which, what it
+   * saw and what came of it ({@code Snapshot trigger memory: memory 94% of 256 MiB; requested
+   * ...}).
+   */
+  public void snapshotTriggered(PodRef pod, String message) {
+    submit(new Notice(pod, SNAPSHOT_TRIGGERED, "RequestSnapshot", message, Instant.now()));
   }
 
   /** Events the API server accepted. */

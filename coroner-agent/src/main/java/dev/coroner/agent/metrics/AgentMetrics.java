@@ -137,6 +137,18 @@ public final class AgentMetrics {
           .labelNames("result")
           .register(registry);
 
+  /**
+   * Snapshot triggers that fired, by trigger (liveness, memory, cpu) and outcome: requested (a
+   * CoreDumpSnapshot was created), rate_limited, failed.
+   */
+  public final Counter snapshotTriggers =
+      Counter.builder()
+          .name("coroner_snapshot_triggers_total")
+          .help(
+              "Snapshot triggers that fired, by trigger and outcome: requested, rate_limited, failed")
+          .labelNames("trigger", "outcome")
+          .register(registry);
+
   public AgentMetrics() {
     JvmMetrics.builder().register(registry);
   }
