@@ -20,6 +20,7 @@ import dev.coroner.agent.kube.PodRef;
 import dev.coroner.agent.metrics.AgentMetrics;
 import dev.coroner.agent.metrics.HealthServer;
 import dev.coroner.agent.seal.DumpSealing;
+import dev.coroner.agent.trigger.SnapshotTriggers;
 import dev.coroner.agent.upload.DumpUploader;
 import dev.coroner.agent.watch.DumpWatcher;
 import dev.coroner.analysis.Analyzer;
@@ -102,6 +103,7 @@ public final class Agent implements AutoCloseable {
   private @Nullable CoreDumpPublisher coreDumps;
   private @Nullable BinaryCache binaryCache;
   private @Nullable BinaryHolds holds;
+  private @Nullable SnapshotTriggers triggers;
 
   // The services are set by start() and used after it; close() checks each (a failed start).
   @SuppressWarnings("NullAway.Init")
@@ -167,11 +169,32 @@ public final class Agent implements AutoCloseable {
             }
           });
     }
+    startTriggers();
     watcher = new DumpWatcher(config.dumpDir(), uploader::offer);
     watcher.start(config.sweepInterval());
     var unused = gauges.scheduleWithFixedDelay(this::updateBacklog, 0, 5, TimeUnit.SECONDS);
     ready = true;
     LOG.info("watching {} and uploading to {}", config.dumpDir(), config.store());
+  }
+
+  /** Snapshot triggers (liveness, memory, CPU), when configured: docs/agent.md. */
+  private void startTriggers() {
+    String node = config.identity().nodeName();
+    if (!config.triggers().enabled()) {
+      return;
+    }
+    if (kube == null || owners == null || node == null) {
+      LOG.warn(
+          "Snapshot triggers are on but need the Kubernetes API and CORONER_NODE_NAME (the chart"
+              + " sets both): no triggers");
+      return;
+    }
+    triggers =
+        SnapshotTriggers.start(
+            config.triggers(),
+            new SnapshotTriggers.Cluster(kube, node, owners, events),
+            runtime::process,
+            metrics);
   }
 
   /** The policy of kept binaries, from the configuration. */
@@ -412,6 +435,9 @@ public final class Agent implements AutoCloseable {
     }
     if (runtime != null) {
       runtime.close();
+    }
+    if (triggers != null) {
+      triggers.close();
     }
     if (events != null) {
       events.close();

@@ -5,6 +5,8 @@ import static dev.coroner.agent.config.AgentVariable.*;
 import dev.coroner.agent.identity.CapturePolicy;
 import dev.coroner.agent.seal.EncryptionPolicy;
 import dev.coroner.agent.seal.ScrubPolicy;
+import dev.coroner.agent.trigger.Trigger;
+import dev.coroner.agent.trigger.TriggerPolicy;
 import dev.coroner.base.units.ByteSizes;
 import dev.coroner.base.units.Durations;
 import dev.coroner.capture.settings.CaptureSettings;
@@ -45,6 +47,7 @@ import org.jspecify.annotations.Nullable;
  * @param scrub how dumps are scrubbed before upload
  * @param encryption which age recipients dumps are encrypted to before upload
  * @param analysis what the agent finds out about each dump before upload
+ * @param triggers which containers' snapshot triggers are watched, and what fires them
  */
 public record AgentConfig(
     @Nullable URI store,
@@ -62,7 +65,8 @@ public record AgentConfig(
     Identity identity,
     ScrubPolicy scrub,
     EncryptionPolicy encryption,
-    Analysis analysis) {
+    Analysis analysis,
+    TriggerPolicy triggers) {
 
   /**
    * How crashed containers are identified (CRI) and which cores are kept.
@@ -221,11 +225,54 @@ public record AgentConfig(
                 r.get(CORONER_ANALYSIS_TIMEOUT, Reader::analysisTimeout),
                 r.get(CORONER_BINARIES, Reader::bool),
                 r.get(CORONER_BINARIES_MAX_SIZE, ByteSizes::parse),
-                r.get(CORONER_BINARIES_SKIP_RUNTIMES, Reader::runtimes)));
+                r.get(CORONER_BINARIES_SKIP_RUNTIMES, Reader::runtimes)),
+            triggers(r, errors));
     if (!errors.isEmpty()) {
       throw new ConfigException(String.join("\n", errors));
     }
     return config;
+  }
+
+  /** The snapshot triggers' variables, checked together. */
+  private static TriggerPolicy triggers(Reader r, List<String> errors) {
+    boolean enabled = r.get(CORONER_SNAPSHOT_TRIGGERS_ENABLED, Reader::bool);
+    Set<Trigger> everyPod = r.get(CORONER_SNAPSHOT_TRIGGERS, Trigger::parseList);
+    if (!enabled && !everyPod.isEmpty()) {
+      errors.add(
+          CORONER_SNAPSHOT_TRIGGERS
+              + " names triggers but "
+              + CORONER_SNAPSHOT_TRIGGERS_ENABLED
+              + " is false: set it to true (chart: snapshotTriggers.enabled) or empty the list");
+    }
+    Duration interval =
+        r.get(CORONER_SNAPSHOT_TRIGGERS_INTERVAL, v -> Reader.between(v, "1s", "5m"));
+    Duration cpuDuration =
+        r.get(CORONER_SNAPSHOT_TRIGGERS_CPU_DURATION, v -> Reader.between(v, "1s", "1h"));
+    if (cpuDuration.compareTo(interval) < 0) {
+      errors.add(
+          CORONER_SNAPSHOT_TRIGGERS_CPU_DURATION
+              + " must be at least "
+              + CORONER_SNAPSHOT_TRIGGERS_INTERVAL
+              + " ("
+              + Durations.format(interval)
+              + "): the CPU is measured over that interval (got '"
+              + Durations.format(cpuDuration)
+              + "')");
+    }
+    String namespace = blankToNull(r.raw(CORONER_POD_NAMESPACE));
+    String account = blankToNull(r.raw(CORONER_SERVICE_ACCOUNT));
+    return new TriggerPolicy(
+        enabled,
+        everyPod,
+        r.get(CORONER_SNAPSHOT_TRIGGERS_LIVENESS_FAILURES, v -> Reader.range(v, 1, 100)),
+        r.get(CORONER_SNAPSHOT_TRIGGERS_MEMORY_PERCENT, v -> Reader.range(v, 1, 100)),
+        r.get(CORONER_SNAPSHOT_TRIGGERS_CPU_PERCENT, v -> Reader.range(v, 1, 100)),
+        cpuDuration,
+        interval,
+        r.get(CORONER_SNAPSHOT_TRIGGERS_WORKLOAD_WINDOW, v -> Reader.between(v, "0s", "7d")),
+        namespace == null || account == null
+            ? null
+            : "system:serviceaccount:" + namespace + ":" + account);
   }
 
   private static @Nullable String blankToNull(@Nullable String v) {
@@ -316,6 +363,15 @@ public record AgentConfig(
       if (d.toMillis() < 50 || d.toMillis() > 10_000) {
         throw new IllegalArgumentException(
             "must be 50ms to 10s: the dying process waits this long at most");
+      }
+      return d;
+    }
+
+    /** A duration from {@code min} to {@code max}. */
+    static Duration between(String v, String min, String max) {
+      Duration d = Durations.parse(v);
+      if (d.compareTo(Durations.parse(min)) < 0 || d.compareTo(Durations.parse(max)) > 0) {
+        throw new IllegalArgumentException("must be " + min + " to " + max);
       }
       return d;
     }
