@@ -24,6 +24,7 @@ import dev.coroner.agent.receiver.AgentReceiver;
 import dev.coroner.agent.seal.DumpSealing;
 import dev.coroner.agent.snapshot.ContainerRuntime;
 import dev.coroner.agent.snapshot.SnapshotReconciler;
+import dev.coroner.agent.trigger.SnapshotTriggers;
 import dev.coroner.agent.upload.DumpUploader;
 import dev.coroner.agent.watch.DumpWatcher;
 import dev.coroner.analysis.Analyzer;
@@ -110,6 +111,7 @@ public final class Agent implements AutoCloseable {
   private @Nullable BinaryHolds holds;
   private @Nullable SnapshotReconciler snapshots;
   private volatile @Nullable AgentReceiver receiver;
+  private @Nullable SnapshotTriggers triggers;
 
   // The services are set by start() and used after it; close() checks each (a failed start).
   @SuppressWarnings("NullAway.Init")
@@ -177,6 +179,7 @@ public final class Agent implements AutoCloseable {
           });
     }
     startSnapshots();
+    startTriggers();
     watcher = new DumpWatcher(config.dumpDir(), uploader::offer);
     watcher.start(config.sweepInterval());
     var unused = gauges.scheduleWithFixedDelay(this::updateBacklog, 0, 5, TimeUnit.SECONDS);
@@ -227,6 +230,8 @@ public final class Agent implements AutoCloseable {
   private static String version() {
     String v = Agent.class.getPackage().getImplementationVersion();
     return v == null ? "dev" : v;
+  }
+
   /**
    * With CORONER_CORE_HANDLER socket or auto, the coredump socket receiver in this JVM, in front of
    * the pipe composer the node setup just installed (docs/receiver.md, "In the agent").
@@ -286,6 +291,26 @@ public final class Agent implements AutoCloseable {
       r.close();
       coreHandler("pipe");
     }
+  }
+
+  /** Snapshot triggers (liveness, memory, CPU), when configured: docs/agent.md. */
+  private void startTriggers() {
+    String node = config.identity().nodeName();
+    if (!config.triggers().enabled()) {
+      return;
+    }
+    if (kube == null || owners == null || node == null) {
+      LOG.warn(
+          "Snapshot triggers are on but need the Kubernetes API and CORONER_NODE_NAME (the chart"
+              + " sets both): no triggers");
+      return;
+    }
+    triggers =
+        SnapshotTriggers.start(
+            config.triggers(),
+            new SnapshotTriggers.Cluster(kube, node, owners, events),
+            id -> runtime.process(id, Duration.ofSeconds(5)),
+            metrics);
   }
 
   /** The policy of kept binaries, from the configuration. */
@@ -541,6 +566,9 @@ public final class Agent implements AutoCloseable {
     }
     if (runtime != null) {
       runtime.close();
+    }
+    if (triggers != null) {
+      triggers.close();
     }
     if (events != null) {
       events.close();

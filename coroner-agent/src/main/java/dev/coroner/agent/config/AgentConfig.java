@@ -5,6 +5,8 @@ import static dev.coroner.agent.config.AgentVariable.*;
 import dev.coroner.agent.identity.CapturePolicy;
 import dev.coroner.agent.seal.EncryptionPolicy;
 import dev.coroner.agent.seal.ScrubPolicy;
+import dev.coroner.agent.trigger.Trigger;
+import dev.coroner.agent.trigger.TriggerPolicy;
 import dev.coroner.base.units.ByteSizes;
 import dev.coroner.base.units.Durations;
 import dev.coroner.capture.settings.CaptureSettings;
@@ -49,6 +51,7 @@ import org.jspecify.annotations.Nullable;
  * @param snapshots how the agent carries out CoreDumpSnapshot requests
  * @param coreHandler the pipe composer alone, or the receiver in the agent in front of it
  *     (docs/receiver.md, "In the agent")
+ * @param triggers which containers' snapshot triggers are watched, and what fires them
  */
 public record AgentConfig(
     @Nullable URI store,
@@ -68,7 +71,8 @@ public record AgentConfig(
     EncryptionPolicy encryption,
     Analysis analysis,
     Snapshots snapshots,
-    CaptureMode coreHandler) {
+    CaptureMode coreHandler,
+    TriggerPolicy triggers) {
 
   /**
    * How crashed containers are identified (CRI) and which cores are kept.
@@ -239,11 +243,54 @@ public record AgentConfig(
             new Snapshots(
                 r.get(CORONER_SNAPSHOTS, Reader::bool),
                 r.get(CORONER_SNAPSHOT_MAX_IN_FLIGHT, v -> Reader.range(v, 1, 16))),
-            r.get(CORONER_CORE_HANDLER, CaptureMode::parse));
+            r.get(CORONER_CORE_HANDLER, CaptureMode::parse),
+            triggers(r, errors));
     if (!errors.isEmpty()) {
       throw new ConfigException(String.join("\n", errors));
     }
     return config;
+  }
+
+  /** The snapshot triggers' variables, checked together. */
+  private static TriggerPolicy triggers(Reader r, List<String> errors) {
+    boolean enabled = r.get(CORONER_SNAPSHOT_TRIGGERS_ENABLED, Reader::bool);
+    Set<Trigger> everyPod = r.get(CORONER_SNAPSHOT_TRIGGERS, Trigger::parseList);
+    if (!enabled && !everyPod.isEmpty()) {
+      errors.add(
+          CORONER_SNAPSHOT_TRIGGERS
+              + " names triggers but "
+              + CORONER_SNAPSHOT_TRIGGERS_ENABLED
+              + " is false: set it to true (chart: snapshotTriggers.enabled) or empty the list");
+    }
+    Duration interval =
+        r.get(CORONER_SNAPSHOT_TRIGGERS_INTERVAL, v -> Reader.between(v, "1s", "5m"));
+    Duration cpuDuration =
+        r.get(CORONER_SNAPSHOT_TRIGGERS_CPU_DURATION, v -> Reader.between(v, "1s", "1h"));
+    if (cpuDuration.compareTo(interval) < 0) {
+      errors.add(
+          CORONER_SNAPSHOT_TRIGGERS_CPU_DURATION
+              + " must be at least "
+              + CORONER_SNAPSHOT_TRIGGERS_INTERVAL
+              + " ("
+              + Durations.format(interval)
+              + "): the CPU is measured over that interval (got '"
+              + Durations.format(cpuDuration)
+              + "')");
+    }
+    String namespace = blankToNull(r.raw(CORONER_POD_NAMESPACE));
+    String account = blankToNull(r.raw(CORONER_SERVICE_ACCOUNT));
+    return new TriggerPolicy(
+        enabled,
+        everyPod,
+        r.get(CORONER_SNAPSHOT_TRIGGERS_LIVENESS_FAILURES, v -> Reader.range(v, 1, 100)),
+        r.get(CORONER_SNAPSHOT_TRIGGERS_MEMORY_PERCENT, v -> Reader.range(v, 1, 100)),
+        r.get(CORONER_SNAPSHOT_TRIGGERS_CPU_PERCENT, v -> Reader.range(v, 1, 100)),
+        cpuDuration,
+        interval,
+        r.get(CORONER_SNAPSHOT_TRIGGERS_WORKLOAD_WINDOW, v -> Reader.between(v, "0s", "7d")),
+        namespace == null || account == null
+            ? null
+            : "system:serviceaccount:" + namespace + ":" + account);
   }
 
   private static @Nullable String blankToNull(@Nullable String v) {
@@ -334,6 +381,15 @@ public record AgentConfig(
       if (d.toMillis() < 50 || d.toMillis() > 10_000) {
         throw new IllegalArgumentException(
             "must be 50ms to 10s: the dying process waits this long at most");
+      }
+      return d;
+    }
+
+    /** A duration from {@code min} to {@code max}. */
+    static Duration between(String v, String min, String max) {
+      Duration d = Durations.parse(v);
+      if (d.compareTo(Durations.parse(min)) < 0 || d.compareTo(Durations.parse(max)) > 0) {
+        throw new IllegalArgumentException("must be " + min + " to " + max);
       }
       return d;
     }

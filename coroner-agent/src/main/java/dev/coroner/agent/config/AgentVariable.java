@@ -2,6 +2,7 @@ package dev.coroner.agent.config;
 
 import dev.coroner.agent.identity.CapturePolicy;
 import dev.coroner.agent.seal.ScrubPolicy;
+import dev.coroner.agent.trigger.TriggerPolicy;
 import dev.coroner.capture.settings.CaptureSettings.Defaults;
 import dev.coroner.node.InstallOptions;
 import dev.coroner.store.s3.S3Options;
@@ -69,7 +70,28 @@ public enum AgentVariable {
   CORONER_SNAPSHOTS(
       "true", "carry out CoreDumpSnapshot requests for this node's pods (needs Java 22+)"),
   CORONER_SNAPSHOT_MAX_IN_FLIGHT(
-      "1", "snapshots taken at once on this node, 1 to 16; more wait their turn");
+      "1", "snapshots taken at once on this node, 1 to 16; more wait their turn"),
+  // Snapshot triggers (docs/agent.md, "Snapshot triggers").
+  CORONER_SNAPSHOT_TRIGGERS_ENABLED(
+      "false",
+      "watch this node's pods for snapshot triggers; a pod's annotation "
+          + TriggerPolicy.ANNOTATION
+          + " names its own"),
+  CORONER_SNAPSHOT_TRIGGERS(
+      "", "triggers for every pod without the annotation: liveness, memory, cpu (comma-separated)"),
+  CORONER_SNAPSHOT_TRIGGERS_LIVENESS_FAILURES(
+      "2", "liveness: this many failed probes in a row fire it, 1 to 100"),
+  CORONER_SNAPSHOT_TRIGGERS_MEMORY_PERCENT(
+      "90", "memory: the working set at this share of the limit fires it, 1 to 100"),
+  CORONER_SNAPSHOT_TRIGGERS_CPU_PERCENT(
+      "90", "cpu: this share of the quota (no quota: of the node's CPUs) on average fires it"),
+  CORONER_SNAPSHOT_TRIGGERS_CPU_DURATION(
+      "60s", "cpu: the average is over this long, from the interval to 1h"),
+  CORONER_SNAPSHOT_TRIGGERS_INTERVAL("5s", "how often memory and CPU are read, 1s to 5m"),
+  CORONER_SNAPSHOT_TRIGGERS_WORKLOAD_WINDOW(
+      "30m", "at most one triggered snapshot per workload within this window (0s: no limit)"),
+  CORONER_SERVICE_ACCOUNT(
+      null, "the agent's service account (downward API spec.serviceAccountName), the requester");
 
   private final @Nullable String defaultValue;
   private final String description;

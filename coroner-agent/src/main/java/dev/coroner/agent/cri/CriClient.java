@@ -132,7 +132,7 @@ public final class CriClient implements AutoCloseable {
   }
 
   /**
-   * Whether container {@code containerId} runs now, and its host PID: one verbose {@code
+   * Whether container {@code containerId} runs now, its host PID and its cgroup: one verbose {@code
    * ContainerStatus}, whose info has the PID (containerd and CRI-O put it there; CRI has no field
    * for it).
    *
@@ -152,8 +152,11 @@ public final class CriClient implements AutoCloseable {
                         .build()));
     ContainerStatus status = response.getStatus();
     boolean running = status.getState() == ContainerState.CONTAINER_RUNNING;
-    long pid = running ? json(response.getInfoMap()).path("pid").asLong(0) : 0;
-    return new ContainerProcess(status.getId(), running, Math.max(0, pid));
+    JsonNode info = json(response.getInfoMap());
+    long pid = running ? info.path("pid").asLong(0) : 0;
+    String cgroupsPath = info.path("runtimeSpec").path("linux").path("cgroupsPath").asText("");
+    return new ContainerProcess(
+        status.getId(), running, Math.max(0, pid), cgroupsPath.isEmpty() ? null : cgroupsPath);
   }
 
   private String sandboxOf(String containerId, Deadline deadline) throws CriException {

@@ -33,7 +33,7 @@ public final class ApiFailures {
   }
 
   /** The kind of failure: the HTTP code, or the innermost exception's class. */
-  static String kind(Throwable failure) {
+  public static String kind(Throwable failure) {
     if (failure instanceof KubernetesClientException k && k.getCode() > 0) {
       return "HTTP " + k.getCode();
     }

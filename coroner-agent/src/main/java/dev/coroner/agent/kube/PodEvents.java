@@ -32,6 +32,7 @@ public final class PodEvents implements AutoCloseable {
   /** The reason of the Event a CoreDumpSnapshot request ends with, taken or failed. */
   public static final String SNAPSHOT = "Snapshot";
 
+  public static final String SNAPSHOT_TRIGGERED = "SnapshotTriggered";
   public static final String COMPONENT = "coroner-agent";
   public static final String REPORTING_COMPONENT = "coroner.dev/agent";
 
@@ -147,6 +148,15 @@ public final class PodEvents implements AutoCloseable {
   public void snapshot(PodRef pod, boolean taken, String message) {
     submit(
         new Notice(pod, SNAPSHOT, "Snapshot", taken ? "Normal" : WARNING, message, Instant.now()));
+  }
+
+  /**
+   * A snapshot trigger fired for one of the pod's containers; {@code message} says which, what it
+   * saw and what came of it ({@code Snapshot trigger memory: memory 94% of 256 MiB; requested
+   * ...}).
+   */
+  public void snapshotTriggered(PodRef pod, String message) {
+    submit(new Notice(pod, SNAPSHOT_TRIGGERED, "RequestSnapshot", message, Instant.now()));
   }
 
   /** Events the API server accepted. */

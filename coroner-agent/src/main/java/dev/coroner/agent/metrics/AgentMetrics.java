@@ -172,6 +172,18 @@ public final class AgentMetrics {
           .classicUpperBounds(0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
           .register(registry);
 
+  /**
+   * Snapshot triggers that fired, by trigger (liveness, memory, cpu) and outcome: requested (a
+   * CoreDumpSnapshot was created), rate_limited, failed.
+   */
+  public final Counter snapshotTriggers =
+      Counter.builder()
+          .name("coroner_snapshot_triggers_total")
+          .help(
+              "Snapshot triggers that fired, by trigger and outcome: requested, rate_limited, failed")
+          .labelNames("trigger", "outcome")
+          .register(registry);
+
   public AgentMetrics() {
     JvmMetrics.builder().register(registry);
   }
