@@ -156,7 +156,7 @@ public final class PodEvents implements AutoCloseable {
    * ...}).
    */
   public void snapshotTriggered(PodRef pod, String message) {
-    submit(new Notice(pod, SNAPSHOT_TRIGGERED, "RequestSnapshot", message, Instant.now()));
+    submit(new Notice(pod, SNAPSHOT_TRIGGERED, "RequestSnapshot", WARNING, message, Instant.now()));
   }
 
   /** Events the API server accepted. */
