@@ -95,7 +95,16 @@ class ChartEnvTest {
             "CORONER_NODE_NAME",
             "CORONER_POD_NAMESPACE",
             "CORONER_COREDUMPS",
-            "CORONER_HOST_NAMESPACE");
+            "CORONER_HOST_NAMESPACE",
+            "CORONER_SNAPSHOT_TRIGGERS_ENABLED",
+            "CORONER_SNAPSHOT_TRIGGERS",
+            "CORONER_SNAPSHOT_TRIGGERS_LIVENESS_FAILURES",
+            "CORONER_SNAPSHOT_TRIGGERS_MEMORY_PERCENT",
+            "CORONER_SNAPSHOT_TRIGGERS_CPU_PERCENT",
+            "CORONER_SNAPSHOT_TRIGGERS_CPU_DURATION",
+            "CORONER_SNAPSHOT_TRIGGERS_INTERVAL",
+            "CORONER_SNAPSHOT_TRIGGERS_WORKLOAD_WINDOW",
+            "CORONER_SERVICE_ACCOUNT");
     // The chart's defaults are the agent's own: read from its table, not written here again.
     assertThat(DEFAULTS.env("CORONER_STORE")).isEqualTo(STORE);
     for (String name :
@@ -127,7 +136,15 @@ class ChartEnvTest {
             "CORONER_BINARIES_MAX_SIZE",
             "CORONER_BINARIES_SKIP_RUNTIMES",
             "CORONER_SCRUB",
-            "CORONER_SCRUB_POD_OVERRIDE")) {
+            "CORONER_SCRUB_POD_OVERRIDE",
+            "CORONER_SNAPSHOT_TRIGGERS_ENABLED",
+            "CORONER_SNAPSHOT_TRIGGERS",
+            "CORONER_SNAPSHOT_TRIGGERS_LIVENESS_FAILURES",
+            "CORONER_SNAPSHOT_TRIGGERS_MEMORY_PERCENT",
+            "CORONER_SNAPSHOT_TRIGGERS_CPU_PERCENT",
+            "CORONER_SNAPSHOT_TRIGGERS_CPU_DURATION",
+            "CORONER_SNAPSHOT_TRIGGERS_INTERVAL",
+            "CORONER_SNAPSHOT_TRIGGERS_WORKLOAD_WINDOW")) {
       String agentDefault = AgentVariable.valueOf(name).defaultValue();
       assertThat(agentDefault).as(name + " has a default in AgentVariable").isNotNull();
       assertThat(DEFAULTS.env(name)).as(name).isEqualTo(agentDefault);
@@ -137,6 +154,14 @@ class ChartEnvTest {
     assertThat(
             DEFAULTS.env().get("CORONER_POD_NAMESPACE").getValueFrom().getFieldRef().getFieldPath())
         .isEqualTo("metadata.namespace");
+    assertThat(
+            DEFAULTS
+                .env()
+                .get("CORONER_SERVICE_ACCOUNT")
+                .getValueFrom()
+                .getFieldRef()
+                .getFieldPath())
+        .isEqualTo("spec.serviceAccountName");
   }
 
   @Test
@@ -181,7 +206,16 @@ class ChartEnvTest {
                 Map.entry("scrub.podOverride", "false"),
                 Map.entry("encryption.recipients[0]", AGE_A),
                 Map.entry("encryption.recipients[1]", AGE_B),
-                Map.entry("encryption.namespaces.payments[0]", AGE_B)));
+                Map.entry("encryption.namespaces.payments[0]", AGE_B),
+                Map.entry("snapshotTriggers.enabled", "true"),
+                Map.entry("snapshotTriggers.triggers[0]", "liveness"),
+                Map.entry("snapshotTriggers.triggers[1]", "memory"),
+                Map.entry("snapshotTriggers.liveness.failures", "1"),
+                Map.entry("snapshotTriggers.memory.percent", "80"),
+                Map.entry("snapshotTriggers.cpu.percent", "95"),
+                Map.entry("snapshotTriggers.cpu.duration", "2m"),
+                Map.entry("snapshotTriggers.interval", "10s"),
+                Map.entry("snapshotTriggers.workloadWindow", "1h")));
     Map<String, String> expected =
         Map.ofEntries(
             Map.entry("CORONER_STORE", "s3://other-bucket/a/b"),
@@ -217,7 +251,15 @@ class ChartEnvTest {
             Map.entry("CORONER_SCRUB_NAMESPACES", "payments=default,shop=off"),
             Map.entry("CORONER_SCRUB_POD_OVERRIDE", "false"),
             Map.entry("CORONER_ENCRYPT_RECIPIENTS", AGE_A + "+" + AGE_B),
-            Map.entry("CORONER_ENCRYPT_NAMESPACES", "payments=" + AGE_B));
+            Map.entry("CORONER_ENCRYPT_NAMESPACES", "payments=" + AGE_B),
+            Map.entry("CORONER_SNAPSHOT_TRIGGERS_ENABLED", "true"),
+            Map.entry("CORONER_SNAPSHOT_TRIGGERS", "liveness,memory"),
+            Map.entry("CORONER_SNAPSHOT_TRIGGERS_LIVENESS_FAILURES", "1"),
+            Map.entry("CORONER_SNAPSHOT_TRIGGERS_MEMORY_PERCENT", "80"),
+            Map.entry("CORONER_SNAPSHOT_TRIGGERS_CPU_PERCENT", "95"),
+            Map.entry("CORONER_SNAPSHOT_TRIGGERS_CPU_DURATION", "2m"),
+            Map.entry("CORONER_SNAPSHOT_TRIGGERS_INTERVAL", "10s"),
+            Map.entry("CORONER_SNAPSHOT_TRIGGERS_WORKLOAD_WINDOW", "1h"));
     expected.forEach((name, value) -> assertThat(all.env(name)).as(name).isEqualTo(value));
 
     // Whatever AgentConfig reads, the chart sets; whatever the chart sets, the agent reads.
@@ -243,11 +285,13 @@ class ChartEnvTest {
     Files.writeString(
         values,
         "capture:\n  maxUse: 10737418240\n  keepFree: 0\n  flood:\n    maxCores: 12\n"
-            + "store:\n  partSize: 33554432\n");
+            + "store:\n  partSize: 33554432\n"
+            + "snapshotTriggers:\n  memory:\n    percent: 85\n");
     Manifests m = HelmChart.render(Map.of("store.url", STORE), List.of(values));
     assertThat(m.env("CORONER_MAX_USE")).isEqualTo("10737418240");
     assertThat(m.env("CORONER_KEEP_FREE")).isEqualTo("0");
     assertThat(m.env("CORONER_FLOOD_MAX_CORES")).isEqualTo("12");
     assertThat(m.env("CORONER_S3_PART_SIZE")).isEqualTo("33554432");
+    assertThat(m.env("CORONER_SNAPSHOT_TRIGGERS_MEMORY_PERCENT")).isEqualTo("85");
   }
 }

@@ -89,6 +89,11 @@ class ChartSchemaTest {
           metrics.port                | 70000          | at '/metrics/port': maximum: got 70,000, want 65,535
           credentials.irsa.roleArn    | my-role        | at '/credentials/irsa/roleArn'
           image.pullPolicy            | Sometimes      | at '/image/pullPolicy'
+          snapshotTriggers.triggers[0] | disk          | at '/snapshotTriggers/triggers/0': value must be one of 'liveness', 'memory', 'cpu'
+          snapshotTriggers.memory.percent | 150        | at '/snapshotTriggers/memory/percent': maximum: got 150, want 100
+          snapshotTriggers.liveness.failures | 0       | at '/snapshotTriggers/liveness/failures': minimum: got 0, want 1
+          snapshotTriggers.cpu.duration | a minute     | at '/snapshotTriggers/cpu/duration'
+          snapshotTriggers.enabled    | sometimes      | at '/snapshotTriggers/enabled': got string, want boolean
           """)
   void aBadValueIsNamed(String key, String value, String message) {
     assertThat(errorWith(key, value)).contains(message);
@@ -132,6 +137,12 @@ class ChartSchemaTest {
     assertThat(
             errorWith("metrics.serviceMonitor.enabled", "true", "metrics.service.enabled", "false"))
         .contains("metrics.serviceMonitor.enabled needs metrics.service.enabled");
+  }
+
+  @Test
+  void triggersForEveryPodNeedTheTriggersOn() {
+    assertThat(errorWith("snapshotTriggers.triggers[0]", "memory"))
+        .contains("snapshotTriggers.triggers needs snapshotTriggers.enabled: true");
   }
 
   @Test
