@@ -94,7 +94,9 @@ class ChartEnvTest {
             "CORONER_NODE_NAME",
             "CORONER_POD_NAMESPACE",
             "CORONER_COREDUMPS",
-            "CORONER_HOST_NAMESPACE");
+            "CORONER_HOST_NAMESPACE",
+            "CORONER_SNAPSHOTS",
+            "CORONER_SNAPSHOT_MAX_IN_FLIGHT");
     // The chart's defaults are the agent's own: read from its table, not written here again.
     assertThat(DEFAULTS.env("CORONER_STORE")).isEqualTo(STORE);
     for (String name :
@@ -125,7 +127,9 @@ class ChartEnvTest {
             "CORONER_BINARIES_MAX_SIZE",
             "CORONER_BINARIES_SKIP_RUNTIMES",
             "CORONER_SCRUB",
-            "CORONER_SCRUB_POD_OVERRIDE")) {
+            "CORONER_SCRUB_POD_OVERRIDE",
+            "CORONER_SNAPSHOTS",
+            "CORONER_SNAPSHOT_MAX_IN_FLIGHT")) {
       String agentDefault = AgentVariable.valueOf(name).defaultValue();
       assertThat(agentDefault).as(name + " has a default in AgentVariable").isNotNull();
       assertThat(DEFAULTS.env(name)).as(name).isEqualTo(agentDefault);

@@ -89,6 +89,8 @@ class ChartSchemaTest {
           metrics.port                | 70000          | at '/metrics/port': maximum: got 70,000, want 65,535
           credentials.irsa.roleArn    | my-role        | at '/credentials/irsa/roleArn'
           image.pullPolicy            | Sometimes      | at '/image/pullPolicy'
+          snapshots.maxInFlight       | 0              | at '/snapshots/maxInFlight': minimum: got 0, want 1
+          snapshots.enabled           | maybe          | at '/snapshots/enabled': got string, want boolean
           """)
   void aBadValueIsNamed(String key, String value, String message) {
     assertThat(errorWith(key, value)).contains(message);
