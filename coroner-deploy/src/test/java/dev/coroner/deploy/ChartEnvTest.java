@@ -104,7 +104,9 @@ class ChartEnvTest {
             "CORONER_SNAPSHOT_TRIGGERS_CPU_DURATION",
             "CORONER_SNAPSHOT_TRIGGERS_INTERVAL",
             "CORONER_SNAPSHOT_TRIGGERS_WORKLOAD_WINDOW",
-            "CORONER_SERVICE_ACCOUNT");
+            "CORONER_SERVICE_ACCOUNT",
+            "CORONER_SNAPSHOTS",
+            "CORONER_SNAPSHOT_MAX_IN_FLIGHT");
     // The chart's defaults are the agent's own: read from its table, not written here again.
     assertThat(DEFAULTS.env("CORONER_STORE")).isEqualTo(STORE);
     for (String name :
@@ -144,7 +146,9 @@ class ChartEnvTest {
             "CORONER_SNAPSHOT_TRIGGERS_CPU_PERCENT",
             "CORONER_SNAPSHOT_TRIGGERS_CPU_DURATION",
             "CORONER_SNAPSHOT_TRIGGERS_INTERVAL",
-            "CORONER_SNAPSHOT_TRIGGERS_WORKLOAD_WINDOW")) {
+            "CORONER_SNAPSHOT_TRIGGERS_WORKLOAD_WINDOW",
+            "CORONER_SNAPSHOTS",
+            "CORONER_SNAPSHOT_MAX_IN_FLIGHT")) {
       String agentDefault = AgentVariable.valueOf(name).defaultValue();
       assertThat(agentDefault).as(name + " has a default in AgentVariable").isNotNull();
       assertThat(DEFAULTS.env(name)).as(name).isEqualTo(agentDefault);

@@ -94,6 +94,8 @@ class ChartSchemaTest {
           snapshotTriggers.liveness.failures | 0       | at '/snapshotTriggers/liveness/failures': minimum: got 0, want 1
           snapshotTriggers.cpu.duration | a minute     | at '/snapshotTriggers/cpu/duration'
           snapshotTriggers.enabled    | sometimes      | at '/snapshotTriggers/enabled': got string, want boolean
+          snapshots.maxInFlight       | 0              | at '/snapshots/maxInFlight': minimum: got 0, want 1
+          snapshots.enabled           | maybe          | at '/snapshots/enabled': got string, want boolean
           """)
   void aBadValueIsNamed(String key, String value, String message) {
     assertThat(errorWith(key, value)).contains(message);

@@ -108,6 +108,42 @@ class SnapshotIT {
   }
 
   @Test
+  void whatTheCallerAddsIsInTheDumpAndReplacesNothing() throws Exception {
+    // As the node agent adds a container's log and its pod; a name the dump has stays the dump's.
+    DumpInfo.PodInfo pod = new DumpInfo.PodInfo("team-a", "web", "uid-1", "app", "app:1");
+    SnapshotRequest.Additions additions =
+        new SnapshotRequest.Additions(
+            java.util.Map.of(
+                "container.log",
+                "beat 1\nbeat 2".getBytes(StandardCharsets.UTF_8),
+                DumpInfo.ENTRY,
+                "{}".getBytes(StandardCharsets.UTF_8)),
+            info -> info.withPod(pod));
+    try (Victim v = Victim.start(tmp.resolve("out"), threads + " 1 8")) {
+      SnapshotResult r =
+          Snapshotter.system()
+              .take(
+                  request(v.pid, SnapshotMethod.FORK).withAdditions(additions),
+                  SnapshotListener.NONE);
+      assertLeftAlone(v);
+      assertThat(r.info().pod()).isEqualTo(pod);
+      assertThat(r.info().files()).contains("container.log").doesNotContain(DumpInfo.ENTRY);
+      try (ZipFile zip = new ZipFile(r.file().toFile())) {
+        assertThat(
+                new String(
+                    zip.getInputStream(zip.getEntry("container.log")).readAllBytes(),
+                    StandardCharsets.UTF_8))
+            .isEqualTo("beat 1\nbeat 2");
+        String written =
+            new String(
+                zip.getInputStream(zip.getEntry(DumpInfo.ENTRY)).readAllBytes(),
+                StandardCharsets.UTF_8);
+        assertThat(written).contains("\"pod\"").contains("\"team-a\"").contains("\"snapshot\"");
+      }
+    }
+  }
+
+  @Test
   void theStopMethodReadsTheStoppedProcess() throws Exception {
     try (Victim v = Victim.start(tmp.resolve("out"), threads + " 2 8")) {
       SnapshotResult r =
