@@ -107,7 +107,7 @@ class ChartPresetsTest {
     assertThat(scc.<Boolean>get("allowPrivilegedContainer")).isTrue();
     assertThat(scc.<Boolean>get("allowHostDirVolumePlugin")).isTrue();
     assertThat(scc.<Boolean>get("allowHostNetwork")).isFalse();
-    assertThat(scc.<Boolean>get("allowHostPID")).isFalse();
+    assertThat(scc.<Boolean>get("allowHostPID")).as("snapshots, on by default").isTrue();
     assertThat(scc.<List<String>>get("volumes")).contains("hostPath", "emptyDir", "projected");
     assertThat(scc.<List<String>>get("users"))
         .containsExactly(

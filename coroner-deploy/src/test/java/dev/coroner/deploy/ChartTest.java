@@ -78,7 +78,23 @@ class ChartTest {
     assertThat(agent.getSecurityContext().getReadOnlyRootFilesystem()).isTrue();
     assertThat(agent.getImage()).isEqualTo("ghcr.io/coroner-dev/coroner-agent:0.1.0");
     assertThat(agent.getImagePullPolicy()).isEqualTo("IfNotPresent");
-    assertThat(DEFAULTS.pod().getHostPID()).isNull();
+    assertThat(DEFAULTS.pod().getHostPID())
+        .as("snapshots (on by default) ptrace host PIDs")
+        .isTrue();
+    assertThat(HelmChart.render(Map.of("store.url", STORE, "snapshots.enabled", "false")).pod())
+        .extracting(io.fabric8.kubernetes.api.model.PodSpec::getHostPID)
+        .as("no snapshots, the pipe: the pod's own PID namespace")
+        .isNull();
+    assertThat(
+            HelmChart.render(
+                    Map.of(
+                        "store.url", STORE,
+                        "snapshots.enabled", "false",
+                        "agent.coreHandler", "socket"))
+                .pod()
+                .getHostPID())
+        .as("the socket receiver opens host pidfds")
+        .isTrue();
     assertThat(DEFAULTS.pod().getHostNetwork()).isNull();
     assertThat(HelmChart.render(Map.of("store.url", STORE, "image.tag", "0.2.0-rc1")).agent())
         .extracting(Container::getImage)
