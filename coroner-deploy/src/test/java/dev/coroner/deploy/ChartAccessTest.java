@@ -65,6 +65,23 @@ class ChartAccessTest {
   }
 
   @Test
+  void snapshotTriggersAddListingAndWatchingPodsAndEventsOnly() {
+    assertThat(DEFAULTS.named(ClusterRole.class, HelmChart.RELEASE).getRules())
+        .as("triggers are off by default")
+        .noneMatch(
+            r -> r.getVerbs().contains("list") && !r.getApiGroups().equals(List.of("coroner.dev")));
+    ClusterRole triggers =
+        HelmChart.render(Map.of("store.url", STORE, "snapshotTriggers.enabled", "true"))
+            .named(ClusterRole.class, HelmChart.RELEASE);
+    assertThat(triggers.getRules())
+        .extracting(r -> r.getApiGroups(), r -> r.getResources(), r -> r.getVerbs())
+        .contains(
+            tuple(List.of(""), List.of("pods"), List.of("list", "watch")),
+            tuple(List.of(""), List.of("events"), List.of("list", "watch")))
+        .hasSize(DEFAULTS.named(ClusterRole.class, HelmChart.RELEASE).getRules().size() + 2);
+  }
+
+  @Test
   void keysComeOnlyFromTheNamedSecret() {
     Manifests withSecret =
         HelmChart.render(
