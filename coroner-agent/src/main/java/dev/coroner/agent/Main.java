@@ -40,7 +40,9 @@ import picocli.CommandLine.Parameters;
     mixinStandardHelpOptions = true,
     description = {
       "The coroner node agent: installs the composer, then uploads every dump to S3 and deletes"
-          + " it locally once the object is verified. Configured by the environment variables"
+          + " it locally once the object is verified. In a cluster it also carries out the"
+          + " CoreDumpSnapshot requests for its node's pods (snapshots of live containers; Java 22"
+          + " or newer, else they fail as Unsupported). Configured by the environment variables"
           + " below; AWS credentials come from the SDK's usual chain (AWS_ACCESS_KEY_ID /"
           + " AWS_SECRET_ACCESS_KEY from a Secret, a profile, or IRSA)."
     },

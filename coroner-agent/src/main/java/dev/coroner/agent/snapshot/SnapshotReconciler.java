@@ -29,6 +29,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.function.Function;
@@ -109,6 +110,7 @@ public final class SnapshotReconciler implements AutoCloseable {
       Executors.newCachedThreadPool(DaemonThreads.numbered("coroner-snapshot-worker"));
   private final SnapshotQueue queue;
   private final ApiFailures failures = new ApiFailures();
+  private final ApiFailures watchFailures = new ApiFailures();
   // On the work thread only: requests this run has handled (by uid), dumps waiting for their
   // upload (by uuid), and dumps uploaded lately that nobody waited for yet (a restart's race).
   private final Map<String, Boolean> seen = lru(REMEMBERED);
@@ -136,37 +138,67 @@ public final class SnapshotReconciler implements AutoCloseable {
     this.queue = new SnapshotQueue(settings.maxInFlight(), MAX_WAITING, workers);
   }
 
-  /** Starts watching this node's requests. */
+  /**
+   * Starts watching this node's requests, without waiting: an API server that cannot be reached or
+   * refuses (the agent's role lacks the verbs) is logged once per kind and retried with backoff,
+   * and the agent runs on.
+   */
   public synchronized void start() {
     String label = CoronerApi.labelValue(settings.node());
-    informer =
+    SharedIndexInformer<CoreDumpSnapshot> i =
         client
             .resources(CoreDumpSnapshot.class)
             .inAnyNamespace()
             .withLabel(CoronerApi.LABEL_NODE, label)
-            .inform(
-                new ResourceEventHandler<>() {
-                  @Override
-                  public void onAdd(CoreDumpSnapshot s) {
-                    work.execute(() -> guarded(s));
-                  }
+            .runnableInformer(RESYNC.toMillis());
+    i.addEventHandler(
+        new ResourceEventHandler<>() {
+          @Override
+          public void onAdd(CoreDumpSnapshot s) {
+            work.execute(() -> guarded(s));
+          }
 
-                  @Override
-                  public void onUpdate(CoreDumpSnapshot old, CoreDumpSnapshot s) {
-                    work.execute(() -> guarded(s));
-                  }
+          @Override
+          public void onUpdate(CoreDumpSnapshot old, CoreDumpSnapshot s) {
+            work.execute(() -> guarded(s));
+          }
 
-                  @Override
-                  public void onDelete(CoreDumpSnapshot s, boolean finalStateUnknown) {}
-                },
-                RESYNC.toMillis());
+          @Override
+          public void onDelete(CoreDumpSnapshot s, boolean finalStateUnknown) {}
+        });
+    i.exceptionHandler(
+        (started, thrown) -> {
+          // The informer hands over its list's failure wrapped; the API's answer is inside.
+          Throwable e = thrown;
+          while (e instanceof CompletionException && e.getCause() != null) {
+            e = e.getCause();
+          }
+          if (watchFailures.first(e)) {
+            LOG.warn(
+                "Cannot watch CoreDumpSnapshot requests: {}; retrying. The agent's ClusterRole"
+                    + " needs coredumpsnapshots: get, list, watch and coredumpsnapshots/status:"
+                    + " update, patch (group coroner.dev); CORONER_SNAPSHOTS=false (chart:"
+                    + " snapshots.enabled) turns them off. Later failures of this kind are not"
+                    + " logged.",
+                ApiFailures.describe(e));
+          }
+          return true;
+        });
+    informer = i;
     String unavailable = parts.snapshotter().unavailableReason();
-    LOG.info(
-        "carrying out CoreDumpSnapshot requests labelled {}={}, {} at a time{}",
-        CoronerApi.LABEL_NODE,
-        label,
-        settings.maxInFlight(),
-        unavailable.isEmpty() ? "" : "; they fail (Unsupported): " + unavailable);
+    var unused =
+        i.start()
+            .whenComplete(
+                (done, e) -> {
+                  if (e == null) {
+                    LOG.info(
+                        "carrying out CoreDumpSnapshot requests labelled {}={}, {} at a time{}",
+                        CoronerApi.LABEL_NODE,
+                        label,
+                        settings.maxInFlight(),
+                        unavailable.isEmpty() ? "" : "; they fail (Unsupported): " + unavailable);
+                  }
+                });
   }
 
   /** The dump {@code info} is uploaded and verified: a request waiting for it has succeeded. */
