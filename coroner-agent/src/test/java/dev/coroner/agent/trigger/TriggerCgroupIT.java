@@ -86,7 +86,7 @@ class TriggerCgroupIT {
       // agent without them): the same directories, which hold the process.
       ContainerCgroup byPid = locator(id -> process).locate(app.id());
       ContainerCgroup bySpec =
-          locator(id -> new ContainerProcess(0, process.cgroupsPath())).locate(app.id());
+          locator(id -> new ContainerProcess(id, true, 0, process.cgroupsPath())).locate(app.id());
       assertThat(byPid).isNotNull().isEqualTo(bySpec);
       ContainerCgroup.V1 v1 = (ContainerCgroup.V1) byPid;
       assertThat(Files.readAllLines(v1.memoryDir().resolve("cgroup.procs")))

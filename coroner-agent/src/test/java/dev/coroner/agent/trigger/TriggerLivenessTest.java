@@ -71,7 +71,7 @@ class TriggerLivenessTest {
         new SnapshotTriggers(
             policy,
             new SnapshotTriggers.Cluster(api.client, NODE, new PodOwners(api.client), events),
-            id -> new dev.coroner.agent.cri.ContainerProcess(0, null),
+            id -> new dev.coroner.agent.cri.ContainerProcess(id, false, 0, null),
             metrics,
             new SnapshotTriggers.Host(dir.resolve("proc"), dir.resolve("cgroup"), 2));
     triggers.start(policy);

@@ -67,7 +67,7 @@ class TriggerSelectionTest {
             policy,
             cluster(),
             id -> {
-              return new dev.coroner.agent.cri.ContainerProcess(0, null);
+              return new dev.coroner.agent.cri.ContainerProcess(id, false, 0, null);
             },
             new AgentMetrics(),
             new SnapshotTriggers.Host(dir.resolve("proc"), dir.resolve("cgroup"), 2));
@@ -93,7 +93,7 @@ class TriggerSelectionTest {
             SnapshotTriggers.start(
                 defaults,
                 cluster(),
-                id -> new dev.coroner.agent.cri.ContainerProcess(0, null),
+                id -> new dev.coroner.agent.cri.ContainerProcess(id, false, 0, null),
                 new AgentMetrics()))
         .isNull();
     assertThat(api.gets("/api/v1/pods")).isEmpty();
