@@ -558,6 +558,10 @@ public final class Agent implements AutoCloseable {
     } else if (config.install()) {
       LOG.info("leaving the composer installed (CORONER_RESTORE_ON_STOP=false)");
     }
+    // The triggers read the runtime: stopped before it closes.
+    if (triggers != null) {
+      triggers.close();
+    }
     if (identity != null) {
       identity.close();
     }
@@ -566,9 +570,6 @@ public final class Agent implements AutoCloseable {
     }
     if (runtime != null) {
       runtime.close();
-    }
-    if (triggers != null) {
-      triggers.close();
     }
     if (events != null) {
       events.close();
