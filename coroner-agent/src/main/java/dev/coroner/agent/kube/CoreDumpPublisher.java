@@ -8,6 +8,7 @@ import dev.coroner.store.DumpLocation;
 import dev.coroner.store.VerifiedUploads;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import java.time.Duration;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -130,14 +131,6 @@ public final class CoreDumpPublisher implements AutoCloseable {
   /** Stops taking dumps and gives those queued up to two seconds. */
   @Override
   public void close() {
-    executor.shutdown();
-    try {
-      if (!executor.awaitTermination(2, TimeUnit.SECONDS)) {
-        executor.shutdownNow();
-      }
-    } catch (InterruptedException e) {
-      executor.shutdownNow();
-      Thread.currentThread().interrupt();
-    }
+    DaemonThreads.shutdown(executor, Duration.ofSeconds(2));
   }
 }

@@ -284,14 +284,6 @@ final class SnapshotRequests implements AutoCloseable {
   /** Stops taking firings and gives those queued two seconds. */
   @Override
   public void close() {
-    executor.shutdown();
-    try {
-      if (!executor.awaitTermination(2, TimeUnit.SECONDS)) {
-        executor.shutdownNow();
-      }
-    } catch (InterruptedException e) {
-      executor.shutdownNow();
-      Thread.currentThread().interrupt();
-    }
+    DaemonThreads.shutdown(executor, Duration.ofSeconds(2));
   }
 }

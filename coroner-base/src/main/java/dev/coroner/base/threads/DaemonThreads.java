@@ -1,6 +1,9 @@
 package dev.coroner.base.threads;
 
+import java.time.Duration;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -44,5 +47,21 @@ public final class DaemonThreads implements ThreadFactory {
     Thread t = create(name, r);
     t.start();
     return t;
+  }
+
+  /**
+   * Stops {@code executor} taking work and gives the work queued {@code grace} to finish, then
+   * interrupts what still runs; an interrupt of the caller does the same at once and is kept.
+   */
+  public static void shutdown(ExecutorService executor, Duration grace) {
+    executor.shutdown();
+    try {
+      if (!executor.awaitTermination(grace.toMillis(), TimeUnit.MILLISECONDS)) {
+        executor.shutdownNow();
+      }
+    } catch (InterruptedException e) {
+      executor.shutdownNow();
+      Thread.currentThread().interrupt();
+    }
   }
 }
