@@ -3,6 +3,7 @@ package dev.coroner.seal;
 import com.github.luben.zstd.ZstdInputStream;
 import com.github.luben.zstd.ZstdOutputStream;
 import dev.coroner.base.files.AtomicFiles;
+import dev.coroner.base.files.WriteBehind;
 import dev.coroner.dump.Compression;
 import dev.coroner.dump.CrashAnalysis;
 import dev.coroner.dump.DumpInfo;
@@ -171,8 +172,9 @@ public final class DumpScrubber {
         add(counts, core);
       }
       DumpInfo written;
+      // The file's writes run behind the compression, on a thread of their own.
       try (FileChannel ch = AtomicFiles.create(partial, AtomicFiles.PRIVATE_FILE);
-          OutputStream buffered = new BufferedOutputStream(Channels.newOutputStream(ch), 1 << 20);
+          OutputStream buffered = new WriteBehind(ch);
           ZipOutputStream zip = new ZipOutputStream(buffered)) {
         List<String> files = new ArrayList<>();
         for (ZipEntry e : Collections.list(in.entries())) {
@@ -264,7 +266,7 @@ public final class DumpScrubber {
         InputStream in =
             info.core().compression() == Compression.ZSTD ? new ZstdInputStream(raw) : raw;
         FileChannel ch = AtomicFiles.create(file, AtomicFiles.PRIVATE_FILE);
-        OutputStream out = Channels.newOutputStream(ch)) {
+        OutputStream out = new WriteBehind(ch)) {
       byte[] buf = new byte[1 << 20];
       int n;
       while ((n = in.read(buf)) > 0) {

@@ -1,5 +1,6 @@
 package dev.coroner.capture.write;
 
+import dev.coroner.base.files.WriteBehind;
 import dev.coroner.base.threads.DaemonThreads;
 import dev.coroner.dump.DumpInfo.Integrity;
 import dev.coroner.dump.IntegrityCause;
@@ -49,8 +50,12 @@ public final class CoreCopier {
    */
   record Limits(long maxCoreSize, java.util.function.LongFunction<Integrity> spaceProblem) {}
 
-  /** What may still be written after a space check: the buffers in flight and the reserve. */
-  static final long MARGIN = (long) BUFFER * (POOL + 1) + RESERVE;
+  /**
+   * What may still be written after a space check: the buffers in flight here and in the file's
+   * {@link WriteBehind}, and the reserve.
+   */
+  static final long MARGIN =
+      (long) BUFFER * (POOL + 1) + WriteBehind.BUFFER * WriteBehind.BUFFERS + RESERVE;
 
   private static final class Chunk {
     final byte[] data;

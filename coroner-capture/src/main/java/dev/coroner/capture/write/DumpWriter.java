@@ -2,6 +2,7 @@ package dev.coroner.capture.write;
 
 import com.github.luben.zstd.ZstdOutputStream;
 import dev.coroner.base.files.AtomicFiles;
+import dev.coroner.base.files.WriteBehind;
 import dev.coroner.capture.log.CaptureLog;
 import dev.coroner.capture.settings.CaptureSettings;
 import dev.coroner.dump.Compression;
@@ -12,7 +13,6 @@ import java.io.BufferedOutputStream;
 import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.channels.ReadableByteChannel;
 import java.nio.charset.StandardCharsets;
@@ -101,10 +101,10 @@ public final class DumpWriter {
     long usedAtStart = settings.maxUse() > 0 ? usage(dir, partial) : 0;
     // Nothing interrupts the threads that write the file (the watchdog interrupts only the read
     // of the pipe), so the interruptible channel is not closed under the dump.
+    // The file's writes run behind the compression, on a thread of their own (WriteBehind).
     try (file;
-        CountingOutputStream counted = new CountingOutputStream(Channels.newOutputStream(file));
-        BufferedOutputStream buffered = new BufferedOutputStream(counted, 1 << 20);
-        ZipOutputStream zip = new DumpZipOutputStream(buffered)) {
+        CountingOutputStream counted = new CountingOutputStream(new WriteBehind(file));
+        ZipOutputStream zip = new DumpZipOutputStream(counted)) {
       List<String> files = writeProcFiles(zip);
       zip.setLevel(settings.compression() == Compression.DEFLATE ? settings.level() : 0);
       ZipEntry entry = new ZipEntry(coreEntry);
@@ -145,7 +145,7 @@ public final class DumpWriter {
       DumpInfo info = infoFactory.build(coreInfo, integrity(copy), files);
       writeEntry(zip, DumpInfo.ENTRY, info.toJson().getBytes(StandardCharsets.UTF_8));
       zip.finish();
-      buffered.flush();
+      counted.flush();
       file.force(true);
       Path published = AtomicFiles.publish(partial, target);
       long owner = owner(info);
