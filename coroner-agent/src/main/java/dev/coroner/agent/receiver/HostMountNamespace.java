@@ -102,6 +102,10 @@ final class HostMountNamespace {
     } catch (IOException | SecurityException e) {
       return new Unusable("Cannot read " + proc.resolve("self/ns/mnt") + ": " + e + ".");
     }
+    if (isReservedInode(self)) {
+      // Newer kernels give the initial mount namespace a reserved number too (0xEFFFFFF8).
+      return new Initial();
+    }
     List<String> unreadable = new ArrayList<>();
     for (long pid : List.of(2L, 1L)) {
       Path link = proc.resolve(pid + "/ns/mnt");

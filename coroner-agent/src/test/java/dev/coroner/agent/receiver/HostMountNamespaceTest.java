@@ -41,6 +41,14 @@ class HostMountNamespaceTest {
   }
 
   @Test
+  void onAnOlderKernelTheHostsNumberIsComparedWithKthreadds() throws IOException {
+    // Before the reserved number, the initial mount namespace had a dynamic one.
+    self(INIT_PID, "mnt:[4026531840]", "000001ffffffffff");
+    process("2", "mnt:[4026531840]", "kthreadd");
+    assertThat(HostMountNamespace.locate(proc)).isInstanceOf(HostMountNamespace.Initial.class);
+  }
+
+  @Test
   void inAPodWithHostPidItGoesThroughKthreadd() throws IOException {
     self(INIT_PID, POD_MNT, "000001ffffffffff");
     process("1", INIT_MNT, "systemd");
