@@ -22,7 +22,7 @@ Images:
   native       debug image: gdb, lldb, rundebug.sh (gdb)   -> coroner-debug-native.tar
   java         debug image: a JDK 17 with jhsdb, rundebug.sh -> coroner-debug-java.tar
   debug        all three debug images
-  agent-base   the agent image's base: glibc, sh, eu-stack, lldb + llnode (the analysis before
+  agent-base   the agent image's base: glibc, sh, nsenter, eu-stack, lldb + llnode (the analysis before
                upload), a jlinked Java 17 runtime with jlink and
                java.base.jmod (to lay the composer's runtime on the host), and, from a
                JDK 22+ (--agent-jdk), the agent's own jlinked runtime in /opt/java-agent
@@ -514,7 +514,7 @@ build_agent_base() {
   local key
   key=$({
     input_key libc6 dash binutils "$(owner "$(command -v objcopy)")" "$(owner "$jdk/bin/jlink")" \
-      "$(owner "$jdk/bin/java")" ca-certificates-java elfutils "${pkgs[@]}"
+      "$(owner "$jdk/bin/java")" ca-certificates-java elfutils util-linux "${pkgs[@]}"
     cat "$jdk/release"
     sha256sum "$jdk/jmods/java.base.jmod"
     [[ -n $agent_jdk ]] && cat "$agent_jdk/release"
@@ -537,6 +537,10 @@ build_agent_base() {
   # is linked with it).
   command -v objcopy >/dev/null || die "objcopy is missing (apt-get install binutils)"
   add_path "$(command -v objcopy)"
+  # The socket receiver in a pod writes its '@@' core_pattern from the host's mount namespace
+  # through nsenter (docs/receiver.md, "In the agent"); the rest of util-linux is not needed.
+  command -v nsenter >/dev/null || die "nsenter is missing (apt-get install util-linux)"
+  add_path "$(command -v nsenter)"
   flush
   ln -s dash "$rootfs/usr/bin/sh"
   base_etc

@@ -237,6 +237,8 @@ public final class Agent implements AutoCloseable {
    * the pipe composer the node setup just installed (docs/receiver.md, "In the agent").
    */
   private void startReceiver() throws InstallException {
+    // Whichever handler runs: a composer or a receiver killed mid-capture leaves a partial forever.
+    AgentReceiver.sweepStalePartials(config.capture(), r -> metrics.stalePartials.inc());
     CaptureMode wanted = config.coreHandler();
     if (wanted == CaptureMode.PIPE) {
       coreHandler("pipe");

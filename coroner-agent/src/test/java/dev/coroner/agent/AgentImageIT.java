@@ -15,6 +15,8 @@ import dev.coroner.agent.cri.Volumes.Mount;
 import dev.coroner.agent.cri.api.ContainerState;
 import dev.coroner.node.InstallOptions;
 import dev.coroner.node.KernelSettings;
+import dev.coroner.node.NodeSetup;
+import dev.coroner.testkit.KernelLock;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -50,6 +52,7 @@ class AgentImageIT {
   private static final Path IMAGE_DIR = Path.of("target", "images").toAbsolutePath();
   private static final ObjectMapper JSON = new ObjectMapper();
 
+  private static KernelLock lock;
   private static KernelSettings saved;
   private static Path tmp;
   private static ContainerdHarness harness;
@@ -64,6 +67,7 @@ class AgentImageIT {
         Files.exists(IMAGE_DIR.resolve("coroner-agent.tar")),
         "no agent image: build it with ./mvnw -pl coroner-agent -am package (without -DskipImages)");
     image = JSON.readTree(IMAGE_DIR.resolve("coroner-agent.json").toFile()).get("image").asText();
+    lock = KernelLock.acquire();
     saved = KernelSettings.read(InstallOptions.PROC_SYS);
     tmp = Files.createTempDirectory(Path.of("/tmp"), "agent-image");
     harness = ContainerdHarness.start();
@@ -98,6 +102,9 @@ class AgentImageIT {
       }
       if (tmp != null) {
         new ProcessBuilder("rm", "-rf", tmp.toString()).start().waitFor(60, TimeUnit.SECONDS);
+      }
+      if (lock != null) {
+        lock.close();
       }
     }
   }
@@ -181,8 +188,138 @@ class AgentImageIT {
     assertThat(KernelSettings.read(InstallOptions.PROC_SYS)).isEqualTo(saved);
   }
 
+  /**
+   * {@code CORONER_CORE_HANDLER=socket} in the pod, as the chart runs it: hostPID, privileged, and
+   * the host's /run/coroner at the same path. The agent is in a mount namespace of its own, so it
+   * writes the '@@' pattern from the host's through nsenter; the kernel, which resolves the socket
+   * from the host's root, reaches the agent's listener; stopping the container puts the previous
+   * settings back exactly.
+   */
+  @Test
+  void theSocketReceiverInThePodTakesAHostCrashAndStoppingRestoresThePattern() throws Exception {
+    assumeSocketMode();
+    Path socketDir = NodeSetup.POD_SOCKET.getParent();
+    boolean created = !Files.exists(socketDir);
+    // The kubelet's hostPath DirectoryOrCreate.
+    Files.createDirectories(socketDir);
+    try {
+      RunningAgent agent =
+          runAgent(
+              "s", Map.of("CORONER_CORE_HANDLER", "socket"), List.of(Mount.samePath(socketDir)));
+      assertThat(Files.readSymbolicLink(Path.of("/proc/" + agent.container().pid() + "/ns/mnt")))
+          .as("the agent has a mount namespace of its own")
+          .isNotEqualTo(Files.readSymbolicLink(Path.of("/proc/self/ns/mnt")));
+      assertThat(KernelSettings.read(InstallOptions.PROC_SYS).corePattern())
+          .isEqualTo("@@" + NodeSetup.POD_SOCKET);
+      // The JSON log escapes each '/' as '\/'.
+      assertThat(log(agent.container()).replace("\\/", "/"))
+          .contains("core_pattern is now '@@/run/coroner/coredump.sock'")
+          .contains("core_pattern set from the host's mount namespace (nsenter -t ")
+          .contains("/run/coroner is the host's");
+
+      Process node = crashNode();
+      S3Object object = awaitHostDump(node);
+      assertThat(meta(object))
+          .containsEntry("exe", "node")
+          .containsEntry("signal", "5")
+          .containsEntry("truncated", "false");
+      assertThat(get(agent.port(), "/metrics"))
+          .contains("coroner_core_handler{handler=\"socket\"} 1.0")
+          .contains("coroner_receiver_connections_total{result=\"accepted\"} 1.0");
+      assertThat(Files.readString(agent.prefix().resolve("receiver.log")))
+          .as("the receiver's capture log, on the host under the prefix")
+          .contains("crash: pid " + node.pid() + " ");
+
+      harness.stop(agent.container(), Duration.ofSeconds(30));
+      assertThat(harness.exitCode(agent.container())).isEqualTo(143);
+      assertThat(KernelSettings.read(InstallOptions.PROC_SYS))
+          .as("the previous settings, exactly")
+          .isEqualTo(saved);
+    } finally {
+      restoreKernel();
+      if (created) {
+        new ProcessBuilder("rm", "-rf", socketDir.toString()).start().waitFor(30, TimeUnit.SECONDS);
+      }
+    }
+  }
+
+  /**
+   * kill -9 of the agent's JVM in the pod: the pipe watchdog, an sh child in the same container,
+   * writes the pipe pattern from the pod's mount namespace (the kernel takes a pipe pattern from
+   * any), before the runtime tears the container down.
+   */
+  @Test
+  void killingTheAgentInThePodPutsThePipeBack() throws Exception {
+    assumeSocketMode();
+    Path socketDir = NodeSetup.POD_SOCKET.getParent();
+    boolean created = !Files.exists(socketDir);
+    Files.createDirectories(socketDir);
+    try {
+      RunningAgent agent =
+          runAgent(
+              "k", Map.of("CORONER_CORE_HANDLER", "socket"), List.of(Mount.samePath(socketDir)));
+      assertThat(KernelSettings.read(InstallOptions.PROC_SYS).corePattern())
+          .isEqualTo("@@" + NodeSetup.POD_SOCKET);
+      long killed = System.nanoTime();
+      new ProcessBuilder("kill", "-9", Long.toString(agent.container().pid()))
+          .start()
+          .waitFor(10, TimeUnit.SECONDS);
+      String pipe = "|" + agent.prefix().resolve("composer") + " ";
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .pollInterval(Duration.ofMillis(1))
+          .until(() -> KernelSettings.read(InstallOptions.PROC_SYS).corePattern().startsWith(pipe));
+      System.out.printf(
+          "kill -9 of the agent in the pod until the pipe pattern was back: %d ms%n",
+          (System.nanoTime() - killed) / 1_000_000);
+      assertThat(Files.readString(agent.prefix().resolve("receiver.log")))
+          .contains("pipe watchdog: the agent (pid ");
+    } finally {
+      restoreKernel();
+      if (created) {
+        new ProcessBuilder("rm", "-rf", socketDir.toString()).start().waitFor(30, TimeUnit.SECONDS);
+      }
+    }
+  }
+
+  private static void assumeSocketMode() throws IOException {
+    assumeTrue(
+        Files.readString(Path.of("/proc/sys/kernel/core_modes")).contains("socket"),
+        "this kernel has no coredump socket mode (Linux 6.16+)");
+  }
+
+  private static void restoreKernel() throws IOException {
+    if (!KernelSettings.read(InstallOptions.PROC_SYS).equals(saved)) {
+      saved.write(InstallOptions.PROC_SYS);
+    }
+  }
+
+  private static Process crashNode() throws Exception {
+    Process node =
+        new ProcessBuilder("node", "--abort-on-uncaught-exception", "index.js")
+            .directory(Path.of("..", "examples", "crashing-nodejs-app").toFile())
+            .redirectErrorStream(true)
+            .start();
+    node.getInputStream().readAllBytes();
+    assertThat(node.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    return node;
+  }
+
+  private static S3Object awaitHostDump(Process node) {
+    return await()
+        .atMost(Duration.ofSeconds(90))
+        .until(
+            () ->
+                objects("host/").stream()
+                    .filter(o -> o.key().endsWith(".zip"))
+                    .filter(o -> Long.toString(node.pid()).equals(meta(o).get("host-pid")))
+                    .findFirst(),
+            o -> o.isPresent())
+        .orElseThrow();
+  }
+
   /** An agent container in its own pod, with its own host directories, ready. */
-  private record RunningAgent(Container container, Path prefix, Path dumpDir) {
+  private record RunningAgent(Container container, Path prefix, Path dumpDir, int port) {
     List<Path> dumps() throws IOException {
       try (var files = Files.list(dumpDir)) {
         return files.filter(p -> p.getFileName().toString().contains(".zip")).toList();
@@ -191,6 +328,12 @@ class AgentImageIT {
   }
 
   private RunningAgent runAgent(String name) throws Exception {
+    return runAgent(name, Map.of(), List.of());
+  }
+
+  /** The same, with variables changed or added and more host directories bound in. */
+  private RunningAgent runAgent(String name, Map<String, String> env, List<Mount> mounts)
+      throws Exception {
     Path prefix = Files.createDirectories(tmp.resolve(name + "/opt/coroner"));
     Path dumps = Files.createDirectories(tmp.resolve(name + "/var/lib/coroner/dumps"));
     Path scratch = Files.createDirectories(tmp.resolve(name + "/emptydir-tmp"));
@@ -199,19 +342,20 @@ class AgentImageIT {
     pods.add(pod);
     // The DaemonSet's mounts: hostPath volumes at the same paths (the kernel uses them outside
     // any container), the runtime's socket, and an emptyDir for /tmp under a read-only root.
-    Volumes volumes =
-        new Volumes(
+    List<Mount> all =
+        new ArrayList<>(
             List.of(
                 Mount.samePath(prefix),
                 Mount.samePath(dumps),
                 Mount.samePath(harness.socket()),
-                new Mount(scratch, "/tmp", false)),
-            true);
+                new Mount(scratch, "/tmp", false)));
+    all.addAll(mounts);
+    Volumes volumes = new Volumes(all, true);
+    Map<String, String> environment = chartEnv(prefix, dumps, port);
+    environment.putAll(env);
     Container container =
         harness.runContainer(
-            pod,
-            new ContainerSpec("agent", image, List.of(), chartEnv(prefix, dumps, port), 0),
-            volumes);
+            pod, new ContainerSpec("agent", image, List.of(), environment, 0), volumes);
     try {
       await()
           .atMost(Duration.ofSeconds(180))
@@ -224,7 +368,7 @@ class AgentImageIT {
       throw new AssertionError(
           "the agent in the image did not get ready; its log:\n" + log(container), e);
     }
-    return new RunningAgent(container, prefix, dumps);
+    return new RunningAgent(container, prefix, dumps, port);
   }
 
   /** The environment charts/coroner sets with its defaults, pointed at this test's parts. */
@@ -261,6 +405,7 @@ class AgentImageIT {
     env.put("CORONER_EVENTS", "true");
     env.put("CORONER_NODE_NAME", "node-1");
     env.put("CORONER_POD_NAMESPACE", "coroner");
+    env.put("CORONER_CORE_HANDLER", "pipe");
     return env;
   }
 

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;
 
 import com.marcnuri.helm.LintResult;
+import dev.coroner.node.NodeSetup;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -117,6 +118,32 @@ class ChartTest {
     assertThat(DEFAULTS.env("CORONER_PROC_SYS")).isEqualTo("/proc/sys");
     assertThat(DEFAULTS.mount("tmp").getMountPath()).isEqualTo("/tmp");
     assertThat(DEFAULTS.volume("tmp").getEmptyDir()).isNotNull();
+  }
+
+  @Test
+  void theSocketReceiverGetsTheHostsRunCoronerAtTheSamePath() {
+    // The kernel looks the socket up from the host's root, without symlinks: the agent binds it
+    // in the host's /run/coroner (NodeSetup.POD_SOCKET), mounted at the same path.
+    assertThat(DEFAULTS.pod().getVolumes())
+        .as("the pipe (the default) needs no socket directory")
+        .noneMatch(v -> v.getName().equals("receiver-socket"));
+    assertThat(DEFAULTS.agent().getVolumeMounts())
+        .noneMatch(m -> m.getName().equals("receiver-socket"));
+    for (String handler : List.of("socket", "auto")) {
+      Manifests m = HelmChart.render(Map.of("store.url", STORE, "agent.coreHandler", handler));
+      assertThat(m.volume("receiver-socket").getHostPath().getPath())
+          .as(handler)
+          .isEqualTo(NodeSetup.POD_SOCKET.getParent().toString())
+          .isEqualTo("/run/coroner");
+      assertThat(m.volume("receiver-socket").getHostPath().getType())
+          .isEqualTo("DirectoryOrCreate");
+      assertThat(m.mount("receiver-socket").getMountPath()).isEqualTo("/run/coroner");
+      assertThat(m.mount("receiver-socket").getReadOnly()).isNotEqualTo(Boolean.TRUE);
+      assertThat(m.pod().getHostPID()).as("nsenter into the host's mount namespace").isTrue();
+      assertThat(m.agent().getSecurityContext().getPrivileged())
+          .as("setns needs CAP_SYS_ADMIN")
+          .isTrue();
+    }
   }
 
   private void assertSamePath(String volume, String path, String type) {

@@ -3,6 +3,7 @@ package dev.coroner.node;
 import dev.coroner.base.files.AtomicFiles;
 import dev.coroner.capture.lock.CaptureLock;
 import dev.coroner.capture.settings.CaptureSettings;
+import dev.coroner.receiver.kernel.SocketPattern;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -34,6 +35,15 @@ public final class NodeSetup {
    * just before the install sets them again.
    */
   private static final Object LOCK = new Object();
+
+  /**
+   * Where the agent in a pod binds the coredump socket: the host's {@code /run/coroner}, mounted at
+   * the same path, since the kernel looks the socket up from the host's root and follows no symlink
+   * on the way. {@code /run} is a tmpfs that is no symlink on any distribution; a prefix may sit
+   * under one ({@code /opt} on Fedora CoreOS). Its patterns count as this prefix's own, so that the
+   * agent's install and uninstall (its preStop) restore the kernel over them.
+   */
+  public static final Path POD_SOCKET = Path.of("/run/coroner/coredump.sock");
 
   private final Path prefix;
   private final Path procSys;
@@ -109,7 +119,7 @@ public final class NodeSetup {
     }
     KernelSettings current = readKernel();
     String pattern = current.corePattern();
-    boolean ours = pattern.equals(layout.corePattern()) || receiver.isSocketPattern(pattern);
+    boolean ours = isOurs(pattern, receiver);
     // A running receiver holds the socket pattern: that is installed, not to be undone.
     KernelSettings wanted =
         new KernelSettings(
@@ -210,9 +220,7 @@ public final class NodeSetup {
     // The receiver goes first: it puts the pipe pattern back, then finishes its captures.
     receiver.remove(uninstallOptions(), dryRun, what -> step(steps, dryRun, what));
     KernelSettings current = readKernel();
-    boolean ours =
-        current.corePattern().equals(layout.corePattern())
-            || receiver.isSocketPattern(current.corePattern());
+    boolean ours = isOurs(current.corePattern(), receiver);
     try {
       if (Files.exists(layout.backup())) {
         KernelSettings saved = KernelSettings.load(layout.backup());
@@ -265,6 +273,14 @@ public final class NodeSetup {
       step(steps, false, "not installed under " + prefix + "; nothing to change");
     }
     return new Report(steps);
+  }
+
+  /** The pipe composer's pattern, the receiver's or the agent's in a pod ({@link #POD_SOCKET}). */
+  private boolean isOurs(String pattern, ReceiverSetup receiver) {
+    return pattern.equals(layout.corePattern())
+        || receiver.isSocketPattern(pattern)
+        || pattern.equals(SocketPattern.REQUEST.corePattern(POD_SOCKET))
+        || pattern.equals(SocketPattern.STREAM.corePattern(POD_SOCKET));
   }
 
   /** What uninstall knows of the install: the capture timeout bounds the receiver's stop. */

@@ -96,6 +96,13 @@ public final class AgentMetrics {
           .labelNames("result")
           .register(registry);
 
+  /** Partial dumps a killed capture left, removed when the agent starts. */
+  public final Counter stalePartials =
+      Counter.builder()
+          .name("coroner_stale_partials_removed_total")
+          .help("Partial dumps (NAME.zip.partial) a killed capture left, removed at start")
+          .register(registry);
+
   /** Container runtime lookups by result: ok, not_found, unavailable, error. */
   public final Counter lookups =
       Counter.builder()

@@ -3,6 +3,8 @@ package dev.coroner.agent.receiver;
 import dev.coroner.base.files.AtomicFiles;
 import dev.coroner.capture.Prewarm;
 import dev.coroner.capture.settings.CaptureSettings;
+import dev.coroner.capture.write.StalePartials;
+import dev.coroner.node.NodeSetup;
 import dev.coroner.receiver.CrashingPeer;
 import dev.coroner.receiver.ServerListener;
 import dev.coroner.receiver.ServerOptions;
@@ -14,12 +16,15 @@ import dev.coroner.receiver.kernel.SocketPattern;
 import dev.coroner.receiver.service.ReceiverService;
 import dev.coroner.receiver.sys.Syscalls;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -97,12 +102,42 @@ public final class AgentReceiver implements AutoCloseable {
   }
 
   /**
+   * Where the receiver binds its socket and how it writes the pattern: on the host (the initial
+   * mount namespace) under the prefix, as {@code coroner install --mode socket} does; in a pod
+   * under {@link NodeSetup#POD_SOCKET}'s directory, the host's mounted at the same path, with the
+   * {@code @} pattern written from the host's mount namespace through nsenter.
+   *
+   * @param socket the socket's path, the same on the host and in the agent
+   * @param kernel how core_pattern is read and written
+   * @param host the host's mount namespace when the agent is in a pod's
+   */
+  private record Placement(
+      Path socket, KernelSupport kernel, HostMountNamespace.@Nullable Pod host) {
+    /** For the log: how the pattern is written, when not from here. */
+    String where() {
+      HostMountNamespace.Pod pod = host;
+      return pod == null
+          ? ""
+          : "; in a pod: core_pattern set from the host's mount namespace (nsenter -t "
+              + pod.host().reference()
+              + " -m), "
+              + socket.getParent()
+              + " is the host's";
+    }
+  }
+
+  /**
    * Why the socket capture cannot run in this agent, one sentence each; empty when it can: the
-   * kernel's socket mode and the initial mount namespace ({@code /proc/self/ns/mnt} against {@code
-   * /proc/1/ns/mnt}), Java 22+ with native access, and the JVM's own /proc/sys.
+   * kernel's socket mode, Java 22+ with native access, the JVM's own /proc/sys, and, in a pod,
+   * hostPID, nsenter, CAP_SYS_ADMIN and a socket directory that is the host's.
    */
   public static List<String> problems(Options options) {
     List<String> problems = new ArrayList<>();
+    placement(options, problems);
+    return problems;
+  }
+
+  private static Placement placement(Options options, List<String> problems) {
     int feature = Runtime.version().feature();
     if (feature < 22) {
       problems.add(
@@ -124,19 +159,53 @@ public final class AgentReceiver implements AutoCloseable {
               + options.procSys()
               + ".");
     }
-    KernelReport kernel = KernelSupport.host().report();
-    if (!kernel.usable(SocketPattern.REQUEST) && !kernel.usable(SocketPattern.STREAM)) {
-      if (kernel.namespaceProblem().isPresent() && kernel.offers(SocketPattern.STREAM)) {
+    Placement placement = new Placement(socket(options.prefix()), KernelSupport.host(), null);
+    HostMountNamespace.Where where = HostMountNamespace.locate();
+    if (where instanceof HostMountNamespace.Unusable u) {
+      problems.add(u.why());
+    } else if (where instanceof HostMountNamespace.Pod pod) {
+      placement =
+          new Placement(
+              NodeSetup.POD_SOCKET,
+              KernelSupport.host().writingSocketPatternsWith(pod.host().writer()),
+              pod);
+      problems.addAll(pod.host().problems());
+      Path dir = Objects.requireNonNull(NodeSetup.POD_SOCKET.getParent(), "an absolute path");
+      if (!Files.isDirectory(dir)) {
         problems.add(
-            "The agent runs in a mount namespace of its own (a pod's), and the kernel takes '@'"
-                + " core patterns only from the host's initial one (EINVAL); the agent does not"
-                + " write it through nsenter. "
-                + kernel.namespaceProblem().get());
+            "The agent runs in a pod, and its socket must be in a directory the host shares at"
+                + " the same path, but there is no "
+                + dir
+                + ": mount the host's "
+                + dir
+                + " at "
+                + dir
+                + " (hostPath; the chart does when agent.coreHandler is not pipe).");
       } else {
-        problems.addAll(kernel.problems(SocketPattern.STREAM));
+        pod.host().notTheHosts(dir).ifPresent(problems::add);
       }
     }
-    return problems;
+    KernelReport kernel = placement.kernel().report();
+    if (!kernel.usable(SocketPattern.REQUEST) && !kernel.usable(SocketPattern.STREAM)) {
+      problems.addAll(kernel.problems(SocketPattern.STREAM));
+    }
+    return placement;
+  }
+
+  /**
+   * Removes the partial dumps killed captures left in the dump directory (older than the capture
+   * timeout and a grace), as the receiver of one host does at start; each one logged and passed to
+   * {@code removed}. Never throws.
+   */
+  public static List<StalePartials.Removed> sweepStalePartials(
+      CaptureSettings settings, Consumer<StalePartials.Removed> removed) {
+    List<StalePartials.Removed> swept =
+        StalePartials.sweep(settings.dumpDir(), settings.timeout(), Instant.now());
+    for (StalePartials.Removed r : swept) {
+      LOG.warn("{}", r.describe());
+      removed.accept(r);
+    }
+    return swept;
   }
 
   /**
@@ -145,18 +214,19 @@ public final class AgentReceiver implements AutoCloseable {
    * @throws UnavailableException nothing was changed; the message says why
    */
   public static AgentReceiver start(Options options) throws UnavailableException {
-    List<String> problems = problems(options);
+    List<String> problems = new ArrayList<>();
+    Placement placement = placement(options, problems);
     if (!problems.isEmpty()) {
       throw new UnavailableException(String.join(" ", problems));
     }
-    Path socket = socket(options.prefix());
+    Path socket = placement.socket();
     Path log = options.prefix().resolve(LOG_FILE);
     CaptureSettings settings = options.settings();
     // SHA-256 compiled by C2, zstd loaded and the dump's path run once before the first crash.
     var unused = Prewarm.start().sha256();
     try {
       AtomicFiles.ensurePrivateDirectory(
-          Objects.requireNonNull(socket.getParent(), "the socket is under the prefix"));
+          Objects.requireNonNull(socket.getParent(), "the socket is in a directory"));
       LOG.info("receiver warmed up in {} ms", SocketCapture.warmUp(settings));
     } catch (IOException e) {
       throw new UnavailableException("Cannot prepare " + socket + ": " + e.getMessage() + ".");
@@ -184,13 +254,15 @@ public final class AgentReceiver implements AutoCloseable {
       ReceiverService service =
           ReceiverService.start(
               new ReceiverService.Options(server, options.pipePattern(), m -> LOG.info("{}", m)),
-              capture);
+              capture,
+              placement.kernel());
       LOG.info(
-          "receiver on {} (pipe watchdog pid {}): {} workers, deadline {} s per crash",
+          "receiver on {} (pipe watchdog pid {}): {} workers, deadline {} s per crash{}",
           socket,
           watchdog.pid(),
           ServerOptions.DEFAULT_WORKERS,
-          settings.timeout().toSeconds());
+          settings.timeout().toSeconds(),
+          placement.where());
       return new AgentReceiver(service, watchdog, socket);
     } catch (ReceiverService.NotStartedException e) {
       watchdog.close();

@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Asks the running kernel whether it can hand cores to a socket, and sets core_pattern carefully:
@@ -21,19 +22,31 @@ public final class KernelSupport {
   private static final long DYNAMIC_INODES = 0xF000_0000L;
 
   private final Path proc;
+  private final @Nullable SocketPatternWriter socketWriter;
 
-  private KernelSupport(Path proc) {
+  private KernelSupport(Path proc, @Nullable SocketPatternWriter socketWriter) {
     this.proc = proc;
+    this.socketWriter = socketWriter;
   }
 
   /** This host's kernel, through /proc. */
   public static KernelSupport host() {
-    return new KernelSupport(Path.of("/proc"));
+    return new KernelSupport(Path.of("/proc"), null);
   }
 
   /** A kernel seen through another proc tree (tests). */
   public static KernelSupport at(Path proc) {
-    return new KernelSupport(proc);
+    return new KernelSupport(proc, null);
+  }
+
+  /**
+   * The same kernel, with {@code @} patterns written by {@code writer} (from the initial mount
+   * namespace, for a process outside it: a pod's); every other pattern is still written directly,
+   * since the kernel takes a {@code |pipe} or file pattern from any mount namespace. The report
+   * then no longer counts this process's namespace as a problem: the writer's failure says why.
+   */
+  public KernelSupport writingSocketPatternsWith(SocketPatternWriter writer) {
+    return new KernelSupport(proc, writer);
   }
 
   /** What this kernel offers; never throws: what cannot be read counts as missing. */
@@ -48,6 +61,9 @@ public final class KernelSupport {
   }
 
   private Optional<String> namespaceProblem() {
+    if (socketWriter != null) {
+      return Optional.empty();
+    }
     // check_coredump_socket(): "Coredump socket must be located in the initial mount namespace"
     String self;
     try {
@@ -141,7 +157,12 @@ public final class KernelSupport {
   }
 
   private void write(String pattern) throws IOException {
-    Files.writeString(corePatternFile(), pattern, StandardCharsets.UTF_8);
+    SocketPatternWriter writer = socketWriter;
+    if (writer != null && pattern.startsWith("@")) {
+      writer.write(pattern);
+    } else {
+      Files.writeString(corePatternFile(), pattern, StandardCharsets.UTF_8);
+    }
   }
 
   private Path corePatternFile() {

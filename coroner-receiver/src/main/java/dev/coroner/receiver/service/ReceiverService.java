@@ -77,7 +77,18 @@ public final class ReceiverService implements AutoCloseable {
    */
   public static ReceiverService start(Options options, CoredumpHandler handler)
       throws NotStartedException {
-    KernelSupport kernel = KernelSupport.host();
+    return start(options, handler, KernelSupport.host());
+  }
+
+  /**
+   * Listens, then points core_pattern at the socket through {@code kernel} (e.g. one that writes
+   * {@code @} patterns from the initial mount namespace, for a receiver in a pod).
+   *
+   * @throws NotStartedException nothing was changed, as for {@link #start(Options,
+   *     CoredumpHandler)}
+   */
+  public static ReceiverService start(
+      Options options, CoredumpHandler handler, KernelSupport kernel) throws NotStartedException {
     KernelReport report = kernel.report();
     List<SocketPattern> forms = new ArrayList<>();
     for (SocketPattern p : List.of(SocketPattern.REQUEST, SocketPattern.STREAM)) {

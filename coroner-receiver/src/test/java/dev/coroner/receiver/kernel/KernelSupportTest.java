@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -132,6 +134,41 @@ class KernelSupportTest {
     assertThat(change.previous()).isEqualTo("core");
     assertThat(k.corePattern()).isEqualTo("@@/run/coroner/kernel.sock");
     k.restore(change.previous());
+    assertThat(k.corePattern()).isEqualTo("core");
+  }
+
+  @Test
+  void aPodWritesSocketPatternsThroughItsWriterAndPipePatternsItself() throws IOException {
+    kernel("6.18.1", "socket\n", "mnt:[4026532300]", "mnt:[4026531841]");
+    List<String> helped = new ArrayList<>();
+    Path file = proc.resolve("sys/kernel/core_pattern");
+    KernelSupport k =
+        KernelSupport.at(proc)
+            .writingSocketPatternsWith(
+                p -> {
+                  helped.add(p);
+                  Files.writeString(file, p + "\n");
+                });
+    assertThat(k.report().usable(SocketPattern.REQUEST)).isTrue();
+    PatternChange change = k.trySet("@@/run/coroner/coredump.sock");
+    assertThat(change.isSet()).isTrue();
+    k.restore("|/opt/coroner/composer %P");
+    assertThat(k.corePattern()).isEqualTo("|/opt/coroner/composer %P");
+    assertThat(helped).containsExactly("@@/run/coroner/coredump.sock");
+  }
+
+  @Test
+  void aFailingWriterIsARefusalWithItsReason() throws IOException {
+    kernel("6.18.1", "socket\n", "mnt:[4026532300]", "mnt:[4026531841]");
+    KernelSupport k =
+        KernelSupport.at(proc)
+            .writingSocketPatternsWith(
+                p -> {
+                  throw new IOException("nsenter is missing");
+                });
+    PatternChange change = k.trySet("@@/run/coroner/coredump.sock");
+    assertThat(change.status()).isEqualTo(PatternChange.Status.REFUSED);
+    assertThat(change.detail()).contains("nsenter is missing");
     assertThat(k.corePattern()).isEqualTo("core");
   }
 }
