@@ -117,8 +117,8 @@ public final class SnapshotReconciler implements AutoCloseable {
   private final SnapshotQueue queue;
   private final ApiFailures failures = new ApiFailures();
   private final ApiFailures watchFailures = new ApiFailures();
-  // On the work thread only: requests this run has taken and not ended (by uid; never evicted, as
-  // the queue bounds them), requests it has handled or left to another agent (by uid, the latest
+  // On the work thread only: requests this run has taken and not ended (by uid; never evicted:
+  // each leaves as it ends), requests it has handled or left to another agent (by uid, the latest
   // few), dumps waiting for their upload (by uuid), and dumps uploaded lately that nobody waited
   // for yet (a restart's race).
   private final Map<String, Request> underWay = new HashMap<>();
