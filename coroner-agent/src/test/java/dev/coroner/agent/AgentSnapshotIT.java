@@ -9,6 +9,7 @@ import dev.coroner.agent.cri.ContainerdHarness;
 import dev.coroner.agent.cri.ContainerdHarness.Container;
 import dev.coroner.agent.cri.ContainerdHarness.ContainerSpec;
 import dev.coroner.agent.kube.PodEvents;
+import dev.coroner.agent.trigger.MockApi;
 import dev.coroner.kube.api.CoreDump;
 import dev.coroner.kube.api.CoreDumpSnapshot;
 import dev.coroner.kube.api.CoreDumpSnapshotSpec;
@@ -21,21 +22,25 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipInputStream;
 import org.junit.jupiter.api.AfterAll;
@@ -54,20 +59,29 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  * real kernel, and the dump in a real S3 server (s3proxy). The process keeps running with the same
  * PID, still prints, and is traced by nobody afterwards. Failures: a pod that does not exist, a pod
  * on another node, a container that has exited (its pod's status not yet saying so), a process
- * another tracer holds, and an agent on Java 17.
+ * another tracer holds, and an agent on Java 17. Then the user's path, the real CLI ({@code coroner
+ * snapshot POD -n NS --store k8s}, run in this JVM through its {@code Main}, with a kubeconfig that
+ * points at the mock server) against this agent: a snapshot it names as a CoreDump with the
+ * commands that open it, and a container that has exited (exit code 3 and what to do). Last, the
+ * triggers wired in a whole agent: an agent with the memory trigger on, and a container whose
+ * working set the test puts above the threshold of its real cgroup's limit (set there as kubelet
+ * would); the agent itself asks for the snapshot and carries it out.
  *
  * <p>Kubernetes' API server cannot run on this machine, so fabric8's mock server in CRUD mode
  * stands in for it, for that one boundary, with the chart's CRDs created in it: it holds the
  * requests and the Pod objects the harness's containers belong to (node name, container statuses
  * with the containerd IDs), as kubelet would report them; the agent reaches it through a
- * kubeconfig. The core_pattern is not touched (the agent does not install), so no kernel lock is
- * needed; every container, process and directory the test starts is removed at the end.
+ * kubeconfig. The mock matches field selectors on {@code metadata.*} only, so {@link MockApi}
+ * leaves out the triggers' {@code spec.nodeName} and answers with every pod, which the agent's own
+ * checks then sort (the pods of the other nodes here). The core_pattern is not touched (the agent
+ * does not install), so no kernel lock is needed; every container, process and directory the test
+ * starts is removed at the end.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-@EnableKubernetesMockClient(crud = true, https = false)
 class AgentSnapshotIT {
-  static KubernetesMockServer api;
-  static KubernetesClient apiClient;
+  private static MockApi mock;
+  private static KubernetesMockServer api;
+  private static KubernetesClient apiClient;
 
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final String NODE = "node-1";
@@ -90,6 +104,9 @@ class AgentSnapshotIT {
   @BeforeAll
   static void start() throws Exception {
     tmp = Files.createTempDirectory(Path.of("/tmp"), "snap-e2e");
+    mock = new MockApi();
+    api = mock.server;
+    apiClient = mock.client;
     harness = ContainerdHarness.start();
     s3 = new S3Server(Files.createDirectory(tmp.resolve("blobs")));
     admin = s3.client();
@@ -123,11 +140,13 @@ class AgentSnapshotIT {
 
   private static AgentProcess startAgent(String node, String dumps, Path javaHome)
       throws Exception {
-    AgentProcess a =
-        AgentProcess.start(
-            s3,
-            tmp.resolve(dumps),
-            BUCKET,
+    return startAgent(node, dumps, javaHome, Map.of());
+  }
+
+  private static AgentProcess startAgent(
+      String node, String dumps, Path javaHome, Map<String, String> more) throws Exception {
+    Map<String, String> env =
+        new HashMap<>(
             Map.of(
                 "CORONER_CRI_SOCKET",
                 harness.socket().toString(),
@@ -143,8 +162,9 @@ class AgentSnapshotIT {
                 "CORONER_LOG_TAIL_LINES",
                 "50",
                 "KUBECONFIG",
-                tmp.resolve("kubeconfig").toString()),
-            javaHome);
+                tmp.resolve("kubeconfig").toString()));
+    env.putAll(more);
+    AgentProcess a = AgentProcess.start(s3, tmp.resolve(dumps), BUCKET, env, javaHome);
     assertThat(a.ready()).as(String.join("\n", a.log())).isTrue();
     return a;
   }
@@ -170,6 +190,9 @@ class AgentSnapshotIT {
       }
       if (harness != null) {
         harness.close();
+      }
+      if (mock != null) {
+        mock.close();
       }
     } finally {
       new ProcessBuilder("rm", "-rf", tmp.toString()).start().waitFor(60, TimeUnit.SECONDS);
@@ -200,12 +223,7 @@ class AgentSnapshotIT {
     assertThat(tracerPid(web.pid())).isZero();
     await().atMost(Duration.ofSeconds(30)).until(() -> beats(web) > beatsBefore + 20);
 
-    S3Object object =
-        S3Server.objects(admin, BUCKET, NS + "/").stream()
-            .filter(o -> o.key().endsWith(".zip"))
-            .filter(o -> uuid.equals(S3Server.metadata(admin, BUCKET, o).get("uuid")))
-            .findFirst()
-            .orElseThrow();
+    S3Object object = dumpObject(uuid);
     Map<String, String> meta = S3Server.metadata(admin, BUCKET, object);
     assertThat(meta)
         .containsEntry("namespace", NS)
@@ -337,16 +355,255 @@ class AgentSnapshotIT {
     }
   }
 
+  @Test
+  @Order(6)
+  void theCliSnapshotsAPodThroughTheAgentAndNamesTheCoreDumpAndHowToOpenIt() throws Exception {
+    Container c =
+        runningContainer(
+            "cli-web", Map.of("app", "cli-web"), List.of("/usr/bin/node", "-e", HEARTBEAT));
+    long beatsBefore = beats(c);
+
+    Run run = cli("snapshot", "cli-web", "-n", NS, "--store", "k8s", "--timeout", "240s");
+
+    assertThat(run.code()).as(run.err()).isZero();
+    Matcher named = Pattern.compile("CoreDump (\\S+)").matcher(run.out());
+    assertThat(named.find()).as(run.out()).isTrue();
+    String uuid = named.group(1);
+    String where = " --store k8s -n " + NS;
+    assertThat(run.out())
+        .contains("Snapshot of " + NS + "/cli-web (container app): CoreDump " + uuid)
+        .contains("coroner debug " + uuid + where)
+        .contains("coroner info " + uuid + where);
+    assertThat(run.err())
+        .contains("Pod " + NS + "/cli-web runs on node " + NODE)
+        .contains("waiting for coroner's agent on node " + NODE);
+
+    // The request the CLI created, as the agent finished it.
+    CoreDumpSnapshot request =
+        apiClient.resources(CoreDumpSnapshot.class).inNamespace(NS).list().getItems().stream()
+            .filter(r -> "cli-web".equals(r.getSpec().pod()))
+            .findFirst()
+            .orElseThrow();
+    assertThat(request.getStatus().phase()).isEqualTo(CoreDumpSnapshotStatus.SUCCEEDED);
+    assertThat(request.getStatus().coreDump()).isEqualTo(uuid);
+    assertThat(request.getStatus().pid()).isEqualTo(c.pid());
+
+    S3Object object = dumpObject(uuid);
+    assertThat(S3Server.metadata(admin, BUCKET, object))
+        .containsEntry("namespace", NS)
+        .containsEntry("pod", "cli-web")
+        .containsEntry("pod-uid", uid("cli-web"))
+        .containsEntry("container", "app")
+        .containsEntry("container-id", c.id())
+        .containsEntry("signal", "0");
+    JsonNode info = sidecar(object);
+    assertThat(info.path("snapshot").path("method").asText()).as("a snapshot").isEqualTo("fork");
+    assertThat(info.path("snapshot").path("freeze_micros").asLong()).isPositive();
+    assertThat(info.path("process").path("host_pid").asLong()).isEqualTo(c.pid());
+
+    assertThat(Files.exists(Path.of("/proc", Long.toString(c.pid())))).isTrue();
+    assertThat(tracerPid(c.pid())).isZero();
+    await().atMost(Duration.ofSeconds(30)).until(() -> beats(c) > beatsBefore + 20);
+  }
+
+  @Test
+  @Order(7)
+  void theCliSaysAContainerThatHasExitedIsNotFoundAndWhatToDo() throws Exception {
+    // Exited in the runtime; its pod's status (kubelet's, a moment late) still says running.
+    Container gone =
+        runningContainer(
+            "cli-gone", Map.of(), List.of("/usr/bin/node", "-e", "console.log('bye')"));
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(
+            () -> harness.state(gone) == dev.coroner.agent.cri.api.ContainerState.CONTAINER_EXITED);
+
+    Run run = cli("snapshot", "cli-gone", "-n", NS, "--store", "k8s", "--timeout", "120s");
+
+    assertThat(run.code()).as(run.err()).isEqualTo(3);
+    assertThat(run.out()).isEmpty();
+    assertThat(run.err())
+        .contains("the agent on node " + NODE + " could not snapshot " + NS + "/cli-gone")
+        .contains("NoSuchContainer")
+        .contains("has exited")
+        .contains("'kubectl get pod -n " + NS + " -o wide' shows the pod's state")
+        .doesNotContain("Exception");
+  }
+
+  @Test
+  @Order(8)
+  void theMemoryTriggerOfAWholeAgentAsksForASnapshotAndTheAgentCarriesItOut() throws Exception {
+    String node = "node-mem";
+    AgentProcess triggered =
+        startAgent(
+            node,
+            "dumps-mem",
+            Path.of(System.getProperty("java.home")),
+            Map.of(
+                "CORONER_SNAPSHOT_TRIGGERS_ENABLED", "true",
+                "CORONER_SNAPSHOT_TRIGGERS_MEMORY_PERCENT", "50",
+                "CORONER_SNAPSHOT_TRIGGERS_INTERVAL", "1s"));
+    try {
+      // Only this pod opts in (its annotation); it holds 64 MiB and says when it does.
+      Container hungry =
+          runningContainer(
+              "hungry",
+              node,
+              Map.of("coroner.dev/snapshot-on", "memory"),
+              Map.of("app", "hungry"),
+              List.of(
+                  "/usr/bin/node",
+                  "-e",
+                  "const b = Buffer.alloc(64 << 20, 1); console.log('ready');"
+                      + " setInterval(() => b[0]++, 1000);"
+                      + " process.on('SIGTERM', () => process.exit(0));"));
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .ignoreExceptions()
+          .until(() -> Files.readString(hungry.logPath()).contains(" ready\n"));
+      assertThat(snapshotsOf("hungry")).as("nothing fires below a limit").isEmpty();
+
+      // A limit as kubelet sets one, the working set at about 70% of it (the trigger: 50%),
+      // with room left for the pages the snapshot's copy-on-write child makes the process copy.
+      Path memory = memoryCgroup(hungry.pid());
+      long limit = (workingSet(memory) * 100 / 70 + 4095) / 4096 * 4096;
+      Files.writeString(memory.resolve("memory.limit_in_bytes"), Long.toString(limit));
+
+      CoreDumpSnapshot request =
+          await()
+              .atMost(Duration.ofSeconds(60))
+              .until(() -> snapshotsOf("hungry"), l -> !l.isEmpty())
+              .get(0);
+      assertThat(request.getSpec().trigger()).isEqualTo("memory");
+      assertThat(request.getSpec().container()).isEqualTo("app");
+      assertThat(request.getSpec().reason()).startsWith("memory ");
+      assertThat(request.getMetadata().getLabels())
+          .containsEntry(CoronerApi.LABEL_NODE, CoronerApi.labelValue(node));
+
+      CoreDumpSnapshotStatus s =
+          awaitDone(request.getMetadata().getName(), Duration.ofSeconds(240));
+      assertThat(s.phase()).as(s.message()).isEqualTo(CoreDumpSnapshotStatus.SUCCEEDED);
+      assertThat(s.node()).isEqualTo(node);
+      assertThat(s.pid()).isEqualTo(hungry.pid());
+      S3Object object = dumpObject(Objects.requireNonNull(s.coreDump()));
+      assertThat(S3Server.metadata(admin, BUCKET, object))
+          .containsEntry("pod", "hungry")
+          .containsEntry("pod-uid", uid("hungry"))
+          .containsEntry("signal", "0");
+      assertThat(sidecar(object).path("snapshot").path("method").asText()).isEqualTo("fork");
+
+      Event fired =
+          await()
+              .atMost(Duration.ofSeconds(30))
+              .until(() -> events(PodEvents.SNAPSHOT_TRIGGERED), l -> !l.isEmpty())
+              .get(0);
+      assertThat(fired.getInvolvedObject().getUid()).isEqualTo(uid("hungry"));
+      assertThat(fired.getMessage()).contains("memory");
+      assertThat(
+              triggered.metric(
+                  "coroner_snapshot_triggers_total{outcome=\"requested\",trigger=\"memory\"}"))
+          .isEqualTo(1);
+      assertThat(snapshotsOf("hungry")).as("fired once: the workload's window").hasSize(1);
+      assertThat(Files.exists(Path.of("/proc", Long.toString(hungry.pid())))).isTrue();
+      System.out.printf("memory trigger in a whole agent: %s%n", request.getSpec().reason());
+    } finally {
+      triggered.log().stream()
+          .filter(l -> l.contains("\"WARN\"") || l.contains("\"ERROR\""))
+          .forEach(l -> System.out.println("agent " + node + ": " + l));
+      triggered.close();
+    }
+  }
+
+  /** What the real CLI printed and its exit code, run in this JVM as a user would run it. */
+  private record Run(int code, String out, String err) {}
+
+  private static Run cli(String... args) {
+    List<String> all = new ArrayList<>(List.of(args));
+    all.addAll(List.of("--kubeconfig", tmp.resolve("kubeconfig").toString()));
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    int code =
+        dev.coroner.cli.Main.run(
+            all.toArray(String[]::new),
+            new PrintWriter(out, true),
+            new PrintWriter(err, true),
+            Map.of("HOME", tmp.resolve("home").toString()));
+    return new Run(code, out.toString(), err.toString());
+  }
+
+  /** The CoreDumpSnapshots of {@code pod}, whoever created them. */
+  private static List<CoreDumpSnapshot> snapshotsOf(String pod) {
+    return apiClient.resources(CoreDumpSnapshot.class).inNamespace(NS).list().getItems().stream()
+        .filter(r -> pod.equals(r.getSpec().pod()))
+        .toList();
+  }
+
+  /** The zip in the bucket whose metadata names dump {@code uuid}. */
+  private static S3Object dumpObject(String uuid) {
+    return S3Server.objects(admin, BUCKET, NS + "/").stream()
+        .filter(o -> o.key().endsWith(".zip"))
+        .filter(o -> uuid.equals(S3Server.metadata(admin, BUCKET, o).get("uuid")))
+        .findFirst()
+        .orElseThrow();
+  }
+
+  /** The cgroup v1 memory directory of {@code pid} (the harness's containerd: cgroupfs). */
+  private static Path memoryCgroup(long pid) throws IOException {
+    for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "cgroup"))) {
+      String[] f = line.split(":", 3);
+      if (f.length == 3 && List.of(f[1].split(",")).contains("memory")) {
+        return Path.of("/sys/fs/cgroup/memory" + f[2]);
+      }
+    }
+    throw new IllegalStateException("no memory cgroup for pid " + pid);
+  }
+
+  /** Usage less the inactive page cache, as kubelet and the trigger count it. */
+  private static long workingSet(Path memory) throws IOException {
+    long usage = Long.parseLong(Files.readString(memory.resolve("memory.usage_in_bytes")).trim());
+    long inactive = 0;
+    for (String line : Files.readAllLines(memory.resolve("memory.stat"))) {
+      if (line.startsWith("total_inactive_file ")) {
+        inactive = Long.parseLong(line.substring("total_inactive_file ".length()).trim());
+      }
+    }
+    return usage - inactive;
+  }
+
   /** A pod in the API and its container running in containerd, with the same UID. */
   private static Container runningContainer(
       String name, Map<String, String> labels, List<String> command) throws Exception {
-    String uid = apiPod(name, NODE, null, labels);
+    return runningContainer(name, NODE, Map.of(), labels, command);
+  }
+
+  /** As above, on {@code node}, the Pod object annotated with {@code annotations}. */
+  private static Container runningContainer(
+      String name,
+      String node,
+      Map<String, String> annotations,
+      Map<String, String> labels,
+      List<String> command)
+      throws Exception {
+    String uid = apiPod(name, node, null, labels);
+    if (!annotations.isEmpty()) {
+      var unused =
+          apiClient
+              .pods()
+              .inNamespace(NS)
+              .withName(name)
+              .edit(
+                  p -> {
+                    p.getMetadata().setAnnotations(annotations);
+                    return p;
+                  });
+    }
     var pod = harness.runPod(NS, name, labels, Map.of(), uid);
     Container c =
         harness.runContainer(
             pod, new ContainerSpec("app", ContainerdHarness.NODE_IMAGE, command, Map.of(), 0));
     // As kubelet reports a running container, with the runtime's ID.
     Pod p = apiClient.pods().inNamespace(NS).withName(name).get();
+    p.getStatus().setPhase("Running");
     p.getStatus()
         .setContainerStatuses(
             List.of(
@@ -356,6 +613,7 @@ class AgentSnapshotIT {
                     .withContainerID("containerd://" + c.id())
                     .withNewState()
                     .withNewRunning()
+                    .withStartedAt(Instant.now().toString())
                     .endRunning()
                     .endState()
                     .build()));

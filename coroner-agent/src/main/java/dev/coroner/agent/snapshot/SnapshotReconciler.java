@@ -46,7 +46,10 @@ import org.slf4j.MDC;
  * upload is verified, or {@code Failed} with a reason, an exit code and a message that says what to
  * do. A request that has ended is never taken again; one left {@code Running} by an earlier run of
  * this agent is failed (or, when its dump was written and still waits in the dump directory,
- * followed to its upload).
+ * followed to its upload). A request this run has taken stays this run's until it ends, however
+ * long its upload takes: it is held apart from the bounded memory of requests handled, so that no
+ * number of later requests makes it look left behind. A conflict while taking one (someone changed
+ * it since the informer saw it) re-reads it and decides again.
  *
  * <p>Decisions and state live on one thread: the informer's events, the snapshots' results and the
  * uploads are all handed to it.
@@ -61,6 +64,9 @@ public final class SnapshotReconciler implements AutoCloseable {
   static final Duration RESYNC = Duration.ofMinutes(1);
 
   private static final int REMEMBERED = 4096;
+
+  /** Takes of one request tried when each finds it changed (409) yet still free. */
+  static final int TAKE_ATTEMPTS = 3;
 
   /**
    * What the agent gives the reconciler.
@@ -111,15 +117,25 @@ public final class SnapshotReconciler implements AutoCloseable {
   private final SnapshotQueue queue;
   private final ApiFailures failures = new ApiFailures();
   private final ApiFailures watchFailures = new ApiFailures();
-  // On the work thread only: requests this run has handled (by uid), dumps waiting for their
-  // upload (by uuid), and dumps uploaded lately that nobody waited for yet (a restart's race).
-  private final Map<String, Boolean> seen = lru(REMEMBERED);
+  // On the work thread only: requests this run has taken and not ended (by uid; never evicted:
+  // each leaves as it ends), requests it has handled or left to another agent (by uid, the latest
+  // few), dumps waiting for their upload (by uuid), and dumps uploaded lately that nobody waited
+  // for yet (a restart's race).
+  private final Map<String, Request> underWay = new HashMap<>();
+  private final Map<String, Boolean> seen;
   private final Map<String, Request> pending = new HashMap<>();
   private final Map<String, DumpInfo> uploadedLately = lru(256);
   private @Nullable SharedIndexInformer<CoreDumpSnapshot> informer;
 
   /** The reconciler for this node; nothing is watched until {@link #start()}. */
   public SnapshotReconciler(KubernetesClient client, Settings settings, Parts parts, Clock clock) {
+    this(client, settings, parts, clock, REMEMBERED);
+  }
+
+  /** As above, remembering the last {@code remembered} requests handled (tests use few). */
+  SnapshotReconciler(
+      KubernetesClient client, Settings settings, Parts parts, Clock clock, int remembered) {
+    this.seen = lru(remembered);
     this.client = client;
     this.settings = settings;
     this.parts = parts;
@@ -231,31 +247,32 @@ public final class SnapshotReconciler implements AutoCloseable {
   private void consider(CoreDumpSnapshot s) {
     String uid = s.getMetadata().getUid();
     CoreDumpSnapshotStatus status = s.getStatus();
-    if (uid == null || seen.containsKey(uid) || (status != null && status.done())) {
+    if (uid == null
+        || underWay.containsKey(uid)
+        || seen.containsKey(uid)
+        || (status != null && status.done())) {
       return;
     }
     if (status == null || status.phase() == null) {
       take(s);
     } else if (CoreDumpSnapshotStatus.RUNNING.equals(status.phase())
         && (status.node() == null || status.node().equals(settings.node()))) {
-      seen.put(uid, true);
       orphan(s, status);
     }
   }
 
   private void take(CoreDumpSnapshot s) {
     String uid = s.getMetadata().getUid();
-    seen.put(uid, true);
     Request r = new Request(s, clock.instant().toString());
+    underWay.put(uid, r);
     try {
-      if (!statuses.take(s, Statuses.running(settings.node(), r.startedAt))) {
-        LOG.info("snapshot request {} was changed or taken meanwhile; leaving it", r.key());
-        seen.remove(uid);
+      if (!taken(s, r)) {
+        underWay.remove(uid);
         return;
       }
     } catch (KubernetesClientException e) {
       // Not taken: the informer hands it over again at its next resync.
-      seen.remove(uid);
+      underWay.remove(uid);
       if (failures.first(e)) {
         LOG.warn(
             "Could not take snapshot request {}: {}; trying again within {} s",
@@ -310,9 +327,55 @@ public final class SnapshotReconciler implements AutoCloseable {
     }
   }
 
+  /**
+   * Takes {@code s} for {@code r}: true once this agent holds it. A 409 means the request changed
+   * since the informer saw it, so it is read again and decided on what is there now: still free, it
+   * is taken at its new version; {@code Running} with this very take's start, it is this agent's (a
+   * retried update whose first try landed); taken by another agent, or ended, it is left alone and
+   * remembered, so that this run neither takes it nor fails it as left behind.
+   *
+   * @throws KubernetesClientException the API server refused or did not answer
+   */
+  private boolean taken(CoreDumpSnapshot s, Request r) {
+    CoreDumpSnapshotStatus running = Statuses.running(settings.node(), r.startedAt);
+    CoreDumpSnapshot current = s;
+    for (int attempt = 1; ; attempt++) {
+      if (statuses.take(current, running)) {
+        return true;
+      }
+      current =
+          client.resources(CoreDumpSnapshot.class).inNamespace(r.namespace).withName(r.name).get();
+      if (current == null || !Objects.equals(current.getMetadata().getUid(), r.uid)) {
+        LOG.info("snapshot request {} was deleted before it could be taken", r.key());
+        return false;
+      }
+      CoreDumpSnapshotStatus now = current.getStatus();
+      if (now == null || now.phase() == null) {
+        if (attempt < TAKE_ATTEMPTS) {
+          continue;
+        }
+        // Changing faster than it can be taken: the informer hands it over again.
+        LOG.info("snapshot request {} keeps changing; trying again within a minute", r.key());
+        return false;
+      }
+      if (CoreDumpSnapshotStatus.RUNNING.equals(now.phase())
+          && settings.node().equals(now.node())
+          && Objects.equals(r.startedAt, now.startedAt())) {
+        return true;
+      }
+      seen.put(r.uid, true);
+      LOG.info(
+          "snapshot request {} was {} meanwhile; leaving it",
+          r.key(),
+          now.done() ? "ended" : "taken by the agent on node " + now.node());
+      return false;
+    }
+  }
+
   /** A request an earlier run of this agent took and did not finish. */
   private void orphan(CoreDumpSnapshot s, CoreDumpSnapshotStatus status) {
     Request r = new Request(s, status.startedAt());
+    underWay.put(r.uid, r);
     String dump = status.dump();
     if (dump != null && SafeNames.isSafe(dump)) {
       Path zip = settings.capture().dumpDir().resolve(dump + ".zip");
@@ -382,6 +445,7 @@ public final class SnapshotReconciler implements AutoCloseable {
     DumpInfo upload = Objects.requireNonNull(r.upload, "succeeds once uploaded");
     CoreDumpSnapshotStatus done = Statuses.succeeded(r, upload, clock.instant().toString());
     statuses.merge(r.namespace, r.name, done);
+    ended(r);
     parts.metrics().snapshots.labelValues("succeeded", "none").inc();
     LOG.info("snapshot request {} succeeded: {}", r.key(), done.message());
     if (parts.events() != null && r.target != null) {
@@ -394,11 +458,18 @@ public final class SnapshotReconciler implements AutoCloseable {
       pending.remove(r.uuid);
     }
     statuses.merge(r.namespace, r.name, Statuses.failed(r, f, clock.instant().toString()));
+    ended(r);
     parts.metrics().snapshots.labelValues("failed", f.reason().word()).inc();
     LOG.warn("snapshot request {} failed ({}): {}", r.key(), f.reason().word(), f.getMessage());
     if (parts.events() != null && f.pod() != null) {
       parts.events().snapshot(f.pod(), false, f.reason().word() + ": " + f.getMessage());
     }
+  }
+
+  /** {@code r} has ended: it is no longer under way, and never taken again by this run. */
+  private void ended(Request r) {
+    underWay.remove(r.uid);
+    seen.put(r.uid, true);
   }
 
   @Override
@@ -429,6 +500,7 @@ public final class SnapshotReconciler implements AutoCloseable {
 
   /** One request this run carries out; fields are set and read on the work thread. */
   static final class Request {
+    final String uid;
     final String namespace;
     final String name;
     final @Nullable String startedAt;
@@ -439,6 +511,7 @@ public final class SnapshotReconciler implements AutoCloseable {
     boolean adopted;
 
     Request(CoreDumpSnapshot s, @Nullable String startedAt) {
+      this.uid = s.getMetadata().getUid();
       this.namespace = s.getMetadata().getNamespace();
       this.name = s.getMetadata().getName();
       this.startedAt = startedAt;

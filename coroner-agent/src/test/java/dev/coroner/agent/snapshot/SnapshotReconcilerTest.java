@@ -22,17 +22,34 @@ import io.fabric8.kubernetes.api.model.ContainerStatusBuilder;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.StatusBuilder;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMixedDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import io.fabric8.mockwebserver.Context;
+import io.fabric8.mockwebserver.MockWebServer;
+import io.fabric8.mockwebserver.ServerRequest;
+import io.fabric8.mockwebserver.ServerResponse;
+import io.fabric8.mockwebserver.dsl.HttpMethod;
+import io.fabric8.mockwebserver.http.Buffer;
+import io.fabric8.mockwebserver.http.Dispatcher;
+import io.fabric8.mockwebserver.http.MockResponse;
+import io.fabric8.mockwebserver.http.RecordedRequest;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+import java.util.function.UnaryOperator;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -45,16 +62,21 @@ import org.junit.jupiter.api.io.TempDir;
  * metric each failure gets. Kubernetes' API server cannot run on this machine, so fabric8's mock
  * server in CRUD mode stands in for it, for that one boundary, with the chart's CRD created in it
  * (so that the status is a subresource). None of these requests reaches the container runtime: the
- * one given here fails the test if it is asked (AgentSnapshotIT asks a real containerd).
+ * one given here fails the test if it is asked (AgentSnapshotIT asks a real containerd), except in
+ * the test of a request under way, whose snapshot is a real one of a real process (ptrace).
+ *
+ * <p>The CRUD mode never answers a status update with 409, so the races of taking a request are
+ * played in front of it ({@link Races}): the rival's update lands in the CRUD store first, then the
+ * agent's own gets the 409 the API server would give it.
  */
-@EnableKubernetesMockClient(crud = true, https = false)
 class SnapshotReconcilerTest {
   private static final String NODE = "node-1";
   private static final String NS = "team-a";
   private static final String ID = "ab".repeat(32);
 
-  KubernetesMockServer server;
-  KubernetesClient client;
+  private final Races races = new Races();
+  private KubernetesMockServer server;
+  private KubernetesClient client;
 
   @TempDir Path dumps;
 
@@ -64,6 +86,11 @@ class SnapshotReconcilerTest {
 
   @BeforeEach
   void start() throws Exception {
+    var responses = new HashMap<ServerRequest, Queue<ServerResponse>>();
+    races.crud = new KubernetesMixedDispatcher(responses);
+    server = new KubernetesMockServer(new Context(), new MockWebServer(), responses, races, false);
+    server.init();
+    client = server.createClient();
     CustomResourceDefinition crd =
         new KubernetesSerialization()
             .unmarshal(
@@ -80,24 +107,32 @@ class SnapshotReconcilerTest {
       reconciler.close();
     }
     events.close();
+    client.close();
+    server.destroy();
   }
 
   private void startReconciler() {
+    startReconciler(
+        new UnaskedRuntime(),
+        meta -> {
+          throw new AssertionError("no identity is needed");
+        },
+        4096);
+  }
+
+  private void startReconciler(
+      ContainerRuntime runtime,
+      Function<ContainerMetadata, DumpInfo.PodInfo> identity,
+      int remembered) {
     CaptureSettings d = CaptureSettings.defaults();
     reconciler =
         new SnapshotReconciler(
             client,
             new SnapshotReconciler.Settings(NODE, withDumpDir(d), 1, "test"),
             new SnapshotReconciler.Parts(
-                Snapshotter.system(),
-                new UnaskedRuntime(),
-                meta -> {
-                  throw new AssertionError("no identity is needed");
-                },
-                (uuid, pid) -> {},
-                events,
-                metrics),
-            Clock.systemUTC());
+                Snapshotter.system(), runtime, identity, (uuid, pid) -> {}, events, metrics),
+            Clock.systemUTC(),
+            remembered);
     reconciler.start();
   }
 
@@ -329,6 +364,137 @@ class SnapshotReconcilerTest {
         .until(() -> get("theirs").getStatus() == null);
   }
 
+  @Test
+  void aConflictWhileTakingReadsTheRequestAgainAndTakesItWhenStillFree() {
+    // Someone changed it (a label) after the informer saw it; it is still nobody's.
+    races.onTake("relabelled", body -> body);
+    startReconciler();
+    request("relabelled", NODE, new CoreDumpSnapshotSpec(null, null, null, null, null, null));
+
+    // Without a second look it would wait for the informer's resync, a minute away.
+    CoreDumpSnapshotStatus s = awaitDone("relabelled");
+    assertThat(s.reason()).isEqualTo(CoreDumpSnapshotStatus.INVALID);
+    assertThat(s.node()).isEqualTo(NODE);
+    assertThat(races.conflicts()).isEqualTo(1);
+  }
+
+  @Test
+  void aConflictBecauseItsOwnRetriedTakeLandedGoesOnAsTaken() {
+    // The client's retry of a take whose first try landed: the second try finds its own status.
+    races.onTake("retried", body -> body);
+    races.rivalLands = true;
+    startReconciler();
+    request("retried", NODE, new CoreDumpSnapshotSpec(null, null, null, null, null, null));
+
+    CoreDumpSnapshotStatus s = awaitDone("retried");
+    assertThat(s.reason())
+        .as("carried out, not failed as left behind by a restart: %s", s.message())
+        .isEqualTo(CoreDumpSnapshotStatus.INVALID);
+    assertThat(races.conflicts()).isEqualTo(1);
+    assertThat(failures("SnapshotFailed")).isZero();
+  }
+
+  @Test
+  void aRequestAnotherAgentOnTheNodeTookMeanwhileIsLeftToIt() {
+    // Two agents on one node for a moment (a rollout): the other one's take lands first.
+    races.onTake("rival", body -> body.replace("\"startedAt\":\"", "\"startedAt\":\"rival-"));
+    races.rivalLands = true;
+    startReconciler();
+    request("rival", NODE, new CoreDumpSnapshotSpec(null, null, null, null, null, null));
+
+    await().atMost(20, SECONDS).until(() -> races.conflicts() == 1);
+    await()
+        .during(Duration.ofSeconds(3))
+        .atMost(20, SECONDS)
+        .until(
+            () -> {
+              CoreDumpSnapshotStatus s = get("rival").getStatus();
+              return s != null
+                  && CoreDumpSnapshotStatus.RUNNING.equals(s.phase())
+                  && s.startedAt() != null
+                  && s.startedAt().startsWith("rival-");
+            });
+    assertThat(failures("SnapshotFailed")).as("not failed as left behind").isZero();
+  }
+
+  @Test
+  void aRequestUnderWayStaysThisRunsHoweverLongItsUploadTakes() throws Exception {
+    // Not this JVM's child (the engine refuses to trace its own children): the shell leaves it.
+    Process shell =
+        new ProcessBuilder("sh", "-c", "sleep 600 </dev/null >/dev/null 2>&1 & echo $!").start();
+    long pid = Long.parseLong(new String(shell.getInputStream().readAllBytes()).trim());
+    shell.waitFor();
+    ProcessHandle sleeper = ProcessHandle.of(pid).orElseThrow();
+    try {
+      pod("web", NODE, List.of("app"), Map.of(), "app");
+      String podUid = uid("web");
+      // Remembering two handled requests, so that a few more push this one out of that memory.
+      startReconciler(
+          new LiveRuntime(pid, podUid),
+          meta ->
+              new DumpInfo.PodInfo(
+                  meta.podNamespace(),
+                  meta.podName(),
+                  meta.podUid(),
+                  meta.containerName(),
+                  meta.image()),
+          2);
+      request("long", NODE, CoreDumpSnapshotSpec.onDemand("web", null, null, "alice"));
+      CoreDumpSnapshotStatus written =
+          await()
+              .atMost(60, SECONDS)
+              .until(() -> get("long").getStatus(), st -> st != null && st.dump() != null);
+      assertThat(written.phase()).isEqualTo(CoreDumpSnapshotStatus.RUNNING);
+      Path zip = dumps.resolve(written.dump() + ".zip");
+      DumpInfo info;
+      try (DumpArchive archive = DumpArchive.open(zip)) {
+        info = archive.info();
+      }
+
+      // Its upload takes long; meanwhile other requests come and end.
+      for (int i = 0; i < 4; i++) {
+        request("other-" + i, NODE, new CoreDumpSnapshotSpec(null, null, null, null, null, null));
+        awaitDone("other-" + i);
+      }
+      // The upload is verified and the local copy deleted (the uploader tells the reconciler
+      // after that); the request changes meanwhile, as anything may (a label), and is handed over.
+      Files.delete(zip);
+      var unused =
+          client
+              .resources(CoreDumpSnapshot.class)
+              .inNamespace(NS)
+              .withName("long")
+              .edit(
+                  r -> {
+                    r.getMetadata().getLabels().put("touched", "yes");
+                    return r;
+                  });
+      await()
+          .during(Duration.ofSeconds(3))
+          .atMost(20, SECONDS)
+          .until(() -> CoreDumpSnapshotStatus.RUNNING.equals(get("long").getStatus().phase()));
+      reconciler.uploaded(info);
+
+      CoreDumpSnapshotStatus s = awaitDone("long");
+      assertThat(s.phase()).as(s.message()).isEqualTo(CoreDumpSnapshotStatus.SUCCEEDED);
+      assertThat(s.coreDump()).isEqualTo(info.uuid());
+      assertThat(s.message()).contains("The snapshot of the container app of pod team-a/web");
+      assertThat(failures("SnapshotFailed")).as("never failed as left behind").isZero();
+      assertThat(metrics.snapshots.labelValues("succeeded", "none").get()).isEqualTo(1);
+      await()
+          .atMost(10, SECONDS)
+          .untilAsserted(
+              () ->
+                  assertThat(snapshotEvents())
+                      .singleElement()
+                      .satisfies(e -> assertThat(e.getType()).isEqualTo("Normal")));
+      assertThat(sleeper.isAlive()).as("the process runs on").isTrue();
+    } finally {
+      sleeper.destroyForcibly();
+      sleeper.onExit().get(10, TimeUnit.SECONDS);
+    }
+  }
+
   private static CoreDumpSnapshotStatus running(String node) {
     return Statuses.running(node, "2026-01-01T00:00:00Z");
   }
@@ -405,6 +571,91 @@ class SnapshotReconcilerTest {
 
   private double failures(String reason) {
     return metrics.snapshots.labelValues("failed", reason).get();
+  }
+
+  /**
+   * Plays a race in front of the CRUD store: the first status update of a request armed with {@link
+   * #onTake} gets the API server's 409; when {@link #rivalLands}, the rival's update (the agent's
+   * own body, rewritten) is stored first, as if it had come a moment before.
+   */
+  private static final class Races extends Dispatcher {
+    volatile Dispatcher crud;
+    volatile boolean rivalLands;
+    private final Map<String, UnaryOperator<String>> armed = new ConcurrentHashMap<>();
+    private final AtomicInteger conflicts = new AtomicInteger();
+
+    void onTake(String name, UnaryOperator<String> rival) {
+      armed.put(
+          "/apis/coroner.dev/v1/namespaces/" + NS + "/coredumpsnapshots/" + name + "/status",
+          rival);
+    }
+
+    int conflicts() {
+      return conflicts.get();
+    }
+
+    @Override
+    public MockResponse dispatch(RecordedRequest request) {
+      UnaryOperator<String> rival =
+          request.method() == HttpMethod.PUT ? armed.remove(request.getPath()) : null;
+      if (rival == null) {
+        return crud.dispatch(request);
+      }
+      if (rivalLands) {
+        var unused =
+            crud.dispatch(
+                new RecordedRequest(
+                    request.getHttpVersion(),
+                    request.method(),
+                    request.getPath(),
+                    request.getHeaders(),
+                    new Buffer().writeUtf8(rival.apply(request.getUtf8Body()))));
+      }
+      conflicts.incrementAndGet();
+      return new MockResponse()
+          .setResponseCode(409)
+          .setBody(
+              new KubernetesSerialization()
+                  .asJson(
+                      new StatusBuilder()
+                          .withStatus("Failure")
+                          .withCode(409)
+                          .withReason("Conflict")
+                          .withMessage("the object has been modified")
+                          .build()));
+    }
+
+    @Override
+    public void shutdown() {
+      crud.shutdown();
+    }
+  }
+
+  /** The container runs as {@code pid}, a real process of this test, in pod {@code podUid}. */
+  private record LiveRuntime(long pid, String podUid) implements ContainerRuntime {
+    @Override
+    public ContainerProcess process(String containerId) {
+      return new ContainerProcess(containerId, true, pid, null);
+    }
+
+    @Override
+    public ContainerMetadata metadata(String containerId) {
+      return new ContainerMetadata(
+          containerId,
+          "app",
+          "app:1",
+          "app@sha256:" + "cd".repeat(32),
+          "web",
+          NS,
+          podUid,
+          Map.of(),
+          Map.of(),
+          Map.of(),
+          0,
+          List.of(),
+          null,
+          NODE);
+    }
   }
 
   /** These requests never reach the runtime. */

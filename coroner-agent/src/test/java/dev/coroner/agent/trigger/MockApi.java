@@ -22,14 +22,15 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * would with the selector if every object matched; the tests put objects that must not match in the
  * way, which the agent's own checks keep out.
  */
-final class MockApi implements AutoCloseable {
+public final class MockApi implements AutoCloseable {
   private final Dispatcher dispatcher = new Dispatcher();
-  final KubernetesMockServer server =
+  public final KubernetesMockServer server =
       new KubernetesMockServer(
           new Context(), new MockWebServer(), new HashMap<>(), dispatcher, false);
-  final KubernetesClient client;
+  public final KubernetesClient client;
 
-  MockApi() {
+  /** Starts the server on loopback, with a client for it. */
+  public MockApi() {
     server.init();
     client = server.createClient();
   }
@@ -46,6 +47,7 @@ final class MockApi implements AutoCloseable {
         .toList();
   }
 
+  /** Stops the client and the server. */
   @Override
   public void close() {
     client.close();
