@@ -280,7 +280,8 @@ public final class Snapshotter {
           warnings.add(
               memory.unreadablePages() + " pages could not be read and are zeros in the core");
         }
-        return new SnapshotResult(w.file(), w.info(), freezeMicros, registers.size(), warnings);
+        return new SnapshotResult(
+            w.file(), w.info(), freezeMicros, registers.size(), warnings, w.owner());
       } catch (DumpWriter.NotWrittenException e) {
         throw new SnapshotException(ExitCode.NOT_WRITTEN, e.getMessage(), e);
       } catch (IOException e) {
