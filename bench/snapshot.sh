@@ -14,7 +14,9 @@
 #   coroner snapshot PID --method stop      (memory read while every thread stays stopped)
 #   gcore -o FILE PID                       (gdb 13: stops the process for the whole dump)
 # Each is timed from launch to exit (wall, "to a complete dump": coroner's includes the JVM's
-# start, the zstd-compressed zip and its sha256; gcore's is an uncompressed core file), and its
+# start, the zstd-compressed zip, its sha256 and the scrub of --scrub MODE, by default the one a
+# snapshot gets on this host (the install's mode, else default); gcore's is an uncompressed core
+# file, unscrubbed), and its
 # freeze is the longest pause the victim printed between launch and exit. Cores and dumps go to
 # --scratch-base (default /var/tmp) and are deleted after each run. Medians (min-max).
 #
@@ -25,11 +27,13 @@
 #   node_stop_s=X node_gcore_s=X native_... (the same six) node_core_mib=N native_core_mib=N
 #
 # Usage: bench/snapshot.sh [--runs N (3)] [--heap-mib N (1024)] [--scratch-base DIR (/var/tmp)]
+#                          [--scrub off|default|drop-heap (coroner snapshot's default)]
 set -euo pipefail
 
 RUNS=3
 HEAP_MIB=1024
 SCRATCH_BASE=/var/tmp
+SCRUB=()
 
 usage() {
   sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'
@@ -40,6 +44,7 @@ while [ $# -gt 0 ]; do
     --runs) RUNS=$2; shift 2 ;;
     --heap-mib) HEAP_MIB=$2; shift 2 ;;
     --scratch-base) SCRATCH_BASE=$2; shift 2 ;;
+    --scrub) SCRUB=(--scrub "$2"); shift 2 ;;
     -h | --help) usage; exit 0 ;;
     *) echo "unknown option: $1" >&2; usage >&2; exit 2 ;;
   esac
@@ -101,7 +106,7 @@ measure() {
   from=$(now_ms)
   case "$kind" in
     fork | stop)
-      "$coroner" snapshot "$pid" --method "$kind" --store "$scratch/dumps" \
+      "$coroner" snapshot "$pid" --method "$kind" "${SCRUB[@]}" --store "$scratch/dumps" \
         >"$scratch/last.out" 2>&1 || { cat "$scratch/last.out" >&2; exit 1; }
       ;;
     gcore)
@@ -132,7 +137,8 @@ node_pid=$(start node env HEAP_MIB="$HEAP_MIB" SPIN_MS=0 HEARTBEAT=1 BEAT_EVERY=
 pids+=("$node_pid")
 native_pid=$(start native "$scratch/threads" 4 "$HEAP_MIB")
 pids+=("$native_pid")
-echo "victims: node pid $node_pid, native pid $native_pid, heap $HEAP_MIB MiB; $RUNS runs" >&2
+echo "victims: node pid $node_pid, native pid $native_pid, heap $HEAP_MIB MiB; $RUNS runs;" \
+  "scrub: ${SCRUB[1]:-the CLI default}" >&2
 
 for run in $(seq "$RUNS"); do
   for victim in node native; do

@@ -92,7 +92,10 @@ public final class Main {
       return e.exitCode();
     }
     config.warnings().forEach(w -> err.println("coroner: " + w));
-    CommandLine cl = commandLine(config);
+    CommandLine cl =
+        args.length > 0 && args[0].equals("snapshot")
+            ? snapshotCommandLine(config)
+            : commandLine(config);
     cl.setOut(out);
     cl.setErr(err);
     return cl.execute(args);
@@ -107,7 +110,50 @@ public final class Main {
   /** The configured command line, for tests that parse without running. */
   public static CommandLine commandLine(CliConfig config) {
     Main main = new Main();
-    CommandLine cl = new CommandLine(main);
+    CommandLine cl = configure(new CommandLine(main), config, () -> main.stacktrace);
+    Objects.requireNonNull(
+            cl.getSubcommands().get("generate-completion"), "Main lists generate-completion")
+        .getCommandSpec()
+        .usageMessage()
+        .hidden(false);
+    return cl;
+  }
+
+  /**
+   * {@code coroner snapshot ...}: the same root with that one subcommand. picocli builds the model
+   * of every subcommand it is given (half a second of a snapshot's start, measured), and a snapshot
+   * is timed against gcore.
+   */
+  static CommandLine snapshotCommandLine(CliConfig config) {
+    SnapshotRoot root = new SnapshotRoot();
+    return configure(new CommandLine(root), config, () -> root.stacktrace);
+  }
+
+  /** The root of {@link #snapshotCommandLine}: Main's name, options and exit codes. */
+  @Command(
+      name = "coroner",
+      mixinStandardHelpOptions = true,
+      versionProvider = Main.Version.class,
+      subcommands = {SnapshotCommand.class},
+      exitCodeListHeading = "%nExit codes:%n",
+      exitCodeList = {
+        "0:ok",
+        "1:failure",
+        "2:usage error",
+        "3:not found (dump, pod)",
+        "4:storage or cluster unreachable, or auth failed",
+        "5:internal error (a bug; rerun with --stacktrace and report it)"
+      })
+  static final class SnapshotRoot {
+    @Option(
+        names = "--stacktrace",
+        scope = CommandLine.ScopeType.INHERIT,
+        description = "Print the stack trace of a failure.")
+    boolean stacktrace;
+  }
+
+  private static CommandLine configure(
+      CommandLine cl, CliConfig config, java.util.function.BooleanSupplier stacktrace) {
     cl.setDefaultValueProvider(
         arg -> {
           String name = arg.isOption() ? ((CommandLine.Model.OptionSpec) arg).longestName() : "";
@@ -118,16 +164,11 @@ public final class Main {
             default -> arg.defaultValue();
           };
         });
-    Objects.requireNonNull(
-            cl.getSubcommands().get("generate-completion"), "Main lists generate-completion")
-        .getCommandSpec()
-        .usageMessage()
-        .hidden(false);
     cl.setParameterExceptionHandler(Main::usageError);
     cl.setExecutionExceptionHandler(
         (e, commandLine, parseResult) -> {
           PrintWriter err = commandLine.getErr();
-          boolean trace = main.stacktrace || parseResult.hasMatchedOption("--stacktrace");
+          boolean trace = stacktrace.getAsBoolean() || parseResult.hasMatchedOption("--stacktrace");
           if (e instanceof CliException ce) {
             // A message may quote what a dump holds (an entry name, a reason): never raw.
             err.println("coroner: " + SafeText.lines(ce.getMessage()));

@@ -101,6 +101,21 @@ class CliParsingTest {
   }
 
   @Test
+  void snapshotRunsUnderARootOfItsOwnThatParsesAndHelpsAsTheWholeOne() {
+    // Main.run gives "snapshot" a root without the other commands (a faster start).
+    CommandLine whole = Main.commandLine(CONFIG).getSubcommands().get("snapshot");
+    CommandLine alone = Main.snapshotCommandLine(CONFIG).getSubcommands().get("snapshot");
+    assertThat(alone.getUsageMessage()).isEqualTo(whole.getUsageMessage());
+    assertThat(Main.snapshotCommandLine(CONFIG).getSubcommands()).containsOnlyKeys("snapshot");
+    var parsed = Main.snapshotCommandLine(CONFIG).parseArgs("--stacktrace", "snapshot", "12");
+    assertThat(parsed.subcommand().commandSpec().findOption("--store").getValue().toString())
+        .isEqualTo("file:///srv/dumps");
+    CliRun bad = run("snapshot", "12", "--bogus");
+    assertThat(bad.code()).isEqualTo(2);
+    assertThat(bad.err()).contains("--bogus").contains("Run 'coroner snapshot --help'");
+  }
+
+  @Test
   void completionScriptIsGenerated() {
     CliRun r = run("generate-completion");
     assertThat(r.code()).isZero();

@@ -3,7 +3,9 @@ package dev.coroner.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.coroner.dump.DumpInfo;
 import dev.coroner.snapshot.Snapshotter;
+import dev.coroner.store.archive.DumpInfoJson;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.ServerSocket;
@@ -15,7 +17,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.zip.ZipFile;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -28,6 +32,10 @@ import org.junit.jupiter.api.io.TempDir;
 class SnapshotCommandIT {
   private static final Path APP =
       Path.of("../coroner-snapshot/src/test/resources/dev/coroner/snapshot/spinning-app.js")
+          .toAbsolutePath()
+          .normalize();
+  private static final Path THREADS =
+      Path.of("../coroner-snapshot/src/test/resources/dev/coroner/snapshot/threads.c")
           .toAbsolutePath()
           .normalize();
 
@@ -92,6 +100,66 @@ class SnapshotCommandIT {
   }
 
   @Test
+  void aSnapshotIsScrubbedAsACrashIsAndItsSecretsAreNotInTheStoredCore() throws Exception {
+    Path exe = tmp.resolve("threads");
+    run("gcc", "-O1", "-g", "-pthread", "-o", exe.toString(), THREADS.toString());
+    // A secret-looking variable's value (the env-secret rule) and an AWS key id in argv (a
+    // pattern rule); both sit on the process's stack, so in its core.
+    String token = "tok" + java.util.UUID.randomUUID().toString().replace("-", "");
+    String key = "AKIA" + randomUpper(16);
+    int pid =
+        detached(
+            tmp.resolve("threads.out"), "env API_TOKEN=" + token + " '" + exe + "' 1 0 " + key);
+    try {
+      // As captured (--scrub off): the secrets are there, so the test can see them go.
+      Path raw = tmp.resolve("raw");
+      CliRun off =
+          CliRun.of("snapshot", Integer.toString(pid), "--scrub", "off", "--store", raw.toString());
+      assertThat(off.code()).as(off.err()).isZero();
+      assertThat(off.err()).doesNotContain("Scrubbing");
+      DumpInfo offInfo = onlyDumpInfo(raw);
+      assertThat(offInfo.scrub()).isNull();
+      assertThat(core(raw, offInfo)).contains(token).contains(key);
+
+      // The default, as on a host without 'coroner install': scrubbed before it is listed.
+      Path dumps = tmp.resolve("dumps");
+      CliRun snap = CliRun.of("snapshot", Integer.toString(pid), "--store", dumps.toString());
+      assertThat(snap.code()).as(snap.err()).isZero();
+      assertThat(snap.err()).contains("Scrubbing the dump (default)", "Scrubbed (default) in ");
+      DumpInfo info = onlyDumpInfo(dumps);
+      assertThat(info.scrub()).isNotNull();
+      assertThat(info.scrub().mode()).isEqualTo("default");
+      assertThat(info.scrub().complete()).isTrue();
+      assertThat(info.scrub().rules())
+          .hasEntrySatisfying("env-secret", n -> assertThat(n).isPositive())
+          .hasEntrySatisfying("aws-access-key-id", n -> assertThat(n).isPositive());
+      assertThat(info.snapshot()).isNotNull();
+      String core = core(dumps, info);
+      assertThat(core).doesNotContain(token).doesNotContain(key);
+      // The process's own ELF and stack are still there: a core, not zeros.
+      assertThat(core).startsWith("\u007fELF").contains("threads");
+      // Nothing is left staged, and the dump is listed.
+      try (var staged = Files.list(dumps.resolve(".scrub"))) {
+        assertThat(staged.toList()).isEmpty();
+      }
+      assertThat(CliRun.of("list", "--store", dumps.toString()).out()).contains("threads");
+      assertThat(CliRun.of("info", "latest", "--store", dumps.toString(), "-o", "json").out())
+          .contains("\"scrub\"")
+          .contains("\"default\"");
+      assertThat(status(pid, "State:")).matches("[RS] .*");
+    } finally {
+      kill(pid);
+    }
+  }
+
+  @Test
+  void aBadScrubModeIsAUsageError() {
+    CliRun r = CliRun.of("snapshot", "1", "--scrub", "some", "--store", tmp.toString());
+    assertThat(r.code()).isEqualTo(2);
+    assertThat(r.err()).contains("--scrub must be off, default or drop-heap");
+  }
+
+  @Test
   void aPidThatDoesNotExistExits3() {
     CliRun r = CliRun.of("snapshot", Integer.toString(1 << 22), "--store", tmp.toString());
     assertThat(r.code()).isEqualTo(3);
@@ -141,6 +209,38 @@ class SnapshotCommandIT {
     } finally {
       kill(pid);
     }
+  }
+
+  /** The dump-info of the one dump in {@code dir}. */
+  private static DumpInfo onlyDumpInfo(Path dir) throws IOException {
+    try (var files = Files.list(dir)) {
+      List<Path> zips = files.filter(f -> f.toString().endsWith(".zip")).toList();
+      assertThat(zips).hasSize(1);
+      try (ZipFile zip = new ZipFile(zips.get(0).toFile())) {
+        return DumpInfoJson.parse(zip.getInputStream(zip.getEntry(DumpInfo.ENTRY)).readAllBytes());
+      }
+    }
+  }
+
+  /** The raw core of the dump in {@code dir}, as Latin-1 text to search. */
+  private static String core(Path dir, DumpInfo info) throws IOException {
+    Path zipFile = dir.resolve(info.name() + ".zip");
+    try (ZipFile zip = new ZipFile(zipFile.toFile());
+        InputStream in =
+            new com.github.luben.zstd.ZstdInputStream(
+                zip.getInputStream(zip.getEntry(info.core().entry())))) {
+      return new String(in.readAllBytes(), StandardCharsets.ISO_8859_1);
+    }
+  }
+
+  private static String randomUpper(int n) {
+    String alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+    java.util.Random r = new java.security.SecureRandom();
+    StringBuilder b = new StringBuilder();
+    for (int i = 0; i < n; i++) {
+      b.append(alphabet.charAt(r.nextInt(alphabet.length())));
+    }
+    return b.toString();
   }
 
   /** Answers over HTTP, not stopped, not traced, no child left, and still beating. */

@@ -184,7 +184,7 @@ class SnapshotIT {
               .start();
       try {
         org.awaitility.Awaitility.await("strace attached")
-            .atMost(java.time.Duration.ofSeconds(10))
+            .atMost(java.time.Duration.ofSeconds(60))
             .until(() -> !v.status("TracerPid:").equals("0"));
         assertThatThrownBy(
                 () ->
@@ -267,8 +267,8 @@ class SnapshotIT {
     // It still beats: its output keeps coming after the snapshot (the native one prints pauses
     // only, so check the process is scheduled: its CPU time grows).
     long before = cpuTicks(v.pid);
-    org.awaitility.Awaitility.await()
-        .atMost(java.time.Duration.ofSeconds(5))
+    org.awaitility.Awaitility.await("pid " + v.pid + " scheduled again")
+        .atMost(java.time.Duration.ofSeconds(60))
         .untilAsserted(() -> assertThat(cpuTicks(v.pid)).isGreaterThan(before));
   }
 

@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.awaitility.Awaitility;
 
 /**
  * A process to snapshot, started detached through a shell (setsid, then the shell exits), so that
@@ -37,20 +38,19 @@ final class Victim implements AutoCloseable {
       sh.destroyForcibly();
     }
     Victim v = new Victim(Integer.parseInt(pid), out);
-    v.awaitOutput("ready", Duration.ofSeconds(60));
+    v.awaitOutput("ready", Duration.ofSeconds(120));
     return v;
   }
 
-  /** Waits until the output has a line starting with {@code prefix}. */
-  void awaitOutput(String prefix, Duration timeout) throws IOException, InterruptedException {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (System.nanoTime() < deadline) {
-      if (Files.exists(out) && lines().stream().anyMatch(l -> l.startsWith(prefix))) {
-        return;
-      }
-      Thread.sleep(50);
-    }
-    throw new AssertionError("no '" + prefix + "' from pid " + pid + ": " + lines());
+  /**
+   * Waits until the output has a line starting with {@code prefix}. threads.c says "ready" only
+   * once every worker is inside its function, so a snapshot after it finds each one there.
+   */
+  void awaitOutput(String prefix, Duration timeout) {
+    Awaitility.await("'" + prefix + "' from pid " + pid)
+        .atMost(timeout)
+        .pollInterval(Duration.ofMillis(50))
+        .until(() -> lines().stream().anyMatch(l -> l.startsWith(prefix)));
   }
 
   List<String> lines() throws IOException {
@@ -94,12 +94,13 @@ final class Victim implements AutoCloseable {
     return Files.exists(Path.of("/proc/" + pid));
   }
 
+  /** SIGKILL, then waits until the process is gone or a zombie (generous: a loaded machine). */
   void kill() throws IOException, InterruptedException {
     new ProcessBuilder("kill", "-9", Integer.toString(pid)).start().waitFor();
-    long deadline = System.nanoTime() + 10_000_000_000L;
-    while (alive() && !state().startsWith("Z") && System.nanoTime() < deadline) {
-      Thread.sleep(20);
-    }
+    Awaitility.await("pid " + pid + " dead")
+        .atMost(Duration.ofSeconds(60))
+        .pollInterval(Duration.ofMillis(20))
+        .until(() -> !alive() || state().startsWith("Z"));
   }
 
   @Override

@@ -1,5 +1,7 @@
 // A multi-threaded victim: N worker threads, each parked in its own function with its own stack,
-// an optional heap of M MiB filled with data, and a 1 ms heartbeat on the main thread that prints
+// an optional heap of M MiB filled with data, "ready PID" once every worker is inside its function
+// (so that a snapshot taken after it finds each one there), and a 1 ms heartbeat on the main
+// thread that prints
 // "gap N ms" whenever the longest gap grows and "pause N ms at T" (T in epoch ms) for every gap
 // of 5 ms or more: the freeze a snapshot caused, seen from inside.
 #define _GNU_SOURCE
@@ -11,6 +13,10 @@
 #include <unistd.h>
 
 static volatile long sink;
+static int arrived;
+
+// Called first thing in each worker function: main says "ready" once all of them have.
+static void arrive(void) { __atomic_add_fetch(&arrived, 1, __ATOMIC_SEQ_CST); }
 
 static double wall_ms(void) {
   struct timespec t;
@@ -24,15 +30,25 @@ static double now_ms(void) {
   return t.tv_sec * 1e3 + t.tv_nsec / 1e6;
 }
 
-__attribute__((noinline)) static void worker_sleeping(void) { for (;;) pause(); }
-__attribute__((noinline)) static void worker_spinning(void) { for (;;) sink++; }
+__attribute__((noinline)) static void worker_sleeping(void) {
+  arrive();
+  for (;;) pause();
+}
+__attribute__((noinline)) static void worker_spinning(void) {
+  arrive();
+  for (;;) sink++;
+}
 __attribute__((noinline)) static void worker_waiting(void) {
   pthread_mutex_t m = PTHREAD_MUTEX_INITIALIZER;
   pthread_cond_t c = PTHREAD_COND_INITIALIZER;
   pthread_mutex_lock(&m);
+  arrive();
   for (;;) pthread_cond_wait(&c, &m);
 }
-__attribute__((noinline)) static void worker_napping(void) { for (;;) usleep(1000); }
+__attribute__((noinline)) static void worker_napping(void) {
+  arrive();
+  for (;;) usleep(1000);
+}
 
 static void *start(void *arg) {
   long i = (long)arg;
@@ -58,6 +74,7 @@ int main(int argc, char **argv) {
   }
   pthread_t t;
   for (long i = 0; i < threads; i++) pthread_create(&t, NULL, start, (void *)i);
+  while (__atomic_load_n(&arrived, __ATOMIC_SEQ_CST) < threads) usleep(200);
   printf("ready %d\n", getpid());
   fflush(stdout);
   double last = now_ms(), worst = 0;

@@ -4,10 +4,17 @@ import dev.coroner.base.exit.ExitCode;
 import dev.coroner.base.files.AtomicFiles;
 import dev.coroner.base.text.SafeText;
 import dev.coroner.base.units.ByteSizes;
+import dev.coroner.capture.log.CaptureLog;
+import dev.coroner.capture.proc.ProcSnapshot;
+import dev.coroner.capture.seal.Sealing;
 import dev.coroner.capture.settings.CaptureSettings;
+import dev.coroner.capture.write.DumpWriter;
 import dev.coroner.cli.dumps.StoreErrors;
 import dev.coroner.cli.dumps.StoreOptions;
 import dev.coroner.cli.errors.CliException;
+import dev.coroner.dump.DumpInfo;
+import dev.coroner.dump.ScrubMode;
+import dev.coroner.node.InstallOptions;
 import dev.coroner.snapshot.SnapshotException;
 import dev.coroner.snapshot.SnapshotListener;
 import dev.coroner.snapshot.SnapshotMethod;
@@ -25,40 +32,94 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.Locale;
+import org.jspecify.annotations.Nullable;
 
 /**
  * {@code coroner snapshot PID}: a process on this host, dumped here through coroner-snapshot into
- * the store's directory, or uploaded to an {@code s3://} store.
+ * the store's directory, or uploaded to an {@code s3://} store. Scrubbed as this host's crashes are
+ * ({@link Sealing}, the install's settings): written into the staging directory, scrubbed from
+ * there into the store's directory, so that it is listed only once scrubbed.
  */
 final class HostSnapshot {
+  /** The settings {@code coroner install} writes for this host's crashes. */
+  static final Path INSTALLED_SETTINGS =
+      InstallOptions.DEFAULT_PREFIX.resolve("composer.properties");
+
   private final StoreOptions store;
   private final PrintWriter out;
   private final PrintWriter err;
+  private final Path installed;
 
   HostSnapshot(StoreOptions store, PrintWriter out, PrintWriter err) {
+    this(store, out, err, INSTALLED_SETTINGS);
+  }
+
+  /** With the install's settings read from {@code installed} (tests). */
+  HostSnapshot(StoreOptions store, PrintWriter out, PrintWriter err, Path installed) {
     this.store = store;
     this.out = out;
     this.err = err;
+    this.installed = installed;
   }
 
-  /** Takes the snapshot; the exit code. */
-  int take(int pid, SnapshotMethod method, Duration stopTimeout) {
+  /** Takes the snapshot, scrubbed with {@code scrub} (null: as the install says); the exit code. */
+  int take(int pid, SnapshotMethod method, Duration stopTimeout, @Nullable ScrubMode scrub) {
     try (Store s = store.open()) {
       Path dir = s instanceof LocalStore local ? local.dir() : privateTempDir();
-      CaptureSettings settings = settings(dir);
+      CaptureSettings settings = settings(dir, scrub);
+      // The scrub step's log: written (to stderr) only when the scrub fails, to say why.
+      CaptureLog log = CaptureLog.open(null);
+      Sealing sealing = Sealing.of(settings, log);
+      // The environment's secret values, which the scrub blanks wherever they sit in the core;
+      // kept in memory only, and cleared by the scrub.
+      byte[] environ = sealing.wantsEnviron() ? ProcSnapshot.environ(Path.of("/proc"), pid) : null;
       SnapshotResult r;
       try {
         r =
             Snapshotter.system()
                 .take(
-                    new SnapshotRequest(pid, method, settings, stopTimeout, version(), null),
+                    new SnapshotRequest(
+                        pid, method, sealing.writeTo(), stopTimeout, version(), null),
                     new Progress(err));
       } catch (SnapshotException e) {
+        if (environ != null) {
+          java.util.Arrays.fill(environ, (byte) 0);
+        }
         throw new CliException(e.code().code(), e.getMessage(), e);
       }
+      if (settings.scrub() != ScrubMode.OFF) {
+        err.println("Scrubbing the dump (" + settings.scrub().id() + ") ...");
+        err.flush();
+      }
+      var sealed = sealing.complete(new DumpWriter.Written(r.file(), r.info(), r.owner()), environ);
+      DumpInfo.ScrubInfo report = sealed.info().scrub();
+      if (settings.scrub() != ScrubMode.OFF && report == null) {
+        log.flush(); // why, on stderr
+        throw new CliException(
+            CliException.FAILURE,
+            "the snapshot could not be scrubbed (the line above says why); it stays unlisted in "
+                + sealed.file().getParent()
+                + " until 'coroner list' (as root) finishes its scrub");
+      }
+      if (report != null) {
+        err.println(
+            "Scrubbed ("
+                + report.mode()
+                + ") in "
+                + report.durationMs()
+                + " ms: "
+                + report.totalMatches()
+                + " secrets blanked "
+                + report.rules()
+                + (report.complete() ? "" : "; INCOMPLETE, the core was dropped"));
+        err.flush();
+      }
+      r =
+          new SnapshotResult(
+              sealed.file(), sealed.info(), r.freezeMicros(), r.threads(), r.warnings(), r.owner());
       Path file = r.file();
       if (!(s instanceof LocalStore)) {
-        file = upload(s, r, err);
+        file = upload(s, r, dir, err);
       }
       out.println(summary(r, file));
       r.warnings().forEach(w -> err.println("coroner: warning: " + SafeText.line(w)));
@@ -68,22 +129,53 @@ final class HostSnapshot {
     }
   }
 
-  private static CaptureSettings settings(Path dir) {
-    CaptureSettings d = CaptureSettings.defaults();
+  /**
+   * The install's capture settings (names, compression, limits, scrub mode) when they are readable,
+   * else the defaults with the mode {@code coroner install} would set; the dump directory is the
+   * store's, and no agent is asked: this command scrubs itself, as a one-host crash's capture does.
+   */
+  CaptureSettings settings(Path dir, @Nullable ScrubMode scrub) {
+    CaptureSettings base;
+    if (Files.isReadable(installed)) {
+      var parsed = CaptureSettings.load(installed);
+      parsed
+          .problems()
+          .forEach(p -> err.println("coroner: warning: " + installed + ": " + SafeText.line(p)));
+      base = parsed.settings();
+    } else {
+      CaptureSettings d = CaptureSettings.defaults();
+      base =
+          new CaptureSettings(
+              d.dumpDir(),
+              d.nameTemplate(),
+              d.compression(),
+              d.level(),
+              d.workers(),
+              d.maxCoreSize(),
+              d.keepFree(),
+              d.maxUse(),
+              d.timeout(),
+              d.excludeExe(),
+              d.environ(),
+              null,
+              d.agentTimeout(),
+              ScrubMode.parse(CaptureSettings.Defaults.INSTALL_SCRUB));
+    }
     return new CaptureSettings(
         dir,
-        d.nameTemplate(),
-        d.compression(),
-        d.level(),
-        d.workers(),
-        d.maxCoreSize(),
-        d.keepFree(),
-        d.maxUse(),
-        d.timeout(),
-        d.excludeExe(),
-        d.environ(),
+        base.nameTemplate(),
+        base.compression(),
+        base.level(),
+        base.workers(),
+        base.maxCoreSize(),
+        base.keepFree(),
+        base.maxUse(),
+        base.timeout(),
+        base.excludeExe(),
+        base.environ(),
         null,
-        d.agentTimeout());
+        base.agentTimeout(),
+        scrub != null ? scrub : base.scrub());
   }
 
   private static Path privateTempDir() {
@@ -95,7 +187,7 @@ final class HostSnapshot {
     }
   }
 
-  private static Path upload(Store s, SnapshotResult r, PrintWriter err) {
+  private static Path upload(Store s, SnapshotResult r, Path dir, PrintWriter err) {
     VerifiedUploads uploads =
         s.verifiedUploads()
             .orElseThrow(
@@ -115,7 +207,12 @@ final class HostSnapshot {
     }
     try {
       Files.delete(r.file());
-      Files.delete(r.file().getParent());
+      for (ScrubMode m : ScrubMode.values()) {
+        if (m != ScrubMode.OFF) {
+          Files.deleteIfExists(Sealing.staging(dir, m));
+        }
+      }
+      Files.delete(dir);
     } catch (IOException e) {
       err.println("coroner: warning: cannot remove the local copy " + r.file() + ": " + e);
     }

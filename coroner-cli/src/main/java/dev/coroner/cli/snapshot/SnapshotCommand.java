@@ -4,6 +4,7 @@ import dev.coroner.base.text.SafeText;
 import dev.coroner.base.units.Durations;
 import dev.coroner.cli.dumps.StoreOptions;
 import dev.coroner.cli.errors.CliException;
+import dev.coroner.dump.ScrubMode;
 import dev.coroner.snapshot.SnapshotMethod;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -32,8 +33,11 @@ import picocli.CommandLine.Spec;
           + " signal is 0, shown as 'live').",
       "",
       "Two forms, chosen by the argument and the store:",
-      "  coroner snapshot PID [--method fork|stop] [--stop-timeout 2s] [--store DIR|s3://...]",
-      "    a process on this host, dumped here.",
+      "  coroner snapshot PID [--method fork|stop] [--stop-timeout 2s] [--scrub MODE]"
+          + " [--store DIR|s3://...]",
+      "    a process on this host, dumped here and scrubbed as this host's crashes are (the"
+          + " mode and settings of 'coroner install', in /opt/coroner/composer.properties; without"
+          + " an install, the default mode).",
       "  coroner snapshot POD [-c CONTAINER] [-n NS] [--method fork|stop] [--timeout 5m]"
           + " [-o json] --store k8s[://CONTEXT]",
       "    a pod's container in the cluster (also with CORONER_STORE=k8s): coroner creates a"
@@ -119,6 +123,15 @@ public final class SnapshotCommand implements Callable<Integer> {
   String stopTimeout;
 
   @Option(
+      names = "--scrub",
+      paramLabel = "MODE",
+      description =
+          "PID: off, default or drop-heap (docs/scrub.md); default: the mode 'coroner install'"
+              + " set for this host's crashes, else default. The dump is listed only once"
+              + " scrubbed. In the cluster the agent scrubs by its own policy.")
+  @Nullable String scrub;
+
+  @Option(
       names = {"-c", "--container"},
       paramLabel = "CONTAINER",
       description =
@@ -169,9 +182,15 @@ public final class SnapshotCommand implements Callable<Integer> {
     SnapshotMethod m = parseMethod();
     if (PID.matcher(target).matches() && !store.cluster()) {
       return new HostSnapshot(store, spec.commandLine().getOut(), spec.commandLine().getErr())
-          .take(hostPid(), m, parseDuration("--stop-timeout", stopTimeout));
+          .take(hostPid(), m, parseDuration("--stop-timeout", stopTimeout), parseScrub());
     }
     String pod = podName();
+    if (given("--scrub")) {
+      throw new CliException(
+          CliException.USAGE,
+          "--scrub applies to a PID on this host; in the cluster the agent scrubs by its own"
+              + " policy (CORONER_SCRUB, the pod's coroner.dev/scrub annotation)");
+    }
     if (given("--stop-timeout")) {
       throw new CliException(
           CliException.USAGE,
@@ -197,6 +216,20 @@ public final class SnapshotCommand implements Callable<Integer> {
             output != null),
         agentNotice,
         spec.commandLine());
+  }
+
+  /** {@code --scrub}, or null: the install's mode, else the default. */
+  private @Nullable ScrubMode parseScrub() {
+    if (scrub == null) {
+      return null;
+    }
+    try {
+      return ScrubMode.parse(scrub);
+    } catch (IllegalArgumentException e) {
+      throw new CliException(
+          CliException.USAGE,
+          "--scrub must be off, default or drop-heap: '" + SafeText.line(scrub) + "'");
+    }
   }
 
   /** The PID of the host form; every option of the pod form is refused. */

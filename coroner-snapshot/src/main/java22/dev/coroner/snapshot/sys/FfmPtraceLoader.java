@@ -1,11 +1,13 @@
 package dev.coroner.snapshot.sys;
 
 /**
- * Where {@link Ptrace#system()} comes from: the Java 22 version in {@code META-INF/versions/22},
- * which links libc through FFM once, on first use.
+ * Where {@code NativePtrace} gets the FFM calls on Java 22+: compiled for Java 22 next to the Java
+ * 17 classes (not in {@code META-INF/versions/22}, so that the jar works with multi-release jars
+ * off, as the CLI runs a snapshot: zstd-jni's own multi-release FFM path costs more than its JNI
+ * one) and loaded only on Java 22+. It links libc through FFM once, on first use.
  */
-public final class NativePtrace {
-  private NativePtrace() {}
+public final class FfmPtraceLoader {
+  private FfmPtraceLoader() {}
 
   /** The FFM calls, or a stub that says why they cannot be linked here. */
   public static Ptrace load() {
