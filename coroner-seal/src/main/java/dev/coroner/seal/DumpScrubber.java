@@ -165,7 +165,8 @@ public final class DumpScrubber {
           throw new DamagedDumpException("no entry " + coreEntry + " in " + source.getFileName());
         }
         extractCore(in, e, info, coreFile);
-        core = scrubber.scrubCore(coreFile);
+        // A scratch copy: the zip it goes into is synced, not the copy.
+        core = scrubber.scrubScratchCore(coreFile);
         if (!core.complete() && request.mode() != ScrubMode.DROP_HEAP) {
           // Not a core the scrubber can read (not ELF, damaged headers): every byte as text.
           core = scrubAsText(scrubber, coreFile);
