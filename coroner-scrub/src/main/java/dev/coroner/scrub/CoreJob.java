@@ -19,7 +19,8 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * One scrub of one core file, in place: parse, zero the heap if asked, scan the notes, then scan
- * the writable segments in units of {@link #UNIT} bytes on a small pool, and sync.
+ * the writable segments in units of {@link #UNIT} bytes on a small pool, and sync (unless it is a
+ * scratch copy).
  */
 final class CoreJob {
   /** The read window within a unit. */
@@ -33,6 +34,7 @@ final class CoreJob {
 
   private final Scrubber scrubber;
   private final Path path;
+  private final boolean sync; // false for a scratch copy: its result is synced where it goes
   private final List<String> warnings = new ArrayList<>();
   private final List<BufferScanner> scanners = new ArrayList<>();
 
@@ -46,9 +48,10 @@ final class CoreJob {
   private int segmentsScanned;
   private int segmentsZeroed;
 
-  CoreJob(Scrubber scrubber, Path path) {
+  CoreJob(Scrubber scrubber, Path path, boolean sync) {
     this.scrubber = scrubber;
     this.path = path;
+    this.sync = sync;
   }
 
   /** A unit of work: match starts in {@code [from, to)} of the segment {@code [segFrom, segTo)}. */
@@ -60,7 +63,7 @@ final class CoreJob {
     try (FileChannel ch =
         FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
       failure = scrub(ch);
-      if (failure == null) {
+      if (failure == null && sync) {
         ch.force(false);
       }
     } catch (NoSuchFileException e) {

@@ -112,6 +112,21 @@ class CoreScrubTest {
   }
 
   @Test
+  void aScratchCopyIsScrubbedTheSameWay() throws Exception {
+    byte[] heap = new byte[2 << 20];
+    StreamTest.put(heap, 4096, " " + JWT + " " + AWS_ID + " ");
+    byte[] core = new SyntheticCore().rw(0x10000000, heap).thread(0x10000000).build();
+    Path synced = Files.write(tmp.resolve("synced"), core);
+    Path scratch = Files.write(tmp.resolve("scratch"), core);
+    Scrubber s = Scrubber.of(ScrubOptions.defaults().withThreads(2));
+    ScrubReport a = s.scrubCore(synced);
+    ScrubReport b = s.scrubScratchCore(scratch);
+    assertThat(b.complete()).as(b.summary()).isTrue();
+    assertThat(b.matches()).isEqualTo(a.matches()).containsEntry("jwt", 1L);
+    assertThat(Files.readAllBytes(scratch)).isEqualTo(Files.readAllBytes(synced));
+  }
+
+  @Test
   void aSecretAcrossTwoUnitsIsFoundByTwoThreads() throws Exception {
     byte[] heap = new byte[(int) CoreJob.UNIT + (1 << 20)];
     StreamTest.put(heap, (int) CoreJob.UNIT - 40, " " + JWT + " ");

@@ -3,6 +3,7 @@ package dev.coroner.seal;
 import com.github.luben.zstd.ZstdInputStream;
 import com.github.luben.zstd.ZstdOutputStream;
 import dev.coroner.base.files.AtomicFiles;
+import dev.coroner.base.files.DigestBehind;
 import dev.coroner.base.files.WriteBehind;
 import dev.coroner.dump.Compression;
 import dev.coroner.dump.CrashAnalysis;
@@ -164,7 +165,8 @@ public final class DumpScrubber {
           throw new DamagedDumpException("no entry " + coreEntry + " in " + source.getFileName());
         }
         extractCore(in, e, info, coreFile);
-        core = scrubber.scrubCore(coreFile);
+        // A scratch copy: the zip it goes into is synced, not the copy.
+        core = scrubber.scrubScratchCore(coreFile);
         if (!core.complete() && request.mode() != ScrubMode.DROP_HEAP) {
           // Not a core the scrubber can read (not ELF, damaged headers): every byte as text.
           core = scrubAsText(scrubber, coreFile);
@@ -259,10 +261,12 @@ public final class DumpScrubber {
    */
   private static void extractCore(ZipFile zip, ZipEntry entry, DumpInfo info, Path file)
       throws IOException {
-    MessageDigest sha = sha256();
     long limit = info.core().size();
     long total = 0;
-    try (InputStream raw = zip.getInputStream(entry);
+    byte[] hash;
+    // The hash runs beside the decompression, and the file's writes behind both.
+    try (DigestBehind sha = new DigestBehind(sha256());
+        InputStream raw = zip.getInputStream(entry);
         InputStream in =
             info.core().compression() == Compression.ZSTD ? new ZstdInputStream(raw) : raw;
         FileChannel ch = AtomicFiles.create(file, AtomicFiles.PRIVATE_FILE);
@@ -278,8 +282,9 @@ public final class DumpScrubber {
         sha.update(buf, 0, n);
         out.write(buf, 0, n);
       }
+      hash = sha.digest();
     }
-    String got = HexFormat.of().formatHex(sha.digest());
+    String got = HexFormat.of().formatHex(hash);
     if (total != limit || !got.equalsIgnoreCase(String.valueOf(info.core().sha256()))) {
       throw new DamagedDumpException(
           "the core does not match dump-info ("
@@ -302,8 +307,8 @@ public final class DumpScrubber {
     zip.setLevel(c == Compression.DEFLATE ? Deflater.DEFAULT_COMPRESSION : 0);
     ZipEntry entry = new ZipEntry(entryName);
     zip.putNextEntry(entry);
-    MessageDigest sha = sha256();
     long size = 0;
+    byte[] hash;
     OutputStream entryOut =
         new FilterOutputStream(zip) {
           @Override
@@ -316,7 +321,9 @@ public final class DumpScrubber {
             flush(); // ends the zstd frame, not the zip
           }
         };
-    try (InputStream in = Files.newInputStream(coreFile);
+    // The hash runs beside the compression.
+    try (DigestBehind sha = new DigestBehind(sha256());
+        InputStream in = Files.newInputStream(coreFile);
         OutputStream out = c == Compression.ZSTD ? zstd(entryOut) : entryOut) {
       byte[] buf = new byte[1 << 20];
       int n;
@@ -325,6 +332,7 @@ public final class DumpScrubber {
         out.write(buf, 0, n);
         size += n;
       }
+      hash = sha.digest();
     }
     zip.closeEntry();
     return new DumpInfo.CoreInfo(
@@ -332,7 +340,7 @@ public final class DumpScrubber {
         c,
         size,
         entry.getCompressedSize(),
-        HexFormat.of().formatHex(sha.digest()),
+        HexFormat.of().formatHex(hash),
         was.expectedSize());
   }
 
