@@ -244,6 +244,43 @@ class AgentImageIT {
   }
 
   /**
+   * The chart's preStop ({@code coroner-agent uninstall}) while the pod's receiver holds
+   * core_pattern: the node setup counts the pod's socket pattern as its own and restores the saved
+   * settings over it; the receiver, stopped next, leaves the restored pattern alone.
+   */
+  @Test
+  void thePreStopHookRestoresTheKernelOverThePodsSocketPattern() throws Exception {
+    assumeSocketMode();
+    Path socketDir = NodeSetup.POD_SOCKET.getParent();
+    boolean created = !Files.exists(socketDir);
+    Files.createDirectories(socketDir);
+    try {
+      RunningAgent agent =
+          runAgent(
+              "p", Map.of("CORONER_CORE_HANDLER", "socket"), List.of(Mount.samePath(socketDir)));
+      assertThat(KernelSettings.read(InstallOptions.PROC_SYS).corePattern())
+          .isEqualTo("@@" + NodeSetup.POD_SOCKET);
+      ExecResult uninstall =
+          harness.exec(
+              agent.container(),
+              Duration.ofSeconds(120),
+              "/opt/coroner-agent/bin/coroner-agent",
+              "uninstall");
+      assertThat(uninstall.exitCode()).as(uninstall.stdout() + uninstall.stderr()).isZero();
+      assertThat(KernelSettings.read(InstallOptions.PROC_SYS)).isEqualTo(saved);
+
+      harness.stop(agent.container(), Duration.ofSeconds(30));
+      assertThat(harness.exitCode(agent.container())).isEqualTo(143);
+      assertThat(KernelSettings.read(InstallOptions.PROC_SYS)).isEqualTo(saved);
+    } finally {
+      restoreKernel();
+      if (created) {
+        new ProcessBuilder("rm", "-rf", socketDir.toString()).start().waitFor(30, TimeUnit.SECONDS);
+      }
+    }
+  }
+
+  /**
    * kill -9 of the agent's JVM in the pod: the pipe watchdog, an sh child in the same container,
    * writes the pipe pattern from the pod's mount namespace (the kernel takes a pipe pattern from
    * any), before the runtime tears the container down.
