@@ -198,14 +198,10 @@ class AgentImageIT {
   @Test
   void theSocketReceiverInThePodTakesAHostCrashAndStoppingRestoresThePattern() throws Exception {
     assumeSocketMode();
-    Path socketDir = NodeSetup.POD_SOCKET.getParent();
-    boolean created = !Files.exists(socketDir);
-    // The kubelet's hostPath DirectoryOrCreate.
-    Files.createDirectories(socketDir);
-    try {
+    try (PodSocketDir dir = PodSocketDir.make()) {
       RunningAgent agent =
           runAgent(
-              "s", Map.of("CORONER_CORE_HANDLER", "socket"), List.of(Mount.samePath(socketDir)));
+              "s", Map.of("CORONER_CORE_HANDLER", "socket"), List.of(Mount.samePath(dir.path())));
       assertThat(Files.readSymbolicLink(Path.of("/proc/" + agent.container().pid() + "/ns/mnt")))
           .as("the agent has a mount namespace of its own")
           .isNotEqualTo(Files.readSymbolicLink(Path.of("/proc/self/ns/mnt")));
@@ -235,11 +231,6 @@ class AgentImageIT {
       assertThat(KernelSettings.read(InstallOptions.PROC_SYS))
           .as("the previous settings, exactly")
           .isEqualTo(saved);
-    } finally {
-      restoreKernel();
-      if (created) {
-        new ProcessBuilder("rm", "-rf", socketDir.toString()).start().waitFor(30, TimeUnit.SECONDS);
-      }
     }
   }
 
@@ -251,13 +242,10 @@ class AgentImageIT {
   @Test
   void thePreStopHookRestoresTheKernelOverThePodsSocketPattern() throws Exception {
     assumeSocketMode();
-    Path socketDir = NodeSetup.POD_SOCKET.getParent();
-    boolean created = !Files.exists(socketDir);
-    Files.createDirectories(socketDir);
-    try {
+    try (PodSocketDir dir = PodSocketDir.make()) {
       RunningAgent agent =
           runAgent(
-              "p", Map.of("CORONER_CORE_HANDLER", "socket"), List.of(Mount.samePath(socketDir)));
+              "p", Map.of("CORONER_CORE_HANDLER", "socket"), List.of(Mount.samePath(dir.path())));
       assertThat(KernelSettings.read(InstallOptions.PROC_SYS).corePattern())
           .isEqualTo("@@" + NodeSetup.POD_SOCKET);
       ExecResult uninstall =
@@ -272,11 +260,6 @@ class AgentImageIT {
       harness.stop(agent.container(), Duration.ofSeconds(30));
       assertThat(harness.exitCode(agent.container())).isEqualTo(143);
       assertThat(KernelSettings.read(InstallOptions.PROC_SYS)).isEqualTo(saved);
-    } finally {
-      restoreKernel();
-      if (created) {
-        new ProcessBuilder("rm", "-rf", socketDir.toString()).start().waitFor(30, TimeUnit.SECONDS);
-      }
     }
   }
 
@@ -288,13 +271,10 @@ class AgentImageIT {
   @Test
   void killingTheAgentInThePodPutsThePipeBack() throws Exception {
     assumeSocketMode();
-    Path socketDir = NodeSetup.POD_SOCKET.getParent();
-    boolean created = !Files.exists(socketDir);
-    Files.createDirectories(socketDir);
-    try {
+    try (PodSocketDir dir = PodSocketDir.make()) {
       RunningAgent agent =
           runAgent(
-              "k", Map.of("CORONER_CORE_HANDLER", "socket"), List.of(Mount.samePath(socketDir)));
+              "k", Map.of("CORONER_CORE_HANDLER", "socket"), List.of(Mount.samePath(dir.path())));
       assertThat(KernelSettings.read(InstallOptions.PROC_SYS).corePattern())
           .isEqualTo("@@" + NodeSetup.POD_SOCKET);
       long killed = System.nanoTime();
@@ -311,10 +291,27 @@ class AgentImageIT {
           (System.nanoTime() - killed) / 1_000_000);
       assertThat(Files.readString(agent.prefix().resolve("receiver.log")))
           .contains("pipe watchdog: the agent (pid ");
-    } finally {
+    }
+  }
+
+  /**
+   * The host's {@code /run/coroner} for one test, made as the kubelet's hostPath DirectoryOrCreate
+   * does; on close the kernel settings are restored first, then the directory goes if the test made
+   * it.
+   */
+  private record PodSocketDir(Path path, boolean created) implements AutoCloseable {
+    static PodSocketDir make() throws IOException {
+      Path dir = NodeSetup.POD_SOCKET.getParent();
+      boolean created = !Files.exists(dir);
+      Files.createDirectories(dir);
+      return new PodSocketDir(dir, created);
+    }
+
+    @Override
+    public void close() throws Exception {
       restoreKernel();
       if (created) {
-        new ProcessBuilder("rm", "-rf", socketDir.toString()).start().waitFor(30, TimeUnit.SECONDS);
+        new ProcessBuilder("rm", "-rf", path.toString()).start().waitFor(30, TimeUnit.SECONDS);
       }
     }
   }

@@ -124,33 +124,16 @@ class SnapshotReconcilerTest {
       ContainerRuntime runtime,
       Function<ContainerMetadata, DumpInfo.PodInfo> identity,
       int remembered) {
-    CaptureSettings d = CaptureSettings.defaults();
     reconciler =
         new SnapshotReconciler(
             client,
-            new SnapshotReconciler.Settings(NODE, withDumpDir(d), 1, "test"),
+            new SnapshotReconciler.Settings(
+                NODE, CaptureSettings.defaults().withDumpDir(dumps), 1, "test"),
             new SnapshotReconciler.Parts(
                 Snapshotter.system(), runtime, identity, (uuid, pid) -> {}, events, metrics),
             Clock.systemUTC(),
             remembered);
     reconciler.start();
-  }
-
-  private CaptureSettings withDumpDir(CaptureSettings d) {
-    return new CaptureSettings(
-        dumps,
-        d.nameTemplate(),
-        d.compression(),
-        d.level(),
-        d.workers(),
-        d.maxCoreSize(),
-        d.keepFree(),
-        d.maxUse(),
-        d.timeout(),
-        d.excludeExe(),
-        d.environ(),
-        null,
-        d.agentTimeout());
   }
 
   @Test

@@ -13,27 +13,36 @@ import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
 
 /**
- * A file's writes, on a thread of their own (a dump being captured or scrubbed). Bytes are copied
- * into one of a few buffers of {@link #BUFFER} bytes, and the thread writes each full buffer to the
- * channel, in order. The thread that compresses the core then never waits for the page cache: on
- * this kind of machine the kernel's copy into the page cache costs about as much CPU as zstd level
- * 3 itself, and the two now overlap instead of adding up.
+ * Bytes handed to a thread of their own, in order: a file's writes (a dump being captured or
+ * scrubbed), or a digest ({@link DigestBehind}). Bytes are copied into one of a few buffers of
+ * {@link #BUFFER} bytes, and the thread gives each full buffer to its {@link Sink}. The thread that
+ * compresses the core then never waits for the page cache: on this kind of machine the kernel's
+ * copy into the page cache costs about as much CPU as zstd level 3 itself, and the two now overlap
+ * instead of adding up.
  *
- * <p>{@link #flush()} returns once everything handed over is in the channel; a failed write is
- * thrown by the next call. {@link #close()} flushes and stops the thread; it does not close the
- * channel, whose owner fsyncs and closes it. Nothing interrupts the thread, so the interruptible
- * channel is never closed under the dump by an interrupt.
+ * <p>{@link #flush()} returns once the sink has had everything handed over; a failure of the sink
+ * is thrown by the next call. {@link #close()} flushes and stops the thread; it does not close the
+ * file, whose owner fsyncs and closes it. An interrupt of the caller never loses bytes: it is kept
+ * for later, and the bytes go on. Nothing interrupts the thread, so an interruptible channel is
+ * never closed under the dump by an interrupt.
  */
 public final class WriteBehind extends OutputStream {
   /** The size of one buffer. */
   public static final int BUFFER = 1 << 20;
 
-  /** Buffers per file: one being filled, the others queued or being written. */
+  /** Buffers in flight: one being filled, the others queued or with the sink. */
   public static final int BUFFERS = 3;
+
+  /** Where the buffers go, in order, on the thread. */
+  @FunctionalInterface
+  public interface Sink {
+    /** Takes the first {@code length} bytes of {@code data}; the buffer is reused afterwards. */
+    void accept(byte[] data, int length) throws IOException;
+  }
 
   private static final byte[] END = new byte[0];
 
-  private final FileChannel channel;
+  private final Sink sink;
   private final BlockingQueue<byte[]> free = new ArrayBlockingQueue<>(BUFFERS);
   private final BlockingQueue<Filled> full = new ArrayBlockingQueue<>(BUFFERS + 1);
   private final Thread thread;
@@ -51,11 +60,23 @@ public final class WriteBehind extends OutputStream {
 
   /** Starts the thread that writes to {@code channel}, at its position. */
   public WriteBehind(FileChannel channel) {
-    this.channel = channel;
+    this(
+        "coroner-file-writer",
+        (data, length) -> {
+          ByteBuffer b = ByteBuffer.wrap(data, 0, length);
+          while (b.hasRemaining()) {
+            channel.write(b);
+          }
+        });
+  }
+
+  /** Starts the thread {@code name} that hands the bytes to {@code sink}. */
+  public WriteBehind(String name, Sink sink) {
+    this.sink = sink;
     for (int i = 0; i < BUFFERS; i++) {
       free.add(new byte[BUFFER]);
     }
-    thread = DaemonThreads.start("coroner-file-writer", this::run);
+    thread = DaemonThreads.start(name, this::run);
   }
 
   @Override
@@ -86,7 +107,7 @@ public final class WriteBehind extends OutputStream {
     }
   }
 
-  /** Waits until every byte written so far is in the channel. */
+  /** Waits until the sink has had every byte written so far. */
   @Override
   public void flush() throws IOException {
     check();
@@ -119,8 +140,19 @@ public final class WriteBehind extends OutputStream {
     try {
       flush();
     } finally {
-      putUninterruptibly(new Filled(END, 0));
-      joinUninterruptibly();
+      put(new Filled(END, 0));
+      boolean interrupted = false;
+      while (true) {
+        try {
+          thread.join();
+          break;
+        } catch (InterruptedException e) {
+          interrupted = true;
+        }
+      }
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
     }
   }
 
@@ -129,23 +161,30 @@ public final class WriteBehind extends OutputStream {
     synchronized (lock) {
       queued++;
     }
-    putUninterruptibly(new Filled(buf, length));
+    put(new Filled(buf, length));
     current = null;
     length = 0;
   }
 
+  /** A free buffer; gives up only when the thread ended on a failure and none comes back. */
   private byte[] take() throws IOException {
+    boolean interrupted = false;
     try {
       while (true) {
-        byte[] b = free.poll(100, TimeUnit.MILLISECONDS);
-        if (b != null) {
-          return b;
+        try {
+          byte[] b = free.poll(100, TimeUnit.MILLISECONDS);
+          if (b != null) {
+            return b;
+          }
+          check();
+        } catch (InterruptedException e) {
+          interrupted = true;
         }
-        check(); // the thread ended on a failure: no buffer comes back
       }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new InterruptedIOException("interrupted while waiting for the dump file's writes");
+    } finally {
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
     }
   }
 
@@ -164,10 +203,7 @@ public final class WriteBehind extends OutputStream {
       for (Filled f = full.take(); f.data() != END; f = full.take()) {
         if (failure == null) {
           try {
-            ByteBuffer b = ByteBuffer.wrap(f.data(), 0, f.length());
-            while (b.hasRemaining()) {
-              channel.write(b);
-            }
+            sink.accept(f.data(), f.length());
           } catch (IOException | RuntimeException e) {
             failure = e instanceof IOException io ? io : new IOException(e.toString(), e);
           }
@@ -188,26 +224,12 @@ public final class WriteBehind extends OutputStream {
     }
   }
 
-  private void putUninterruptibly(Filled f) {
+  // The queue holds at most BUFFERS + 1 entries, so this never waits for long.
+  private void put(Filled f) {
     boolean interrupted = false;
     while (true) {
       try {
         full.put(f);
-        break;
-      } catch (InterruptedException e) {
-        interrupted = true;
-      }
-    }
-    if (interrupted) {
-      Thread.currentThread().interrupt();
-    }
-  }
-
-  private void joinUninterruptibly() {
-    boolean interrupted = false;
-    while (true) {
-      try {
-        thread.join();
         break;
       } catch (InterruptedException e) {
         interrupted = true;

@@ -10,7 +10,7 @@ import org.junit.jupiter.api.Test;
 class DigestBehindTest {
   @Test
   void givesTheDigestOfEveryByteInOrder() throws Exception {
-    byte[] data = new byte[DigestBehind.BUFFER * 5 + 4_321];
+    byte[] data = new byte[WriteBehind.BUFFER * 5 + 4_321];
     new Random(3).nextBytes(data);
     byte[] got;
     try (DigestBehind d = new DigestBehind(MessageDigest.getInstance("SHA-256"))) {
@@ -29,7 +29,7 @@ class DigestBehindTest {
 
   @Test
   void anInterruptedCallerStillGetsTheWholeDigestAndKeepsItsInterrupt() throws Exception {
-    byte[] data = new byte[DigestBehind.BUFFER * 3];
+    byte[] data = new byte[WriteBehind.BUFFER * 3];
     new Random(5).nextBytes(data);
     DigestBehind d = new DigestBehind(MessageDigest.getInstance("SHA-256"));
     Thread.currentThread().interrupt();

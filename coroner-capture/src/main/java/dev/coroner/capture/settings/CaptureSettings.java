@@ -283,7 +283,7 @@ public record CaptureSettings(
   }
 
   /** The same settings with the node agent's socket ({@code null}: no agent). */
-  public CaptureSettings withAgentSocket(Path socket) {
+  public CaptureSettings withAgentSocket(@Nullable Path socket) {
     return new CaptureSettings(
         dumpDir,
         nameTemplate,

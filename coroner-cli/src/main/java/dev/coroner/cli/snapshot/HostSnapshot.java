@@ -143,39 +143,12 @@ final class HostSnapshot {
           .forEach(p -> err.println("coroner: warning: " + installed + ": " + SafeText.line(p)));
       base = parsed.settings();
     } else {
-      CaptureSettings d = CaptureSettings.defaults();
       base =
-          new CaptureSettings(
-              d.dumpDir(),
-              d.nameTemplate(),
-              d.compression(),
-              d.level(),
-              d.workers(),
-              d.maxCoreSize(),
-              d.keepFree(),
-              d.maxUse(),
-              d.timeout(),
-              d.excludeExe(),
-              d.environ(),
-              null,
-              d.agentTimeout(),
-              ScrubMode.parse(CaptureSettings.Defaults.INSTALL_SCRUB));
+          CaptureSettings.defaults()
+              .withScrub(ScrubMode.parse(CaptureSettings.Defaults.INSTALL_SCRUB));
     }
-    return new CaptureSettings(
-        dir,
-        base.nameTemplate(),
-        base.compression(),
-        base.level(),
-        base.workers(),
-        base.maxCoreSize(),
-        base.keepFree(),
-        base.maxUse(),
-        base.timeout(),
-        base.excludeExe(),
-        base.environ(),
-        null,
-        base.agentTimeout(),
-        scrub != null ? scrub : base.scrub());
+    CaptureSettings here = base.withDumpDir(dir).withAgentSocket(null);
+    return scrub != null ? here.withScrub(scrub) : here;
   }
 
   private static Path privateTempDir() {
