@@ -1,6 +1,7 @@
 package dev.coroner.agent.binaries;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.coroner.analysis.CoreModules;
 import dev.coroner.dump.Compression;
@@ -204,6 +205,12 @@ class BinaryKeeperTest {
     // A stand-in for the crashed process, held by the kernel: a sleep we started.
     Process sleep = new ProcessBuilder(SLEEP.toString(), "60").start();
     try {
+      // start() returns once sleep is exec'd, before its loader has mapped libc; a crashed
+      // process has long since loaded its libraries, so wait for that.
+      Path maps = Path.of("/proc", Long.toString(sleep.pid()), "maps");
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .until(() -> Files.readString(maps).contains("libc.so"));
       BinaryHolds holds =
           new BinaryHolds(
               Path.of("/proc"), cache(), keepAll(), Duration.ofMinutes(1), Clock.systemUTC());
