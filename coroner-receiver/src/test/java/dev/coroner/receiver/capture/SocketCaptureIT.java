@@ -10,9 +10,11 @@ import dev.coroner.capture.identity.CrashQuery;
 import dev.coroner.capture.identity.CrashVerdict;
 import dev.coroner.capture.identity.Decision;
 import dev.coroner.capture.settings.CaptureSettings;
+import dev.coroner.dump.Compression;
 import dev.coroner.dump.DumpInfo;
 import dev.coroner.dump.DumpInfo.PodInfo;
 import dev.coroner.dump.IntegrityCause;
+import dev.coroner.dump.ScrubMode;
 import dev.coroner.receiver.CoreOutcome;
 import dev.coroner.receiver.CoredumpHandler;
 import dev.coroner.receiver.CrashingPeer;
@@ -91,7 +93,8 @@ class SocketCaptureIT {
   @Test
   void aHostCrashBecomesTheComposersDump() throws Exception {
     String before = KernelSupport.host().corePattern();
-    try (ReceiverService service = start(settings(""));
+    // Scrubbed here, as `coroner install` sets it up on one host.
+    try (ReceiverService service = start(settings("").withScrub(ScrubMode.DEFAULT));
         var c = kernel.crasher(List.of())) {
       assertThat(KernelSupport.host().corePattern()).isEqualTo("@@" + dir.resolve("k.sock"));
       ours.add((long) c.childPid());
@@ -135,10 +138,22 @@ class SocketCaptureIT {
         String written = a.writeCore(new DigestStream(sha));
         assertThat(written).isEqualTo(info.core().sha256());
         assertThat(HexFormat.of().formatHex(sha.digest())).isEqualTo(info.core().sha256());
+        // Scrubbed here (one host): staged raw, then compressed once, as the settings store it.
+        assertThat(info.scrub()).isNotNull();
+        assertThat(info.scrub().complete()).isTrue();
+        assertThat(info.core().compression()).isEqualTo(Compression.ZSTD);
+        assertThat(info.core().entry()).isEqualTo(info.name() + ".core.zst");
+        assertThat(info.core().storedSize()).isLessThan(info.core().size());
       }
       assertThat(mode(zip)).isEqualTo("rw-------");
       assertThat(mode(dumps)).isEqualTo("rwx------");
-      assertThat(Files.readString(dir.resolve("receiver.log"))).contains("the process is released");
+      try (Stream<Path> staged = Files.list(dumps.resolve(".scrub"))) {
+        assertThat(staged).as("nothing left in staging").isEmpty();
+      }
+      assertThat(Files.readString(dir.resolve("receiver.log")))
+          .contains("staging the raw core")
+          .contains("the process is released")
+          .contains("scrubbed (default)");
     }
     assertThat(KernelSupport.host().corePattern()).as("restored exactly").isEqualTo(before);
   }
