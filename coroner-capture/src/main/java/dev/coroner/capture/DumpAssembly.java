@@ -4,7 +4,6 @@ import dev.coroner.capture.identity.CrashVerdict;
 import dev.coroner.capture.identity.Decision;
 import dev.coroner.capture.log.CaptureLog;
 import dev.coroner.capture.proc.ProcSnapshot;
-import dev.coroner.capture.seal.Sealing;
 import dev.coroner.capture.settings.CaptureSettings;
 import dev.coroner.capture.write.DumpWriter;
 import dev.coroner.dump.DumpInfo;
@@ -52,15 +51,12 @@ public final class DumpAssembly {
   private final Crash crash;
   private final List<String> warnings;
   private final String name;
-  private final boolean durable;
 
-  private DumpAssembly(
-      CaptureSettings settings, Crash crash, List<String> warnings, boolean durable) {
+  private DumpAssembly(CaptureSettings settings, Crash crash, List<String> warnings) {
     this.settings = settings;
     this.crash = crash;
     this.warnings = warnings;
     this.name = settings.nameTemplate().format(nameFields(crash));
-    this.durable = durable;
   }
 
   /**
@@ -68,14 +64,7 @@ public final class DumpAssembly {
    * is finished lands in dump-info.
    */
   public static DumpAssembly of(CaptureSettings settings, Crash crash, List<String> warnings) {
-    return new DumpAssembly(settings, crash, warnings, true);
-  }
-
-  /**
-   * The dump of {@code crash} as {@code target} says: into its settings' directory, synced or not.
-   */
-  public static DumpAssembly of(Sealing.Target target, Crash crash, List<String> warnings) {
-    return new DumpAssembly(target.settings(), crash, warnings, target.durable());
+    return new DumpAssembly(settings, crash, warnings);
   }
 
   /** The dump's name, without {@code .zip}. */
@@ -104,7 +93,7 @@ public final class DumpAssembly {
       Producer producer,
       CaptureLog log)
       throws DumpWriter.NotWrittenException {
-    DumpWriter writer = new DumpWriter(settings, name, files(), log, durable);
+    DumpWriter writer = new DumpWriter(settings, name, files(), log);
     DumpWriter.InfoFactory info = infoFactory(producer);
     if (crash.verdict().decision() == Decision.METADATA_ONLY) {
       return writer.writeWithoutCore(

@@ -81,7 +81,7 @@ final class Composer {
     }
     var dump =
         DumpAssembly.of(
-            sealing.writeTo(-1), // the pipe's core has no size before its first bytes
+            sealing.writeTo(),
             new DumpAssembly.Crash(uuid, k.facts(timestamp), proc, verdict),
             warnings);
     warnings.forEach(w -> log.info("warning: " + w));

@@ -64,12 +64,10 @@ public final class DumpScrubber {
 
   private final int level;
   private final int threads;
-  private final @Nullable Compression into;
 
-  private DumpScrubber(int level, int threads, @Nullable Compression into) {
+  private DumpScrubber(int level, int threads) {
     this.level = level;
     this.threads = threads;
-    this.into = into;
   }
 
   /**
@@ -80,19 +78,10 @@ public final class DumpScrubber {
     if (threads < 1 || threads > 64) {
       throw new IllegalArgumentException("threads must be 1-64: " + threads);
     }
-    return new DumpScrubber(level, threads, null);
+    return new DumpScrubber(level, threads);
   }
 
-  /**
-   * The same scrubber, writing the scrubbed core as {@code c} whatever the dump stored: a capture
-   * stages a core raw ({@link Compression#NONE}) and has it compressed once, here. Without it the
-   * core is stored as it was.
-   */
-  public DumpScrubber compressingTo(Compression c) {
-    return new DumpScrubber(level, threads, c);
-  }
-
-  /** The default: zstd level 3, up to two threads (scanning, then compressing). */
+  /** The default: zstd level 3, up to two threads. */
   public static DumpScrubber defaults() {
     return of(3, Math.max(1, Math.min(2, Runtime.getRuntime().availableProcessors())));
   }
@@ -202,15 +191,14 @@ public final class DumpScrubber {
         }
         DumpInfo.CoreInfo coreInfo = info.core();
         Integrity integrity = info.integrity();
-        Compression recompress = into;
-        @Nullable Compression stored = recompress != null ? recompress : info.core().compression();
         if (core != null && core.complete() && coreEntry != null) {
-          String entry = recompress != null ? recompress.entryName(info.name()) : coreEntry;
-          coreInfo = writeCore(zip, entry, coreFile, stored, info.core());
-          files.add(entry);
+          coreInfo = writeCore(zip, coreEntry, coreFile, info.core());
+          files.add(coreEntry);
         } else if (core != null) {
           // Never publish a core that may still hold secrets; keep what is known about the crash.
-          coreInfo = new DumpInfo.CoreInfo(null, stored, info.core().size(), 0, null, null);
+          coreInfo =
+              new DumpInfo.CoreInfo(
+                  null, info.core().compression(), info.core().size(), 0, null, null);
           integrity =
               Integrity.truncated(
                   IntegrityCause.SCRUB_FAILED, "the core was dropped: " + core.failure());
@@ -311,14 +299,11 @@ public final class DumpScrubber {
     }
   }
 
-  /** Compresses the scrubbed core into the zip as {@code c}; returns its new core info. */
+  /** Compresses the scrubbed core into the zip as it was stored; returns its new core info. */
   private DumpInfo.CoreInfo writeCore(
-      ZipOutputStream zip,
-      String entryName,
-      Path coreFile,
-      @Nullable Compression c,
-      DumpInfo.CoreInfo was)
+      ZipOutputStream zip, String entryName, Path coreFile, DumpInfo.CoreInfo was)
       throws IOException {
+    Compression c = was.compression();
     zip.setLevel(c == Compression.DEFLATE ? Deflater.DEFAULT_COMPRESSION : 0);
     ZipEntry entry = new ZipEntry(entryName);
     zip.putNextEntry(entry);
@@ -362,10 +347,6 @@ public final class DumpScrubber {
   private OutputStream zstd(OutputStream out) throws IOException {
     ZstdOutputStream z = new ZstdOutputStream(out, level);
     z.setChecksum(true);
-    if (threads > 1) {
-      // The scan is over: its threads compress (one frame, as the capture writes it).
-      z.setWorkers(threads);
-    }
     return z;
   }
 

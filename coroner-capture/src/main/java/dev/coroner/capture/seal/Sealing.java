@@ -5,7 +5,6 @@ import dev.coroner.capture.log.CaptureLog;
 import dev.coroner.capture.settings.CaptureSettings;
 import dev.coroner.capture.write.DumpWriter;
 import dev.coroner.capture.write.OwnerAcl;
-import dev.coroner.dump.Compression;
 import dev.coroner.dump.DumpInfo;
 import dev.coroner.dump.ScrubMode;
 import dev.coroner.seal.DumpScrubber;
@@ -25,8 +24,7 @@ import org.jspecify.annotations.Nullable;
  * host, {@code scrub=} not {@code off}), the dump is written into the private {@code .scrub/}
  * directory under the dump directory, which nothing lists, and once the crashing process is
  * released the composer scrubs it into the dump directory itself: a dump is listed only once
- * scrubbed. A core that fits in memory is staged raw ({@link #writeTo}): compressing it at capture
- * and again after the scrub would cost the crashing process and the dump twice.
+ * scrubbed.
  */
 public final class Sealing {
   /**
@@ -67,37 +65,9 @@ public final class Sealing {
     return here || settings.agentSocket() != null;
   }
 
-  /**
-   * Where a capture writes its dump, and whether it syncs it.
-   *
-   * @param settings the settings the dump is written with
-   * @param durable false for a raw scratch dump, which the scrub rewrites (compressed, synced) at
-   *     once; {@link #complete} syncs it if it has to stay
-   */
-  public record Target(CaptureSettings settings, boolean durable) {}
-
-  /**
-   * Where the dump of a core of {@code announcedSize} bytes (from its ELF headers; -1 when not
-   * known yet, as in the pipe) is written: as the settings say, or, when scrubbed here, into the
-   * staging directory. There a core that fits in what the page cache takes before it starts writing
-   * back ({@link RawStaging}) is staged raw and unsynced, so the crashing process is released at
-   * the kernel's pace, and the scrub compresses it once; any other is staged compressed, as it will
-   * be published.
-   */
-  public Target writeTo(long announcedSize) {
-    if (!here) {
-      return new Target(settings, true);
-    }
-    CaptureSettings staged = settings.withDumpDir(staging(settings.dumpDir(), settings.scrub()));
-    if (settings.compression() != Compression.NONE
-        && RawStaging.fits(announcedSize, settings.dumpDir(), settings.keepFree())) {
-      log.info(
-          "staging the raw core ("
-              + announcedSize / (1 << 20)
-              + " MiB) for the scrub; it is compressed once, after the process is released");
-      return new Target(staged.withCompression(Compression.NONE), false);
-    }
-    return new Target(staged, true);
+  /** The settings the dump is written with: into the staging directory when scrubbed here. */
+  public CaptureSettings writeTo() {
+    return here ? settings.withDumpDir(staging(settings.dumpDir(), settings.scrub())) : settings;
   }
 
   /** For the agent's scrub: the environment beside the dump-to-be. Never fails a capture. */
@@ -143,7 +113,6 @@ public final class Sealing {
         var unusedLock = held.lock(); // released with the channel, or when the process dies
         var out =
             DumpScrubber.of(settings.level(), 2)
-                .compressingTo(settings.compression())
                 .scrub(
                     written.file(),
                     target,
@@ -166,7 +135,6 @@ public final class Sealing {
                 + target);
         return new DumpWriter.Written(out.file(), out.info(), written.owner());
       } catch (IOException | RuntimeException e) {
-        keep(written.file());
         log.info(
             "scrubbing failed ("
                 + e.getMessage()
@@ -179,15 +147,6 @@ public final class Sealing {
       if (environ != null) {
         Arrays.fill(environ, (byte) 0);
       }
-    }
-  }
-
-  // A staged dump that stays (its scrub failed) is synced: it may have been written as scratch.
-  private void keep(Path staged) {
-    try (FileChannel ch = FileChannel.open(staged, StandardOpenOption.WRITE)) {
-      ch.force(true);
-    } catch (IOException | RuntimeException e) {
-      log.info("cannot sync the staged dump " + staged + ": " + e);
     }
   }
 }

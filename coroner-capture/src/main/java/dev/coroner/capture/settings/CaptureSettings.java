@@ -263,25 +263,6 @@ public record CaptureSettings(
         scrub);
   }
 
-  /** The same settings with the core stored as {@code c}. */
-  public CaptureSettings withCompression(Compression c) {
-    return new CaptureSettings(
-        dumpDir,
-        nameTemplate,
-        c,
-        level,
-        workers,
-        maxCoreSize,
-        keepFree,
-        maxUse,
-        timeout,
-        excludeExe,
-        environ,
-        agentSocket,
-        agentTimeout,
-        scrub);
-  }
-
   /** The same settings with the scrub mode {@code mode}. */
   public CaptureSettings withScrub(ScrubMode mode) {
     return new CaptureSettings(

@@ -64,30 +64,13 @@ public final class DumpWriter {
   private final String name;
   private final Map<String, byte[]> procFiles;
   private final CaptureLog log;
-  private final boolean durable;
 
-  /** A writer of dumps that are synced before they are published. */
   public DumpWriter(
       CaptureSettings settings, String name, Map<String, byte[]> procFiles, CaptureLog log) {
-    this(settings, name, procFiles, log, true);
-  }
-
-  /**
-   * A writer; with {@code durable} false the dump is published without a sync, for a scratch dump
-   * that its sealing rewrites (and syncs) at once: a raw 1 GiB core would otherwise wait seconds
-   * for the disk. Whoever keeps such a dump longer syncs it first.
-   */
-  public DumpWriter(
-      CaptureSettings settings,
-      String name,
-      Map<String, byte[]> procFiles,
-      CaptureLog log,
-      boolean durable) {
     this.settings = settings;
     this.name = name;
     this.procFiles = procFiles;
     this.log = log;
-    this.durable = durable;
   }
 
   /**
@@ -127,7 +110,7 @@ public final class DumpWriter {
       ZipEntry entry = new ZipEntry(coreEntry);
       zip.putNextEntry(entry);
       try (OutputStream core = coreStream(zip);
-          Flusher flusher = durable ? Flusher.start(file) : null) {
+          Flusher flusher = Flusher.start(file)) {
         long readStart = System.nanoTime();
         copy = CoreCopier.copy(stdin, core, limits(dir, usedAtStart, counted), sha256.get());
         long readMs = (System.nanoTime() - readStart) / 1_000_000;
@@ -163,9 +146,7 @@ public final class DumpWriter {
       writeEntry(zip, DumpInfo.ENTRY, info.toJson().getBytes(StandardCharsets.UTF_8));
       zip.finish();
       counted.flush();
-      if (durable) {
-        file.force(true);
-      }
+      file.force(true);
       Path published = AtomicFiles.publish(partial, target);
       long owner = owner(info);
       grant(published, owner);

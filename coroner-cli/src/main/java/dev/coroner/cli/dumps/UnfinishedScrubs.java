@@ -5,7 +5,6 @@ import dev.coroner.capture.log.CaptureLog;
 import dev.coroner.capture.seal.Sealing;
 import dev.coroner.capture.settings.CaptureSettings;
 import dev.coroner.capture.write.OwnerAcl;
-import dev.coroner.dump.Compression;
 import dev.coroner.dump.DumpInfo;
 import dev.coroner.dump.ScrubMode;
 import dev.coroner.seal.DumpScrubber;
@@ -140,12 +139,9 @@ final class UnfinishedScrubs {
               + "), whose capture stopped before its scrub ended; rules only, since the process's"
               + " environment went with the capture");
       err.flush();
-      DumpScrubber scrubber = DumpScrubber.of(Integer.parseInt(CaptureSettings.Defaults.LEVEL), 2);
-      if (info.core().compression() == Compression.NONE) {
-        // Staged raw, to be compressed by the scrub (Sealing.writeTo): as the default stores it.
-        scrubber = scrubber.compressingTo(Compression.ZSTD);
-      }
-      var out = scrubber.scrub(zip, target, info, new DumpScrubber.Request(mode, null));
+      var out =
+          DumpScrubber.of(Integer.parseInt(CaptureSettings.Defaults.LEVEL), 2)
+              .scrub(zip, target, info, new DumpScrubber.Request(mode, null));
       Files.delete(zip);
       Files.deleteIfExists(lockFile);
       // As the capture would have: the crashed process's owner may read its dump.

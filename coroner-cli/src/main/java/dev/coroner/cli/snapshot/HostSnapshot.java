@@ -79,7 +79,7 @@ final class HostSnapshot {
             Snapshotter.system()
                 .take(
                     new SnapshotRequest(
-                        pid, method, sealing.writeTo(-1).settings(), stopTimeout, version(), null),
+                        pid, method, sealing.writeTo(), stopTimeout, version(), null),
                     new Progress(err));
       } catch (SnapshotException e) {
         if (environ != null) {

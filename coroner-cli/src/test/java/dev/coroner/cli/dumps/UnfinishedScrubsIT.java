@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.coroner.capture.seal.Sealing;
 import dev.coroner.cli.Main;
 import dev.coroner.cli.RealComposer;
-import dev.coroner.dump.Compression;
 import dev.coroner.dump.DumpInfo;
 import dev.coroner.dump.elf.TrainingCore;
 import dev.coroner.store.archive.DumpArchive;
@@ -111,31 +110,6 @@ class UnfinishedScrubsIT {
     assertThat(loose).exists();
   }
 
-  @Test
-  void aCoreStagedRawIsPublishedCompressed() throws Exception {
-    Path dumps = dir.resolve("dumps");
-    Path staging = Files.createDirectories(dumps.resolve(".scrub"));
-    Files.setPosixFilePermissions(staging, PosixFilePermissions.fromString("rwx------"));
-    // As a receiver stages a core that fits in the page cache (Sealing.writeTo).
-    Path raw =
-        stage(compose("raw", "compression=none\n"), staging, Instant.now().minusSeconds(600));
-    try (DumpArchive a = DumpArchive.open(raw)) {
-      assertThat(a.info().core().compression()).isEqualTo(Compression.NONE);
-    }
-
-    assertThat(run(dumps)).contains("scrubbing " + raw.getFileName());
-
-    try (DumpArchive a = DumpArchive.open(dumps.resolve(raw.getFileName()))) {
-      DumpInfo info = a.info();
-      assertThat(info.core().compression()).isEqualTo(Compression.ZSTD);
-      assertThat(info.core().entry()).endsWith(".core.zst");
-      assertThat(info.core().storedSize()).isLessThan(info.core().size());
-      ByteArrayOutputStream core = new ByteArrayOutputStream();
-      assertThat(a.writeCore(core)).isEqualTo(info.core().sha256());
-      assertThat(core.toString(StandardCharsets.ISO_8859_1)).doesNotContain(KEY);
-    }
-  }
-
   private static String run(Path dumps) {
     StringWriter err = new StringWriter();
     Main.run(
@@ -153,13 +127,9 @@ class UnfinishedScrubsIT {
 
   /** A real composer's dump of a core with an AWS key id in it, scrub off; the zip's path. */
   private Path compose(String tag) throws Exception {
-    return compose(tag, "");
-  }
-
-  private Path compose(String tag, String settings) throws Exception {
     Path out = Files.createDirectories(dir.resolve("composed-" + tag));
     Path config = out.resolve("composer.properties");
-    Files.writeString(config, "dump.dir=" + out.resolve("d") + "\nscrub=off\n" + settings);
+    Files.writeString(config, "dump.dir=" + out.resolve("d") + "\nscrub=off\n");
     byte[] core = TrainingCore.of(1 << 20);
     byte[] key = (" " + KEY + " ").getBytes(StandardCharsets.US_ASCII);
     System.arraycopy(key, 0, core, 300_000, key.length);

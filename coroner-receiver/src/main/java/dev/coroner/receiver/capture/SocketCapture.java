@@ -222,12 +222,9 @@ public final class SocketCapture implements CoredumpHandler {
 
   private void write(Capture c, CrashFacts k, @Nullable ReadableByteChannel core) {
     Sealing sealing = Objects.requireNonNull(c.sealing, "decide() chose the sealing");
-    // The core's headers announce its size; a core staged raw for the scrub is read at the
-    // kernel's pace.
-    long announced = core instanceof CoreStart s ? s.notes().announcedSize().orElse(-1) : -1;
     var dump =
         DumpAssembly.of(
-            sealing.writeTo(announced),
+            sealing.writeTo(),
             new DumpAssembly.Crash(
                 c.uuid,
                 k,

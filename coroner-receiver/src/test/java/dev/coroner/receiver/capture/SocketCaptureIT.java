@@ -138,7 +138,7 @@ class SocketCaptureIT {
         String written = a.writeCore(new DigestStream(sha));
         assertThat(written).isEqualTo(info.core().sha256());
         assertThat(HexFormat.of().formatHex(sha.digest())).isEqualTo(info.core().sha256());
-        // Scrubbed here (one host): staged raw, then compressed once, as the settings store it.
+        // Scrubbed here (one host) from its staged copy, and recompressed as it was stored.
         assertThat(info.scrub()).isNotNull();
         assertThat(info.scrub().complete()).isTrue();
         assertThat(info.core().compression()).isEqualTo(Compression.ZSTD);
@@ -151,7 +151,6 @@ class SocketCaptureIT {
         assertThat(staged).as("nothing left in staging").isEmpty();
       }
       assertThat(Files.readString(dir.resolve("receiver.log")))
-          .contains("staging the raw core")
           .contains("the process is released")
           .contains("scrubbed (default)");
     }
