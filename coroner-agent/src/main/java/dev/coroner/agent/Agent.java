@@ -162,7 +162,8 @@ public final class Agent implements AutoCloseable {
             .enrichWith(this::fillInPod)
             .prepareWith(sealing())
             .onNewDump(this::announce)
-            .onUploaded(this::publish);
+            .onUploaded(this::publish)
+            .onAbandoned(this::abandoned);
     DumpAnalysis analysis = dumpAnalysis();
     if (analysis != null) {
       uploader.examineWith(
@@ -477,6 +478,13 @@ public final class Agent implements AutoCloseable {
     }
     if (snapshots != null) {
       snapshots.uploaded(info);
+    }
+  }
+
+  /** A dump that will never be uploaded: a snapshot request waiting for it fails. */
+  private void abandoned(Path zip, String why) {
+    if (snapshots != null) {
+      snapshots.abandoned(zip, why);
     }
   }
 

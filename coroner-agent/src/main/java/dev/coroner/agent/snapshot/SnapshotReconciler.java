@@ -5,6 +5,7 @@ import dev.coroner.agent.kube.ApiFailures;
 import dev.coroner.agent.kube.PodEvents;
 import dev.coroner.agent.metrics.AgentMetrics;
 import dev.coroner.base.exit.ExitCode;
+import dev.coroner.base.text.SafeText;
 import dev.coroner.base.threads.DaemonThreads;
 import dev.coroner.capture.settings.CaptureSettings;
 import dev.coroner.dump.DumpInfo;
@@ -27,6 +28,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletionException;
@@ -125,6 +127,10 @@ public final class SnapshotReconciler implements AutoCloseable {
   private final Map<String, Boolean> seen;
   private final Map<String, Request> pending = new HashMap<>();
   private final Map<String, DumpInfo> uploadedLately = lru(256);
+
+  /** Dumps the uploader gave up on before a request left by a restart waited for them. */
+  private final Map<String, String> abandonedLately = lru(256);
+
   private @Nullable SharedIndexInformer<CoreDumpSnapshot> informer;
 
   /** The reconciler for this node; nothing is watched until {@link #start()}. */
@@ -231,6 +237,40 @@ public final class SnapshotReconciler implements AutoCloseable {
             later(r, () -> succeed(r));
           }
         });
+  }
+
+  /**
+   * The uploader gave up on the dump {@code zip} ({@code why}: not a readable dump, or removed
+   * before its upload): a request waiting for it fails, instead of waiting forever.
+   */
+  public void abandoned(Path zip, String why) {
+    String file = String.valueOf(zip.getFileName());
+    work.execute(
+        () -> {
+          boolean waited = false;
+          for (Request r : List.copyOf(pending.values())) {
+            if (file.equals(r.zip)) {
+              waited = true;
+              SnapshotTarget target = r.target;
+              SnapshotFailure f = notUploaded(file, why);
+              later(r, () -> fail(r, target == null ? f : f.withPod(target.pod())));
+            }
+          }
+          if (!waited) {
+            // Perhaps a request left Running by a restart, not yet taken up again.
+            abandonedLately.put(file, why);
+          }
+        });
+  }
+
+  private static SnapshotFailure notUploaded(String file, String why) {
+    return new SnapshotFailure(
+        SnapshotReason.SNAPSHOT_FAILED,
+        "The snapshot's dump "
+            + SafeText.line(file)
+            + " was written but will not be uploaded: "
+            + SafeText.line(why)
+            + ". Ask again; the agent's log has the details.");
   }
 
   private void guarded(CoreDumpSnapshot s) {
@@ -383,9 +423,14 @@ public final class SnapshotReconciler implements AutoCloseable {
         try (DumpArchive archive = DumpArchive.open(zip)) {
           String uuid = archive.info().uuid();
           r.adopted = true;
+          r.uuid = uuid;
+          r.zip = zip.getFileName().toString();
           LOG.info("snapshot request {}: its dump {} waits for its upload", r.key(), dump);
           DumpInfo uploaded = uploadedLately.remove(uuid);
-          if (uploaded != null) {
+          String abandoned = abandonedLately.remove(r.zip);
+          if (abandoned != null) {
+            fail(r, notUploaded(r.zip, abandoned));
+          } else if (uploaded != null) {
             r.upload = uploaded;
             succeed(r);
           } else {
@@ -506,6 +551,10 @@ public final class SnapshotReconciler implements AutoCloseable {
     final @Nullable String startedAt;
     @Nullable SnapshotTarget target;
     @Nullable String uuid;
+
+    /** The dump's file name in the dump directory, once known. */
+    @Nullable String zip;
+
     @Nullable SnapshotResult result;
     @Nullable DumpInfo upload;
     boolean adopted;
@@ -543,12 +592,13 @@ public final class SnapshotReconciler implements AutoCloseable {
         SnapshotResult result =
             taker.take(
                 target,
-                uuid ->
+                info ->
                     // Queued on the work thread before the zip is published, so before its upload.
                     work.execute(
                         () -> {
-                          request.uuid = uuid;
-                          pending.put(uuid, request);
+                          request.uuid = info.uuid();
+                          request.zip = info.name() + ".zip";
+                          pending.put(info.uuid(), request);
                         }));
         later(request, () -> written(request, result));
       } catch (SnapshotFailure f) {

@@ -60,10 +60,11 @@ final class SnapshotTaker {
   }
 
   /**
-   * Takes the snapshot of {@code target}; {@code named} hears the dump's uuid before its zip is
-   * published, so that its upload can never be missed.
+   * Takes the snapshot of {@code target}; {@code named} hears the dump's info (its uuid and name)
+   * before its zip is published, so that its upload, or the uploader giving up on it, can never be
+   * missed.
    */
-  SnapshotResult take(SnapshotTarget target, Consumer<String> named) throws SnapshotFailure {
+  SnapshotResult take(SnapshotTarget target, Consumer<DumpInfo> named) throws SnapshotFailure {
     PodInfo pod = identity.apply(target.metadata());
     String log = String.join("\n", target.metadata().logTail());
     Map<String, byte[]> files =
@@ -100,8 +101,8 @@ final class SnapshotTaker {
 
   /** Dump-info's pod, the environment beside the zip; never throws (the dump comes first). */
   private DumpInfo complete(
-      DumpInfo info, PodInfo pod, SnapshotTarget target, Consumer<String> named) {
-    named.accept(info.uuid());
+      DumpInfo info, PodInfo pod, SnapshotTarget target, Consumer<DumpInfo> named) {
+    named.accept(info);
     listener.dumping(info.uuid(), target.pid());
     try {
       byte[] environ = Files.readAllBytes(proc.resolve(target.pid() + "/environ"));

@@ -52,6 +52,7 @@ public final class DumpUploader implements AutoCloseable {
   private Preparation preparation = (zip, info) -> new Prepared(zip, info, null);
   private Consumer<DumpInfo> onNewDump = info -> {};
   private BiConsumer<DumpInfo, VerifiedUploads.Uploaded> onUploaded = (info, up) -> {};
+  private BiConsumer<Path, String> onAbandoned = (zip, why) -> {};
 
   public DumpUploader(VerifiedUploads store, AgentMetrics metrics, RetryPolicy backoff) {
     this.store = store;
@@ -131,6 +132,16 @@ public final class DumpUploader implements AutoCloseable {
     return this;
   }
 
+  /**
+   * Told when a dump will never be uploaded: its zip is not a readable dump (moved to {@code
+   * corrupt/}), or it was removed before its upload; with the zip's path as queued and why. Must
+   * not block.
+   */
+  public DumpUploader onAbandoned(BiConsumer<Path, String> listener) {
+    this.onAbandoned = listener;
+    return this;
+  }
+
   /** Queues a finished dump ({@code NAME.zip}); a dump already queued is ignored. */
   public void offer(Path zip) {
     if (!zip.getFileName().toString().endsWith(".zip") || !known.add(zip)) {
@@ -147,7 +158,7 @@ public final class DumpUploader implements AutoCloseable {
 
   private void attempt(Path zip) {
     if (!Files.exists(zip)) {
-      forget(zip);
+      vanished(zip);
       return;
     }
     long started = System.nanoTime();
@@ -155,7 +166,7 @@ public final class DumpUploader implements AutoCloseable {
     try (DumpArchive archive = DumpArchive.open(zip)) {
       info = enricher.apply(archive.info());
     } catch (NoSuchFileException e) {
-      forget(zip);
+      vanished(zip);
       return;
     } catch (IOException e) {
       quarantine(zip, e);
@@ -269,6 +280,7 @@ public final class DumpUploader implements AutoCloseable {
 
   private void quarantine(Path zip, IOException e) {
     metrics.uploads.labelValues("corrupt").inc();
+    String why = "it is not a readable dump (" + e.getMessage() + ")";
     try {
       Path dir = Files.createDirectories(zip.resolveSibling("corrupt"));
       Files.move(zip, dir.resolve(zip.getFileName()), StandardCopyOption.ATOMIC_MOVE);
@@ -277,6 +289,7 @@ public final class DumpUploader implements AutoCloseable {
           zip.getFileName(),
           e.getMessage(),
           dir);
+      why += "; it was moved to " + dir;
     } catch (IOException move) {
       LOG.error(
           "{} is not a readable dump ({}) and cannot be moved aside: {}",
@@ -285,6 +298,21 @@ public final class DumpUploader implements AutoCloseable {
           move.getMessage());
     }
     forget(zip);
+    abandoned(zip, why);
+  }
+
+  /** Gone before its upload (removed by hand, or by coroner rm): nothing to upload any more. */
+  private void vanished(Path zip) {
+    forget(zip);
+    abandoned(zip, "its file was removed from the dump directory before its upload");
+  }
+
+  private void abandoned(Path zip, String why) {
+    try {
+      onAbandoned.accept(zip, why);
+    } catch (RuntimeException e) {
+      LOG.warn("after giving up on {}: {}", zip.getFileName(), e.toString());
+    }
   }
 
   private void forget(Path zip) {

@@ -335,6 +335,45 @@ class SnapshotReconcilerTest {
   }
 
   @Test
+  void aRequestWhoseDumpTheUploaderGivesUpOnFailsInsteadOfWaitingForever() throws Exception {
+    TestDumps.Written written = TestDumps.write(dumps, 4096, 0);
+    CoreDumpSnapshot left =
+        request("lost", NODE, CoreDumpSnapshotSpec.onDemand("web", null, null, null));
+    left.setStatus(
+        new CoreDumpSnapshotStatus(
+            CoreDumpSnapshotStatus.RUNNING,
+            null,
+            "uploading",
+            NODE,
+            4242L,
+            null,
+            written.name(),
+            null,
+            1500L,
+            4096L,
+            "2026-01-01T00:00:00Z",
+            null));
+    client.resource(left).updateStatus();
+    startReconciler();
+    // The uploader found it unreadable (DumpUploader.quarantine); before or after the reconciler
+    // took the request up again, it ends the same way.
+    reconciler.abandoned(written.zip(), "it is not a readable dump (bad CRC)");
+
+    CoreDumpSnapshotStatus s = awaitDone("lost");
+    assertThat(s.phase()).isEqualTo(CoreDumpSnapshotStatus.FAILED);
+    assertThat(s.reason()).isEqualTo(CoreDumpSnapshotStatus.SNAPSHOT_FAILED);
+    assertThat(s.message())
+        .contains(written.name() + ".zip was written but will not be uploaded")
+        .contains("it is not a readable dump (bad CRC)")
+        .contains("Ask again");
+    assertThat(failures("SnapshotFailed")).isEqualTo(1);
+
+    // A dump no request waits for (a crash's) changes nothing.
+    reconciler.abandoned(dumps.resolve("other.zip"), "its file was removed");
+    assertThat(failures("SnapshotFailed")).isEqualTo(1);
+  }
+
+  @Test
   void anotherNodesRequestsAreNotSeen() {
     startReconciler();
     request("theirs", "node-2", CoreDumpSnapshotSpec.onDemand("ghost", null, null, null));
