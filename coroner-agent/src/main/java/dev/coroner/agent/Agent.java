@@ -55,6 +55,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.Executors;
@@ -75,19 +76,28 @@ public final class Agent implements AutoCloseable {
   private static final String CACHE = "cache";
 
   /**
-   * The host's root file system: init's root, since the agent shares the host's PID namespace; "/"
-   * when that cannot be read (an agent run on the host itself without CAP_SYS_PTRACE over init).
+   * The host's root file system, since the agent shares the host's PID namespace: init's root, or
+   * else kthreadd's (PID 2, always in the initial mount namespace; some inits, as this kind of
+   * VM's, refuse even root a look at theirs); "/" when neither can be read (an agent run on the
+   * host itself without CAP_SYS_PTRACE over them).
    */
   private static Path hostRoot() {
-    Path init = Path.of("/proc/1/root");
-    try (var entries = Files.list(init)) {
-      if (entries.findAny().isPresent()) {
-        return init;
+    return hostRoot(List.of(Path.of("/proc/1/root"), Path.of("/proc/2/root")));
+  }
+
+  /** The first of {@code roots} that lists anything, else "/". */
+  static Path hostRoot(List<Path> roots) {
+    for (Path root : roots) {
+      try (var entries = Files.list(root)) {
+        if (entries.findAny().isPresent()) {
+          return root;
+        }
+        LOG.info("{} is empty", root);
+      } catch (IOException | UncheckedIOException | SecurityException e) {
+        LOG.info("{} cannot be read ({})", root, e.toString());
       }
-      LOG.info("{} is empty: host files are read from /", init);
-    } catch (IOException | UncheckedIOException | SecurityException e) {
-      LOG.info("{} cannot be read ({}): host files are read from /", init, e.toString());
     }
+    LOG.info("host files are read from /");
     return Path.of("/");
   }
 

@@ -28,10 +28,11 @@ import org.slf4j.LoggerFactory;
  * note, with the build-id the core records for each), checks that the file at hand is that build,
  * keeps a copy by build-id in the node's {@link BinaryCache}, and uploads each build once.
  *
- * <p>Where a file is read from: a host process's files from the host's root ({@code /proc/1/root}
- * for an agent in a container with the host's PID namespace); a container's from the copies {@link
- * BinaryHolds} made while the kernel held the process. A file whose build-id differs (a package
- * upgraded since the crash) is never taken for the one that crashed.
+ * <p>Where a file is read from: a host process's files from the host's root ({@code /proc/1/root},
+ * or {@code /proc/2/root} where init refuses a look, for an agent in a container with the host's
+ * PID namespace); a container's from the copies {@link BinaryHolds} made while the kernel held the
+ * process. A file whose build-id differs (a package upgraded since the crash) is never taken for
+ * the one that crashed.
  */
 public final class BinaryKeeper {
   private static final Logger LOG = LoggerFactory.getLogger(BinaryKeeper.class);
