@@ -473,6 +473,9 @@ public final class SnapshotReconciler implements AutoCloseable {
 
   /** The snapshot is written (on the work thread): its facts now, Succeeded once uploaded. */
   private void written(Request r, SnapshotResult result) {
+    if (underWay.get(r.uid) != r) {
+      return; // ended meanwhile: the uploader gave up on the dump before this step ran
+    }
     r.result = result;
     parts.metrics().snapshotFreezeSeconds.observe(result.freezeMicros() / 1e6);
     LOG.info(
