@@ -308,21 +308,7 @@ class SnapshotReconcilerTest {
     }
     CoreDumpSnapshot left =
         request("adopted", NODE, CoreDumpSnapshotSpec.onDemand("web", null, null, null));
-    left.setStatus(
-        new CoreDumpSnapshotStatus(
-            CoreDumpSnapshotStatus.RUNNING,
-            null,
-            "uploading",
-            NODE,
-            4242L,
-            null,
-            written.name(),
-            null,
-            1500L,
-            4096L,
-            "2026-01-01T00:00:00Z",
-            null));
-    client.resource(left).updateStatus();
+    leaveRunning(left, written.name());
     startReconciler();
     reconciler.uploaded(info);
 
@@ -339,21 +325,7 @@ class SnapshotReconcilerTest {
     TestDumps.Written written = TestDumps.write(dumps, 4096, 0);
     CoreDumpSnapshot left =
         request("lost", NODE, CoreDumpSnapshotSpec.onDemand("web", null, null, null));
-    left.setStatus(
-        new CoreDumpSnapshotStatus(
-            CoreDumpSnapshotStatus.RUNNING,
-            null,
-            "uploading",
-            NODE,
-            4242L,
-            null,
-            written.name(),
-            null,
-            1500L,
-            4096L,
-            "2026-01-01T00:00:00Z",
-            null));
-    client.resource(left).updateStatus();
+    leaveRunning(left, written.name());
     startReconciler();
     // The uploader found it unreadable (DumpUploader.quarantine); before or after the reconciler
     // took the request up again, it ends the same way.
@@ -589,6 +561,25 @@ class SnapshotReconcilerTest {
     return client.v1().events().inNamespace(NS).list().getItems().stream()
         .filter(e -> PodEvents.SNAPSHOT.equals(e.getReason()))
         .toList();
+  }
+
+  /** As a killed agent leaves a request whose dump {@code dump} was written: Running. */
+  private void leaveRunning(CoreDumpSnapshot left, String dump) {
+    left.setStatus(
+        new CoreDumpSnapshotStatus(
+            CoreDumpSnapshotStatus.RUNNING,
+            null,
+            "uploading",
+            NODE,
+            4242L,
+            null,
+            dump,
+            null,
+            1500L,
+            4096L,
+            "2026-01-01T00:00:00Z",
+            null));
+    client.resource(left).updateStatus();
   }
 
   private double failures(String reason) {
