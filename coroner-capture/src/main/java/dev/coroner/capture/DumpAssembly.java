@@ -11,6 +11,7 @@ import dev.coroner.dump.DumpInfo.Integrity;
 import dev.coroner.dump.DumpInfo.PodInfo;
 import dev.coroner.dump.IntegrityCause;
 import dev.coroner.dump.name.NameFields;
+import dev.coroner.seal.StreamSeal;
 import java.io.IOException;
 import java.nio.channels.ReadableByteChannel;
 import java.nio.charset.StandardCharsets;
@@ -93,7 +94,22 @@ public final class DumpAssembly {
       Producer producer,
       CaptureLog log)
       throws DumpWriter.NotWrittenException {
-    DumpWriter writer = new DumpWriter(settings, name, files(), log);
+    return write(core, sha256, readDone, producer, log, null);
+  }
+
+  /**
+   * As {@link #write(ReadableByteChannel, Supplier, Runnable, Producer, CaptureLog)}, sealing the
+   * dump as it is written when {@code seal} is not null ({@code Sealing.streamSeal}).
+   */
+  public DumpWriter.Written write(
+      @Nullable ReadableByteChannel core,
+      Supplier<MessageDigest> sha256,
+      Runnable readDone,
+      Producer producer,
+      CaptureLog log,
+      @Nullable StreamSeal seal)
+      throws DumpWriter.NotWrittenException {
+    DumpWriter writer = new DumpWriter(settings, name, files(), log, seal);
     DumpWriter.InfoFactory info = infoFactory(producer);
     if (crash.verdict().decision() == Decision.METADATA_ONLY) {
       return writer.writeWithoutCore(

@@ -95,7 +95,8 @@ final class Composer {
               prewarm::sha256,
               watchdog::readDone,
               new DumpAssembly.Producer(version(), started, DumpAssembly.nodeHostname(procRoot)),
-              log);
+              log,
+              sealing.streamSeal(environ));
     } catch (DumpWriter.NotWrittenException e) {
       log.info("no dump written: " + e.getMessage());
       sealing.forget(dump.name());

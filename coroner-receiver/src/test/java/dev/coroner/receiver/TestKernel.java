@@ -68,6 +68,15 @@ public final class TestKernel implements AutoCloseable {
     return Crasher.start(cmd);
   }
 
+  /** The crasher with {@code env} added to its environment ({@code env NAME=VALUE ...}). */
+  public Crasher crasher(java.util.Map<String, String> env, List<String> args) throws IOException {
+    List<String> cmd = new ArrayList<>(List.of("env"));
+    env.forEach((k, v) -> cmd.add(k + "=" + v));
+    cmd.add(crasher.toString());
+    cmd.addAll(args);
+    return Crasher.start(cmd);
+  }
+
   /** The crasher as a container's process: hostname {@code hostname}, cgroup {@code .../ID}. */
   public Contained contained(String hostname, String containerId) throws Exception {
     Crasher c =

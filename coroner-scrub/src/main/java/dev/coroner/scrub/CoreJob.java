@@ -93,12 +93,13 @@ final class CoreJob {
   /** Returns why the scrub failed, or null. */
   private @Nullable String scrub(FileChannel ch) throws IOException, ElfCore.CorruptCoreException {
     boolean dropHeap = scrubber.options().dropHeap();
-    ElfCore core = ElfCore.read(ch, dropHeap);
+    CoreFile file = CoreFile.of(ch);
+    ElfCore core = ElfCore.read(file, dropHeap);
     warnings.addAll(core.warnings());
     if (dropHeap && core.stackPointers().isEmpty()) {
       return "the heap drop needs the threads' stack pointers (NT_PRSTATUS on x86_64 or aarch64)";
     }
-    HeapDrop heap = dropHeap ? HeapDrop.plan(ch, core, warnings) : null;
+    HeapDrop heap = dropHeap ? HeapDrop.plan(file, core, warnings) : null;
     List<ElfCore.Segment> scan = new ArrayList<>();
     List<ElfCore.Segment> drop = new ArrayList<>();
     for (ElfCore.Segment s : core.loads()) {
@@ -114,8 +115,10 @@ final class CoreJob {
       zeroed += HeapDrop.zero(ch, s);
       segmentsZeroed++;
     }
-    scanNotes(ch, core);
-    return scanSegments(ch, scan);
+    BufferScanner notes = scrubber.newScanner();
+    scanners.add(notes);
+    scanned += scanNotes(file, scrubber, core, notes);
+    return scanSegments(file, scan);
   }
 
   private static boolean overlapsHeaders(ElfCore core, ElfCore.Segment s) {
@@ -131,11 +134,16 @@ final class CoreJob {
     return false;
   }
 
+  /**
+   * Scans the notes' payloads with {@code sc}, small ones whole (and their registers blanked),
+   * larger ones as memory is scanned; only blanked bytes are written back. Returns the bytes
+   * scanned. Shared with {@link CoreStream}, which scans the notes in the core's head.
+   */
   // counts has one slot per Rule, by ordinal: no map lookup in the scanning loop.
   @SuppressWarnings("EnumOrdinal")
-  private void scanNotes(FileChannel ch, ElfCore core) throws IOException {
-    BufferScanner sc = scrubber.newScanner();
-    scanners.add(sc);
+  static long scanNotes(CoreFile ch, Scrubber scrubber, ElfCore core, BufferScanner sc)
+      throws IOException {
+    long scanned = 0;
     byte[] b = new byte[SMALL_NOTE + Candidates.PAD];
     byte[] big = new byte[0];
     for (ElfCore.Note n : core.notes()) {
@@ -145,7 +153,7 @@ final class CoreJob {
           big = new byte[Scrubber.BEHIND + CHUNK + scrubber.lookahead() + Candidates.PAD];
         }
         long end = n.descOffset() + n.descSize();
-        scanUnit(ch, new Unit(n.descOffset(), end, n.descOffset(), end), sc, big);
+        scanUnit(ch, scrubber, new Unit(n.descOffset(), end, n.descOffset(), end), sc, big);
         scanned += n.descSize();
         continue;
       }
@@ -162,14 +170,14 @@ final class CoreJob {
       }
       int[] dirty = sc.w.dirtyRanges();
       for (int i = 0; i < dirty.length; i += 2) {
-        writeFully(
-            ch, ByteBuffer.wrap(b, dirty[i], dirty[i + 1] - dirty[i]), n.descOffset() + dirty[i]);
+        ch.write(ByteBuffer.wrap(b, dirty[i], dirty[i + 1] - dirty[i]), n.descOffset() + dirty[i]);
       }
       scanned += len;
     }
+    return scanned;
   }
 
-  private @Nullable String scanSegments(FileChannel ch, List<ElfCore.Segment> segments)
+  private @Nullable String scanSegments(CoreFile ch, List<ElfCore.Segment> segments)
       throws IOException {
     for (ElfCore.Segment s : segments) {
       long end = s.offset() + s.fileSize();
@@ -227,14 +235,14 @@ final class CoreJob {
     return t;
   }
 
-  private Void work(FileChannel ch, BufferScanner sc) throws IOException {
+  private Void work(CoreFile ch, BufferScanner sc) throws IOException {
     byte[] buf = new byte[Scrubber.BEHIND + CHUNK + scrubber.lookahead() + Candidates.PAD];
     for (int i = next.getAndIncrement(); i < units.size(); i = next.getAndIncrement()) {
       if (stop.get()) {
         return null;
       }
       try {
-        scanUnit(ch, units.get(i), sc, buf);
+        scanUnit(ch, scrubber, units.get(i), sc, buf);
       } catch (IOException | RuntimeException e) {
         stop.set(true);
         throw e;
@@ -248,7 +256,8 @@ final class CoreJob {
    * look-behind and look-ahead; only the blanked bytes are written back, so that two threads whose
    * windows overlap never write each other's original bytes over a blank.
    */
-  private void scanUnit(FileChannel ch, Unit u, BufferScanner sc, byte[] buf) throws IOException {
+  private static void scanUnit(CoreFile ch, Scrubber scrubber, Unit u, BufferScanner sc, byte[] buf)
+      throws IOException {
     ByteBuffer bb = ByteBuffer.wrap(buf);
     for (long ws = u.from(); ws < u.to(); ws += CHUNK) {
       long readFrom = Math.max(u.segFrom(), ws - Scrubber.BEHIND);
@@ -265,16 +274,8 @@ final class CoreJob {
       sc.scan(buf, from, to, len);
       int[] dirty = sc.w.dirtyRanges();
       for (int i = 0; i < dirty.length; i += 2) {
-        writeFully(
-            ch, ByteBuffer.wrap(buf, dirty[i], dirty[i + 1] - dirty[i]), readFrom + dirty[i]);
+        ch.write(ByteBuffer.wrap(buf, dirty[i], dirty[i + 1] - dirty[i]), readFrom + dirty[i]);
       }
-    }
-  }
-
-  static void writeFully(FileChannel ch, ByteBuffer b, long pos) throws IOException {
-    int start = b.position();
-    while (b.hasRemaining()) {
-      ch.write(b, pos + b.position() - start);
     }
   }
 }

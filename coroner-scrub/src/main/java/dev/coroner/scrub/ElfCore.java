@@ -3,7 +3,6 @@ package dev.coroner.scrub;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.channels.FileChannel;
 import java.util.ArrayList;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
@@ -80,7 +79,7 @@ record ElfCore(
     }
   }
 
-  static ElfCore read(FileChannel ch) throws IOException, CorruptCoreException {
+  static ElfCore read(CoreFile ch) throws IOException, CorruptCoreException {
     return read(ch, true);
   }
 
@@ -88,7 +87,7 @@ record ElfCore(
    * Reads the headers; NT_FILE's ranges only {@code withFiles} (the heap drop needs them, and a
    * process with a million mappings makes them tens of MiB).
    */
-  static ElfCore read(FileChannel ch, boolean withFiles) throws IOException, CorruptCoreException {
+  static ElfCore read(CoreFile ch, boolean withFiles) throws IOException, CorruptCoreException {
     long size = ch.size();
     ByteBuffer eh = readAt(ch, 0, (int) Math.min(64, size));
     if (eh.limit() < 64) {
@@ -122,7 +121,7 @@ record ElfCore(
   }
 
   // With more than 65534 segments, the count is in section header 0's sh_info.
-  private static long extendedPhnum(FileChannel ch, long shoff, long size)
+  private static long extendedPhnum(CoreFile ch, long shoff, long size)
       throws IOException, CorruptCoreException {
     if (shoff < 64 || shoff > size - 64) {
       throw new CorruptCoreException("PN_XNUM without a section header");
@@ -134,7 +133,7 @@ record ElfCore(
    * {@code len} bytes of the crashed process's memory at {@code vaddr}, read through the PT_LOAD
    * that holds them; null when no segment of the file holds all of them.
    */
-  @Nullable ByteBuffer memory(FileChannel ch, long vaddr, int len) throws IOException {
+  @Nullable ByteBuffer memory(CoreFile ch, long vaddr, int len) throws IOException {
     if (len < 0) {
       return null;
     }
@@ -150,7 +149,7 @@ record ElfCore(
     return null;
   }
 
-  static ByteBuffer readAt(FileChannel ch, long pos, int len) throws IOException {
+  static ByteBuffer readAt(CoreFile ch, long pos, int len) throws IOException {
     ByteBuffer b = ByteBuffer.allocate(len).order(ByteOrder.LITTLE_ENDIAN);
     while (b.hasRemaining()) {
       if (ch.read(b, pos + b.position()) < 0) {
@@ -162,7 +161,7 @@ record ElfCore(
 
   /** Parses the table once the header is known good. */
   private static final class Reader {
-    private final FileChannel ch;
+    private final CoreFile ch;
     private final long size;
     private final int machine;
     private final List<Segment> loads = new ArrayList<>();
@@ -176,7 +175,7 @@ record ElfCore(
 
     private final boolean withFiles;
 
-    Reader(FileChannel ch, long size, int machine, boolean withFiles) {
+    Reader(CoreFile ch, long size, int machine, boolean withFiles) {
       this.ch = ch;
       this.size = size;
       this.machine = machine;

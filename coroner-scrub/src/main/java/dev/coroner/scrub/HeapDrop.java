@@ -31,7 +31,7 @@ final class HeapDrop {
   }
 
   /** The addresses to keep; a warning when the loader's list is not found. */
-  static HeapDrop plan(FileChannel ch, ElfCore core, List<String> warnings) throws IOException {
+  static HeapDrop plan(CoreFile ch, ElfCore core, List<String> warnings) throws IOException {
     HeapDrop d = new HeapDrop(core);
     d.kept.addAll(core.stackPointers());
     d.kept.addAll(core.threadPointers());
@@ -58,7 +58,7 @@ final class HeapDrop {
 
   // AT_PHDR -> the program's PT_DYNAMIC -> DT_DEBUG -> r_debug.r_map -> link_map (l_name at 8,
   // l_next at 24), as gdb's solib-svr4 reads them.
-  private boolean keepLoaderList(FileChannel ch) throws IOException {
+  private boolean keepLoaderList(CoreFile ch) throws IOException {
     long phdr = aux(AT_PHDR);
     long phnum = aux(AT_PHNUM);
     if (phdr == 0 || phnum <= 0 || phnum > 256) {

@@ -82,6 +82,16 @@ public final class Scrubber {
   }
 
   /**
+   * A stream that scrubs the ELF core written into it as {@link #scrubCore} would, and passes the
+   * result on to {@code out}, holding back about a MiB: see {@link CoreStream}. A core whose
+   * headers announce fewer than {@code minSize} bytes, or that cannot be scrubbed in order, passes
+   * on unchanged with a failed report, for the caller to scrub as a file.
+   */
+  public CoreStream coreStream(OutputStream out, long minSize) {
+    return new CoreStream(this, out, minSize);
+  }
+
+  /**
    * Scrubs {@code data} in place, as text or any bytes (the zip's {@code proc/} files, {@code
    * container.log}).
    */

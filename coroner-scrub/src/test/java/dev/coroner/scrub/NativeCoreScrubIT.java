@@ -126,6 +126,28 @@ class NativeCoreScrubIT {
   }
 
   @Test
+  void streamedTheRealCoreComesOutAsTheFileScrubMakesIt() throws Exception {
+    ScrubOptions o =
+        ScrubOptions.defaults().withEnvSecrets(EnvSecrets.fromEnviron(environ)).withThreads(1);
+    Path file = Files.copy(core, tmp.resolve("file-scrubbed.core"));
+    ScrubReport byFile = Scrubber.of(o).scrubCore(file);
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    CoreStream stream = Scrubber.of(o).coreStream(out, 0);
+    try (stream;
+        var in = new StreamTest.Trickle(Files.readAllBytes(core), 65536)) {
+      in.transferTo(stream);
+    }
+    ScrubReport streamed = stream.report();
+    System.out.println("streamed: " + streamed.summary());
+    assertThat(streamed.complete()).as(streamed.summary()).isTrue();
+    assertThat(streamed.matches()).isEqualTo(byFile.matches()).isNotEmpty();
+    assertThat(streamed.segmentsScanned()).isEqualTo(byFile.segmentsScanned());
+    Path p = Files.write(tmp.resolve("streamed.core"), out.toByteArray());
+    assertThat(Files.mismatch(p, file)).isEqualTo(-1L);
+    assertThat(remaining(p)).isEmpty();
+  }
+
+  @Test
   void withTheHeapDroppedGdbStillNamesTheFunctions() throws Exception {
     Path p = Files.copy(core, tmp.resolve("dropped.core"));
     ScrubOptions o = ScrubOptions.defaults().withEnvSecrets(EnvSecrets.fromEnviron(environ));

@@ -189,6 +189,26 @@ class NodeCoreScrubIT {
   }
 
   @Test
+  void streamedTheNodeCoreComesOutAsTheFileScrubMakesIt() throws Exception {
+    ScrubOptions o =
+        ScrubOptions.defaults().withEnvSecrets(EnvSecrets.fromEnviron(environ)).withThreads(1);
+    Path file = copy("file-scrubbed.core");
+    ScrubReport byFile = Scrubber.of(o).scrubCore(file);
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    CoreStream stream = Scrubber.of(o).coreStream(out, 0);
+    try (stream;
+        var in = new StreamTest.Trickle(Files.readAllBytes(core), 1 << 20)) {
+      in.transferTo(stream);
+    }
+    ScrubReport streamed = stream.report();
+    System.out.println("streamed: " + streamed.summary());
+    assertThat(streamed.complete()).as(streamed.summary()).isTrue();
+    assertThat(streamed.matches()).isEqualTo(byFile.matches());
+    Path p = Files.write(tmp.resolve("streamed.core"), out.toByteArray());
+    assertThat(Files.mismatch(p, file)).as("the first byte that differs").isEqualTo(-1L);
+  }
+
+  @Test
   void theHeapDropKeepsNativeFramesButLosesTheJavaScript() throws Exception {
     Path p = copy("dropped.core");
     ScrubOptions o = ScrubOptions.defaults().withEnvSecrets(EnvSecrets.fromEnviron(environ));

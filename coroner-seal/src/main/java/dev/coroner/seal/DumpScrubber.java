@@ -99,6 +99,7 @@ public final class DumpScrubber {
   public static final class Request {
     private final ScrubMode mode;
     private final byte @Nullable [] environ;
+    private final Map<String, Long> counted;
 
     /**
      * A request.
@@ -110,8 +111,23 @@ public final class DumpScrubber {
      *     unknown. Never stored; the caller clears it afterwards.
      */
     public Request(ScrubMode mode, byte @Nullable [] environ) {
+      this(mode, environ, Map.of());
+    }
+
+    /**
+     * A request for a dump some of whose entries were scrubbed already (at capture, by {@link
+     * StreamSeal}): {@code counted} holds their matches, which a second scan no longer finds, for
+     * the report.
+     */
+    public Request(ScrubMode mode, byte @Nullable [] environ, Map<String, Long> counted) {
       this.mode = mode;
       this.environ = environ;
+      this.counted = Map.copyOf(counted);
+    }
+
+    /** The matches found before this scrub, added to its report. */
+    public Map<String, Long> counted() {
+      return counted;
     }
 
     /** The mode to apply. */
@@ -155,7 +171,7 @@ public final class DumpScrubber {
     Path coreFile = target.resolveSibling("." + target.getFileName() + ".scrub-core");
     Files.deleteIfExists(partial);
     Files.deleteIfExists(coreFile);
-    Map<String, Long> counts = new TreeMap<>();
+    Map<String, Long> counts = new TreeMap<>(request.counted());
     try (ZipFile in = new ZipFile(source.toFile())) {
       String coreEntry = info.core().entry();
       @Nullable ScrubReport core = null;
@@ -205,18 +221,16 @@ public final class DumpScrubber {
         }
         boolean complete = request.mode() != ScrubMode.OFF && (core == null || core.complete());
         written =
-            withScrubbedAnalysis(scrubber, counts, info)
-                .scrubbed(
-                    scrubProcess(scrubber, info.process(), counts),
-                    scrubPod(scrubber, info.pod(), counts),
-                    coreInfo,
-                    integrity,
-                    files,
-                    new DumpInfo.ScrubInfo(
-                        request.mode().id(),
-                        counts,
-                        complete,
-                        (System.nanoTime() - started) / 1_000_000));
+            sealedInfo(
+                scrubber,
+                info,
+                counts,
+                coreInfo,
+                integrity,
+                files,
+                request.mode(),
+                complete,
+                started);
         writeEntry(zip, DumpInfo.ENTRY, written.toJson().getBytes(StandardCharsets.UTF_8));
         zip.finish();
         buffered.flush();
@@ -227,6 +241,32 @@ public final class DumpScrubber {
       Files.deleteIfExists(coreFile);
       Files.deleteIfExists(partial);
     }
+  }
+
+  /**
+   * Dump-info for a dump whose entries were scrubbed: the text it takes from the process (command
+   * line, pod labels and annotations, the analysis) scrubbed too, with the given core, integrity
+   * and entries, and the report of {@code counts} (the entries' matches; this adds the text's).
+   */
+  static DumpInfo sealedInfo(
+      Scrubber scrubber,
+      DumpInfo info,
+      Map<String, Long> counts,
+      DumpInfo.CoreInfo coreInfo,
+      Integrity integrity,
+      List<String> files,
+      ScrubMode mode,
+      boolean complete,
+      long startedNanos) {
+    return withScrubbedAnalysis(scrubber, counts, info)
+        .scrubbed(
+            scrubProcess(scrubber, info.process(), counts),
+            scrubPod(scrubber, info.pod(), counts),
+            coreInfo,
+            integrity,
+            files,
+            new DumpInfo.ScrubInfo(
+                mode.id(), counts, complete, (System.nanoTime() - startedNanos) / 1_000_000));
   }
 
   /** Scrubs a file that is not a readable core as text, every byte, through a second file. */

@@ -9,6 +9,7 @@ import dev.coroner.dump.DumpInfo;
 import dev.coroner.dump.ScrubMode;
 import dev.coroner.seal.DumpScrubber;
 import dev.coroner.seal.EnvironFile;
+import dev.coroner.seal.StreamSeal;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
@@ -47,6 +48,7 @@ public final class Sealing {
   private final CaptureSettings settings;
   private final CaptureLog log;
   private final boolean here;
+  private @Nullable StreamSeal stream;
 
   private Sealing(CaptureSettings settings, CaptureLog log, boolean here) {
     this.settings = settings;
@@ -68,6 +70,18 @@ public final class Sealing {
   /** The settings the dump is written with: into the staging directory when scrubbed here. */
   public CaptureSettings writeTo() {
     return here ? settings.withDumpDir(staging(settings.dumpDir(), settings.scrub())) : settings;
+  }
+
+  /**
+   * The seal to apply while the dump is written (a large core is then scrubbed as it streams and
+   * never written out raw), or null: with an agent, or a mode that cannot stream. Once per dump.
+   */
+  public @Nullable StreamSeal streamSeal(byte @Nullable [] environ) {
+    if (!here) {
+      return null;
+    }
+    stream = StreamSeal.open(settings.scrub(), environ, StreamSeal.STREAM_FROM);
+    return stream;
   }
 
   /** For the agent's scrub: the environment beside the dump-to-be. Never fails a capture. */
@@ -111,13 +125,31 @@ public final class Sealing {
       try (FileChannel held =
           FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
         var unusedLock = held.lock(); // released with the channel, or when the process dies
+        if (written.info().scrub() != null) {
+          // Sealed while written (StreamSeal): only the move into the dump directory is left.
+          Path published = AtomicFiles.publish(written.file(), target);
+          Files.deleteIfExists(lockFile);
+          OwnerAcl.grant(published, written.owner(), log);
+          log.info(
+              "scrubbed ("
+                  + settings.scrub().id()
+                  + ") while written: "
+                  + java.util.Objects.requireNonNull(written.info().scrub(), "scrub").rules()
+                  + "; published "
+                  + target);
+          return new DumpWriter.Written(published, written.info(), written.owner());
+        }
+        StreamSeal s = stream;
         var out =
             DumpScrubber.of(settings.level(), 2)
                 .scrub(
                     written.file(),
                     target,
                     written.info(),
-                    new DumpScrubber.Request(settings.scrub(), environ));
+                    new DumpScrubber.Request(
+                        settings.scrub(),
+                        environ,
+                        s == null ? java.util.Map.of() : s.textCounts()));
         Files.deleteIfExists(written.file());
         Files.deleteIfExists(lockFile);
         // The owner may read the scrubbed dump only (the staged raw one was no one's).

@@ -25,6 +25,10 @@ import org.jspecify.annotations.Nullable;
  * same buffers in order. The dying process waits only for the reads, so hashing and compressing
  * overlap with them instead of adding up. The core is never held in memory: at most {@link #POOL}
  * buffers are in flight, and a buffer is reused once both the hash and the writer are done with it.
+ *
+ * <p>With a transform (the scrub while streaming, {@code StreamSeal}), a stage of its own runs the
+ * raw bytes through it, and the hash and the writer work on what it passes on, in buffers of a
+ * second pool: so the hash is that of the bytes stored.
  */
 public final class CoreCopier {
   private static final int BUFFER = 1 << 20;
@@ -57,9 +61,15 @@ public final class CoreCopier {
   static final long MARGIN =
       (long) BUFFER * (POOL + 1) + WriteBehind.BUFFER * WriteBehind.BUFFERS + RESERVE;
 
+  /** The same through a stage: its own buffers, and what its transform holds back (under two). */
+  static final long MARGIN_STAGED = MARGIN + (long) BUFFER * (Stage.OWN + 2);
+
   private static final class Chunk {
     final byte[] data;
     int length;
+
+    /** The pool it goes back to. */
+    @Nullable BlockingQueue<Chunk> home;
 
     /** The hash and the writer: the buffer goes back to the pool when both are done. */
     final java.util.concurrent.atomic.AtomicInteger users =
@@ -70,13 +80,33 @@ public final class CoreCopier {
     }
   }
 
-  /** Hands a used buffer back once its last user is done. */
-  private record Pool(BlockingQueue<Chunk> free) {
-    void release(Chunk c) throws InterruptedException {
-      if (c.users.decrementAndGet() == 0) {
-        free.put(c);
-      }
+  /** Hands a used buffer back to its pool once its last user is done. */
+  private static void release(Chunk c) throws InterruptedException {
+    if (c.users.decrementAndGet() == 0) {
+      java.util.Objects.requireNonNull(c.home, "a pooled buffer").put(c);
     }
+  }
+
+  private static BlockingQueue<Chunk> pool(int buffers) {
+    BlockingQueue<Chunk> free = new ArrayBlockingQueue<>(buffers);
+    for (int i = 0; i < buffers; i++) {
+      Chunk c = new Chunk(BUFFER);
+      c.home = free;
+      free.add(c);
+    }
+    return free;
+  }
+
+  /** A stage between the read and the rest: raw bytes in, the bytes to store out. */
+  interface Transform {
+    /** The stream to write the raw core into; what it writes to {@code sink} is stored. */
+    OutputStream open(OutputStream sink);
+
+    /**
+     * Whether the opened stream now passes every byte on unchanged and holds none back (it declined
+     * the core): then the stage hands the raw buffers on as they are.
+     */
+    boolean passing();
   }
 
   private static final Chunk END = new Chunk(0);
@@ -88,17 +118,28 @@ public final class CoreCopier {
    * calling thread); each early stop is reported in the result, never thrown.
    */
   static Result copy(ReadableByteChannel in, OutputStream out, Limits limits, MessageDigest sha) {
-    BlockingQueue<Chunk> free = new ArrayBlockingQueue<>(POOL);
+    return copy(in, out, limits, sha, null);
+  }
+
+  /**
+   * As {@link #copy(ReadableByteChannel, OutputStream, Limits, MessageDigest)}, through a stage.
+   */
+  static Result copy(
+      ReadableByteChannel in,
+      OutputStream out,
+      Limits limits,
+      MessageDigest sha,
+      @Nullable Transform transform) {
+    BlockingQueue<Chunk> free = pool(POOL);
     BlockingQueue<Chunk> full = new ArrayBlockingQueue<>(POOL + 1);
     BlockingQueue<Chunk> toHash = new ArrayBlockingQueue<>(POOL + 1);
-    for (int i = 0; i < POOL; i++) {
-      free.add(new Chunk(BUFFER));
-    }
-    Pool pool = new Pool(free);
-    Writer writer = new Writer(full, pool, out);
+    Writer writer = new Writer(full, out);
     Thread thread = DaemonThreads.start("coroner-writer", writer);
-    Hasher hasher = new Hasher(toHash, pool, sha);
+    Hasher hasher = new Hasher(toHash, sha);
     Thread hashing = DaemonThreads.start("coroner-hash", hasher);
+    BlockingQueue<Chunk> toStage = new ArrayBlockingQueue<>(POOL + 1);
+    Stage stage = transform == null ? null : new Stage(toStage, transform, toHash, full);
+    Thread staging = stage == null ? null : DaemonThreads.start("coroner-scrub", stage);
 
     byte[] head = new byte[ElfCoreHeader.HEAD_BYTES];
     int headLength = 0;
@@ -114,7 +155,7 @@ public final class CoreCopier {
                   "the core exceeds limit.max-core-size=" + limits.maxCoreSize());
           break;
         }
-        Integrity problem = limits.spaceProblem().apply(MARGIN);
+        Integrity problem = limits.spaceProblem().apply(transform == null ? MARGIN : MARGIN_STAGED);
         if (problem != null) {
           stop = problem;
           break;
@@ -146,9 +187,14 @@ public final class CoreCopier {
         }
         size += n;
         chunk.length = n;
-        chunk.users.set(2);
-        toHash.put(chunk);
-        full.put(chunk);
+        if (staging != null) {
+          chunk.users.set(1);
+          toStage.put(chunk);
+        } else {
+          chunk.users.set(2);
+          toHash.put(chunk);
+          full.put(chunk);
+        }
         if (eof || stop != null) {
           break;
         }
@@ -158,17 +204,24 @@ public final class CoreCopier {
     }
     // The watchdog's interrupt must not stop the hand-over below.
     Thread.interrupted();
-    finish(full, thread);
+    if (staging != null) {
+      finish(toStage, staging); // passes on what the stage held back, before the others end
+    }
     finish(toHash, hashing);
-    if (writer.failure != null) {
-      stop = Integrity.truncated(IntegrityCause.WRITE_ERROR, writer.failure.getMessage());
+    finish(full, thread);
+    IOException failure = writer.failure;
+    if (failure == null && stage != null) {
+      failure = stage.failure;
+    }
+    if (failure != null) {
+      stop = Integrity.truncated(IntegrityCause.WRITE_ERROR, failure.getMessage());
     }
     return new Result(
         size,
         HexFormat.of().formatHex(sha.digest()),
         ElfCoreHeader.parse(head, headLength),
         stop,
-        writer.failure != null);
+        failure != null);
   }
 
   private static void finish(BlockingQueue<Chunk> full, Thread thread) {
@@ -190,12 +243,10 @@ public final class CoreCopier {
   /** Hashes chunks in order. */
   private static final class Hasher implements Runnable {
     private final BlockingQueue<Chunk> chunks;
-    private final Pool pool;
     private final MessageDigest sha;
 
-    Hasher(BlockingQueue<Chunk> chunks, Pool pool, MessageDigest sha) {
+    Hasher(BlockingQueue<Chunk> chunks, MessageDigest sha) {
       this.chunks = chunks;
-      this.pool = pool;
       this.sha = sha;
     }
 
@@ -204,7 +255,7 @@ public final class CoreCopier {
       try {
         for (Chunk c = chunks.take(); c != END; c = chunks.take()) {
           sha.update(c.data, 0, c.length);
-          pool.release(c);
+          release(c);
         }
       } catch (InterruptedException e) {
         // nobody interrupts this thread; end quietly if it happens
@@ -215,13 +266,11 @@ public final class CoreCopier {
   /** Compresses and writes chunks in order; after a failure it only recycles them. */
   private static final class Writer implements Runnable {
     private final BlockingQueue<Chunk> full;
-    private final Pool pool;
     private final OutputStream out;
     volatile @Nullable IOException failure;
 
-    Writer(BlockingQueue<Chunk> full, Pool pool, OutputStream out) {
+    Writer(BlockingQueue<Chunk> full, OutputStream out) {
       this.full = full;
-      this.pool = pool;
       this.out = out;
     }
 
@@ -236,11 +285,138 @@ public final class CoreCopier {
               failure = e;
             }
           }
-          pool.release(c);
+          release(c);
         }
       } catch (InterruptedException e) {
         // nobody interrupts this thread; end quietly if it happens
       }
+    }
+  }
+
+  /**
+   * Runs the raw chunks through the transform, in order, and hands what it passes on to the hash
+   * and the writer in buffers of its own pool. After a failure (a bug in the transform: it never
+   * fails for the core's content) it only recycles, and the dump is not stored.
+   */
+  private static final class Stage implements Runnable {
+    private static final int OWN = 2;
+
+    private final BlockingQueue<Chunk> chunks;
+    private final Transform transform;
+    private final BlockingQueue<Chunk> toHash;
+    private final BlockingQueue<Chunk> full;
+    // Its own buffers, made when first needed: a declined core needs one, for its head.
+    private final BlockingQueue<Chunk> free = new ArrayBlockingQueue<>(OWN);
+    private int made;
+    volatile @Nullable IOException failure;
+    private @Nullable Chunk pending;
+    private boolean bypass;
+
+    Stage(
+        BlockingQueue<Chunk> chunks,
+        Transform transform,
+        BlockingQueue<Chunk> toHash,
+        BlockingQueue<Chunk> full) {
+      this.chunks = chunks;
+      this.transform = transform;
+      this.toHash = toHash;
+      this.full = full;
+    }
+
+    @Override
+    public void run() {
+      OutputStream sink =
+          new OutputStream() {
+            @Override
+            public void write(int b) throws IOException {
+              write(new byte[] {(byte) b}, 0, 1);
+            }
+
+            @Override
+            public void write(byte[] b, int off, int len) throws IOException {
+              try {
+                while (len > 0) {
+                  Chunk c = pending;
+                  if (c == null) {
+                    c = free.poll();
+                    if (c == null && made < OWN) {
+                      c = new Chunk(BUFFER);
+                      c.home = free;
+                      made++;
+                    } else if (c == null) {
+                      c = free.take();
+                    }
+                    c.length = 0;
+                    pending = c;
+                  }
+                  int n = Math.min(len, c.data.length - c.length);
+                  System.arraycopy(b, off, c.data, c.length, n);
+                  c.length += n;
+                  off += n;
+                  len -= n;
+                  if (c.length == c.data.length) {
+                    pass();
+                  }
+                }
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new InterruptedIOException("interrupted while passing the core on");
+              }
+            }
+          };
+      OutputStream raw;
+      try {
+        raw = transform.open(sink);
+      } catch (RuntimeException | OutOfMemoryError e) {
+        failure = new IOException(e.toString(), e);
+        raw = OutputStream.nullOutputStream();
+      }
+      try {
+        for (Chunk c = chunks.take(); c != END; c = chunks.take()) {
+          if (failure == null && !bypass && transform.passing()) {
+            pass(); // what it passed on so far goes first
+            bypass = true;
+          }
+          if (bypass && failure == null) {
+            c.users.set(2);
+            toHash.put(c);
+            full.put(c);
+            continue;
+          }
+          if (failure == null) {
+            try {
+              raw.write(c.data, 0, c.length);
+            } catch (IOException | RuntimeException | OutOfMemoryError e) {
+              failure = e instanceof IOException io ? io : new IOException(e.toString(), e);
+            }
+          }
+          release(c);
+        }
+        if (failure == null) {
+          try {
+            raw.close();
+            pass();
+          } catch (IOException | RuntimeException | OutOfMemoryError e) {
+            failure = e instanceof IOException io ? io : new IOException(e.toString(), e);
+          }
+        }
+      } catch (InterruptedException e) {
+        // nobody interrupts this thread; end quietly if it happens
+      }
+    }
+
+    private void pass() throws InterruptedException {
+      Chunk c = pending;
+      pending = null;
+      if (c == null || c.length == 0) {
+        if (c != null) {
+          free.put(c);
+        }
+        return;
+      }
+      c.users.set(2);
+      toHash.put(c);
+      full.put(c);
     }
   }
 

@@ -9,6 +9,7 @@ import dev.coroner.dump.Compression;
 import dev.coroner.dump.DumpInfo;
 import dev.coroner.dump.DumpInfo.Integrity;
 import dev.coroner.dump.IntegrityCause;
+import dev.coroner.seal.StreamSeal;
 import java.io.BufferedOutputStream;
 import java.io.FilterOutputStream;
 import java.io.IOException;
@@ -64,13 +65,30 @@ public final class DumpWriter {
   private final String name;
   private final Map<String, byte[]> procFiles;
   private final CaptureLog log;
+  private final @Nullable StreamSeal seal;
 
   public DumpWriter(
       CaptureSettings settings, String name, Map<String, byte[]> procFiles, CaptureLog log) {
+    this(settings, name, procFiles, log, null);
+  }
+
+  /**
+   * A writer that also seals the dump as it writes it, when {@code seal} is not null: the text
+   * entries scrubbed as they go in, the core as it streams, and, when the core came out wholly
+   * scrubbed, dump-info sealed ({@link StreamSeal}); else the dump is written as without it, for
+   * the scrub after the release.
+   */
+  public DumpWriter(
+      CaptureSettings settings,
+      String name,
+      Map<String, byte[]> procFiles,
+      CaptureLog log,
+      @Nullable StreamSeal seal) {
     this.settings = settings;
     this.name = name;
     this.procFiles = procFiles;
     this.log = log;
+    this.seal = seal;
   }
 
   /**
@@ -112,7 +130,9 @@ public final class DumpWriter {
       try (OutputStream core = coreStream(zip);
           Flusher flusher = Flusher.start(file)) {
         long readStart = System.nanoTime();
-        copy = CoreCopier.copy(stdin, core, limits(dir, usedAtStart, counted), sha256.get());
+        copy =
+            CoreCopier.copy(
+                stdin, core, limits(dir, usedAtStart, counted), sha256.get(), transform());
         long readMs = (System.nanoTime() - readStart) / 1_000_000;
         readDone.run();
         // A watchdog interrupt that came during the read must not close the channels used to
@@ -143,6 +163,7 @@ public final class DumpWriter {
               copy.sha256(),
               copy.header().expectedSize());
       DumpInfo info = infoFactory.build(coreInfo, integrity(copy), files);
+      info = sealed(info);
       writeEntry(zip, DumpInfo.ENTRY, info.toJson().getBytes(StandardCharsets.UTF_8));
       zip.finish();
       counted.flush();
@@ -161,6 +182,41 @@ public final class DumpWriter {
               : Integrity.truncated(IntegrityCause.WRITE_ERROR, e.getMessage());
       return writeMetadataOnly(copy, why, infoFactory);
     }
+  }
+
+  private CoreCopier.@Nullable Transform transform() {
+    StreamSeal s = seal;
+    if (s == null) {
+      return null;
+    }
+    return new CoreCopier.Transform() {
+      @Override
+      public OutputStream open(OutputStream sink) {
+        return s.core(sink);
+      }
+
+      @Override
+      public boolean passing() {
+        return s.corePassing();
+      }
+    };
+  }
+
+  /** Dump-info sealed, when the seal scrubbed the whole core while it streamed; else as it is. */
+  private DumpInfo sealed(DumpInfo info) {
+    StreamSeal s = seal;
+    if (s == null) {
+      return info;
+    }
+    var report = s.coreReport();
+    if (s.coreScrubbed() && report != null) {
+      log.info("scrubbed while streaming (" + report.summary() + ")");
+      return s.seal(info);
+    }
+    log.info(
+        "the core is scrubbed after the release"
+            + (report == null || report.failure() == null ? "" : ": " + report.failure()));
+    return info;
   }
 
   /**
@@ -272,7 +328,8 @@ public final class DumpWriter {
     zip.setLevel(Deflater.DEFAULT_COMPRESSION);
     List<String> files = new ArrayList<>();
     for (var e : procFiles.entrySet()) {
-      writeEntry(zip, e.getKey(), e.getValue());
+      writeEntry(
+          zip, e.getKey(), seal == null ? e.getValue() : seal.text(e.getKey(), e.getValue()));
       files.add(e.getKey());
     }
     return files;

@@ -251,7 +251,8 @@ public final class SocketCapture implements CoredumpHandler {
               () -> {},
               new DumpAssembly.Producer(
                   options.version(), c.started, DumpAssembly.nodeHostname(procRoot)),
-              c.log);
+              c.log,
+              sealing.streamSeal(c.environ));
       c.log.info(DumpAssembly.describe(written));
       // The kernel has the whole core back: scrubbing is off the crashing process's path.
       sealing.complete(written, c.environ);

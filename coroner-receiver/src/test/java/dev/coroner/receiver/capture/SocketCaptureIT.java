@@ -22,6 +22,7 @@ import dev.coroner.receiver.ServerOptions;
 import dev.coroner.receiver.TestKernel;
 import dev.coroner.receiver.kernel.KernelSupport;
 import dev.coroner.receiver.service.ReceiverService;
+import dev.coroner.seal.StreamSeal;
 import dev.coroner.store.archive.DumpArchive;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -155,6 +156,79 @@ class SocketCaptureIT {
           .contains("scrubbed (default)");
     }
     assertThat(KernelSupport.host().corePattern()).as("restored exactly").isEqualTo(before);
+  }
+
+  @Test
+  void aLargeHostCrashIsScrubbedWhileItStreamsAndOnlyMovedAfterwards() throws Exception {
+    String password = "Zq8-xv2LmP-4nKw";
+    long mib = StreamSeal.STREAM_FROM / (1 << 20) + 16;
+    try (ReceiverService service = start(settings("").withScrub(ScrubMode.DEFAULT));
+        var c = kernel.crasher(java.util.Map.of("DB_PASSWORD", password), List.of("" + mib))) {
+      ours.add((long) c.childPid());
+      c.crash();
+      assertThat(c.await().coreDumped()).as("WCOREDUMP").isTrue();
+      Path zip = awaitDump();
+      try (DumpArchive a = DumpArchive.open(zip)) {
+        DumpInfo info = a.info();
+        assertThat(info.integrity().truncated()).as(info.integrity().reason()).isFalse();
+        assertThat(info.core().size()).isGreaterThan(StreamSeal.STREAM_FROM);
+        assertThat(info.scrub()).isNotNull();
+        assertThat(info.scrub().complete()).isTrue();
+        assertThat(info.scrub().rules()).containsKey("env-secret");
+        MessageDigest sha = MessageDigest.getInstance("SHA-256");
+        Search search = new Search(password);
+        assertThat(
+                a.writeCore(
+                    new java.io.FilterOutputStream(new DigestStream(sha)) {
+                      @Override
+                      public void write(byte[] b, int off, int len) throws IOException {
+                        search.write(b, off, len);
+                        out.write(b, off, len);
+                      }
+                    }))
+            .isEqualTo(info.core().sha256());
+        assertThat(HexFormat.of().formatHex(sha.digest())).isEqualTo(info.core().sha256());
+        assertThat(search.found).as("the environment's value in the stored core").isZero();
+      }
+      try (Stream<Path> staged = Files.list(dumps.resolve(".scrub"))) {
+        assertThat(staged).as("nothing left in staging").isEmpty();
+      }
+      assertThat(Files.readString(dir.resolve("receiver.log")))
+          .contains("scrubbed while streaming")
+          .contains("while written");
+    }
+  }
+
+  /** Counts the occurrences of a string in what is written, across writes. */
+  private static final class Search extends OutputStream {
+    private final byte[] needle;
+    private final byte[] tail;
+    private int tailLength;
+    long found;
+
+    Search(String needle) {
+      this.needle = needle.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+      this.tail = new byte[this.needle.length - 1];
+    }
+
+    @Override
+    public void write(int b) {
+      write(new byte[] {(byte) b}, 0, 1);
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) {
+      byte[] all = new byte[tailLength + len];
+      System.arraycopy(tail, 0, all, 0, tailLength);
+      System.arraycopy(b, off, all, tailLength, len);
+      for (int i = 0; i + needle.length <= all.length; i++) {
+        if (java.util.Arrays.equals(all, i, i + needle.length, needle, 0, needle.length)) {
+          found++;
+        }
+      }
+      tailLength = Math.min(tail.length, all.length);
+      System.arraycopy(all, all.length - tailLength, tail, 0, tailLength);
+    }
   }
 
   @Test
