@@ -99,6 +99,19 @@ public final class StreamSeal {
     return s == null ? null : s.report();
   }
 
+  /**
+   * What became of the core, for the log: its report's summary once scrubbed, else why it is left
+   * to the scrub after the release.
+   */
+  public String coreOutcome() {
+    ScrubReport r = coreReport();
+    if (r == null) {
+      return "no core was streamed";
+    }
+    String why = r.failure();
+    return r.complete() || why == null ? r.summary() : why;
+  }
+
   /** The matches of the text entries scrubbed so far. */
   public Map<String, Long> textCounts() {
     Map<String, Long> counts = new TreeMap<>();

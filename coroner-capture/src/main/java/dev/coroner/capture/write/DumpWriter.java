@@ -208,14 +208,11 @@ public final class DumpWriter {
     if (s == null) {
       return info;
     }
-    var report = s.coreReport();
-    if (s.coreScrubbed() && report != null) {
-      log.info("scrubbed while streaming (" + report.summary() + ")");
+    if (s.coreScrubbed()) {
+      log.info("scrubbed while streaming (" + s.coreOutcome() + ")");
       return s.seal(info);
     }
-    log.info(
-        "the core is scrubbed after the release"
-            + (report == null || report.failure() == null ? "" : ": " + report.failure()));
+    log.info("the core is scrubbed after the release: " + s.coreOutcome());
     return info;
   }
 

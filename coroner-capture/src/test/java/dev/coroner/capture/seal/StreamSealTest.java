@@ -87,7 +87,7 @@ class StreamSealTest {
     StreamSeal seal = StreamSeal.open(ScrubMode.DEFAULT, ENVIRON.clone(), size * 2);
     DumpWriter.Written streamed = write("a", size, seal);
     assertThat(streamed.info().scrub()).as("not sealed: the core is under the threshold").isNull();
-    assertThat(seal.coreReport().failure()).contains("scrubbed as a file");
+    assertThat(seal.coreOutcome()).contains("scrubbed as a file");
     assertThat(entry(streamed.file(), "proc/cmdline")).doesNotContain(AWS_ID);
 
     DumpScrubber.Scrubbed later =
