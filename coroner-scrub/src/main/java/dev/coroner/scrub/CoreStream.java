@@ -7,6 +7,7 @@ import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
@@ -50,7 +51,7 @@ public final class CoreStream extends OutputStream {
   private final Scrubber scrubber;
   private final OutputStream out;
   private final long minSize;
-  private final BufferScanner sc;
+  private @Nullable BufferScanner sc; // made once the core is known to be streamed
   private final List<String> warnings = new ArrayList<>();
   private final byte[] single = new byte[1];
 
@@ -85,7 +86,6 @@ public final class CoreStream extends OutputStream {
     this.scrubber = scrubber;
     this.out = Objects.requireNonNull(out, "out");
     this.minSize = minSize;
-    this.sc = scrubber.newScanner();
     if (scrubber.options().dropHeap()) {
       decline("the heap drop reads the core out of order; scrub the file");
     }
@@ -115,7 +115,7 @@ public final class CoreStream extends OutputStream {
     }
     return new ScrubReport(
         why == null ? ScrubReport.Status.COMPLETE : ScrubReport.Status.FAILED,
-        scrubber.matches(List.of(sc)),
+        sc == null ? Map.of() : scrubber.matches(List.of(sc)),
         scanned,
         0,
         segmentsScanned,
@@ -308,7 +308,9 @@ public final class CoreStream extends OutputStream {
       }
       end = s.offset() + s.fileSize();
     }
-    scanned += CoreJob.scanNotes(file, scrubber, core, sc);
+    BufferScanner scanner = scrubber.newScanner();
+    sc = scanner;
+    scanned += CoreJob.scanNotes(file, scrubber, core, scanner);
     segments = List.copyOf(writable);
     buf = new byte[Scrubber.BEHIND + CoreJob.CHUNK + scrubber.lookahead() + Candidates.PAD];
     state = State.BODY;
@@ -369,7 +371,7 @@ public final class CoreStream extends OutputStream {
       return;
     }
     try {
-      sc.scan(held, from, to, limit);
+      Objects.requireNonNull(sc, "a body has its scanner").scan(held, from, to, limit);
     } catch (RuntimeException e) {
       failure = "internal error while scrubbing the stream: " + e;
     }

@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Blanks secrets in ELF cores and text without changing a single offset or length, so that lldb,
@@ -40,12 +41,13 @@ public final class Scrubber {
   static final int BEHIND = 2 * Pem.MAX_PEM + 64;
 
   private final ScrubOptions options;
-  private final Candidates candidates;
+  // Built at the first scan (about 25 ms in a cold JVM): a stream that declines its core needs
+  // none.
+  private volatile @Nullable Candidates candidates;
   private final int lookahead;
 
   private Scrubber(ScrubOptions options) {
     this.options = options;
-    this.candidates = Candidates.of(options.rules(), options.envSecrets());
     int longestEnv = 0;
     for (EnvSecrets.Form f : options.envSecrets().forms()) {
       longestEnv = Math.max(longestEnv, f.bytes().length);
@@ -148,7 +150,21 @@ public final class Scrubber {
 
   BufferScanner newScanner() {
     List<CustomRule> custom = options.custom();
-    return new BufferScanner(candidates, custom.isEmpty() ? null : new CustomScanner(custom));
+    return new BufferScanner(candidates(), custom.isEmpty() ? null : new CustomScanner(custom));
+  }
+
+  private Candidates candidates() {
+    Candidates c = candidates;
+    if (c == null) {
+      synchronized (this) {
+        c = candidates;
+        if (c == null) {
+          c = Candidates.of(options.rules(), options.envSecrets());
+          candidates = c;
+        }
+      }
+    }
+    return c;
   }
 
   int lookahead() {

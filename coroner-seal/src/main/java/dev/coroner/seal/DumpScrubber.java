@@ -99,7 +99,6 @@ public final class DumpScrubber {
   public static final class Request {
     private final ScrubMode mode;
     private final byte @Nullable [] environ;
-    private final Map<String, Long> counted;
 
     /**
      * A request.
@@ -111,23 +110,8 @@ public final class DumpScrubber {
      *     unknown. Never stored; the caller clears it afterwards.
      */
     public Request(ScrubMode mode, byte @Nullable [] environ) {
-      this(mode, environ, Map.of());
-    }
-
-    /**
-     * A request for a dump some of whose entries were scrubbed already (at capture, by {@link
-     * StreamSeal}): {@code counted} holds their matches, which a second scan no longer finds, for
-     * the report.
-     */
-    public Request(ScrubMode mode, byte @Nullable [] environ, Map<String, Long> counted) {
       this.mode = mode;
       this.environ = environ;
-      this.counted = Map.copyOf(counted);
-    }
-
-    /** The matches found before this scrub, added to its report. */
-    public Map<String, Long> counted() {
-      return counted;
     }
 
     /** The mode to apply. */
@@ -171,7 +155,7 @@ public final class DumpScrubber {
     Path coreFile = target.resolveSibling("." + target.getFileName() + ".scrub-core");
     Files.deleteIfExists(partial);
     Files.deleteIfExists(coreFile);
-    Map<String, Long> counts = new TreeMap<>(request.counted());
+    Map<String, Long> counts = new TreeMap<>();
     try (ZipFile in = new ZipFile(source.toFile())) {
       String coreEntry = info.core().entry();
       @Nullable ScrubReport core = null;

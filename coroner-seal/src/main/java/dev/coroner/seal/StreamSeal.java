@@ -8,7 +8,6 @@ import dev.coroner.scrub.ScrubOptions;
 import dev.coroner.scrub.ScrubReport;
 import dev.coroner.scrub.Scrubber;
 import java.io.OutputStream;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
@@ -17,12 +16,14 @@ import org.jspecify.annotations.Nullable;
 /**
  * The seal done while a dump is being written, so that a large core never has to be written out raw
  * and scrubbed afterwards (on this kind of machine that costs more than the capture:
- * docs/scrub.md): the text entries are scrubbed as they go into the zip, the core as it streams
- * ({@link CoreStream}), and dump-info gets the same scrubbed fields and {@code scrub} report as
- * {@link DumpScrubber} gives it. Whether it worked is known only at the end: when the core could
- * not be scrubbed in order ({@link #coreScrubbed()} false), the dump is an ordinary unsealed one,
- * whose text entries happen to be scrubbed already, and {@link DumpScrubber} seals it as usual with
- * {@link #textCounts()} as the matches found before. One per dump, one writer.
+ * docs/scrub.md): the core is scrubbed as it streams ({@link CoreStream}), the text entries as they
+ * go into the zip after it, and dump-info gets the same scrubbed fields and {@code scrub} report as
+ * {@link DumpScrubber} gives it. Whether it worked is known only once the core is in, which is why
+ * the text entries follow it: when the core could not be scrubbed in order ({@link #coreScrubbed()}
+ * false), the dump is an ordinary unsealed one, entries raw, and {@link DumpScrubber} seals it
+ * after the release as usual. The rules' tables are built only for a core whose headers announce
+ * {@code minCore} bytes or more, so a small crash pays nothing for them before its release. One per
+ * dump, one writer.
  */
 public final class StreamSeal {
   /**
@@ -35,7 +36,7 @@ public final class StreamSeal {
   private final ScrubMode mode;
   private final long minCore;
   private final long started = System.nanoTime();
-  private final Map<String, Map<String, Long>> textMatches = new LinkedHashMap<>();
+  private final Map<String, Long> textMatches = new TreeMap<>();
   private @Nullable CoreStream core;
 
   private StreamSeal(Scrubber scrubber, ScrubMode mode, long minCore) {
@@ -64,10 +65,17 @@ public final class StreamSeal {
     return new StreamSeal(Scrubber.of(o), mode, minCore);
   }
 
-  /** A scrubbed copy of the text entry {@code name}; writing the same entry again recounts it. */
-  public byte[] text(String name, byte[] content) {
+  /**
+   * A scrubbed copy of a text entry, its matches counted for the report.
+   *
+   * @throws IllegalStateException if the core was not wholly scrubbed: then nothing is sealed here
+   */
+  public byte[] text(byte[] content) {
+    if (!coreScrubbed()) {
+      throw new IllegalStateException("the core was not scrubbed while streaming");
+    }
     byte[] copy = content.clone();
-    textMatches.put(name, scrubber.scrubText(copy).matches());
+    scrubber.scrubText(copy).matches().forEach((k, v) -> textMatches.merge(k, v, Long::sum));
     return copy;
   }
 
@@ -112,13 +120,6 @@ public final class StreamSeal {
     return r.complete() || why == null ? r.summary() : why;
   }
 
-  /** The matches of the text entries scrubbed so far. */
-  public Map<String, Long> textCounts() {
-    Map<String, Long> counts = new TreeMap<>();
-    textMatches.values().forEach(m -> m.forEach((k, v) -> counts.merge(k, v, Long::sum)));
-    return counts;
-  }
-
   /**
    * Dump-info for the sealed dump: {@code info} as written (its core entry the scrubbed core, with
    * that core's sha256), its text scrubbed, with the complete report.
@@ -129,7 +130,7 @@ public final class StreamSeal {
     if (!coreScrubbed()) {
       throw new IllegalStateException("the core was not scrubbed while streaming");
     }
-    Map<String, Long> counts = textCounts();
+    Map<String, Long> counts = new TreeMap<>(textMatches);
     Objects.requireNonNull(core, "a scrubbed core")
         .report()
         .matches()

@@ -48,7 +48,6 @@ public final class Sealing {
   private final CaptureSettings settings;
   private final CaptureLog log;
   private final boolean here;
-  private @Nullable StreamSeal stream;
 
   private Sealing(CaptureSettings settings, CaptureLog log, boolean here) {
     this.settings = settings;
@@ -80,8 +79,7 @@ public final class Sealing {
     if (!here) {
       return null;
     }
-    stream = StreamSeal.open(settings.scrub(), environ, StreamSeal.STREAM_FROM);
-    return stream;
+    return StreamSeal.open(settings.scrub(), environ, StreamSeal.STREAM_FROM);
   }
 
   /** For the agent's scrub: the environment beside the dump-to-be. Never fails a capture. */
@@ -139,17 +137,13 @@ public final class Sealing {
                   + target);
           return new DumpWriter.Written(published, written.info(), written.owner());
         }
-        StreamSeal s = stream;
         var out =
             DumpScrubber.of(settings.level(), 2)
                 .scrub(
                     written.file(),
                     target,
                     written.info(),
-                    new DumpScrubber.Request(
-                        settings.scrub(),
-                        environ,
-                        s == null ? java.util.Map.of() : s.textCounts()));
+                    new DumpScrubber.Request(settings.scrub(), environ));
         Files.deleteIfExists(written.file());
         Files.deleteIfExists(lockFile);
         // The owner may read the scrubbed dump only (the staged raw one was no one's).

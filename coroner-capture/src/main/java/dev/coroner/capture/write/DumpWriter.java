@@ -34,9 +34,9 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * Writes one dump: {@code NAME.zip.partial} (0600) with the /proc files, the streamed core and
- * dump-info.json last, then fsync and an atomic rename to {@code NAME.zip} ({@link AtomicFiles}). A
- * crash of the composer at any point leaves only a {@code .partial}, never a zip that looks
- * complete.
+ * dump-info.json last (with a seal, the /proc files after the core), then fsync and an atomic
+ * rename to {@code NAME.zip} ({@link AtomicFiles}). A crash of the composer at any point leaves
+ * only a {@code .partial}, never a zip that looks complete.
  */
 public final class DumpWriter {
   /** Builds dump-info once the core's fate is known. */
@@ -73,10 +73,10 @@ public final class DumpWriter {
   }
 
   /**
-   * A writer that also seals the dump as it writes it, when {@code seal} is not null: the text
-   * entries scrubbed as they go in, the core as it streams, and, when the core came out wholly
-   * scrubbed, dump-info sealed ({@link StreamSeal}); else the dump is written as without it, for
-   * the scrub after the release.
+   * A writer that also seals the dump as it writes it, when {@code seal} is not null: the core
+   * scrubbed as it streams and, when it came out wholly scrubbed, the text entries (written after
+   * it) and dump-info too ({@link StreamSeal}); else the dump is written raw, for the scrub after
+   * the release.
    */
   public DumpWriter(
       CaptureSettings settings,
@@ -123,7 +123,9 @@ public final class DumpWriter {
     try (file;
         CountingOutputStream counted = new CountingOutputStream(new WriteBehind(file));
         ZipOutputStream zip = new DumpZipOutputStream(counted)) {
-      List<String> files = writeProcFiles(zip);
+      // With a seal, the text entries follow the core: only then is it known whether they are
+      // scrubbed here, and they are written after the release.
+      List<String> files = seal == null ? writeProcFiles(zip, false) : new ArrayList<>();
       zip.setLevel(settings.compression() == Compression.DEFLATE ? settings.level() : 0);
       ZipEntry entry = new ZipEntry(coreEntry);
       zip.putNextEntry(entry);
@@ -154,6 +156,9 @@ public final class DumpWriter {
       }
       zip.closeEntry();
       files.add(coreEntry);
+      if (seal != null) {
+        files.addAll(writeProcFiles(zip, seal.coreScrubbed()));
+      }
       var coreInfo =
           new DumpInfo.CoreInfo(
               coreEntry,
@@ -257,7 +262,7 @@ public final class DumpWriter {
           AtomicFiles.PRIVATE_FILE,
           out -> {
             try (ZipOutputStream zip = new DumpZipOutputStream(new BufferedOutputStream(out))) {
-              List<String> files = writeProcFiles(zip);
+              List<String> files = writeProcFiles(zip, false);
               info[0] = factory.build(coreInfo, why, files);
               writeEntry(zip, DumpInfo.ENTRY, info[0].toJson().getBytes(StandardCharsets.UTF_8));
             }
@@ -321,12 +326,13 @@ public final class DumpWriter {
     }
   }
 
-  private List<String> writeProcFiles(ZipOutputStream zip) throws IOException {
+  /** The /proc files and the container's log; scrubbed by the seal when {@code sealed}. */
+  private List<String> writeProcFiles(ZipOutputStream zip, boolean sealed) throws IOException {
     zip.setLevel(Deflater.DEFAULT_COMPRESSION);
     List<String> files = new ArrayList<>();
+    StreamSeal s = seal;
     for (var e : procFiles.entrySet()) {
-      writeEntry(
-          zip, e.getKey(), seal == null ? e.getValue() : seal.text(e.getKey(), e.getValue()));
+      writeEntry(zip, e.getKey(), sealed && s != null ? s.text(e.getValue()) : e.getValue());
       files.add(e.getKey());
     }
     return files;
