@@ -65,6 +65,9 @@ class CliParsingTest {
     CliRun workers = run("install", "--receiver-workers", "0", "--prefix", "/x", "--dry-run");
     assertThat(workers.code()).isEqualTo(2);
     assertThat(workers.err()).contains("--receiver-workers must be 1 to 64: 0");
+    CliRun ahead = run("install", "--receiver-read-ahead", "-1", "--prefix", "/x", "--dry-run");
+    assertThat(ahead.code()).isEqualTo(2);
+    assertThat(ahead.err()).contains("--receiver-read-ahead must be 0 to 1024 (MiB): -1");
     CliRun template = run("install", "--name-template", "{pid}");
     assertThat(template.err()).contains("{uuid}");
     CliRun output = run("list", "-o", "xml");

@@ -1,6 +1,7 @@
 package dev.coroner.node;
 
 import dev.coroner.capture.settings.CaptureSettings;
+import dev.coroner.receiver.service.ReceiverConfig;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -18,6 +19,8 @@ import java.util.List;
  *     CaptureMode#AUTO}: the socket where this host allows it)
  * @param receiverJars the receiver's jars (with the capture engine's), for socket mode
  * @param receiverWorkers crashes the receiver captures at once; more wait in the kernel's backlog
+ * @param receiverReadAheadMib the receiver's read-ahead in MiB (0 to 1024; 0 turns it off): a crash
+ *     whose core fits is released before its hash and compression run
  */
 public record InstallOptions(
     Path prefix,
@@ -28,11 +31,14 @@ public record InstallOptions(
     int pipeLimit,
     CaptureMode mode,
     List<Path> receiverJars,
-    int receiverWorkers) {
+    int receiverWorkers,
+    int receiverReadAheadMib) {
 
   public static final Path DEFAULT_PREFIX = Path.of("/opt/coroner");
   public static final Path PROC_SYS = Path.of("/proc/sys");
   public static final int DEFAULT_RECEIVER_WORKERS = 2;
+  public static final int DEFAULT_RECEIVER_READ_AHEAD_MIB = ReceiverConfig.DEFAULT_READ_AHEAD_MIB;
+  public static final int MAX_RECEIVER_READ_AHEAD_MIB = ReceiverConfig.MAX_READ_AHEAD_MIB;
 
   public InstallOptions {
     composerJars = List.copyOf(composerJars);
@@ -42,6 +48,13 @@ public record InstallOptions(
     }
     if (receiverWorkers < 1 || receiverWorkers > 64) {
       throw new IllegalArgumentException("receiver workers must be 1 to 64: " + receiverWorkers);
+    }
+    if (receiverReadAheadMib < 0 || receiverReadAheadMib > ReceiverConfig.MAX_READ_AHEAD_MIB) {
+      throw new IllegalArgumentException(
+          "receiver read-ahead must be 0 to "
+              + ReceiverConfig.MAX_READ_AHEAD_MIB
+              + " MiB: "
+              + receiverReadAheadMib);
     }
   }
 
@@ -62,6 +75,7 @@ public record InstallOptions(
         pipeLimit,
         CaptureMode.PIPE,
         List.of(),
-        DEFAULT_RECEIVER_WORKERS);
+        DEFAULT_RECEIVER_WORKERS,
+        DEFAULT_RECEIVER_READ_AHEAD_MIB);
   }
 }

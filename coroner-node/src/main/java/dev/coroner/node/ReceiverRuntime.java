@@ -70,8 +70,10 @@ final class ReceiverRuntime {
    * @param fallbackPattern the pipe composer's core_pattern
    * @param workers crashes captured at once
    * @param closeGrace how long a stop lets the captures in flight finish
+   * @param readAheadMib the read-ahead in MiB, kept on the heap
    */
-  String launcher(Layout layout, String fallbackPattern, int workers, Duration closeGrace) {
+  String launcher(
+      Layout layout, String fallbackPattern, int workers, Duration closeGrace, int readAheadMib) {
     List<String> cmd = new ArrayList<>();
     cmd.add(dir.resolve("runtime/bin/java").toString());
     cmd.addAll(
@@ -80,8 +82,9 @@ final class ReceiverRuntime {
             "-XX:-UsePerfData",
             "-Xms16m",
             // Each capture holds CoreCopier's four 1 MiB buffers, the zip's 1 MiB buffer and at
-            // most 4 MiB of the core's head: 10 MiB a worker; the rest of the heap is slack.
-            "-Xmx64m",
+            // most 4 MiB of the core's head: 10 MiB a worker; the rest of the 64 MiB is slack.
+            // The read-ahead comes on top: it is made at start and kept.
+            "-Xmx" + (64 + readAheadMib) + "m",
             "-XX:MaxDirectMemorySize=32m",
             "-XX:ReservedCodeCacheSize=48m",
             "-Xss512k",
@@ -93,6 +96,7 @@ final class ReceiverRuntime {
             "-Dcoroner.socket=" + layout.socket(),
             "-Dcoroner.workers=" + workers,
             "-Dcoroner.close-grace=" + closeGrace.toSeconds() + "s",
+            "-Dcoroner.read-ahead-mib=" + readAheadMib,
             "-Dcoroner.fallback-pattern=" + fallbackPattern,
             "-cp",
             classPath(),

@@ -112,7 +112,11 @@ final class ReceiverSetup {
           new ReceiverControl.File(
               layout.receiverLauncher(),
               release.launcher(
-                  layout, layout.corePattern(), options.receiverWorkers(), closeGrace(options)),
+                  layout,
+                  layout.corePattern(),
+                  options.receiverWorkers(),
+                  closeGrace(options),
+                  options.receiverReadAheadMib()),
               AtomicFiles.PRIVATE_EXECUTABLE));
       for (ReceiverControl.File f : files) {
         if (!same(f.path(), f.content())) {

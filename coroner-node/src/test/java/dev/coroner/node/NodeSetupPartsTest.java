@@ -99,13 +99,13 @@ class NodeSetupPartsTest {
   }
 
   @Test
-  void theReceiverLauncherNamesItsSocketPatternAndWorkers() {
+  void theReceiverLauncherNamesItsSocketPatternWorkersAndReadAhead() {
     Layout layout = new Layout(Path.of("/opt/coroner"));
     var r =
         new ReceiverRuntime(
             Path.of("/opt/coroner/releases/receiver-x"),
             List.of(Path.of("/a/coroner-receiver.jar"), Path.of("/a/zstd-jni-1.jar")));
-    String sh = r.launcher(layout, layout.corePattern(), 3, java.time.Duration.ofMinutes(10));
+    String sh = r.launcher(layout, layout.corePattern(), 3, java.time.Duration.ofMinutes(10), 32);
     assertThat(sh)
         .startsWith("#!/bin/sh\n")
         .contains("exec /opt/coroner/releases/receiver-x/runtime/bin/java ")
@@ -113,6 +113,9 @@ class NodeSetupPartsTest {
         .contains("-Dcoroner.socket=/opt/coroner/run/coredump.sock")
         .contains("-Dcoroner.workers=3")
         .contains("-Dcoroner.close-grace=600s")
+        .contains("-Dcoroner.read-ahead-mib=32")
+        // the heap holds the read-ahead on top of the captures' 64 MiB
+        .contains("-Xmx96m")
         .contains("'-Dcoroner.fallback-pattern=" + layout.corePattern() + "'")
         .contains(
             "/opt/coroner/releases/receiver-x/lib/coroner-receiver.jar:/opt/coroner/releases/receiver-x/lib/zstd-jni-1.jar")

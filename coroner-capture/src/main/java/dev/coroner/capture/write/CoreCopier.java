@@ -31,7 +31,7 @@ import org.jspecify.annotations.Nullable;
  * second pool: so the hash is that of the bytes stored.
  */
 public final class CoreCopier {
-  private static final int BUFFER = 1 << 20;
+  static final int BUFFER = 1 << 20;
   private static final int POOL = 4;
 
   /** Stops storing when free space would fall below the floor plus this reserve for the tail. */
@@ -64,7 +64,7 @@ public final class CoreCopier {
   /** The same through a stage: its own buffers, and what its transform holds back (under two). */
   static final long MARGIN_STAGED = MARGIN + (long) BUFFER * (Stage.OWN + 2);
 
-  private static final class Chunk {
+  static final class Chunk {
     final byte[] data;
     int length;
 
@@ -118,26 +118,39 @@ public final class CoreCopier {
    * calling thread); each early stop is reported in the result, never thrown.
    */
   static Result copy(ReadableByteChannel in, OutputStream out, Limits limits, MessageDigest sha) {
-    return copy(in, out, limits, sha, null);
+    return copy(in, out, limits, sha, null, () -> {});
   }
 
   /**
-   * As {@link #copy(ReadableByteChannel, OutputStream, Limits, MessageDigest)}, through a stage.
+   * As {@link #copy(ReadableByteChannel, OutputStream, Limits, MessageDigest)}, through a stage,
+   * running {@code readEnd} on the calling thread as soon as the input is read (to its end or to an
+   * early stop), before the hash and the writer are done: the place to release the process.
+   *
+   * <p>With a {@link ReadAhead}, the chunks read are held back from the hash and the writer while
+   * buffers are free, so that they do not compete with the read for the CPU: a core that fits in
+   * the read-ahead is read whole, released, and only then hashed and compressed. Once no buffer is
+   * free, every chunk read is handed on at once, as without one.
    */
   static Result copy(
       ReadableByteChannel in,
       OutputStream out,
       Limits limits,
       MessageDigest sha,
-      @Nullable Transform transform) {
+      @Nullable Transform transform,
+      Runnable readEnd) {
     BlockingQueue<Chunk> free = pool(POOL);
-    BlockingQueue<Chunk> full = new ArrayBlockingQueue<>(POOL + 1);
-    BlockingQueue<Chunk> toHash = new ArrayBlockingQueue<>(POOL + 1);
+    ReadAhead ahead = ReadAhead.shared();
+    java.util.ArrayDeque<Chunk> held = new java.util.ArrayDeque<>();
+    boolean streaming = ahead.isOff();
+    long margin = (transform == null ? MARGIN : MARGIN_STAGED) + ahead.bytes();
+    // Unbounded: the buffers in flight bound them (the own pool, the read-ahead, the stage's).
+    BlockingQueue<Chunk> full = new java.util.concurrent.LinkedBlockingQueue<>();
+    BlockingQueue<Chunk> toHash = new java.util.concurrent.LinkedBlockingQueue<>();
     Writer writer = new Writer(full, out);
     Thread thread = DaemonThreads.start("coroner-writer", writer);
     Hasher hasher = new Hasher(toHash, sha);
     Thread hashing = DaemonThreads.start("coroner-hash", hasher);
-    BlockingQueue<Chunk> toStage = new ArrayBlockingQueue<>(POOL + 1);
+    BlockingQueue<Chunk> toStage = new java.util.concurrent.LinkedBlockingQueue<>();
     Stage stage = transform == null ? null : new Stage(toStage, transform, toHash, full);
     Thread staging = stage == null ? null : DaemonThreads.start("coroner-scrub", stage);
 
@@ -155,22 +168,35 @@ public final class CoreCopier {
                   "the core exceeds limit.max-core-size=" + limits.maxCoreSize());
           break;
         }
-        Integrity problem = limits.spaceProblem().apply(transform == null ? MARGIN : MARGIN_STAGED);
+        Integrity problem = limits.spaceProblem().apply(margin);
         if (problem != null) {
           stop = problem;
           break;
         }
-        Chunk chunk = free.take();
+        Chunk chunk = free.poll();
+        if (chunk == null) {
+          chunk = ahead.borrow();
+        }
+        if (chunk == null) {
+          if (!streaming) {
+            streaming = true; // the read-ahead is used up: from now on, hand on as it comes
+            handOn(held, toStage, toHash, full, staging != null);
+          }
+          chunk = free.take();
+        }
         ByteBuffer buf = ByteBuffer.wrap(chunk.data, 0, (int) Math.min(BUFFER, allowed));
         boolean eof = false;
         try {
-          // A pipe read returns at most what the pipe holds (64 KiB); gather at least half a
-          // chunk so the writer and the hash work on large blocks.
+          // A pipe read returns at most what the pipe holds (64 KiB), a socket's what its buffer
+          // holds; gather at least half a chunk so the writer and the hash work on large blocks,
+          // and a whole one while it is held back (nobody waits for it, and the read-ahead
+          // holds twice as much).
+          int gather = streaming ? BUFFER / 2 : BUFFER;
           do {
             if (in.read(buf) < 0) {
               eof = true;
             }
-          } while (!eof && buf.hasRemaining() && buf.position() < BUFFER / 2);
+          } while (!eof && buf.hasRemaining() && buf.position() < gather);
         } catch (ClosedByInterruptException e) {
           stop = Integrity.truncated(IntegrityCause.TIMEOUT, null);
         } catch (InterruptedIOException e) {
@@ -187,13 +213,9 @@ public final class CoreCopier {
         }
         size += n;
         chunk.length = n;
-        if (staging != null) {
-          chunk.users.set(1);
-          toStage.put(chunk);
-        } else {
-          chunk.users.set(2);
-          toHash.put(chunk);
-          full.put(chunk);
+        held.add(chunk);
+        if (streaming) {
+          handOn(held, toStage, toHash, full, staging != null);
         }
         if (eof || stop != null) {
           break;
@@ -202,8 +224,10 @@ public final class CoreCopier {
     } catch (InterruptedException e) {
       stop = Integrity.truncated(IntegrityCause.TIMEOUT, null);
     }
+    readEnd.run();
     // The watchdog's interrupt must not stop the hand-over below.
     Thread.interrupted();
+    handOn(held, toStage, toHash, full, staging != null);
     if (staging != null) {
       finish(toStage, staging); // passes on what the stage held back, before the others end
     }
@@ -222,6 +246,29 @@ public final class CoreCopier {
         ElfCoreHeader.parse(head, headLength),
         stop,
         failure != null);
+  }
+
+  /**
+   * Hands the held chunks on, in order: to the stage, or to the hash and the writer. The queues are
+   * unbounded (the buffers in flight bound them), so this never waits and an interrupt of the
+   * reading thread cannot drop a chunk from the middle of the core.
+   */
+  private static void handOn(
+      java.util.ArrayDeque<Chunk> held,
+      BlockingQueue<Chunk> toStage,
+      BlockingQueue<Chunk> toHash,
+      BlockingQueue<Chunk> full,
+      boolean staged) {
+    for (Chunk c = held.poll(); c != null; c = held.poll()) {
+      if (staged) {
+        c.users.set(1);
+        toStage.offer(c);
+      } else {
+        c.users.set(2);
+        toHash.offer(c);
+        full.offer(c);
+      }
+    }
   }
 
   private static void finish(BlockingQueue<Chunk> full, Thread thread) {

@@ -132,22 +132,33 @@ public final class DumpWriter {
       try (OutputStream core = coreStream(zip);
           Flusher flusher = Flusher.start(file)) {
         long readStart = System.nanoTime();
+        long[] readEnd = {0};
         copy =
             CoreCopier.copy(
-                stdin, core, limits(dir, usedAtStart, counted), sha256.get(), transform());
-        long readMs = (System.nanoTime() - readStart) / 1_000_000;
-        readDone.run();
-        // A watchdog interrupt that came during the read must not close the channels used to
-        // finish the dump.
-        Thread.interrupted();
-        // Release the dying process now: the kernel waits until we close the pipe.
-        closeQuietly(stdin);
+                stdin,
+                core,
+                limits(dir, usedAtStart, counted),
+                sha256.get(),
+                transform(),
+                () -> {
+                  readEnd[0] = System.nanoTime();
+                  readDone.run();
+                  // A watchdog interrupt that came during the read must not close the channels
+                  // used to finish the dump.
+                  Thread.interrupted();
+                  // Release the dying process now: the kernel waits until we close the pipe.
+                  // The hash and the writer finish what they still hold after this.
+                  closeQuietly(stdin);
+                });
+        long readMs = (readEnd[0] - readStart) / 1_000_000;
         log.info(
             "core read in "
                 + readMs
                 + " ms ("
                 + copy.size() / 1_000_000 * 1000 / Math.max(1, readMs)
-                + " MB/s); the process is released");
+                + " MB/s); the process is released; hashed and written "
+                + (System.nanoTime() - readEnd[0]) / 1_000_000
+                + " ms after");
         log.flush();
         if (copy.writeFailed()) {
           throw new IOException(

@@ -86,6 +86,16 @@ public final class InstallCommand implements Callable<Integer> {
       defaultValue = "2")
   int receiverWorkers;
 
+  @Option(
+      names = "--receiver-read-ahead",
+      paramLabel = "MIB",
+      description =
+          "Socket mode: MiB of buffers the receiver keeps (on its heap, for its whole life) to"
+              + " read a core ahead of its hash and compression, so that a crash whose core fits"
+              + " is released sooner; 0 turns it off (default: ${DEFAULT-VALUE}).",
+      defaultValue = "" + InstallOptions.DEFAULT_RECEIVER_READ_AHEAD_MIB)
+  int receiverReadAhead;
+
   /** The composer settings these options describe. */
   public CaptureSettings captureSettings() {
     return capture.settings();
@@ -101,6 +111,15 @@ public final class InstallCommand implements Callable<Integer> {
       throw new CliException(
           CliException.USAGE, "--receiver-workers must be 1 to 64: " + receiverWorkers);
     }
+    if (receiverReadAhead < 0 || receiverReadAhead > InstallOptions.MAX_RECEIVER_READ_AHEAD_MIB) {
+      throw new CliException(
+          CliException.USAGE,
+          "--receiver-read-ahead must be 0 to "
+              + InstallOptions.MAX_RECEIVER_READ_AHEAD_MIB
+              + " (MiB): "
+              + receiverReadAhead
+              + "; 0 turns it off.");
+    }
     NodeSetup setup = new NodeSetup(prefix.prefix, InstallOptions.PROC_SYS, out::println);
     NodeSetup.Report report;
     try {
@@ -114,7 +133,8 @@ public final class InstallCommand implements Callable<Integer> {
               pipeLimit,
               mode,
               mode == CaptureMode.PIPE ? java.util.List.of() : ComposerPayload.receiverJars(),
-              receiverWorkers);
+              receiverWorkers,
+              receiverReadAhead);
       report = setup.install(options, prefix.dryRun);
     } catch (InstallException e) {
       throw InstallErrors.toCli(e);

@@ -4,6 +4,7 @@ import dev.coroner.base.exit.ExitCode;
 import dev.coroner.capture.Prewarm;
 import dev.coroner.capture.log.CaptureLog;
 import dev.coroner.capture.settings.CaptureSettings;
+import dev.coroner.capture.write.ReadAhead;
 import dev.coroner.capture.write.StalePartials;
 import dev.coroner.receiver.CoreOutcome;
 import dev.coroner.receiver.CrashingPeer;
@@ -69,6 +70,8 @@ public final class Main {
     // SHA-256 compiled by C2, zstd's library loaded and the dump's path run once before the
     // first crash, not during it.
     Prewarm.start().sha256();
+    // Made (and touched) now, once: not during a crash.
+    ReadAhead.reserve((long) config.readAheadMib() << 20);
     try {
       say(log, "warmed up in " + SocketCapture.warmUp(settings) + " ms");
     } catch (IOException e) {
@@ -108,7 +111,9 @@ public final class Main {
             + config.workers()
             + " workers, deadline "
             + settings.timeout().toSeconds()
-            + " s per crash");
+            + " s per crash, read-ahead "
+            + config.readAheadMib()
+            + " MiB");
     CountDownLatch stopped = new CountDownLatch(1);
     AtomicBoolean stopping = new AtomicBoolean();
     Thread hook =

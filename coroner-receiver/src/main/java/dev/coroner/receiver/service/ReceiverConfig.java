@@ -18,6 +18,9 @@ import org.jspecify.annotations.Nullable;
  *     stop
  * @param workers {@code coroner.workers}: crashes captured at once; more wait in the backlog
  * @param closeGrace {@code coroner.close-grace}: how long a stop lets captures in flight finish
+ * @param readAheadMib {@code coroner.read-ahead-mib}: buffers, in MiB, kept for reading a core
+ *     ahead of its hash and compression, so that a crash whose core fits is released before they
+ *     run (docs/receiver.md); 0 turns it off
  */
 public record ReceiverConfig(
     @Nullable Path configFile,
@@ -25,14 +28,26 @@ public record ReceiverConfig(
     Path socket,
     String fallbackPattern,
     int workers,
-    Duration closeGrace) {
+    Duration closeGrace,
+    int readAheadMib) {
 
   public static final int DEFAULT_WORKERS = 2;
+
+  /** Enough for a typical Node.js or small native core (the example app's is 48 MiB). */
+  public static final int DEFAULT_READ_AHEAD_MIB = 48;
+
+  /** The largest read-ahead: it lives on the heap for the life of the receiver. */
+  public static final int MAX_READ_AHEAD_MIB = 1024;
+
   public static final Duration DEFAULT_CLOSE_GRACE = Duration.ofSeconds(30);
 
   public ReceiverConfig {
     Objects.requireNonNull(socket, "socket");
     Objects.requireNonNull(fallbackPattern, "fallbackPattern");
+    if (readAheadMib < 0 || readAheadMib > MAX_READ_AHEAD_MIB) {
+      throw new IllegalArgumentException(
+          "coroner.read-ahead-mib must be 0 to " + MAX_READ_AHEAD_MIB + ": " + readAheadMib);
+    }
   }
 
   /**
@@ -49,7 +64,9 @@ public record ReceiverConfig(
         workers(p.getOrDefault("coroner.workers", Integer.toString(DEFAULT_WORKERS))),
         p.containsKey("coroner.close-grace")
             ? duration("coroner.close-grace", p.get("coroner.close-grace"))
-            : DEFAULT_CLOSE_GRACE);
+            : DEFAULT_CLOSE_GRACE,
+        readAhead(
+            p.getOrDefault("coroner.read-ahead-mib", Integer.toString(DEFAULT_READ_AHEAD_MIB))));
   }
 
   /** From this JVM's system properties. */
@@ -86,6 +103,19 @@ public record ReceiverConfig(
       // below
     }
     throw new IllegalArgumentException("coroner.workers must be 1 to 64: '" + v + "'");
+  }
+
+  private static int readAhead(String v) {
+    try {
+      int n = Integer.parseInt(v.trim());
+      if (n >= 0 && n <= MAX_READ_AHEAD_MIB) {
+        return n;
+      }
+    } catch (NumberFormatException e) {
+      // below
+    }
+    throw new IllegalArgumentException(
+        "coroner.read-ahead-mib must be 0 to " + MAX_READ_AHEAD_MIB + " (MiB): '" + v + "'");
   }
 
   private static Duration duration(String key, String v) {

@@ -25,6 +25,9 @@ class ReceiverConfigTest {
     assertThat(c.fallbackPattern()).isEqualTo("|/opt/coroner/composer %P %p");
     assertThat(c.workers()).isEqualTo(ReceiverConfig.DEFAULT_WORKERS);
     assertThat(c.closeGrace()).isEqualTo(ReceiverConfig.DEFAULT_CLOSE_GRACE);
+    assertThat(c.readAheadMib()).isEqualTo(ReceiverConfig.DEFAULT_READ_AHEAD_MIB);
+    p.put("coroner.read-ahead-mib", "0");
+    assertThat(ReceiverConfig.from(p).readAheadMib()).isZero();
     p.put("coroner.workers", "4");
     p.put("coroner.close-grace", "90s");
     assertThat(ReceiverConfig.from(p).workers()).isEqualTo(4);
@@ -37,6 +40,12 @@ class ReceiverConfigTest {
     assertThatThrownBy(() -> ReceiverConfig.from(p))
         .hasMessage("coroner.workers must be 1 to 64: '0'");
     p.remove("coroner.workers");
+    p.put("coroner.read-ahead-mib", "2048");
+    assertThatThrownBy(() -> ReceiverConfig.from(p))
+        .hasMessage("coroner.read-ahead-mib must be 0 to 1024 (MiB): '2048'");
+    p.put("coroner.read-ahead-mib", "lots");
+    assertThatThrownBy(() -> ReceiverConfig.from(p)).hasMessageContaining("'lots'");
+    p.remove("coroner.read-ahead-mib");
     p.put("coroner.close-grace", "soon");
     assertThatThrownBy(() -> ReceiverConfig.from(p)).hasMessageContaining("'soon'");
     p.remove("coroner.socket");
