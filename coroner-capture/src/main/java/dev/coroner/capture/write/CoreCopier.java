@@ -13,9 +13,11 @@ import java.nio.channels.ClosedByInterruptException;
 import java.nio.channels.ReadableByteChannel;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.ArrayDeque;
 import java.util.HexFormat;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -140,17 +142,17 @@ public final class CoreCopier {
       Runnable readEnd) {
     BlockingQueue<Chunk> free = pool(POOL);
     ReadAhead ahead = ReadAhead.shared();
-    java.util.ArrayDeque<Chunk> held = new java.util.ArrayDeque<>();
+    ArrayDeque<Chunk> held = new ArrayDeque<>();
     boolean streaming = ahead.isOff();
     long margin = (transform == null ? MARGIN : MARGIN_STAGED) + ahead.bytes();
     // Unbounded: the buffers in flight bound them (the own pool, the read-ahead, the stage's).
-    BlockingQueue<Chunk> full = new java.util.concurrent.LinkedBlockingQueue<>();
-    BlockingQueue<Chunk> toHash = new java.util.concurrent.LinkedBlockingQueue<>();
+    BlockingQueue<Chunk> full = new LinkedBlockingQueue<>();
+    BlockingQueue<Chunk> toHash = new LinkedBlockingQueue<>();
     Writer writer = new Writer(full, out);
     Thread thread = DaemonThreads.start("coroner-writer", writer);
     Hasher hasher = new Hasher(toHash, sha);
     Thread hashing = DaemonThreads.start("coroner-hash", hasher);
-    BlockingQueue<Chunk> toStage = new java.util.concurrent.LinkedBlockingQueue<>();
+    BlockingQueue<Chunk> toStage = new LinkedBlockingQueue<>();
     Stage stage = transform == null ? null : new Stage(toStage, transform, toHash, full);
     Thread staging = stage == null ? null : DaemonThreads.start("coroner-scrub", stage);
 
@@ -254,7 +256,7 @@ public final class CoreCopier {
    * reading thread cannot drop a chunk from the middle of the core.
    */
   private static void handOn(
-      java.util.ArrayDeque<Chunk> held,
+      ArrayDeque<Chunk> held,
       BlockingQueue<Chunk> toStage,
       BlockingQueue<Chunk> toHash,
       BlockingQueue<Chunk> full,

@@ -18,6 +18,9 @@ import org.jspecify.annotations.Nullable;
  * flight, and hands it back as soon as its hash and writer are done with it.
  */
 public final class ReadAhead {
+  /** The largest read-ahead, in MiB: it is kept for the life of the process. */
+  public static final int MAX_MIB = 1024;
+
   private static volatile ReadAhead shared = new ReadAhead(0);
 
   private final BlockingQueue<CoreCopier.Chunk> free;
@@ -40,9 +43,9 @@ public final class ReadAhead {
    * @throws IllegalArgumentException for a negative size or one over 1 GiB
    */
   public static void reserve(long bytes) {
-    if (bytes < 0 || bytes > 1L << 30) {
+    if (bytes < 0 || bytes > (long) MAX_MIB << 20) {
       throw new IllegalArgumentException(
-          "the read-ahead must be 0 to 1024 MiB: " + (bytes >> 20) + " MiB");
+          "the read-ahead must be 0 to " + MAX_MIB + " MiB: " + (bytes >> 20) + " MiB");
     }
     shared = new ReadAhead((int) (bytes / CoreCopier.BUFFER));
   }
@@ -50,11 +53,6 @@ public final class ReadAhead {
   /** This process's read-ahead. */
   static ReadAhead shared() {
     return shared;
-  }
-
-  /** Its size in bytes. */
-  public static long reservedBytes() {
-    return (long) shared.buffers * CoreCopier.BUFFER;
   }
 
   /** A free buffer, or null when none is free now (never waits). */

@@ -1,6 +1,7 @@
 package dev.coroner.receiver.service;
 
 import dev.coroner.base.units.Durations;
+import dev.coroner.capture.write.ReadAhead;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -37,17 +38,13 @@ public record ReceiverConfig(
   public static final int DEFAULT_READ_AHEAD_MIB = 48;
 
   /** The largest read-ahead: it lives on the heap for the life of the receiver. */
-  public static final int MAX_READ_AHEAD_MIB = 1024;
+  public static final int MAX_READ_AHEAD_MIB = ReadAhead.MAX_MIB;
 
   public static final Duration DEFAULT_CLOSE_GRACE = Duration.ofSeconds(30);
 
   public ReceiverConfig {
     Objects.requireNonNull(socket, "socket");
     Objects.requireNonNull(fallbackPattern, "fallbackPattern");
-    if (readAheadMib < 0 || readAheadMib > MAX_READ_AHEAD_MIB) {
-      throw new IllegalArgumentException(
-          "coroner.read-ahead-mib must be 0 to " + MAX_READ_AHEAD_MIB + ": " + readAheadMib);
-    }
   }
 
   /**
