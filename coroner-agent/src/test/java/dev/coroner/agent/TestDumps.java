@@ -22,9 +22,34 @@ import java.util.zip.ZipOutputStream;
 public final class TestDumps {
   private TestDumps() {}
 
-  /** A finished dump with a {@code coreBytes} core; returns the zip's SHA-256. */
+  /**
+   * A finished dump with a {@code coreBytes} core that is no ELF file (the agent does not analyze
+   * it) and whose recorded sha256 is not checked by the uploads; returns the zip's SHA-256.
+   */
   public static Written write(Path dir, long coreBytes, int signal) throws IOException {
+    return write(dir, coreBytes, signal, false);
+  }
+
+  /**
+   * A finished dump whose core begins as an ELF file does, its sha256 recorded right, so the agent
+   * reads it whole before the upload.
+   */
+  public static Written writeElf(Path dir, long coreBytes, int signal) throws IOException {
+    return write(dir, coreBytes, signal, true);
+  }
+
+  private static Written write(Path dir, long coreBytes, int signal, boolean elf)
+      throws IOException {
     Files.createDirectories(dir);
+    byte[] block = new byte[8 << 20];
+    new Random(coreBytes).nextBytes(block);
+    byte[] first = block.clone();
+    if (elf) {
+      System.arraycopy(new byte[] {0x7f, 'E', 'L', 'F'}, 0, first, 0, 4);
+    } else if (first[0] == 0x7f) {
+      first[0] = 0;
+    }
+    String coreSha = elf ? sha256(core(first, block, coreBytes)) : "00".repeat(32);
     String uuid = UUID.randomUUID().toString();
     String name = uuid + "-dump-1795770000-test-host-node-42-" + signal;
     DumpInfo info =
@@ -51,12 +76,10 @@ public final class TestDumps {
                 true),
             null,
             new DumpInfo.CoreInfo(
-                name + ".core", Compression.NONE, coreBytes, coreBytes, "00".repeat(32), coreBytes),
+                name + ".core", Compression.NONE, coreBytes, coreBytes, coreSha, coreBytes),
             DumpInfo.Integrity.complete(),
             List.of(name + ".core"),
             new DumpInfo.ComposerInfo("test", 1, List.of()));
-    byte[] block = new byte[8 << 20];
-    new Random(coreBytes).nextBytes(block);
     // As the composer writes it: NAME.zip.partial, then renamed, so the agent never sees half.
     Path done =
         AtomicFiles.write(
@@ -66,9 +89,7 @@ public final class TestDumps {
               try (ZipOutputStream zip = new ZipOutputStream(file)) {
                 zip.setLevel(0);
                 zip.putNextEntry(new ZipEntry(name + ".core"));
-                for (long left = coreBytes; left > 0; left -= block.length) {
-                  zip.write(block, 0, (int) Math.min(block.length, left));
-                }
+                core(first, block, coreBytes).transferTo(zip);
                 zip.closeEntry();
                 zip.putNextEntry(new ZipEntry(DumpInfo.ENTRY));
                 zip.write(info.toJson().getBytes(StandardCharsets.UTF_8));
@@ -78,10 +99,37 @@ public final class TestDumps {
     return new Written(done, name, Files.size(done), sha256(done));
   }
 
+  /** The core's bytes: {@code first}, then {@code block} again and again, {@code size} in all. */
+  private static java.io.InputStream core(byte[] first, byte[] block, long size) {
+    return new java.io.InputStream() {
+      private long at;
+
+      @Override
+      public int read() {
+        byte[] one = new byte[1];
+        return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+      }
+
+      @Override
+      public int read(byte[] b, int off, int len) {
+        if (at >= size) {
+          return -1;
+        }
+        byte[] from = at < first.length ? first : block;
+        int in = (int) (at % block.length);
+        int n = (int) Math.min(Math.min(len, block.length - in), size - at);
+        System.arraycopy(from, in, b, off, n);
+        at += n;
+        return n;
+      }
+    };
+  }
+
   /** A dump written. */
   public record Written(Path zip, String name, long size, String sha256) {}
 
-  static String sha256(Path file) throws IOException {
+  /** The SHA-256 of a file, in hex. */
+  public static String sha256(Path file) throws IOException {
     try (var in = Files.newInputStream(file)) {
       return sha256(in);
     }

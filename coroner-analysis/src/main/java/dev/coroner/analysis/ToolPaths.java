@@ -61,7 +61,7 @@ public record ToolPaths(
    * Debian's lldb prints "No module named 'lldb.embedded_interpreter'" unless PYTHONPATH names its
    * bindings, {@code /usr/lib/llvm-N/lib/python3.X/dist-packages}; the newest LLVM wins.
    */
-  private static Optional<String> findLldbPythonPath() {
+  public static Optional<String> findLldbPythonPath() {
     try (Stream<Path> dirs = Files.list(Path.of("/usr/lib"))) {
       return dirs.filter(d -> d.getFileName().toString().startsWith("llvm-"))
           .sorted(Comparator.reverseOrder())

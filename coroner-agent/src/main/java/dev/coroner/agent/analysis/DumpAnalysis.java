@@ -114,16 +114,26 @@ public final class DumpAnalysis {
    */
   public DumpInfo prepare(Path zip, DumpInfo info) throws InterruptedException {
     DumpInfo inZip;
+    boolean elf;
     try (DumpArchive archive = DumpArchive.open(zip)) {
       inZip = archive.info();
+      if (inZip.analysis() != null || !inZip.binaries().isEmpty()) {
+        return info.withAnalysis(inZip.analysis(), inZip.binaries());
+      }
+      if (inZip.core().entry() == null || !SafeNames.isUuid(inZip.uuid())) {
+        return info; // metadata only: nothing to read
+      }
+      elf = archive.coreIsElf();
     } catch (IOException e) {
       return info; // the upload meets it and says so
     }
-    if (inZip.analysis() != null || !inZip.binaries().isEmpty()) {
-      return info.withAnalysis(inZip.analysis(), inZip.binaries());
-    }
-    if (inZip.core().entry() == null || !SafeNames.isUuid(inZip.uuid())) {
-      return info; // metadata only: nothing to read
+    if (!elf) {
+      // Extracting it would cost a write of its whole size (seconds per GiB) for nothing.
+      metrics.analyses.labelValues("skipped").inc();
+      LOG.warn(
+          "not analyzing {}: its core is not an ELF file, so no debugger can read it",
+          inZip.name());
+      return info;
     }
     long start = System.nanoTime();
     Path work = workDir.resolve(inZip.uuid());

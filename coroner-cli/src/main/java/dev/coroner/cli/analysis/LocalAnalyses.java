@@ -108,6 +108,9 @@ public final class LocalAnalyses {
     if (info.core().entry() == null) {
       return info; // metadata only
     }
+    if (dump.location() instanceof DumpLocation.LocalFile f && !coreIsElf(f.path())) {
+      return info; // no debugger reads it: extracting it would cost a write of its whole size
+    }
     Path work = Files.createDirectories(cache.resolve("analysis"));
     AtomicFiles.ensurePrivateDirectory(work);
     Path core = Files.createTempFile(work, "core", ".partial");
@@ -123,6 +126,12 @@ public final class LocalAnalyses {
       return analyzed;
     } finally {
       Files.deleteIfExists(core);
+    }
+  }
+
+  private static boolean coreIsElf(Path zip) throws IOException {
+    try (DumpArchive archive = DumpArchive.open(zip)) {
+      return archive.coreIsElf();
     }
   }
 

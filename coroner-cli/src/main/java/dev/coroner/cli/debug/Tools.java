@@ -1,11 +1,11 @@
 package dev.coroner.cli.debug;
 
+import dev.coroner.analysis.ToolPaths;
 import dev.coroner.cli.errors.CliException;
 import java.io.IOException;
 import java.nio.charset.Charset;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -82,32 +82,9 @@ final class Tools {
 
   /**
    * Debian's lldb prints "No module named 'lldb.embedded_interpreter'" unless PYTHONPATH names its
-   * Python bindings; find them next to the lldb that will run.
+   * Python bindings; found as the analysis finds them ({@link ToolPaths#findLldbPythonPath}).
    */
   Optional<String> lldbPythonPath() {
-    try (Stream<Path> dirs = Files.list(Path.of("/usr/lib"))) {
-      return dirs.filter(d -> d.getFileName().toString().startsWith("llvm-"))
-          .sorted(Comparator.reverseOrder())
-          .flatMap(Tools::pythonDirs)
-          .filter(d -> Files.isDirectory(d.resolve("lldb")))
-          .map(Path::toString)
-          .findFirst();
-    } catch (IOException e) {
-      return Optional.empty();
-    }
-  }
-
-  private static Stream<Path> pythonDirs(Path llvm) {
-    try (Stream<Path> libs = Files.list(llvm.resolve("lib"))) {
-      // python3.11 before python3: the versioned directory holds the working bindings.
-      return libs
-          .filter(d -> d.getFileName().toString().startsWith("python3"))
-          .sorted(Comparator.comparing((Path d) -> d.getFileName().toString()).reversed())
-          .map(d -> d.resolve("dist-packages"))
-          .toList()
-          .stream();
-    } catch (IOException e) {
-      return Stream.empty();
-    }
+    return ToolPaths.findLldbPythonPath();
   }
 }

@@ -1,5 +1,6 @@
 package dev.coroner.cli.dumps;
 
+import dev.coroner.base.files.AtomicFiles;
 import dev.coroner.base.text.SafeText;
 import dev.coroner.capture.log.CaptureLog;
 import dev.coroner.capture.seal.Sealing;
@@ -25,6 +26,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Finishes the one-host scrubs that a capture left undone: a composer or receiver killed while
@@ -130,6 +132,22 @@ final class UnfinishedScrubs {
         info = a.info();
         status = a.entries().contains("proc/status") ? readAll(a, "proc/status") : null;
       }
+      DumpInfo.ScrubInfo sealed = info.scrub();
+      if (sealed != null && sealed.mode().equals(mode.id())) {
+        // Scrubbed while it streamed (StreamSeal); its capture died before the move: only that
+        // is left, as Sealing would have done it. Scrubbing it again would cost as much as the
+        // capture did.
+        Path published = AtomicFiles.publish(zip, target);
+        Files.deleteIfExists(lockFile);
+        grantOwner(published, info, status);
+        err.println(
+            "published "
+                + name
+                + ", scrubbed ("
+                + mode.id()
+                + ") while it was captured; its capture stopped before the move; it is listed now");
+        return;
+      }
       long start = System.nanoTime();
       err.println(
           "scrubbing "
@@ -144,10 +162,7 @@ final class UnfinishedScrubs {
               .scrub(zip, target, info, new DumpScrubber.Request(mode, null));
       Files.delete(zip);
       Files.deleteIfExists(lockFile);
-      // As the capture would have: the crashed process's owner may read its dump.
-      CaptureLog acl = CaptureLog.open(null);
-      OwnerAcl.grant(out.file(), OwnerAcl.ownerOf(out.info().process().uid(), status), acl);
-      acl.flush();
+      grantOwner(out.file(), out.info(), status);
       DumpInfo.ScrubInfo r = out.info().scrub();
       err.println(
           "scrubbed "
@@ -167,6 +182,13 @@ final class UnfinishedScrubs {
               + SafeText.line(String.valueOf(e.getMessage()))
               + "; it stays unlisted, and the next command tries again");
     }
+  }
+
+  /** As the capture would have: the crashed process's owner may read its dump. */
+  private static void grantOwner(Path dump, DumpInfo info, byte @Nullable [] status) {
+    CaptureLog acl = CaptureLog.open(null);
+    OwnerAcl.grant(dump, OwnerAcl.ownerOf(info.process().uid(), status), acl);
+    acl.flush();
   }
 
   private static byte[] readAll(DumpArchive a, String entry) throws IOException {

@@ -6,6 +6,7 @@ import dev.coroner.capture.seal.Sealing;
 import dev.coroner.cli.Main;
 import dev.coroner.cli.RealComposer;
 import dev.coroner.dump.DumpInfo;
+import dev.coroner.dump.ScrubMode;
 import dev.coroner.dump.elf.TrainingCore;
 import dev.coroner.store.archive.DumpArchive;
 import java.io.ByteArrayOutputStream;
@@ -110,6 +111,43 @@ class UnfinishedScrubsIT {
     assertThat(loose).exists();
   }
 
+  @Test
+  void aStagedDumpScrubbedWhileItStreamedIsPublishedAsItIs() throws Exception {
+    Path dumps = dir.resolve("dumps");
+    Path staging = Files.createDirectories(dumps.resolve(".scrub"));
+    Files.setPosixFilePermissions(staging, PosixFilePermissions.fromString("rwx------"));
+    // What a capture leaves when it is killed between the seal and the move (Sealing): the
+    // scrubbed zip, its dump-info saying so, in the staging directory.
+    Path sealed = stage(compose("sealed", "default"), staging, Instant.now().minusSeconds(600));
+    byte[] bytes = Files.readAllBytes(sealed);
+    // One whose dump-info names another mode than its directory's is scrubbed in the directory's.
+    Path dropHeap = Files.createDirectories(Sealing.staging(dumps, ScrubMode.DROP_HEAP));
+    Files.setPosixFilePermissions(dropHeap, PosixFilePermissions.fromString("rwx------"));
+    Path other = stage(compose("other", "default"), dropHeap, Instant.now().minusSeconds(600));
+
+    String said = run(dumps);
+
+    assertThat(said)
+        .contains(
+            "published " + sealed.getFileName() + ", scrubbed (default) while it was captured")
+        .doesNotContain("scrubbing " + sealed.getFileName())
+        .contains("scrubbing " + other.getFileName() + " (drop-heap)");
+    assertThat(sealed).doesNotExist();
+    Path published = dumps.resolve(sealed.getFileName());
+    assertThat(Files.readAllBytes(published)).as("not scrubbed twice").isEqualTo(bytes);
+    assertThat(Files.getPosixFilePermissions(published))
+        .isEqualTo(PosixFilePermissions.fromString("rw-------"));
+    try (DumpArchive a = DumpArchive.open(dumps.resolve(other.getFileName()))) {
+      assertThat(a.info().scrub()).isNotNull();
+      assertThat(a.info().scrub().mode()).isEqualTo("drop-heap");
+    }
+    for (Path d : new Path[] {staging, dropHeap}) {
+      try (var left = Files.list(d)) {
+        assertThat(left).as("no zip or lock left behind in " + d).isEmpty();
+      }
+    }
+  }
+
   private static String run(Path dumps) {
     StringWriter err = new StringWriter();
     Main.run(
@@ -127,9 +165,14 @@ class UnfinishedScrubsIT {
 
   /** A real composer's dump of a core with an AWS key id in it, scrub off; the zip's path. */
   private Path compose(String tag) throws Exception {
+    return compose(tag, "off");
+  }
+
+  /** The same, scrubbed by the composer in {@code scrub} mode when not {@code off}. */
+  private Path compose(String tag, String scrub) throws Exception {
     Path out = Files.createDirectories(dir.resolve("composed-" + tag));
     Path config = out.resolve("composer.properties");
-    Files.writeString(config, "dump.dir=" + out.resolve("d") + "\nscrub=off\n");
+    Files.writeString(config, "dump.dir=" + out.resolve("d") + "\nscrub=" + scrub + "\n");
     byte[] core = TrainingCore.of(1 << 20);
     byte[] key = (" " + KEY + " ").getBytes(StandardCharsets.US_ASCII);
     System.arraycopy(key, 0, core, 300_000, key.length);

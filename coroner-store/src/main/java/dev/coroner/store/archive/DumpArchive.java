@@ -18,6 +18,8 @@ import java.util.zip.ZipFile;
 
 /** Reads a dump zip: its dump-info, its entries and the raw core, verified against dump-info. */
 public final class DumpArchive implements AutoCloseable {
+  private static final byte[] ELF_MAGIC = {0x7f, 'E', 'L', 'F'};
+
   private final Path file;
   private final ZipFile zip;
   private final DumpInfo info;
@@ -151,11 +153,10 @@ public final class DumpArchive implements AutoCloseable {
       throw new IllegalStateException(e);
     }
     long size = 0;
-    try (InputStream raw = open(core.entry());
-        InputStream in = core.compression() == Compression.ZSTD ? new ZstdInputStream(raw) : raw) {
+    try (InputStream in = openCore(core, core.entry())) {
       byte[] buf = new byte[1 << 20];
       int n;
-      while ((n = read(in, buf)) > 0) {
+      while ((n = read(in, buf, 0)) > 0) {
         if (size + n > core.size()) {
           // A bomb (or damage) that inflates past what was recorded: stop, never fill a disk.
           throw new CorruptDumpException(
@@ -183,10 +184,44 @@ public final class DumpArchive implements AutoCloseable {
     return hex;
   }
 
-  /** A read of the core: any failure here (zip or zstd) means the dump is damaged. */
-  private int read(InputStream in, byte[] buf) throws CorruptDumpException {
+  /**
+   * Whether the raw core begins as an ELF file does ({@code \x7fELF}). A core the kernel wrote
+   * always does; a synthetic, damaged or shaped one need not, and then no debugger can read it.
+   * Only the first bytes are read (and decompressed), so this costs nothing next to {@link
+   * #writeCore}.
+   *
+   * @return false for a dump that holds no core
+   * @throws CorruptDumpException if the core entry cannot be read or decompressed
+   */
+  public boolean coreIsElf() throws IOException {
+    DumpInfo.CoreInfo core = info.core();
+    if (core.entry() == null) {
+      return false;
+    }
+    byte[] start = new byte[ELF_MAGIC.length];
+    int have = 0;
+    try (InputStream in = openCore(core, core.entry())) {
+      for (int n; have < start.length && (n = read(in, start, have)) > 0; ) {
+        have += n;
+      }
+    }
+    return have == start.length && java.util.Arrays.equals(start, ELF_MAGIC);
+  }
+
+  private InputStream openCore(DumpInfo.CoreInfo core, String entry) throws IOException {
+    InputStream raw = open(entry);
     try {
-      return in.read(buf);
+      return core.compression() == Compression.ZSTD ? new ZstdInputStream(raw) : raw;
+    } catch (IOException e) {
+      raw.close();
+      throw new CorruptDumpException(file + ": the core entry is damaged: " + e.getMessage(), e);
+    }
+  }
+
+  /** A read of the core: any failure here (zip or zstd) means the dump is damaged. */
+  private int read(InputStream in, byte[] buf, int off) throws CorruptDumpException {
+    try {
+      return in.read(buf, off, buf.length - off);
     } catch (IOException e) {
       throw new CorruptDumpException(file + ": the core entry is damaged: " + e.getMessage(), e);
     }
