@@ -270,6 +270,7 @@ public final class Agent implements AutoCloseable {
                   config.capture(),
                   nodeSetup().corePattern(),
                   new AgentReceiver.Triage(triage::decide, config.capture().agentTimeout()),
+                  config.readAheadMib(),
                   r -> metrics.receiver.labelValues(r).inc()));
       coreHandler("socket");
       var unused = gauges.scheduleWithFixedDelay(this::checkReceiver, 1, 1, TimeUnit.SECONDS);
@@ -518,8 +519,13 @@ public final class Agent implements AutoCloseable {
   }
 
   private NodeSetup nodeSetup() {
-    return new NodeSetup(
-        config.prefix(), config.procSys(), step -> LOG.info("node setup: {}", step));
+    return nodeSetup(config);
+  }
+
+  /** The node setup the agent installs and uninstalls with (the preStop's too). */
+  static NodeSetup nodeSetup(AgentConfig config) {
+    return AgentReceiver.restoringSocketPatterns(
+        new NodeSetup(config.prefix(), config.procSys(), step -> LOG.info("node setup: {}", step)));
   }
 
   private void updateBacklog() {

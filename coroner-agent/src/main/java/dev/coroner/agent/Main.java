@@ -15,7 +15,6 @@ import dev.coroner.analysis.ToolPaths;
 import dev.coroner.base.exit.ExitCode;
 import dev.coroner.dump.DumpInfo;
 import dev.coroner.node.InstallException;
-import dev.coroner.node.NodeSetup;
 import dev.coroner.store.StoreException;
 import dev.coroner.store.StoreFailure;
 import dev.coroner.store.archive.DumpArchive;
@@ -195,8 +194,7 @@ public final class Main implements Callable<Integer> {
         return ExitCode.USAGE.code();
       }
       try {
-        new NodeSetup(config.prefix(), config.procSys(), step -> LOG.info("node setup: {}", step))
-            .uninstall(false);
+        Agent.nodeSetup(config).uninstall(false);
         return ExitCode.OK.code();
       } catch (InstallException e) {
         LOG.error("uninstall failed: {}", OperatorAdvice.explain(e));

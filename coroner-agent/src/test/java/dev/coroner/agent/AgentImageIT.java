@@ -264,6 +264,39 @@ class AgentImageIT {
   }
 
   /**
+   * Another socket handler's {@code @} pattern was there before the agent: the agent saves it at
+   * install, and the preStop's uninstall puts it back from the pod through the host's mount
+   * namespace (the kernel refuses an {@code @} pattern from the pod's own, EINVAL); the receiver,
+   * stopped next, leaves it alone.
+   */
+  @Test
+  void thePreStopHookPutsBackAnotherSocketHandlersPattern() throws Exception {
+    assumeSocketMode();
+    String foreign = "@/run/coroner-it-other/coredump.sock";
+    try (PodSocketDir dir = PodSocketDir.make()) {
+      // Nothing listens there: until the test ends, a crash on this machine leaves no core.
+      Files.writeString(InstallOptions.PROC_SYS.resolve("kernel/core_pattern"), foreign);
+      RunningAgent agent =
+          runAgent(
+              "o", Map.of("CORONER_CORE_HANDLER", "socket"), List.of(Mount.samePath(dir.path())));
+      assertThat(KernelSettings.read(InstallOptions.PROC_SYS).corePattern())
+          .isEqualTo("@@" + NodeSetup.POD_SOCKET);
+      ExecResult uninstall =
+          harness.exec(
+              agent.container(),
+              Duration.ofSeconds(120),
+              "/opt/coroner-agent/bin/coroner-agent",
+              "uninstall");
+      assertThat(uninstall.exitCode()).as(uninstall.stdout() + uninstall.stderr()).isZero();
+      assertThat(KernelSettings.read(InstallOptions.PROC_SYS).corePattern()).isEqualTo(foreign);
+
+      harness.stop(agent.container(), Duration.ofSeconds(30));
+      assertThat(harness.exitCode(agent.container())).isEqualTo(143);
+      assertThat(KernelSettings.read(InstallOptions.PROC_SYS).corePattern()).isEqualTo(foreign);
+    }
+  }
+
+  /**
    * kill -9 of the agent's JVM in the pod: the pipe watchdog, an sh child in the same container,
    * writes the pipe pattern from the pod's mount namespace (the kernel takes a pipe pattern from
    * any), before the runtime tears the container down.

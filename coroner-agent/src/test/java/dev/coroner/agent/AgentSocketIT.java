@@ -133,7 +133,8 @@ class AgentSocketIT {
   @Test
   @Order(1)
   void aContainerCrashUnderLoadLandsThroughTheSocketWithItsPod() throws Exception {
-    agent = startAgent(Map.of());
+    agent = startAgent(Map.of("CORONER_READ_AHEAD_MIB", "16"));
+    assertThat(agent.log()).anyMatch(l -> l.contains("read-ahead 16 MiB"));
     assertThat(pattern()).isEqualTo(socketPattern());
     assertThat(agent.metric("coroner_core_handler{handler=\"socket\"}")).isEqualTo(1);
     assertThat(agent.metric("coroner_core_handler{handler=\"pipe\"}")).isZero();
@@ -162,7 +163,9 @@ class AgentSocketIT {
     assertThat(receiverLog())
         .as("captured by the receiver in the agent")
         .contains("crash: pid " + c.pid() + " ")
-        .contains("via the coredump socket");
+        .contains("via the coredump socket")
+        .as("the core (a few MiB) fits the read-ahead: read whole before it was hashed")
+        .contains("MiB of it read ahead); the process is released");
     assertThat(agent.metric("coroner_receiver_connections_total{result=\"accepted\"}"))
         .isGreaterThanOrEqualTo(1);
   }

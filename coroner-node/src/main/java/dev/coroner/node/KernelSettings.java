@@ -1,11 +1,13 @@
 package dev.coroner.node;
 
 import dev.coroner.base.files.AtomicFiles;
+import dev.coroner.receiver.kernel.SocketPatternWriter;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Properties;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The three kernel settings coroner changes, as read from or written to {@code /proc/sys}.
@@ -48,9 +50,39 @@ public record KernelSettings(String corePattern, int corePipeLimit, int suidDump
    * reaches the new handler.
    */
   public void write(Path procSys) throws IOException {
+    write(procSys, null);
+  }
+
+  /**
+   * The same, with an {@code @} pattern (another socket handler's, saved at install) handed to
+   * {@code socketPatterns}: the kernel takes one only from a writer in the initial mount namespace.
+   *
+   * @param socketPatterns null where this process writes every pattern itself (on the host)
+   */
+  public void write(Path procSys, @Nullable SocketPatternWriter socketPatterns) throws IOException {
     Files.writeString(procSys.resolve(SUID_DUMPABLE), suidDumpable + "\n");
     Files.writeString(procSys.resolve(CORE_PIPE_LIMIT), corePipeLimit + "\n");
-    Files.writeString(procSys.resolve(CORE_PATTERN), corePattern + "\n");
+    if (socketPatterns != null && corePattern.startsWith("@")) {
+      socketPatterns.write(corePattern);
+      return;
+    }
+    try {
+      Files.writeString(procSys.resolve(CORE_PATTERN), corePattern + "\n");
+    } catch (IOException e) {
+      if (!corePattern.startsWith("@")) {
+        throw e;
+      }
+      throw new IOException(
+          "cannot write core_pattern '"
+              + corePattern
+              + "' back ("
+              + e.getMessage()
+              + "): the kernel takes an '@' pattern only from the host's initial mount namespace;"
+              + " write it there by hand (sysctl -w kernel.core_pattern='"
+              + corePattern
+              + "'), or run the agent with hostPID (chart: agent.coreHandler auto or socket)",
+          e);
+    }
   }
 
   @Override

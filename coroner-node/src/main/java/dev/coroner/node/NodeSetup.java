@@ -4,6 +4,7 @@ import dev.coroner.base.files.AtomicFiles;
 import dev.coroner.capture.lock.CaptureLock;
 import dev.coroner.capture.settings.CaptureSettings;
 import dev.coroner.receiver.kernel.SocketPattern;
+import dev.coroner.receiver.kernel.SocketPatternWriter;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -20,6 +21,7 @@ import java.util.Objects;
 import java.util.Properties;
 import java.util.Set;
 import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Installs the composer as the kernel's core handler and removes it again, for {@code coroner
@@ -49,6 +51,7 @@ public final class NodeSetup {
   private final Path procSys;
   private final Layout layout;
   private final Consumer<String> progress;
+  private final @Nullable SocketPatternWriter socketPatterns;
 
   /**
    * What a run did (or, for a dry run, would do), one line per step; for install, the mode it went
@@ -66,10 +69,27 @@ public final class NodeSetup {
   }
 
   public NodeSetup(Path prefix, Path procSys, Consumer<String> progress) {
+    this(prefix, procSys, progress, null);
+  }
+
+  private NodeSetup(
+      Path prefix,
+      Path procSys,
+      Consumer<String> progress,
+      @Nullable SocketPatternWriter socketPatterns) {
     this.prefix = prefix.toAbsolutePath().normalize();
     this.procSys = procSys;
     this.layout = new Layout(this.prefix);
     this.progress = progress;
+    this.socketPatterns = socketPatterns;
+  }
+
+  /**
+   * The same setup, restoring a saved {@code @} pattern (another socket handler's) through {@code
+   * writer}: from a pod, only a helper in the host's mount namespace may write one.
+   */
+  public NodeSetup writingSocketPatternsWith(SocketPatternWriter writer) {
+    return new NodeSetup(prefix, procSys, progress, writer);
   }
 
   /** The core_pattern this prefix installs (the pipe composer's). */
@@ -227,7 +247,7 @@ public final class NodeSetup {
         if (ours) {
           step(steps, dryRun, "restore kernel settings " + saved);
           if (!dryRun) {
-            saved.write(procSys);
+            saved.write(procSys, socketPatterns);
           }
         } else {
           step(

@@ -9,12 +9,14 @@ import dev.coroner.analysis.Frame;
 import dev.coroner.analysis.RuntimeKind;
 import dev.coroner.analysis.Sysroots;
 import dev.coroner.base.files.AtomicFiles;
+import dev.coroner.base.text.SafeText;
 import dev.coroner.dump.CrashAnalysis;
 import dev.coroner.dump.DumpInfo;
 import dev.coroner.dump.KeptBinary;
 import dev.coroner.dump.name.SafeNames;
 import dev.coroner.store.KeptBinaries;
 import dev.coroner.store.StoreException;
+import dev.coroner.store.archive.CorruptDumpException;
 import dev.coroner.store.archive.DumpArchive;
 import dev.coroner.store.archive.DumpInfoRewrite;
 import java.io.IOException;
@@ -123,7 +125,16 @@ public final class DumpAnalysis {
       if (inZip.core().entry() == null || !SafeNames.isUuid(inZip.uuid())) {
         return info; // metadata only: nothing to read
       }
-      elf = archive.coreIsElf();
+      try {
+        elf = archive.coreIsElf();
+      } catch (CorruptDumpException e) {
+        metrics.analyses.labelValues("failed").inc();
+        LOG.warn(
+            "cannot analyze {}; uploading it without: {}",
+            SafeText.line(inZip.name()),
+            SafeText.line(String.valueOf(e.getMessage())));
+        return info;
+      }
     } catch (IOException e) {
       return info; // the upload meets it and says so
     }
@@ -132,7 +143,7 @@ public final class DumpAnalysis {
       metrics.analyses.labelValues("skipped").inc();
       LOG.warn(
           "not analyzing {}: its core is not an ELF file, so no debugger can read it",
-          inZip.name());
+          SafeText.line(inZip.name()));
       return info;
     }
     long start = System.nanoTime();

@@ -51,6 +51,8 @@ import org.jspecify.annotations.Nullable;
  * @param snapshots how the agent carries out CoreDumpSnapshot requests
  * @param coreHandler the pipe composer alone, or the receiver in the agent in front of it
  *     (docs/receiver.md, "In the agent")
+ * @param readAheadMib with the receiver, the MiB of buffers its captures read a core into before it
+ *     is hashed and compressed ({@link dev.coroner.capture.write.ReadAhead}); 0 for none
  * @param triggers which containers' snapshot triggers are watched, and what fires them
  */
 public record AgentConfig(
@@ -72,6 +74,7 @@ public record AgentConfig(
     Analysis analysis,
     Snapshots snapshots,
     CaptureMode coreHandler,
+    int readAheadMib,
     TriggerPolicy triggers) {
 
   /**
@@ -244,6 +247,9 @@ public record AgentConfig(
                 r.get(CORONER_SNAPSHOTS, Reader::bool),
                 r.get(CORONER_SNAPSHOT_MAX_IN_FLIGHT, v -> Reader.range(v, 1, 16))),
             r.get(CORONER_CORE_HANDLER, CaptureMode::parse),
+            r.get(
+                CORONER_READ_AHEAD_MIB,
+                v -> Reader.range(v, 0, dev.coroner.capture.write.ReadAhead.MAX_MIB)),
             triggers(r, errors));
     if (!errors.isEmpty()) {
       throw new ConfigException(String.join("\n", errors));

@@ -24,6 +24,10 @@ public enum AgentVariable {
       "pipe",
       "how crashes reach coroner: pipe (the composer) | socket (the receiver in the agent on the"
           + " coredump socket, the pipe as its fallback; Linux 6.16+, Java 22+) | auto"),
+  CORONER_READ_AHEAD_MIB(
+      "0",
+      "with the socket receiver: MiB of heap kept to read a core before it is hashed and"
+          + " compressed, so the process is released sooner (0 to 1024; RSS grows by as much)"),
   CORONER_SWEEP_INTERVAL("30s", "how often the dump directory is scanned besides the watcher"),
   CORONER_RETRY_BASE("1s", "the first upload retry delay; it doubles, with jitter"),
   CORONER_RETRY_MAX("5m", "the longest upload retry delay"),

@@ -3,6 +3,7 @@ package dev.coroner.agent.receiver;
 import dev.coroner.base.files.AtomicFiles;
 import dev.coroner.capture.Prewarm;
 import dev.coroner.capture.settings.CaptureSettings;
+import dev.coroner.capture.write.ReadAhead;
 import dev.coroner.capture.write.StalePartials;
 import dev.coroner.node.NodeSetup;
 import dev.coroner.receiver.CrashingPeer;
@@ -59,6 +60,8 @@ public final class AgentReceiver implements AutoCloseable {
    * @param settings the capture settings the node setup wrote for the composer
    * @param pipePattern the pipe composer's pattern: what stop and the watchdog put back
    * @param triage the agent's CRI triage, and how long the kernel's ack waits for it
+   * @param readAheadMib MiB of heap kept for reading cores ahead of their hash and compression
+   *     (CORONER_READ_AHEAD_MIB; 0 for none)
    * @param events one word per connection for the metrics: accepted, rejected, refused, failed
    */
   public record Options(
@@ -67,6 +70,7 @@ public final class AgentReceiver implements AutoCloseable {
       CaptureSettings settings,
       String pipePattern,
       Triage triage,
+      int readAheadMib,
       Consumer<String> events) {}
 
   /**
@@ -99,6 +103,18 @@ public final class AgentReceiver implements AutoCloseable {
   /** The socket under {@code prefix}. */
   public static Path socket(Path prefix) {
     return prefix.resolve(SOCKET);
+  }
+
+  /**
+   * The node setup of this agent: in a pod that can reach the host's mount namespace (hostPID,
+   * privileged), one that restores a saved {@code @} pattern (another socket handler's) through the
+   * same nsenter helper as the receiver's own; elsewhere {@code setup} itself (the kernel refuses
+   * such a write from the pod's mount namespace, and the setup says so).
+   */
+  public static NodeSetup restoringSocketPatterns(NodeSetup setup) {
+    return HostMountNamespace.locate() instanceof HostMountNamespace.Pod pod
+        ? setup.writingSocketPatternsWith(pod.host().writer())
+        : setup;
   }
 
   /**
@@ -222,6 +238,16 @@ public final class AgentReceiver implements AutoCloseable {
     Path socket = placement.socket();
     Path log = options.prefix().resolve(LOG_FILE);
     CaptureSettings settings = options.settings();
+    long readAhead = (long) options.readAheadMib() << 20;
+    long heap = Runtime.getRuntime().maxMemory();
+    if (readAhead > heap / 2) {
+      throw new UnavailableException(
+          "CORONER_READ_AHEAD_MIB="
+              + options.readAheadMib()
+              + " is more than half of the agent's heap ("
+              + (heap >> 20)
+              + " MiB, -Xmx in jvm.options): lower it, or raise -Xmx by as much.");
+    }
     // SHA-256 compiled by C2, zstd loaded and the dump's path run once before the first crash.
     var unused = Prewarm.start().sha256();
     try {
@@ -250,6 +276,8 @@ public final class AgentReceiver implements AutoCloseable {
       throw new UnavailableException(
           "Cannot start the pipe watchdog (/bin/sh): " + e.getMessage() + ".");
     }
+    // Made (and touched) now, once: not during a crash.
+    ReadAhead.reserve(readAhead);
     try {
       ReceiverService service =
           ReceiverService.start(
@@ -257,14 +285,17 @@ public final class AgentReceiver implements AutoCloseable {
               capture,
               placement.kernel());
       LOG.info(
-          "receiver on {} (pipe watchdog pid {}): {} workers, deadline {} s per crash{}",
+          "receiver on {} (pipe watchdog pid {}): {} workers, deadline {} s per crash,"
+              + " read-ahead {} MiB{}",
           socket,
           watchdog.pid(),
           ServerOptions.DEFAULT_WORKERS,
           settings.timeout().toSeconds(),
+          options.readAheadMib(),
           placement.where());
       return new AgentReceiver(service, watchdog, socket);
     } catch (ReceiverService.NotStartedException e) {
+      ReadAhead.reserve(0); // the pipe takes the crashes: nothing reads ahead
       watchdog.close();
       throw new UnavailableException(String.valueOf(e.getMessage()));
     }

@@ -176,6 +176,16 @@ class AgentConfigTest {
   }
 
   @Test
+  void theReceiversReadAheadIsOffUnlessAskedFor() throws Exception {
+    assertThat(AgentConfig.from(Map.of()).readAheadMib()).isZero();
+    assertThat(AgentConfig.from(Map.of("CORONER_READ_AHEAD_MIB", "48")).readAheadMib())
+        .isEqualTo(48);
+    assertThatThrownBy(() -> AgentConfig.from(Map.of("CORONER_READ_AHEAD_MIB", "2048")))
+        .hasMessageContaining("CORONER_READ_AHEAD_MIB: must be a number from 0 to 1024")
+        .hasMessageContaining("(got '2048')");
+  }
+
+  @Test
   void snapshotSettings() throws Exception {
     AgentConfig defaults = AgentConfig.from(Map.of());
     assertThat(defaults.snapshots()).isEqualTo(new AgentConfig.Snapshots(true, 1));

@@ -34,21 +34,24 @@ import org.jspecify.annotations.Nullable;
  */
 public final class CoreCopier {
   static final int BUFFER = 1 << 20;
-  private static final int POOL = 4;
+  static final int POOL = 4;
 
   /** Stops storing when free space would fall below the floor plus this reserve for the tail. */
   static final long RESERVE = 8L << 20;
 
   /**
    * What the copy saw: raw size, its hash, the start of the core, why it stopped early (null when
-   * it read to the end) and whether the output failed (then the dump being written is unusable).
+   * it read to the end), whether the output failed (then the dump being written is unusable), and
+   * how many of its bytes were read ahead: held back from the hash and the writer until the read
+   * ended or the {@link ReadAhead} ran out (0 without one).
    */
   record Result(
       long size,
       String sha256,
       ElfCoreHeader header,
       @Nullable Integrity stop,
-      boolean writeFailed) {}
+      boolean writeFailed,
+      long readAhead) {}
 
   /**
    * Limits for one copy. {@code spaceProblem} is asked before every buffer with the margin still
@@ -159,6 +162,7 @@ public final class CoreCopier {
     byte[] head = new byte[ElfCoreHeader.HEAD_BYTES];
     int headLength = 0;
     long size = 0;
+    long readAhead = 0;
     Integrity stop = null;
     try {
       while (writer.failure == null) {
@@ -182,6 +186,7 @@ public final class CoreCopier {
         if (chunk == null) {
           if (!streaming) {
             streaming = true; // the read-ahead is used up: from now on, hand on as it comes
+            readAhead = size;
             handOn(held, toStage, toHash, full, staging != null);
           }
           chunk = free.take();
@@ -226,6 +231,9 @@ public final class CoreCopier {
     } catch (InterruptedException e) {
       stop = Integrity.truncated(IntegrityCause.TIMEOUT, null);
     }
+    if (!streaming) {
+      readAhead = size; // all of it
+    }
     readEnd.run();
     // The watchdog's interrupt must not stop the hand-over below.
     Thread.interrupted();
@@ -247,7 +255,8 @@ public final class CoreCopier {
         HexFormat.of().formatHex(sha.digest()),
         ElfCoreHeader.parse(head, headLength),
         stop,
-        failure != null);
+        failure != null,
+        readAhead);
   }
 
   /**

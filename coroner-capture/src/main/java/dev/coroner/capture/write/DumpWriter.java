@@ -156,7 +156,11 @@ public final class DumpWriter {
                 + readMs
                 + " ms ("
                 + copy.size() / 1_000_000 * 1000 / Math.max(1, readMs)
-                + " MB/s); the process is released; hashed and written "
+                + " MB/s"
+                + (copy.readAhead() > 0
+                    ? ", " + (copy.readAhead() >> 20) + " MiB of it read ahead"
+                    : "")
+                + "); the process is released; hashed and written "
                 + (System.nanoTime() - readEnd[0]) / 1_000_000
                 + " ms after");
         log.flush();

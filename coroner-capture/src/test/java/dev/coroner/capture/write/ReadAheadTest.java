@@ -63,6 +63,7 @@ class ReadAheadTest {
     CoreCopier.Result r = copy(channel(core), () -> writtenAtReadEnd[0] = out.size());
     assertThat(writtenAtReadEnd[0]).isZero();
     assertThat(r.size()).isEqualTo(core.length);
+    assertThat(r.readAhead()).as("all of it, as the capture's log says").isEqualTo(core.length);
     assertThat(out.toByteArray()).isEqualTo(core);
     assertThat(r.sha256()).isEqualTo(sha256(core));
   }
@@ -75,6 +76,9 @@ class ReadAheadTest {
     CoreCopier.Result r = copy(channel(core), () -> writtenAtReadEnd[0] = out.size());
     // handed on while reading: the hash and the writer ran beside the read
     assertThat(writtenAtReadEnd[0]).isPositive();
+    // the read-ahead and the copier's own buffers, no more
+    assertThat(r.readAhead())
+        .isBetween(4L << 20, (4L << 20) + (long) CoreCopier.POOL * CoreCopier.BUFFER);
     assertThat(out.toByteArray()).isEqualTo(core);
     assertThat(r.sha256()).isEqualTo(sha256(core));
     assertThat(r.stop()).isNull();

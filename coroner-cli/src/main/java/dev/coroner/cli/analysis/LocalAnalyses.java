@@ -155,7 +155,17 @@ public final class LocalAnalyses {
     return d.info() != null
         && d.info().analysis() == null
         && d.info().core().entry() != null
-        && d.location() instanceof DumpLocation.LocalFile;
+        && d.location() instanceof DumpLocation.LocalFile f
+        && mayBeElf(f.path());
+  }
+
+  /** False only for a core that is readable and no ELF file: no debugger would read it. */
+  private static boolean mayBeElf(Path zip) {
+    try {
+      return coreIsElf(zip);
+    } catch (IOException e) {
+      return true; // its analysis meets the damage and says so
+    }
   }
 
   private @Nullable DumpInfo cached(DumpInfo info) {

@@ -34,7 +34,9 @@ import org.jspecify.annotations.Nullable;
  * it. Such a dump's lock file is free (a live scrub holds it, {@link Sealing#lockOf}) and it is
  * older than {@link #SETTLED}; it is scrubbed here, in the mode its directory names, with the rules
  * only (the process's environment went with the capture), then published and listed like any other.
- * Only whoever may write the dump directory (root) does it; others never see the staging directory.
+ * One that was already sealed while it was written (its dump-info carries a complete scrub in that
+ * mode, or one that dropped the core) is only moved, as its capture would have done. Only whoever
+ * may write the dump directory (root) does it; others never see the staging directory.
  */
 final class UnfinishedScrubs {
   /** A staged zip younger than this may still be between its rename and its scrub's lock. */
@@ -133,7 +135,9 @@ final class UnfinishedScrubs {
         status = a.entries().contains("proc/status") ? readAll(a, "proc/status") : null;
       }
       DumpInfo.ScrubInfo sealed = info.scrub();
-      if (sealed != null && sealed.mode().equals(mode.id())) {
+      if (sealed != null
+          && mode.id().equals(sealed.mode())
+          && (sealed.complete() || info.core().entry() == null)) {
         // Scrubbed while it streamed (StreamSeal); its capture died before the move: only that
         // is left, as Sealing would have done it. Scrubbing it again would cost as much as the
         // capture did.

@@ -84,6 +84,24 @@ class LocalAnalysesIT {
         .contains("wait_here");
   }
 
+  @Test
+  void aCoreThatIsNoElfFileIsNotAnalyzedNorAnnouncedEachTime() throws Exception {
+    byte[] junk = new byte[1 << 20];
+    new java.util.Random(5).nextBytes(junk);
+    junk[0] = 0; // not the ELF magic
+    Path core = Files.write(tmp.resolve("junk"), junk);
+    Path dumps = compose(core, "/usr/bin/true");
+    Path cache = tmp.resolve("cache");
+    String[] list = {"list", "--store", dumps.toString(), "--cache-dir", cache.toString()};
+
+    for (int i = 0; i < 2; i++) {
+      Cli c = cli(list);
+      assertThat(c.err()).doesNotContain("analyzing").doesNotContain("cannot analyze");
+      assertThat(c.out().lines()).hasSize(2); // the header and the dump
+    }
+    assertThat(cache.resolve("analysis")).doesNotExist();
+  }
+
   /** The composer writes the dump from the core on stdin, as from the kernel. */
   private Path compose(Path core, String exe) throws Exception {
     Path dumps = tmp.resolve("dumps");
