@@ -172,14 +172,7 @@ class AgentImageIT {
     RunningAgent agent = runAgent("b");
     assertThat(KernelSettings.read(InstallOptions.PROC_SYS)).isNotEqualTo(saved);
 
-    // The chart's preStop exec hook, in the running container.
-    ExecResult uninstall =
-        harness.exec(
-            agent.container(),
-            Duration.ofSeconds(120),
-            "/opt/coroner-agent/bin/coroner-agent",
-            "uninstall");
-    assertThat(uninstall.exitCode()).as(uninstall.stdout() + uninstall.stderr()).isZero();
+    preStop(agent);
     assertThat(KernelSettings.read(InstallOptions.PROC_SYS)).isEqualTo(saved);
     assertThat(agent.prefix().resolve("composer")).doesNotExist();
 
@@ -243,18 +236,7 @@ class AgentImageIT {
   void thePreStopHookRestoresTheKernelOverThePodsSocketPattern() throws Exception {
     assumeSocketMode();
     try (PodSocketDir dir = PodSocketDir.make()) {
-      RunningAgent agent =
-          runAgent(
-              "p", Map.of("CORONER_CORE_HANDLER", "socket"), List.of(Mount.samePath(dir.path())));
-      assertThat(KernelSettings.read(InstallOptions.PROC_SYS).corePattern())
-          .isEqualTo("@@" + NodeSetup.POD_SOCKET);
-      ExecResult uninstall =
-          harness.exec(
-              agent.container(),
-              Duration.ofSeconds(120),
-              "/opt/coroner-agent/bin/coroner-agent",
-              "uninstall");
-      assertThat(uninstall.exitCode()).as(uninstall.stdout() + uninstall.stderr()).isZero();
+      RunningAgent agent = preStopOverTheSocket("p", dir);
       assertThat(KernelSettings.read(InstallOptions.PROC_SYS)).isEqualTo(saved);
 
       harness.stop(agent.container(), Duration.ofSeconds(30));
@@ -276,24 +258,38 @@ class AgentImageIT {
     try (PodSocketDir dir = PodSocketDir.make()) {
       // Nothing listens there: until the test ends, a crash on this machine leaves no core.
       Files.writeString(InstallOptions.PROC_SYS.resolve("kernel/core_pattern"), foreign);
-      RunningAgent agent =
-          runAgent(
-              "o", Map.of("CORONER_CORE_HANDLER", "socket"), List.of(Mount.samePath(dir.path())));
-      assertThat(KernelSettings.read(InstallOptions.PROC_SYS).corePattern())
-          .isEqualTo("@@" + NodeSetup.POD_SOCKET);
-      ExecResult uninstall =
-          harness.exec(
-              agent.container(),
-              Duration.ofSeconds(120),
-              "/opt/coroner-agent/bin/coroner-agent",
-              "uninstall");
-      assertThat(uninstall.exitCode()).as(uninstall.stdout() + uninstall.stderr()).isZero();
+      RunningAgent agent = preStopOverTheSocket("o", dir);
       assertThat(KernelSettings.read(InstallOptions.PROC_SYS).corePattern()).isEqualTo(foreign);
 
       harness.stop(agent.container(), Duration.ofSeconds(30));
       assertThat(harness.exitCode(agent.container())).isEqualTo(143);
       assertThat(KernelSettings.read(InstallOptions.PROC_SYS).corePattern()).isEqualTo(foreign);
     }
+  }
+
+  /**
+   * Runs the agent in socket mode until its pattern is in force, then the chart's preStop ({@code
+   * coroner-agent uninstall}) in its container, which must succeed; the agent still runs.
+   */
+  private RunningAgent preStopOverTheSocket(String name, PodSocketDir dir) throws Exception {
+    RunningAgent agent =
+        runAgent(
+            name, Map.of("CORONER_CORE_HANDLER", "socket"), List.of(Mount.samePath(dir.path())));
+    assertThat(KernelSettings.read(InstallOptions.PROC_SYS).corePattern())
+        .isEqualTo("@@" + NodeSetup.POD_SOCKET);
+    preStop(agent);
+    return agent;
+  }
+
+  /** The chart's preStop exec hook in the running container; it must succeed. */
+  private void preStop(RunningAgent agent) throws Exception {
+    ExecResult uninstall =
+        harness.exec(
+            agent.container(),
+            Duration.ofSeconds(120),
+            "/opt/coroner-agent/bin/coroner-agent",
+            "uninstall");
+    assertThat(uninstall.exitCode()).as(uninstall.stdout() + uninstall.stderr()).isZero();
   }
 
   /**
