@@ -68,7 +68,16 @@ class NativeCoreScrubIT {
             tmp,
             pb,
             p -> {
-              environ = Files.readAllBytes(Path.of("/proc/" + p.pid() + "/environ"));
+              // What the composer reads from /proc before the core streams: the program's own,
+              // once the spawn helper and the shell have exec'd it (before that, /proc/PID is
+              // theirs, and a busy machine can show it: the scrub then lacks the values).
+              Path proc = Path.of("/proc/" + p.pid());
+              org.awaitility.Awaitility.await()
+                  .atMost(java.time.Duration.ofSeconds(30))
+                  .ignoreExceptions()
+                  .until(
+                      () -> Files.readSymbolicLink(proc.resolve("exe")).equals(exe.toRealPath()));
+              environ = Files.readAllBytes(proc.resolve("environ"));
               try (OutputStream in = p.getOutputStream()) {
                 in.write(line.getBytes(StandardCharsets.US_ASCII));
               }
