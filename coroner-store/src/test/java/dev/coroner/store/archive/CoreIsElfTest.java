@@ -1,8 +1,13 @@
 package dev.coroner.store.archive;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.coroner.dump.Compression;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -37,6 +42,38 @@ class CoreIsElfTest {
     }
     try (DumpArchive a = DumpArchive.open(DumpInfoRewriteTest.dump(dir, new byte[0]))) {
       assertThat(a.coreIsElf()).isFalse();
+    }
+  }
+
+  @Test
+  void everyCompressionIsReadFromItsStart() throws Exception {
+    byte[] core = random(1 << 20);
+    System.arraycopy(new byte[] {0x7f, 'E', 'L', 'F'}, 0, core, 0, 4);
+    for (Compression c : List.of(Compression.NONE, Compression.DEFLATE)) {
+      Path zip =
+          DumpInfoRewriteTest.dump(Files.createDirectories(dir.resolve(c.name())), c, core, core);
+      try (DumpArchive a = DumpArchive.open(zip)) {
+        assertThat(a.coreIsElf()).as(c.name()).isTrue();
+      }
+    }
+    byte[] junk = random(1 << 20);
+    Path zip =
+        DumpInfoRewriteTest.dump(
+            Files.createDirectories(dir.resolve("junk")), Compression.NONE, junk, junk);
+    try (DumpArchive a = DumpArchive.open(zip)) {
+      assertThat(a.coreIsElf()).isFalse();
+    }
+  }
+
+  @Test
+  void aDamagedZstdCoreIsSaidToBeDamaged() throws Exception {
+    byte[] core = random(1 << 20);
+    Path zip =
+        DumpInfoRewriteTest.dump(dir, Compression.ZSTD, core, "not zstd at all".getBytes(UTF_8));
+    try (DumpArchive a = DumpArchive.open(zip)) {
+      assertThatThrownBy(a::coreIsElf)
+          .isInstanceOf(CorruptDumpException.class)
+          .hasMessageContaining("the core entry is damaged");
     }
   }
 

@@ -29,12 +29,22 @@ class DumpInfoRewriteTest {
 
   /** A dump as the composer writes it: proc files, the zstd core at level 0, dump-info last. */
   static Path dump(Path dir, byte[] core, String... extraEntries) throws Exception {
-    DumpInfo s = DumpInfoTest.sample();
-    String entry = Compression.ZSTD.entryName(s.name());
     ByteArrayOutputStream zstd = new ByteArrayOutputStream();
     try (OutputStream z = new ZstdOutputStream(zstd)) {
       z.write(core);
     }
+    return dump(dir, Compression.ZSTD, core, zstd.toByteArray(), extraEntries);
+  }
+
+  /**
+   * The same with the core entry's bytes given: {@code stored} as the zip holds it (compressed by
+   * {@code compression}; the zip deflates it for DEFLATE), {@code core} what dump-info describes.
+   */
+  static Path dump(
+      Path dir, Compression compression, byte[] core, byte[] stored, String... extraEntries)
+      throws Exception {
+    DumpInfo s = DumpInfoTest.sample();
+    String entry = compression.entryName(s.name());
     List<String> files = new java.util.ArrayList<>(List.of("proc/cmdline", "proc/maps"));
     files.addAll(List.of(extraEntries));
     files.add(entry);
@@ -50,9 +60,9 @@ class DumpInfoRewriteTest {
             s.pod(),
             new DumpInfo.CoreInfo(
                 entry,
-                Compression.ZSTD,
+                compression,
                 core.length,
-                zstd.size(),
+                stored.length,
                 HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(core)),
                 (long) core.length),
             s.integrity(),
@@ -65,9 +75,12 @@ class DumpInfoRewriteTest {
         out.write(("content of " + f + "\n").repeat(100).getBytes(StandardCharsets.UTF_8));
         out.closeEntry();
       }
-      out.setLevel(Deflater.NO_COMPRESSION);
+      out.setLevel(
+          compression == Compression.DEFLATE
+              ? Deflater.DEFAULT_COMPRESSION
+              : Deflater.NO_COMPRESSION);
       out.putNextEntry(new ZipEntry(entry));
-      out.write(zstd.toByteArray());
+      out.write(stored);
       out.closeEntry();
       out.setLevel(Deflater.DEFAULT_COMPRESSION);
       out.putNextEntry(new ZipEntry(DumpInfo.ENTRY));
