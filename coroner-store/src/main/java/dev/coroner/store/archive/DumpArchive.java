@@ -3,6 +3,7 @@ package dev.coroner.store.archive;
 import com.github.luben.zstd.ZstdInputStream;
 import dev.coroner.dump.Compression;
 import dev.coroner.dump.DumpInfo;
+import dev.coroner.dump.elf.ElfCoreHeader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -18,8 +19,6 @@ import java.util.zip.ZipFile;
 
 /** Reads a dump zip: its dump-info, its entries and the raw core, verified against dump-info. */
 public final class DumpArchive implements AutoCloseable {
-  private static final byte[] ELF_MAGIC = {0x7f, 'E', 'L', 'F'};
-
   private final Path file;
   private final ZipFile zip;
   private final DumpInfo info;
@@ -198,14 +197,14 @@ public final class DumpArchive implements AutoCloseable {
     if (core.entry() == null) {
       return false;
     }
-    byte[] start = new byte[ELF_MAGIC.length];
+    byte[] start = new byte[4]; // the magic, all ElfCoreHeader needs to tell an ELF file
     int have = 0;
     try (InputStream in = openCore(core, core.entry())) {
       for (int n; have < start.length && (n = read(in, start, have)) > 0; ) {
         have += n;
       }
     }
-    return have == start.length && java.util.Arrays.equals(start, ELF_MAGIC);
+    return ElfCoreHeader.parse(start, have).elf();
   }
 
   private InputStream openCore(DumpInfo.CoreInfo core, String entry) throws IOException {
